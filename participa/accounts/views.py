@@ -1,0 +1,77 @@
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+from sqlalchemy import select
+
+from participa.accounts import services
+from participa.accounts.forms import LoginForm, RegisterForm
+from participa.accounts.models import User
+from participa.app import LANGUAGES
+from participa.errors import DomainError
+from participa.extensions import db, login_manager
+from participa.processes.models import District
+from participa.views_common import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Inicia sesión para continuar."
+login_manager.login_message_category = "info"
+
+
+@bp.route("/registro", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    districts = db.session.scalars(select(District).order_by(District.name)).all()
+    form.district_id.choices = [(0, _("Prefiero no decirlo"))] + [(d.id, d.name) for d in districts]
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                district_id=form.district_id.data or None,
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("¡Bienvenida, bienvenido! Tu cuenta está lista."), "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/entrar", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("Correo o contraseña incorrectos."), "error")
+        else:
+            login_user(user)
+            flash(_("Hola, %(name)s.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/salir")
+@login_required
+def logout():
+    logout_user()
+    flash(_("Cerraste tu sesión."), "info")
+    return redirect(url_for("processes.index"))
+
+
+@bp.post("/idioma/<code>")
+def set_language(code: str):
+    if code in LANGUAGES:
+        session["locale"] = code
+    return redirect(safe_next(request.form.get("next")))

@@ -1,0 +1,92 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from participa.budgets.models import BallotType, Rule
+
+
+class ProcessForm(FlaskForm):
+    title = StringField(_l("Título"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Identificador para la dirección web (opcional)"),
+        validators=[Optional(), Length(max=80)],
+    )
+    municipality = StringField(_l("Municipio"), validators=[DataRequired(), Length(max=120)])
+    district_id = SelectField(_l("Distrito o sector"), coerce=int, validators=[Optional()])
+    description = TextAreaField(_l("Descripción"), validators=[Length(max=10000)])
+
+
+class PhaseForm(FlaskForm):
+    title = StringField(_l("Nombre de la fase"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Descripción"), validators=[Length(max=5000)])
+    starts_at = DateTimeLocalField(
+        _l("Inicio (hora local)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Fin (hora local)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    allows_propose = BooleanField(_l("Se pueden enviar propuestas"))
+    allows_support = BooleanField(_l("Se pueden apoyar propuestas"))
+    allows_vote = BooleanField(_l("Se puede votar"))
+    shows_results = BooleanField(_l("Se muestran los resultados"))
+
+
+class BudgetForm(FlaskForm):
+    title = StringField(_l("Nombre del presupuesto"), validators=[DataRequired(), Length(max=150)])
+    description = TextAreaField(_l("Descripción"), validators=[Length(max=5000)])
+    amount = IntegerField(
+        _l("Monto (pesos, sin centavos)"),
+        validators=[DataRequired(), NumberRange(min=1, max=10**13)],
+    )
+    currency = StringField(_l("Moneda"), default="MXN", validators=[DataRequired(), Length(3, 3)])
+    district_id = SelectField(_l("Distrito"), coerce=int, validators=[Optional()])
+    ballot_type = SelectField(
+        _l("Tipo de boleta"),
+        choices=[
+            (BallotType.KNAPSACK.value, _l("Costo: la suma de lo elegido cabe en el presupuesto")),
+            (BallotType.APPROVAL.value, _l("Aprobación: elegir un número de proyectos")),
+        ],
+    )
+    min_projects = IntegerField(
+        _l("Mínimo de proyectos"), default=1, validators=[Optional(), NumberRange(min=0, max=1000)]
+    )
+    max_projects = IntegerField(
+        _l("Máximo de proyectos (vacío: sin límite)"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    min_spend_percent = IntegerField(
+        _l("Porcentaje mínimo del presupuesto a usar (solo boleta de costo)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    rule = SelectField(
+        _l("Regla de conteo"),
+        choices=[(Rule.GREEDY.value, _l("Mayoría de votos, saltando lo que ya no cabe (greedy)"))],
+    )
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(_l("Nombre del proyecto"), validators=[DataRequired(), Length(max=150)])
+    description = TextAreaField(_l("Descripción"), validators=[Length(max=5000)])
+    cost = IntegerField(_l("Costo (pesos)"), validators=[DataRequired(), NumberRange(min=1)])
+
+
+class AnswerForm(FlaskForm):
+    state = SelectField(
+        _l("Respuesta"),
+        choices=[("accepted", _l("Aceptada: factible")), ("rejected", _l("Rechazada"))],
+    )
+    cost = IntegerField(_l("Costo estimado (pesos)"), validators=[Optional(), NumberRange(min=1)])
+    reason = TextAreaField(_l("Motivo (obligatorio si se rechaza)"), validators=[Length(max=2000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form: CSRF protection for actions without fields."""

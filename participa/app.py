@@ -1,0 +1,96 @@
+"""Application factory: config -> extensions -> blueprints -> cli -> errors."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request, session
+
+from participa.celery import celery_init_app
+from participa.config import default_config
+from participa.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = {"es_MX": "Español", "en": "English"}
+
+
+def select_locale() -> str:
+    """Language chosen by the visitor, else the best match of the browser, else es-MX."""
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or "es_MX"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a configured Participa application. ``config`` overrides everything else."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PARTICIPA_INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_prefixed_env("PARTICIPA")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise RuntimeError("SECRET_KEY must be set outside debug and tests.")
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    celery_init_app(app)
+    import participa.results.tasks  # noqa: F401  (registers the tasks with Celery)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from participa.accounts.views import bp as accounts_bp
+    from participa.admin.views import bp as admin_bp
+    from participa.budgets.views import bp as budgets_bp
+    from participa.processes.views import bp as processes_bp
+    from participa.proposals.views import bp as proposals_bp
+    from participa.results.views import bp as results_bp
+
+    for bp in (processes_bp, accounts_bp, proposals_bp, budgets_bp, results_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from participa.cli import demo_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(error: Any) -> tuple[str, int]:
+        code = getattr(error, "code", 500) or 500
+        return render_template("error.html", error=error, code=code), code
+
+    for code in (400, 403, 404, 405, 409, 413, 500):
+        app.register_error_handler(code, render_error)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from participa import formatting
+
+    app.jinja_env.filters.update(
+        money=formatting.money,
+        date=formatting.date,
+        datetime=formatting.datetime,
+        number=formatting.number,
+        percent=formatting.percent,
+    )
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES)

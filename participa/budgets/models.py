@@ -1,0 +1,148 @@
+"""Budgets, their projects, and residents' ballots.
+
+Amounts are whole units of the budget's currency (pesos), stored as integers so that
+tallies are exact. One ballot per voter and budget, and ballot items that belong to the
+ballot's own budget, are enforced by the database, not only by Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participa.db import utcnow
+from participa.extensions import db
+from participa.processes.models import District, Process
+
+
+class BallotType(StrEnum):
+    APPROVAL = "approval"  # choose between min_projects and max_projects projects
+    KNAPSACK = "knapsack"  # total cost within the budget, optional minimum share spent
+
+
+class Rule(StrEnum):
+    GREEDY = "greedy"
+
+
+class Budget(db.Model):
+    __tablename__ = "budgets"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("ballot_type IN ('approval', 'knapsack')", name="ballot_type_known"),
+        CheckConstraint("rule IN ('greedy')", name="rule_known"),
+        CheckConstraint("min_projects >= 0", name="min_projects_not_negative"),
+        CheckConstraint(
+            "max_projects IS NULL OR max_projects >= min_projects", name="max_projects_ge_min"
+        ),
+        CheckConstraint(
+            "min_spend_percent >= 0 AND min_spend_percent <= 100", name="min_spend_percent_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="MXN")
+    ballot_type: Mapped[str] = mapped_column(String(20), default=BallotType.KNAPSACK)
+    min_projects: Mapped[int] = mapped_column(default=0)
+    max_projects: Mapped[int | None]
+    min_spend_percent: Mapped[int] = mapped_column(default=0)
+    rule: Mapped[str] = mapped_column(String(30), default=Rule.GREEDY)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    process: Mapped[Process] = relationship(back_populates="budgets")
+    district: Mapped[District | None] = relationship()
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="budget", order_by="Project.position, Project.id"
+    )
+
+    @property
+    def min_spend(self) -> int:
+        """Smallest total a knapsack ballot must spend, in currency units (rounded up)."""
+        return -(-self.amount * self.min_spend_percent // 100)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Project(db.Model):
+    """A costed project on a budget's ballot, possibly born from a proposal."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("cost > 0", name="cost_positive"),
+        UniqueConstraint("id", "budget_id"),  # target of ballot_items' composite key
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    budget: Mapped[Budget] = relationship(back_populates="projects")
+    proposal = relationship("Proposal")
+
+
+class Channel(StrEnum):
+    ONLINE = "online"
+
+
+class Ballot(db.Model):
+    """A resident's confirmed ballot on one budget, editable while voting is open."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("budget_id", "user_id"),
+        UniqueConstraint("id", "budget_id"),  # target of ballot_items' composite key
+        CheckConstraint("channel IN ('online')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list[BallotItem]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan"
+    )
+
+
+class BallotItem(db.Model):
+    """One project approved on one ballot. Composite keys tie both to the same budget."""
+
+    __tablename__ = "ballot_items"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["ballot_id", "budget_id"], ["ballots.id", "ballots.budget_id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(["project_id", "budget_id"], ["projects.id", "projects.budget_id"]),
+        Index("ix_ballot_items_budget_project", "budget_id", "project_id"),
+    )
+
+    ballot_id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int]
+
+    ballot: Mapped[Ballot] = relationship(back_populates="items")

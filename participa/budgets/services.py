@@ -1,0 +1,229 @@
+"""Budgets, projects and ballots."""
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, insert, select
+
+from participa.accounts.models import User
+from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel, Project, Rule
+from participa.budgets.validation import BallotRules, Violation, check_ballot
+from participa.db import insert_ignoring_conflicts, utcnow
+from participa.errors import Invalid, NotAllowed
+from participa.extensions import db
+from participa.formatting import money
+from participa.processes.models import Action, Process
+from participa.proposals.models import Proposal, ProposalState
+
+
+def create_budget(
+    process: Process,
+    *,
+    title: str,
+    amount: int,
+    currency: str = "MXN",
+    ballot_type: str = BallotType.KNAPSACK,
+    min_projects: int = 0,
+    max_projects: int | None = None,
+    min_spend_percent: int = 0,
+    rule: str = Rule.GREEDY,
+    district_id: int | None = None,
+    description: str = "",
+) -> Budget:
+    """Add a budget to ``process`` after checking its voting rules make sense."""
+    if amount <= 0:
+        raise Invalid(_("El monto del presupuesto debe ser mayor que cero."))
+    if ballot_type not in BallotType.__members__.values():
+        raise Invalid(_("Tipo de boleta desconocido."))
+    if rule not in Rule.__members__.values():
+        raise Invalid(_("Regla de conteo desconocida."))
+    if min_projects < 0 or (max_projects is not None and max_projects < max(min_projects, 1)):
+        raise Invalid(_("El máximo de proyectos debe ser al menos el mínimo (y al menos 1)."))
+    if not 0 <= min_spend_percent <= 100:
+        raise Invalid(_("El porcentaje mínimo a gastar va de 0 a 100."))
+    budget = Budget(
+        process_id=process.id,
+        title=title.strip(),
+        description=description.strip(),
+        amount=amount,
+        currency=currency.upper(),
+        ballot_type=ballot_type,
+        min_projects=min_projects,
+        max_projects=max_projects,
+        min_spend_percent=min_spend_percent if ballot_type == BallotType.KNAPSACK else 0,
+        rule=rule,
+        district_id=district_id,
+        position=len(process.budgets) + 1,
+    )
+    db.session.add(budget)
+    db.session.flush()
+    return budget
+
+
+def create_project(
+    budget: Budget,
+    *,
+    title: str,
+    cost: int,
+    description: str = "",
+    proposal: Proposal | None = None,
+) -> Project:
+    """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``."""
+    if cost <= 0:
+        raise Invalid(_("El costo de un proyecto debe ser mayor que cero."))
+    if cost > budget.amount:
+        raise Invalid(_("El costo no puede superar el monto del presupuesto."))
+    if proposal is not None and proposal.process_id != budget.process_id:
+        raise Invalid(_("La propuesta es de otro proceso."))
+    project = Project(
+        budget_id=budget.id,
+        title=title.strip(),
+        description=description.strip(),
+        cost=cost,
+        proposal_id=proposal.id if proposal else None,
+        position=len(budget.projects) + 1,
+    )
+    db.session.add(project)
+    budget.projects.append(project)
+    db.session.flush()
+    return project
+
+
+def accepted_without_project(process: Process) -> list[Proposal]:
+    """Accepted proposals of ``process`` that are not yet on any ballot."""
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.process_id == process.id,
+                Proposal.state == ProposalState.ACCEPTED,
+                ~select(Project.id).where(Project.proposal_id == Proposal.id).exists(),
+            )
+            .order_by(Proposal.supports_count.desc(), Proposal.id)
+        )
+    )
+
+
+def project_from_proposal(budget: Budget, proposal: Proposal, cost: int | None = None) -> Project:
+    """Turn an accepted proposal into a project; the cost defaults to its estimate."""
+    if proposal.state != ProposalState.ACCEPTED:
+        raise Invalid(_("Solo las propuestas aceptadas pueden ser proyectos."))
+    cost = cost if cost is not None else proposal.cost_estimate
+    if not cost:
+        raise Invalid(_("La propuesta «%(title)s» no tiene costo.", title=proposal.title))
+    return create_project(
+        budget, title=proposal.title, cost=cost, description=proposal.body, proposal=proposal
+    )
+
+
+def ballot_rules(budget: Budget) -> BallotRules:
+    return BallotRules(
+        ballot_type=budget.ballot_type,
+        amount=budget.amount,
+        min_projects=budget.min_projects,
+        max_projects=budget.max_projects,
+        min_spend=budget.min_spend,
+    )
+
+
+def project_costs(budget: Budget) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Project.id, Project.cost).where(Project.budget_id == budget.id)
+        ).tuples()
+    )
+
+
+def describe(budget: Budget, violation: Violation) -> str:
+    """A violation of a ballot rule in plain words."""
+    p = violation.params
+    messages = {
+        "duplicate": lambda: _("Un proyecto aparece más de una vez en la boleta."),
+        "unknown_project": lambda: _(
+            "La boleta incluye proyectos que no están en este presupuesto."
+        ),
+        "empty": lambda: _("Elige al menos un proyecto."),
+        "too_few": lambda: _(
+            "Elige al menos %(n)d proyectos (llevas %(count)d).", n=p["min"], count=p["count"]
+        ),
+        "too_many": lambda: _(
+            "Puedes elegir como máximo %(n)d proyectos (llevas %(count)d).",
+            n=p["max"],
+            count=p["count"],
+        ),
+        "over_budget": lambda: _(
+            "Tu selección suma %(total)s y el presupuesto es de %(amount)s.",
+            total=money(p["total"], budget.currency),
+            amount=money(p["amount"], budget.currency),
+        ),
+        "under_min_spend": lambda: _(
+            "Tu selección suma %(total)s; debe sumar al menos %(min)s.",
+            total=money(p["total"], budget.currency),
+            min=money(p["min_spend"], budget.currency),
+        ),
+    }
+    return messages[violation.code]()
+
+
+def validate_selection(budget: Budget, project_ids: list[int]) -> list[int]:
+    """Check a selection against every rule of ``budget``; return it or raise ``Invalid``."""
+    violations = check_ballot(ballot_rules(budget), project_costs(budget), project_ids)
+    if violations:
+        messages = [describe(budget, v) for v in violations]
+        raise Invalid(messages[0], *messages[1:])
+    return project_ids
+
+
+def require_voting_open(budget: Budget) -> None:
+    if not budget.process.allows(Action.VOTE):
+        raise NotAllowed(_("La votación no está abierta."))
+
+
+def cast_ballot(budget: Budget, user: User, project_ids: list[int]) -> Ballot:
+    """Store ``user``'s ballot on ``budget``, replacing a previous one while voting is open.
+
+    Safe under parallel requests: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
+    (budget, voter) pair makes exactly one ballot row, and ``SELECT ... FOR UPDATE``
+    serialises the replacement of its items.
+    """
+    require_voting_open(budget)
+    validate_selection(budget, project_ids)
+    now = utcnow()
+    db.session.execute(
+        insert_ignoring_conflicts(Ballot, ["budget_id", "user_id"]).values(
+            budget_id=budget.id,
+            user_id=user.id,
+            channel=Channel.ONLINE,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    ballot = db.session.scalars(
+        select(Ballot)
+        .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
+    db.session.execute(
+        insert(BallotItem),
+        [
+            {"ballot_id": ballot.id, "budget_id": budget.id, "project_id": pid}
+            for pid in project_ids
+        ],
+    )
+    ballot.updated_at = now
+    db.session.flush()
+    db.session.expire(ballot, ["items"])
+    return ballot
+
+
+def ballot_of(budget: Budget, user: User) -> Ballot | None:
+    """``user``'s confirmed ballot on ``budget``, if any."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Ballot).where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
+    )
+
+
+def selected_ids(ballot: Ballot | None) -> list[int]:
+    return sorted(item.project_id for item in ballot.items) if ballot else []

@@ -1,0 +1,60 @@
+"""Ballot rules, checked on the server. Pure: no Flask, no database.
+
+A ballot is a list of project ids. ``check_ballot`` returns every rule it breaks, as
+``Violation`` codes with parameters, so the caller can word them in the visitor's language.
+"""
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class BallotRules:
+    """What a valid ballot of one budget looks like."""
+
+    ballot_type: str  # "approval" or "knapsack"
+    amount: int
+    min_projects: int = 0
+    max_projects: int | None = None
+    min_spend: int = 0  # knapsack only: the least total cost a ballot must reach
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def check_ballot(
+    rules: BallotRules, costs: Mapping[int, int], selection: Sequence[int]
+) -> list[Violation]:
+    """Every rule ``selection`` breaks; an empty list means the ballot is valid.
+
+    ``costs`` maps each project id of the budget to its cost.
+    """
+    violations: list[Violation] = []
+    repeated = sorted(pid for pid, n in Counter(selection).items() if n > 1)
+    if repeated:
+        violations.append(Violation("duplicate", {"ids": repeated}))
+    unknown = sorted({pid for pid in selection if pid not in costs})
+    if unknown:
+        violations.append(Violation("unknown_project", {"ids": unknown}))
+    chosen = {pid for pid in selection if pid in costs}
+    count = len(chosen)
+    if count == 0:
+        violations.append(Violation("empty"))
+        return violations
+    if count < rules.min_projects:
+        violations.append(Violation("too_few", {"min": rules.min_projects, "count": count}))
+    if rules.max_projects is not None and count > rules.max_projects:
+        violations.append(Violation("too_many", {"max": rules.max_projects, "count": count}))
+    if rules.ballot_type == "knapsack":
+        total = sum(costs[pid] for pid in chosen)
+        if total > rules.amount:
+            violations.append(Violation("over_budget", {"total": total, "amount": rules.amount}))
+        if total < rules.min_spend:
+            violations.append(
+                Violation("under_min_spend", {"total": total, "min_spend": rules.min_spend})
+            )
+    return violations

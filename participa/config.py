@@ -1,0 +1,47 @@
+"""Configuration defaults. Every key can be overridden by a ``PARTICIPA_``-prefixed
+environment variable (``PARTICIPA_SECRET_KEY``), and the usual deployment variables
+``DATABASE_URL``, ``CELERY_BROKER_URL`` and ``SECRET_KEY`` are honoured as well."""
+
+import os
+from pathlib import Path
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'participa.db'}"
+    # Heroku-style URLs name the driver "postgres"; we use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_config(instance_path: str) -> dict:
+    """Defaults that need nothing installed: SQLite in ``instance/`` and eager Celery tasks."""
+    broker = os.environ.get("CELERY_BROKER_URL")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "es_MX",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PARTICIPA_TIMEZONE", "America/Monterrey"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "PROPOSALS_PER_PAGE": 12,
+        "CELERY": {
+            "broker_url": broker or "memory://",
+            "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,
+            "task_always_eager": broker is None,
+            "task_eager_propagates": True,
+            "task_ignore_result": True,
+            "beat_schedule": {
+                "tally-closed-budgets": {
+                    "task": "participa.results.tasks.tally_closed_budgets",
+                    "schedule": 60.0,
+                },
+            },
+        },
+    }

@@ -1,0 +1,33 @@
+"""Locale-aware formatting used by templates (dates in the municipality's time zone)."""
+
+from datetime import datetime as dt
+
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_percent as babel_format_percent
+
+
+def money(amount: int | float | None, currency: str = "MXN") -> str:
+    """Whole-unit amount as currency, e.g. ``$1,250,000`` in es-MX."""
+    if amount is None:
+        return "—"
+    return format_currency(amount, currency, format="¤#,##0", currency_digits=False)
+
+
+def number(value: int | float | None) -> str:
+    """A number with the locale's grouping."""
+    return "—" if value is None else format_decimal(value)
+
+
+def percent(value: float | None) -> str:
+    """A ratio (0.25) as a percentage (25 %)."""
+    return "—" if value is None else babel_format_percent(value, format="#,##0.#%")
+
+
+def date(value: dt | None) -> str:
+    """A UTC datetime as a medium date in the municipality's time zone."""
+    return "—" if value is None else format_date(value, format="medium")
+
+
+def datetime(value: dt | None) -> str:
+    """A UTC datetime as date and time in the municipality's time zone."""
+    return "—" if value is None else format_datetime(value, format="medium")

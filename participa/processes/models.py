@@ -1,0 +1,120 @@
+"""Participatory processes, their ordered phases, and the districts they cover."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participa.db import utcnow
+from participa.extensions import db
+
+
+class Action(StrEnum):
+    """What a phase can allow a resident to do."""
+
+    PROPOSE = "propose"
+    SUPPORT = "support"
+    VOTE = "vote"
+    SHOW_RESULTS = "show_results"
+
+
+class District(db.Model):
+    """A territory of the municipality; ``parent`` makes a hierarchy."""
+
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+
+    parent: Mapped[District | None] = relationship(remote_side=[id])
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Process(db.Model):
+    __tablename__ = "processes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    municipality: Mapped[str] = mapped_column(String(120))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    district: Mapped[District | None] = relationship()
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="process", order_by="Phase.position", cascade="all, delete-orphan"
+    )
+    budgets = relationship(
+        "Budget", back_populates="process", order_by="Budget.position", cascade="all, delete-orphan"
+    )
+
+    def current_phase(self, now: datetime | None = None) -> Phase | None:
+        """The phase whose dates contain ``now`` (naive UTC), if any."""
+        now = now or utcnow()
+        return next((p for p in self.phases if p.is_current(now)), None)
+
+    def allows(self, action: Action, now: datetime | None = None) -> bool:
+        """Whether the current phase allows ``action``."""
+        phase = self.current_phase(now)
+        return phase is not None and phase.allows(action)
+
+    def results_visible(self, now: datetime | None = None) -> bool:
+        """Results are public once a phase that shows them has started (and ever after)."""
+        now = now or utcnow()
+        return any(p.shows_results and p.starts_at <= now for p in self.phases)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Phase(db.Model):
+    """A dated step of a process and what it allows."""
+
+    __tablename__ = "phases"
+    __table_args__ = (
+        UniqueConstraint("process_id", "position"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    allows_propose: Mapped[bool] = mapped_column(default=False)
+    allows_support: Mapped[bool] = mapped_column(default=False)
+    allows_vote: Mapped[bool] = mapped_column(default=False)
+    shows_results: Mapped[bool] = mapped_column(default=False)
+
+    process: Mapped[Process] = relationship(back_populates="phases")
+
+    def is_current(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def status(self, now: datetime | None = None) -> str:
+        """``past``, ``current`` or ``future`` relative to ``now``."""
+        now = now or utcnow()
+        if now < self.starts_at:
+            return "future"
+        return "current" if now < self.ends_at else "past"
+
+    def allows(self, action: Action) -> bool:
+        return {
+            Action.PROPOSE: self.allows_propose,
+            Action.SUPPORT: self.allows_support,
+            Action.VOTE: self.allows_vote,
+            Action.SHOW_RESULTS: self.shows_results,
+        }[action]
+
+    @property
+    def allowed_actions(self) -> list[Action]:
+        return [a for a in Action if self.allows(a)]

@@ -1,0 +1,21 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from participa.proposals.models import CATEGORIES
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Título"), validators=[DataRequired(), Length(min=10, max=150)])
+    body = TextAreaField(
+        _l("Describe tu propuesta"), validators=[DataRequired(), Length(min=30, max=5000)]
+    )
+    category = SelectField(
+        _l("Categoría"), choices=list(CATEGORIES.items()), validators=[DataRequired()]
+    )
+    district_id = SelectField(_l("Colonia o sector"), coerce=int, validators=[Optional()])
+    cost_estimate = IntegerField(
+        _l("Costo estimado en pesos (opcional)"),
+        validators=[Optional(), NumberRange(min=0, max=10**12)],
+    )

@@ -1,0 +1,86 @@
+"""Residents' proposals and their supports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participa.accounts.models import User
+from participa.db import utcnow
+from participa.extensions import db
+from participa.processes.models import District, Process
+
+CATEGORIES: dict[str, str] = {
+    "espacio-publico": "Espacio público",
+    "movilidad": "Movilidad",
+    "medio-ambiente": "Medio ambiente",
+    "seguridad": "Seguridad",
+    "cultura": "Cultura",
+    "deporte": "Deporte",
+    "educacion": "Educación",
+    "salud": "Salud",
+    "desarrollo-social": "Desarrollo social",
+}
+
+
+class ProposalState(StrEnum):
+    SUBMITTED = "submitted"
+    EVALUATING = "evaluating"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("cost_estimate IS NULL OR cost_estimate >= 0", name="cost_not_negative"),
+        CheckConstraint("supports_count >= 0", name="supports_not_negative"),
+        CheckConstraint(
+            "state IN ('submitted', 'evaluating', 'accepted', 'rejected', 'withdrawn')",
+            name="state_known",
+        ),
+        Index("ix_proposals_process_state", "process_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(40))
+    cost_estimate: Mapped[int | None]
+    state: Mapped[str] = mapped_column(String(20), default=ProposalState.SUBMITTED)
+    supports_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+
+    process: Mapped[Process] = relationship()
+    author: Mapped[User] = relationship()
+    district: Mapped[District | None] = relationship()
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.state == ProposalState.WITHDRAWN
+
+
+class Support(db.Model):
+    """One resident's support of one proposal; the unique constraint makes it one at most."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,179 @@
+"""Creating, listing, supporting and withdrawing proposals."""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from participa.accounts.models import User
+from participa.db import insert_ignoring_conflicts, utcnow
+from participa.errors import Invalid, NotAllowed
+from participa.extensions import db
+from participa.processes.models import Action, Process
+from participa.proposals.models import CATEGORIES, Proposal, ProposalState, Support
+
+SORTS = {
+    "recientes": (Proposal.created_at.desc(), Proposal.id.desc()),
+    "apoyos": (Proposal.supports_count.desc(), Proposal.id.desc()),
+    "titulo": (Proposal.title.asc(), Proposal.id.asc()),
+}
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    """What the proposal list is narrowed and ordered by (all optional)."""
+
+    q: str = ""
+    district_id: int | None = None
+    category: str = ""
+    state: str = ""
+    sort: str = "recientes"
+
+
+def proposals_query(process: Process, filters: ProposalFilters) -> Select:
+    """Proposals of ``process`` matching ``filters``; withdrawn ones only when asked for."""
+    stmt = select(Proposal).where(Proposal.process_id == process.id)
+    if filters.state:
+        stmt = stmt.where(Proposal.state == filters.state)
+    else:
+        stmt = stmt.where(Proposal.state != ProposalState.WITHDRAWN)
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Proposal.title).like(pattern), func.lower(Proposal.body).like(pattern))
+        )
+    if filters.district_id:
+        stmt = stmt.where(Proposal.district_id == filters.district_id)
+    if filters.category:
+        stmt = stmt.where(Proposal.category == filters.category)
+    order = SORTS.get(filters.sort, SORTS["recientes"])
+    return stmt.options(joinedload(Proposal.district), joinedload(Proposal.author)).order_by(*order)
+
+
+def create_proposal(
+    process: Process,
+    author: User,
+    *,
+    title: str,
+    body: str,
+    category: str,
+    district_id: int | None,
+    cost_estimate: int | None,
+) -> Proposal:
+    """Submit a proposal, if the current phase of ``process`` allows proposing."""
+    if not process.allows(Action.PROPOSE):
+        raise NotAllowed(_("Este proceso no recibe propuestas en esta fase."))
+    if category not in CATEGORIES:
+        raise Invalid(_("Elige una categoría de la lista."))
+    if cost_estimate is not None and cost_estimate < 0:
+        raise Invalid(_("El costo estimado no puede ser negativo."))
+    proposal = Proposal(
+        process_id=process.id,
+        author_id=author.id,
+        title=title.strip(),
+        body=body.strip(),
+        category=category,
+        district_id=district_id,
+        cost_estimate=cost_estimate,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def has_supported(proposal: Proposal, user: User) -> bool:
+    return (
+        db.session.scalar(
+            select(Support.id).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+        )
+        is not None
+    )
+
+
+def supported_ids(user: User, proposal_ids: list[int]) -> set[int]:
+    """Which of ``proposal_ids`` ``user`` supports (one query for a whole list page)."""
+    if not proposal_ids or not user.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Support.proposal_id).where(
+                Support.user_id == user.id, Support.proposal_id.in_(proposal_ids)
+            )
+        )
+    )
+
+
+def support(proposal: Proposal, user: User) -> bool:
+    """Support ``proposal`` once. Returns False if ``user`` already supported it.
+
+    The unique (proposal, user) constraint decides races; the counter moves only when a row
+    was really inserted.
+    """
+    _require_supportable(proposal)
+    result = db.session.execute(
+        insert_ignoring_conflicts(Support, ["proposal_id", "user_id"]).values(
+            proposal_id=proposal.id, user_id=user.id, created_at=utcnow()
+        )
+    )
+    if result.rowcount == 0:
+        return False
+    _bump(proposal, +1)
+    return True
+
+
+def unsupport(proposal: Proposal, user: User) -> bool:
+    """Take back a support while supports are open. Returns False if there was none."""
+    _require_supportable(proposal)
+    result = db.session.execute(
+        delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    )
+    if result.rowcount == 0:
+        return False
+    _bump(proposal, -1)
+    return True
+
+
+def withdraw(proposal: Proposal, user: User) -> None:
+    """The author withdraws a proposal that has not been answered yet."""
+    if proposal.author_id != user.id:
+        raise NotAllowed(_("Solo quien la propuso puede retirar esta propuesta."))
+    if proposal.state not in (ProposalState.SUBMITTED, ProposalState.EVALUATING):
+        raise NotAllowed(_("Una propuesta ya respondida o retirada no se puede retirar."))
+    proposal.state = ProposalState.WITHDRAWN
+    proposal.withdrawn_at = utcnow()
+    db.session.flush()
+
+
+def answer(proposal: Proposal, *, state: str, cost: int | None, reason: str) -> None:
+    """Accept (feasible, with a cost) or reject (with a reason) a proposal."""
+    if proposal.state == ProposalState.WITHDRAWN:
+        raise NotAllowed(_("La propuesta fue retirada por quien la hizo."))
+    if state == ProposalState.ACCEPTED:
+        if not (cost or proposal.cost_estimate):
+            raise Invalid(_("Una propuesta aceptada necesita un costo estimado."))
+        proposal.cost_estimate = cost or proposal.cost_estimate
+    elif state == ProposalState.REJECTED:
+        if not reason.strip():
+            raise Invalid(_("Explica el motivo del rechazo."))
+    else:
+        raise Invalid(_("Respuesta desconocida."))
+    proposal.state, proposal.answer, proposal.answered_at = state, reason.strip() or None, utcnow()
+    db.session.flush()
+
+
+def _require_supportable(proposal: Proposal) -> None:
+    if not proposal.process.allows(Action.SUPPORT):
+        raise NotAllowed(_("Los apoyos no están abiertos en esta fase."))
+    if proposal.state in (ProposalState.WITHDRAWN, ProposalState.REJECTED):
+        raise NotAllowed(_("Esta propuesta ya no recibe apoyos."))
+
+
+def _bump(proposal: Proposal, delta: int) -> None:
+    db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .values(supports_count=Proposal.supports_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(proposal, ["supports_count"])

@@ -1,0 +1,137 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from participa.errors import DomainError
+from participa.extensions import db
+from participa.processes.models import Action, District
+from participa.processes.views import get_process_or_404
+from participa.proposals import services
+from participa.proposals.forms import ProposalForm
+from participa.proposals.models import CATEGORIES, Proposal, ProposalState
+from participa.views_common import district_choices, int_arg, refuse, safe_next
+
+bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
+
+
+def _get_proposal(slug: str, proposal_id: int) -> Proposal:
+    process = get_process_or_404(slug)
+    return db.first_or_404(
+        select(Proposal).where(Proposal.id == proposal_id, Proposal.process_id == process.id)
+    )
+
+
+@bp.get("/")
+def index(slug: str):
+    process = get_process_or_404(slug)
+    filters = services.ProposalFilters(
+        q=request.args.get("q", "")[:100],
+        district_id=int_arg("distrito"),
+        category=request.args.get("categoria", ""),
+        state=request.args.get("estado", "") if request.args.get("estado") in ProposalState else "",
+        sort=request.args.get("orden", "recientes"),
+    )
+    page = db.paginate(
+        services.proposals_query(process, filters),
+        per_page=current_app.config["PROPOSALS_PER_PAGE"],
+        error_out=False,
+    )
+    supported = services.supported_ids(current_user, [p.id for p in page.items])
+    districts = db.session.scalars(select(District).order_by(District.name)).all()
+    return render_template(
+        "proposals/index.html",
+        process=process,
+        page=page,
+        filters=filters,
+        supported=supported,
+        districts=districts,
+        categories=CATEGORIES,
+        states=ProposalState,
+        sorts=services.SORTS,
+        can_support=process.allows(Action.SUPPORT),
+        can_propose=process.allows(Action.PROPOSE),
+    )
+
+
+@bp.route("/nueva", methods=["GET", "POST"])
+@login_required
+def new(slug: str):
+    process = get_process_or_404(slug)
+    if not process.allows(Action.PROPOSE):
+        flash(_("Este proceso no recibe propuestas en esta fase."), "error")
+        return redirect(url_for("processes.show", slug=slug))
+    form = ProposalForm()
+    form.district_id.choices = district_choices(_("Todo el municipio"))
+    if form.validate_on_submit():
+        try:
+            proposal = services.create_proposal(
+                process,
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                category=form.category.data,
+                district_id=form.district_id.data or None,
+                cost_estimate=form.cost_estimate.data,
+            )
+        except DomainError as error:
+            return refuse(error, "proposals.index", slug=slug)
+        db.session.commit()
+        flash(_("Tu propuesta quedó registrada. ¡Gracias por participar!"), "success")
+        return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+    return render_template("proposals/new.html", process=process, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/<int:proposal_id>")
+def show(slug: str, proposal_id: int):
+    proposal = _get_proposal(slug, proposal_id)
+    supported = current_user.is_authenticated and services.has_supported(proposal, current_user)
+    return render_template(
+        "proposals/show.html",
+        process=proposal.process,
+        proposal=proposal,
+        supported=supported,
+        can_support=proposal.process.allows(Action.SUPPORT),
+    )
+
+
+@bp.post("/<int:proposal_id>/apoyar")
+@login_required
+def support(slug: str, proposal_id: int):
+    proposal = _get_proposal(slug, proposal_id)
+    try:
+        added = services.support(proposal, current_user)
+    except DomainError as error:
+        return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
+    db.session.commit()
+    flash(_("Apoyaste esta propuesta.") if added else _("Ya apoyabas esta propuesta."), "success")
+    fallback = url_for("proposals.show", slug=slug, proposal_id=proposal_id)
+    return redirect(safe_next(request.form.get("next"), fallback), code=303)
+
+
+@bp.post("/<int:proposal_id>/quitar-apoyo")
+@login_required
+def unsupport(slug: str, proposal_id: int):
+    proposal = _get_proposal(slug, proposal_id)
+    try:
+        services.unsupport(proposal, current_user)
+    except DomainError as error:
+        return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
+    db.session.commit()
+    flash(_("Retiraste tu apoyo."), "info")
+    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)
+
+
+@bp.post("/<int:proposal_id>/retirar")
+@login_required
+def withdraw(slug: str, proposal_id: int):
+    proposal = _get_proposal(slug, proposal_id)
+    try:
+        services.withdraw(proposal, current_user)
+    except DomainError as error:
+        return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
+    db.session.commit()
+    flash(_("Retiraste tu propuesta."), "info")
+    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)

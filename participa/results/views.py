@@ -1,0 +1,66 @@
+from flask import Blueprint, Response, abort, render_template, stream_with_context
+from flask_login import current_user
+
+from participa.budgets.views import get_budget_or_404
+from participa.results import services
+from participa.results.models import TallyRun
+
+bp = Blueprint(
+    "results", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>/resultados"
+)
+
+
+def _published_run(slug: str, budget_id: int) -> tuple:
+    """The budget and its latest finished run, if results may be shown to this visitor."""
+    budget = get_budget_or_404(slug, budget_id)
+    visible = budget.process.results_visible() or (
+        current_user.is_authenticated and current_user.is_admin
+    )
+    return budget, services.latest_run(budget) if visible else None, visible
+
+
+@bp.get("/")
+def show(slug: str, budget_id: int):
+    budget, run, visible = _published_run(slug, budget_id)
+    return render_template(
+        "results/show.html",
+        process=budget.process,
+        budget=budget,
+        run=run,
+        visible=visible,
+        results_columns=services.RESULTS_COLUMNS,
+        ballots_columns=services.BALLOTS_COLUMNS,
+        chart=_chart(run) if run else None,
+    )
+
+
+def _chart(run: TallyRun) -> dict:
+    """Bar lengths (0–100) of each project's votes relative to the most voted one."""
+    top = max((o.votes for o in run.outcomes), default=0) or 1
+    return {o.project_id: round(100 * o.votes / top, 1) for o in run.outcomes}
+
+
+def _csv(body, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/resultados.csv")
+def results_csv(slug: str, budget_id: int):
+    _budget, run, _visible = _published_run(slug, budget_id)
+    if run is None:
+        abort(404)
+    return _csv(services.results_csv(run), f"resultados-{slug}-{budget_id}.csv")
+
+
+@bp.get("/boletas.csv")
+def ballots_csv(slug: str, budget_id: int):
+    budget, run, _visible = _published_run(slug, budget_id)
+    if run is None:
+        abort(404)
+    return _csv(
+        stream_with_context(services.ballots_csv(budget)), f"boletas-{slug}-{budget_id}.csv"
+    )

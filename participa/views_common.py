@@ -1,0 +1,40 @@
+"""Small helpers shared by the views of every blueprint."""
+
+from urllib.parse import urlsplit
+
+from flask import render_template, request, url_for
+from sqlalchemy import select
+
+from participa.errors import DomainError
+from participa.extensions import db
+from participa.processes.models import District
+
+
+def district_choices(blank_label: str) -> list[tuple[int, str]]:
+    """``(id, name)`` pairs for a district select, with ``0`` meaning none."""
+    districts = db.session.scalars(select(District).order_by(District.name)).all()
+    return [(0, blank_label)] + [(d.id, d.name) for d in districts]
+
+
+def refuse(error: DomainError, endpoint: str, **values: object) -> tuple[str, int]:
+    """Answer a refused action with its 4xx status and reasons; nothing is kept."""
+    db.session.rollback()
+    return render_template(
+        "refused.html", error=error, back=url_for(endpoint, **values)
+    ), error.status_code
+
+
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """A local path to go back to; anything pointing to another site becomes ``fallback``."""
+    if target:
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc and target.startswith("/")
+        if local and not target.startswith("//") and "\\" not in target:
+            return target
+    return fallback or url_for("processes.index")
+
+
+def int_arg(name: str) -> int | None:
+    """A positive integer query argument, or None when absent or malformed."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
