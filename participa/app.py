@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 
 from participa.celery import celery_init_app
 from participa.config import default_config
@@ -16,6 +16,8 @@ LANGUAGES = {"es_MX": "Español", "en": "English"}
 
 def select_locale() -> str:
     """Language chosen by the visitor, else the best match of the browser, else es-MX."""
+    if not has_request_context():
+        return "es_MX"
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
@@ -40,8 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = "dev-only-not-secret"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    import participa.models
+
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

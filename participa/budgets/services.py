@@ -128,7 +128,7 @@ def project_costs(budget: Budget) -> dict[int, int]:
     return dict(
         db.session.execute(
             select(Project.id, Project.cost).where(Project.budget_id == budget.id)
-        ).tuples()
+        ).all()
     )
 
 

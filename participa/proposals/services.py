@@ -111,12 +111,12 @@ def support(proposal: Proposal, user: User) -> bool:
     was really inserted.
     """
     _require_supportable(proposal)
-    result = db.session.execute(
-        insert_ignoring_conflicts(Support, ["proposal_id", "user_id"]).values(
-            proposal_id=proposal.id, user_id=user.id, created_at=utcnow()
-        )
+    inserted = db.session.scalar(
+        insert_ignoring_conflicts(Support, ["proposal_id", "user_id"])
+        .values(proposal_id=proposal.id, user_id=user.id, created_at=utcnow())
+        .returning(Support.id)
     )
-    if result.rowcount == 0:
+    if inserted is None:
         return False
     _bump(proposal, +1)
     return True
@@ -125,10 +125,12 @@ def support(proposal: Proposal, user: User) -> bool:
 def unsupport(proposal: Proposal, user: User) -> bool:
     """Take back a support while supports are open. Returns False if there was none."""
     _require_supportable(proposal)
-    result = db.session.execute(
-        delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    deleted = db.session.scalar(
+        delete(Support)
+        .where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+        .returning(Support.id)
     )
-    if result.rowcount == 0:
+    if deleted is None:
         return False
     _bump(proposal, -1)
     return True

@@ -36,7 +36,7 @@ def vote_counts(budget_id: int) -> tuple[int, dict[int, int]]:
             select(BallotItem.project_id, func.count())
             .where(BallotItem.budget_id == budget_id)
             .group_by(BallotItem.project_id)
-        ).tuples()
+        ).all()
     )
     return ballots or 0, counts
 

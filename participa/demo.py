@@ -1,0 +1,510 @@
+"""Demonstration data: a fictional municipality with three processes in the past, present
+and future, ~30 proposals, projects, ~1,000 ballots per budget and a finished tally.
+
+Everything is generated from a seed, so two loads give the same data.
+"""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from participa.accounts.models import Role, User
+from participa.accounts.services import create_admin, register_user
+from participa.budgets import services as budgets
+from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
+from participa.db import utcnow
+from participa.extensions import db
+from participa.processes import services as processes
+from participa.processes.models import District, Process
+from participa.proposals.models import Proposal, ProposalState, Support
+from participa.results.services import request_tally, run_tally
+
+MUNICIPALITY = "Santa Lucía del Valle"
+DEMO_LOGINS = {
+    "administrador": ("admin@participa.example", "admin-demo-2026"),
+    "residente": ("vecina@participa.example", "vecina-demo-2026"),
+}
+DISTRICTS = ["Centro", "Valle Oriente", "Lomas del Río", "Los Pinos", "San Isidro"]
+
+# (title, category, cost in pesos, body)
+IDEAS = [
+    (
+        "Rehabilitar el parque lineal del arroyo",
+        "espacio-publico",
+        2_400_000,
+        "Limpiar el cauce, poner andadores, luminarias y bancas a lo largo del arroyo para que "
+        "las familias puedan caminar seguras por las tardes.",
+    ),
+    (
+        "Ciclovía protegida en la avenida Juárez",
+        "movilidad",
+        3_100_000,
+        "Construir 2.5 km de ciclovía con separadores físicos que conecte el centro con las "
+        "escuelas de Valle Oriente.",
+    ),
+    (
+        "Luminarias LED en calles del sector Los Pinos",
+        "seguridad",
+        1_200_000,
+        "Sustituir 300 luminarias de vapor de sodio por LED en las calles con más reportes de "
+        "inseguridad nocturna.",
+    ),
+    (
+        "Huertos comunitarios en escuelas primarias",
+        "medio-ambiente",
+        650_000,
+        "Instalar huertos con riego por goteo en cinco primarias públicas y capacitar a docentes "
+        "y madres y padres de familia.",
+    ),
+    (
+        "Cancha de usos múltiples en San Isidro",
+        "deporte",
+        1_800_000,
+        "Techar y rehabilitar la cancha de la plaza principal para fútbol rápido, básquetbol y "
+        "voleibol, con gradas y bebederos.",
+    ),
+    (
+        "Biblioteca móvil para las colonias de la periferia",
+        "cultura",
+        900_000,
+        "Una camioneta equipada con libros, tabletas y talleres de lectura que recorra las "
+        "colonias más alejadas cada semana.",
+    ),
+    (
+        "Cruces peatonales seguros frente a escuelas",
+        "movilidad",
+        780_000,
+        "Pintar cruces elevados, poner semáforos peatonales y señalización en diez escuelas.",
+    ),
+    (
+        "Reforestación del cerro de La Loma",
+        "medio-ambiente",
+        1_100_000,
+        "Plantar 5,000 árboles nativos con sistema de riego y brigadas vecinales de cuidado.",
+    ),
+    (
+        "Centro comunitario para personas mayores",
+        "desarrollo-social",
+        2_900_000,
+        "Adecuar la antigua casa ejidal como centro de día con comedor, talleres y atención "
+        "médica básica para personas mayores.",
+    ),
+    (
+        "Rampas y banquetas accesibles en el Centro",
+        "espacio-publico",
+        1_500_000,
+        "Reconstruir banquetas y poner rampas para sillas de ruedas y carriolas en las 20 "
+        "cuadras del primer cuadro.",
+    ),
+    (
+        "Taller de música para jóvenes",
+        "cultura",
+        420_000,
+        "Instrumentos y maestros para una orquesta juvenil gratuita en la casa de la cultura.",
+    ),
+    (
+        "Módulo de atención médica en Lomas del Río",
+        "salud",
+        2_200_000,
+        "Un consultorio con enfermería y médico general de lunes a sábado para las colonias "
+        "sin centro de salud cercano.",
+    ),
+    (
+        "Cámaras y botones de alerta en paraderos",
+        "seguridad",
+        1_350_000,
+        "Instalar cámaras conectadas al C4 y botones de alerta en los 25 paraderos más usados.",
+    ),
+    (
+        "Gimnasio al aire libre en el parque Los Pinos",
+        "deporte",
+        380_000,
+        "Aparatos de ejercicio resistentes a la intemperie y señalética con rutinas.",
+    ),
+    (
+        "Captación de agua de lluvia en escuelas",
+        "medio-ambiente",
+        960_000,
+        "Sistemas de captación pluvial y cisternas en ocho escuelas para riego y sanitarios.",
+    ),
+    (
+        "Mercado de productores locales los domingos",
+        "desarrollo-social",
+        300_000,
+        "Toldos, mesas y baños portátiles para un mercado semanal de productores del municipio.",
+    ),
+    (
+        "Pavimentar la calle Morelos en San Isidro",
+        "movilidad",
+        2_700_000,
+        "Pavimento hidráulico con drenaje pluvial en 600 metros de la calle Morelos.",
+    ),
+    (
+        "Talleres de prevención de adicciones",
+        "salud",
+        350_000,
+        "Talleres con especialistas en secundarias y preparatorias durante todo el ciclo escolar.",
+    ),
+    (
+        "Murales comunitarios en bardas del Centro",
+        "cultura",
+        250_000,
+        "Convocatoria a artistas locales para pintar diez murales con la historia del municipio.",
+    ),
+    (
+        "Bebederos de agua potable en plazas",
+        "salud",
+        480_000,
+        "Instalar 15 bebederos con filtro en plazas y unidades deportivas.",
+    ),
+    (
+        "Estacionamiento para bicicletas en el centro",
+        "movilidad",
+        150_000,
+        "Biciestacionamientos seguros frente al mercado, la presidencia y la biblioteca.",
+    ),
+    (
+        "Alarmas vecinales en Valle Oriente",
+        "seguridad",
+        520_000,
+        "Sistema de alarma vecinal conectado por calle, con capacitación a comités.",
+    ),
+    (
+        "Clases de natación gratuitas",
+        "deporte",
+        600_000,
+        "Convenio con la alberca municipal para clases gratuitas a niñas y niños.",
+    ),
+    (
+        "Sendero interpretativo en el ojo de agua",
+        "medio-ambiente",
+        720_000,
+        "Un sendero con letreros sobre la flora y fauna del manantial y un mirador.",
+    ),
+    (
+        "Guardería comunitaria en Los Pinos",
+        "desarrollo-social",
+        1_900_000,
+        "Una estancia infantil con horario extendido para madres y padres trabajadores.",
+    ),
+    (
+        "Internet gratuito en plazas públicas",
+        "educacion",
+        830_000,
+        "Puntos de acceso Wi-Fi en diez plazas y bibliotecas del municipio.",
+    ),
+    (
+        "Aulas de cómputo en la secundaria técnica",
+        "educacion",
+        1_050_000,
+        "Equipar dos aulas con 40 computadoras y conexión a internet.",
+    ),
+    (
+        "Techado del patio de la primaria Hidalgo",
+        "educacion",
+        1_250_000,
+        "Una techumbre para que los honores y el recreo no sean bajo el sol.",
+    ),
+    (
+        "Esterilización gratuita de mascotas",
+        "salud",
+        280_000,
+        "Jornadas mensuales de esterilización y vacunación de perros y gatos.",
+    ),
+    (
+        "Señalética turística del pueblo",
+        "cultura",
+        340_000,
+        "Letreros bilingües con la historia de los edificios y rutas a pie.",
+    ),
+]
+REJECTION_REASONS = [
+    "La calle es de jurisdicción estatal; canalizamos la propuesta a la Secretaría de "
+    "Infraestructura del estado.",
+    "El costo estimado por el área técnica supera el presupuesto total del proceso.",
+    "Ya existe un proyecto en ejecución con el mismo objetivo en esa zona.",
+]
+
+
+def load(seed: int = 2026, ballots: int = 1000) -> bool:
+    """Load the demo unless it is already there. Returns whether anything was loaded."""
+    if db.session.scalar(select(Process.id).where(Process.slug == "presupuesto-2026")):
+        return False
+    rng = random.Random(seed)
+    now = utcnow().replace(second=0, microsecond=0)
+    districts = _districts()
+    create_admin(*DEMO_LOGINS["administrador"], name="Dirección de Participación Ciudadana")
+    resident = register_user(
+        DEMO_LOGINS["residente"][0],
+        "Lucía Hernández",
+        DEMO_LOGINS["residente"][1],
+        district_id=districts[0].id,
+    )
+    voters = _voters(rng, districts, max(ballots, 60))
+    _past_process(rng, now, districts, voters[:ballots])
+    _voting_process(rng, now, districts, voters, resident, ballots)
+    _proposals_process(rng, now, districts, voters)
+    db.session.commit()
+    return True
+
+
+def _districts() -> list[District]:
+    city = District(name=MUNICIPALITY)
+    db.session.add(city)
+    db.session.flush()
+    children = [District(name=name, parent_id=city.id) for name in DISTRICTS]
+    db.session.add_all(children)
+    db.session.flush()
+    return children
+
+
+def _voters(rng: random.Random, districts: list[District], n: int) -> list[int]:
+    """``n`` resident accounts sharing one password hash (hashing 1,000 would take minutes)."""
+    template = User(email="x", name="x", password_hash="")
+    template.set_password("vecino-demo-2026")
+    given = ["María", "José", "Guadalupe", "Juan", "Ana", "Luis", "Rosa", "Carlos", "Sofía"]
+    family = ["García", "Martínez", "López", "Hernández", "González", "Pérez", "Rodríguez"]
+    rows = [
+        {
+            "email": f"vecino{i:04d}@participa.example",
+            "password_hash": template.password_hash,
+            "name": f"{rng.choice(given)} {rng.choice(family)}",
+            "role": Role.RESIDENT,
+            "district_id": rng.choice(districts).id,
+            "created_at": utcnow(),
+        }
+        for i in range(1, n + 1)
+    ]
+    return list(
+        db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows)
+    )
+
+
+def _process(now, title, slug, description, phases) -> Process:
+    process = processes.create_process(
+        title=title,
+        slug=slug,
+        description=description,
+        municipality=MUNICIPALITY,
+        district_id=None,
+    )
+    for name, start, end, allows in phases:
+        processes.add_phase(
+            process,
+            title=name,
+            starts_at=now + start,
+            ends_at=now + end,
+            **{f"{flag}": True for flag in allows},
+        )
+    return process
+
+
+def _days(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+def _past_process(rng, now, districts, voters) -> None:
+    process = _process(
+        now,
+        "Presupuesto Participativo 2025",
+        "presupuesto-2025",
+        "La ciudadanía decidió en qué invertir 12 millones de pesos del presupuesto 2025.",
+        [
+            ("Propuestas", _days(-400), _days(-340), ["allows_propose"]),
+            ("Revisión técnica", _days(-340), _days(-300), []),
+            ("Votación", _days(-300), _days(-280), ["allows_vote"]),
+            ("Resultados", _days(-280), _days(-250), ["shows_results"]),
+            ("Seguimiento de obras", _days(-250), _days(30), ["shows_results"]),
+        ],
+    )
+    budget = budgets.create_budget(
+        process,
+        title="Todo el municipio",
+        amount=12_000_000,
+        ballot_type=BallotType.KNAPSACK,
+        min_projects=1,
+        description="Proyectos para cualquier colonia del municipio.",
+    )
+    for title, _category, cost, body in rng.sample(IDEAS, 14):
+        budgets.create_project(budget, title=title, cost=cost, description=body)
+    _ballots(rng, budget, voters, when=now - _days(290))
+    run = request_tally(budget)
+    db.session.commit()
+    run_tally(run.id)
+
+
+def _voting_process(rng, now, districts, voters, resident, n_ballots) -> None:
+    process = _process(
+        now,
+        "Presupuesto Participativo 2026",
+        "presupuesto-2026",
+        "Tú decides en qué se invierten 10 millones de pesos en todo el municipio y 3 millones "
+        "en el sector Centro. Vota por los proyectos que más te importan.",
+        [
+            ("Información", _days(-75), _days(-60), []),
+            ("Propuestas y apoyos", _days(-60), _days(-35), ["allows_propose", "allows_support"]),
+            ("Revisión técnica", _days(-35), _days(-7), []),
+            ("Votación", _days(-7), _days(14), ["allows_vote"]),
+            ("Resultados", _days(14), _days(30), ["shows_results"]),
+            ("Seguimiento de obras", _days(30), _days(400), ["shows_results"]),
+        ],
+    )
+    authors = [*voters[:40], resident.id]
+    proposals = []
+    for i, (title, category, cost, body) in enumerate(IDEAS):
+        proposal = Proposal(
+            process_id=process.id,
+            author_id=rng.choice(authors),
+            title=title,
+            body=body,
+            category=category,
+            district_id=rng.choice([None, *(d.id for d in districts)]),
+            cost_estimate=cost if i % 3 else None,
+            created_at=now - _days(60) + _days(rng.uniform(0, 24)),
+        )
+        db.session.add(proposal)
+        proposals.append(proposal)
+    db.session.flush()
+    _supports(rng, proposals, voters)
+    states = [ProposalState.ACCEPTED] * 18 + [ProposalState.REJECTED] * 6
+    states += [ProposalState.EVALUATING] * 4 + [ProposalState.WITHDRAWN] * 2
+    for proposal, state, (_t, _c, cost, _b) in zip(proposals, states, IDEAS, strict=True):
+        proposal.state = state
+        if state == ProposalState.ACCEPTED:
+            proposal.cost_estimate = cost
+            proposal.answer = "Factible. El área técnica confirmó el costo estimado."
+            proposal.answered_at = now - _days(8)
+        elif state == ProposalState.REJECTED:
+            proposal.answer = rng.choice(REJECTION_REASONS)
+            proposal.answered_at = now - _days(8)
+        elif state == ProposalState.WITHDRAWN:
+            proposal.withdrawn_at = now - _days(40)
+    db.session.flush()
+    city = budgets.create_budget(
+        process,
+        title="Todo el municipio",
+        amount=10_000_000,
+        ballot_type=BallotType.KNAPSACK,
+        min_projects=1,
+        description="Proyectos que benefician a todo el municipio.",
+    )
+    centro = budgets.create_budget(
+        process,
+        title="Sector Centro",
+        amount=3_000_000,
+        ballot_type=BallotType.APPROVAL,
+        min_projects=1,
+        max_projects=3,
+        district_id=districts[0].id,
+        description="Elige hasta tres proyectos para el sector Centro.",
+    )
+    accepted = [p for p in proposals if p.state == ProposalState.ACCEPTED]
+    for proposal in accepted[:13]:
+        budgets.project_from_proposal(city, proposal)
+    for proposal in accepted[13:]:
+        budgets.project_from_proposal(centro, proposal)
+    budgets.create_project(
+        centro,
+        title="Remozamiento de la plaza principal",
+        cost=1_400_000,
+        description="Nuevas jardineras, bancas y kiosco restaurado.",
+    )
+    _ballots(rng, city, voters[:n_ballots], when=now - _days(3))
+    _ballots(rng, centro, voters[: n_ballots // 3], when=now - _days(3))
+
+
+def _proposals_process(rng, now, districts, voters) -> None:
+    process = _process(
+        now,
+        "Ideas para el Presupuesto 2027",
+        "ideas-2027",
+        "¿Qué le hace falta a tu colonia? Propón proyectos y apoya los que te gusten: los más "
+        "apoyados pasan a revisión técnica.",
+        [
+            ("Propuestas y apoyos", _days(-10), _days(45), ["allows_propose", "allows_support"]),
+            ("Revisión técnica", _days(45), _days(90), []),
+            ("Votación", _days(90), _days(110), ["allows_vote"]),
+            ("Resultados", _days(110), _days(140), ["shows_results"]),
+        ],
+    )
+    ideas = rng.sample(IDEAS, 8)
+    proposals = []
+    for title, category, cost, body in ideas:
+        proposal = Proposal(
+            process_id=process.id,
+            author_id=rng.choice(voters),
+            title=title,
+            body=body,
+            category=category,
+            district_id=rng.choice(districts).id,
+            cost_estimate=cost if rng.random() < 0.5 else None,
+            created_at=now - _days(rng.uniform(0, 9)),
+        )
+        db.session.add(proposal)
+        proposals.append(proposal)
+    db.session.flush()
+    _supports(rng, proposals, voters[:300])
+
+
+def _supports(rng, proposals, voters) -> None:
+    rows = []
+    for proposal in proposals:
+        backers = rng.sample(voters, rng.randint(3, min(len(voters), 120)))
+        proposal.supports_count = len(backers)
+        rows += [
+            {"proposal_id": proposal.id, "user_id": uid, "created_at": proposal.created_at}
+            for uid in backers
+        ]
+    db.session.execute(insert(Support), rows)
+    db.session.flush()
+
+
+def _ballots(rng, budget: Budget, voters: list[int], when) -> None:
+    """One valid ballot per voter: projects drawn by popularity until the rules stop them."""
+    db.session.refresh(budget, ["projects"])
+    projects = list(budget.projects)
+    popularity = [rng.uniform(0.2, 3.0) for _ in projects]
+    limit = budget.max_projects or len(projects)
+    ballots = []
+    for voter in voters:
+        chosen, spent = [], 0
+        for project in _weighted_order(rng, projects, popularity):
+            fits = (
+                budget.ballot_type != BallotType.KNAPSACK or spent + project.cost <= budget.amount
+            )
+            if fits and len(chosen) < limit:
+                chosen.append(project.id)
+                spent += project.cost
+            if len(chosen) >= rng.randint(1, limit):
+                break
+        ballots.append((voter, chosen))
+    stamp = when
+    ids = db.session.scalars(
+        insert(Ballot).returning(Ballot.id, sort_by_parameter_order=True),
+        [
+            {
+                "budget_id": budget.id,
+                "user_id": voter,
+                "channel": Channel.ONLINE,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for voter, _ in ballots
+        ],
+    ).all()
+    db.session.execute(
+        insert(BallotItem),
+        [
+            {"ballot_id": bid, "budget_id": budget.id, "project_id": pid}
+            for bid, (_, chosen) in zip(ids, ballots, strict=True)
+            for pid in chosen
+        ],
+    )
+    db.session.flush()
+
+
+def _weighted_order(rng, projects, weights):
+    """Projects in a random order where heavier ones tend to come first."""
+    keys = [rng.random() ** (1 / w) for w in weights]
+    return [p for _, p in sorted(zip(keys, projects, strict=True), key=lambda kp: -kp[0])]

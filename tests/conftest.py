@@ -1,0 +1,100 @@
+"""Test fixtures.
+
+The database tests run on PostgreSQL when ``PARTICIPA_TEST_DATABASE_URL`` is set (a fresh
+``participa_test`` database is created from it), else on a temporary SQLite file. The schema
+is built by the Alembic migrations, and every table is emptied after each test.
+
+With ``PARTICIPA_REQUIRE_SERVICES=1`` (CI), a test that needs a missing service fails instead
+of being skipped.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import URL
+
+from participa import create_app
+from participa.extensions import db
+
+REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when a service a test needs is missing."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def _fresh_postgres(url: str) -> str:
+    """Create an empty ``participa_test`` database next to ``url`` and return its URL."""
+    base: URL = make_url(url).set(drivername="postgresql+psycopg")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS participa_test WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE participa_test"))
+    engine.dispose()
+    return base.set(database="participa_test").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    pg = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
+    if pg:
+        return _fresh_postgres(pg)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    os.environ["PARTICIPA_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def is_postgres(app: Flask) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An application context on an empty database."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+    _empty_tables(app)
+
+
+@pytest.fixture
+def client(ctx: Flask):
+    return ctx.test_client()

@@ -1,0 +1,80 @@
+"""Small builders of test data, going through the domain services like the app does."""
+
+from datetime import timedelta
+from itertools import count
+
+from participa.accounts.models import Role, User
+from participa.accounts.services import register_user
+from participa.budgets import services as budgets
+from participa.budgets.models import BallotType, Budget, Project
+from participa.db import utcnow
+from participa.extensions import db
+from participa.processes import services as processes
+from participa.processes.models import Process
+
+PASSWORD = "correct-horse-battery"
+_seq = count(1)
+
+
+def user(role: Role = Role.RESIDENT, email: str | None = None) -> User:
+    n = next(_seq)
+    return register_user(email or f"persona{n}@example.org", f"Persona {n}", PASSWORD, role=role)
+
+
+def admin() -> User:
+    return user(Role.ADMIN)
+
+
+def process(*, now_allows: tuple[str, ...] = (), slug: str | None = None) -> Process:
+    """A process with a past phase, a current phase allowing ``now_allows`` and a future one."""
+    n = next(_seq)
+    p = processes.create_process(
+        title=f"Proceso {n}",
+        slug=slug or f"proceso-{n}",
+        description="Descripción",
+        municipality="Santa Lucía",
+        district_id=None,
+    )
+    now = utcnow()
+    processes.add_phase(
+        p, title="Antes", starts_at=now - timedelta(days=20), ends_at=now - timedelta(days=10)
+    )
+    processes.add_phase(
+        p,
+        title="Ahora",
+        starts_at=now - timedelta(days=10),
+        ends_at=now + timedelta(days=10),
+        **{f"{a}": True for a in now_allows},
+    )
+    processes.add_phase(
+        p,
+        title="Después",
+        starts_at=now + timedelta(days=10),
+        ends_at=now + timedelta(days=20),
+        shows_results=True,
+    )
+    return p
+
+
+def budget(
+    p: Process, amount: int = 1000, costs: tuple[int, ...] = (400, 300, 300, 200), **options
+) -> Budget:
+    options.setdefault("ballot_type", BallotType.KNAPSACK)
+    b = budgets.create_budget(p, title=f"Presupuesto {next(_seq)}", amount=amount, **options)
+    for i, cost in enumerate(costs, start=1):
+        budgets.create_project(b, title=f"Proyecto {i}", cost=cost)
+    db.session.flush()
+    return b
+
+
+def project_ids(b: Budget) -> list[int]:
+    return [p.id for p in sorted(b.projects, key=lambda p: (p.position, p.id))]
+
+
+def projects(b: Budget) -> list[Project]:
+    return sorted(b.projects, key=lambda p: (p.position, p.id))
+
+
+def login(client, u: User) -> None:
+    response = client.post("/entrar", data={"email": u.email, "password": PASSWORD})
+    assert response.status_code == 302, response.text

@@ -1,0 +1,57 @@
+"""Tally runs stored in the database, and their idempotence."""
+
+from participa.budgets import services as budgets
+from participa.extensions import db
+from participa.results import services
+from participa.results.models import RunStatus
+from tests import factories as f
+
+
+def vote(budget, selections):
+    for selection in selections:
+        budgets.cast_ballot(budget, f.user(), selection)
+    db.session.commit()
+
+
+def outcome_rows(run):
+    return [
+        (o.project_id, o.rank, o.votes, o.selected, o.remaining_before, o.reason)
+        for o in run.outcomes
+    ]
+
+
+def test_greedy_tally_is_stored_and_rerun_gives_the_same_outcome(ctx):
+    budget = f.budget(
+        f.process(now_allows=("allows_vote",)), amount=1000, costs=(600, 500, 300, 200)
+    )
+    p1, p2, p3, p4 = f.project_ids(budget)
+    vote(budget, [[p1, p3], [p1, p4], [p2, p3], [p2, p3], [p2]])  # p2:3 p3:3 p1:2 p4:1
+    run = services.request_tally(budget)
+    db.session.commit()
+    done = services.run_tally(run.id)
+    assert done.status == RunStatus.DONE and done.ballots_counted == 5
+    assert [o.project_id for o in done.selected] == [p2, p3, p4]
+    assert done.total_cost == 1000
+    skipped = next(o for o in done.outcomes if o.project_id == p1)
+    assert (skipped.selected, skipped.reason, skipped.remaining_before) == (
+        False,
+        "does_not_fit",
+        200,
+    )
+    first = outcome_rows(done)
+    again = services.run_tally(run.id)
+    assert outcome_rows(again) == first
+    assert again.started_at is not None and again.finished_at >= again.started_at
+
+
+def test_budgets_due_for_tally_are_those_whose_voting_closed(ctx):
+    open_budget = f.budget(f.process(now_allows=("allows_vote",)))
+    closed_process = f.process()
+    closed_process.phases[0].allows_vote = True  # the past phase was the vote
+    closed_budget = f.budget(closed_process)
+    db.session.commit()
+    due = services.budgets_due_for_tally()
+    assert closed_budget in due and open_budget not in due
+    services.request_tally(closed_budget)
+    db.session.commit()
+    assert services.budgets_due_for_tally() == []
