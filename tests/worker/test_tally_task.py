@@ -1,0 +1,71 @@
+"""The tally travels through Redis to a real Celery worker, which stores the outcome."""
+
+import time
+
+from celery.result import EagerResult
+from sqlalchemy import select
+
+from participa.budgets import services as budgets
+from participa.extensions import db
+from participa.results import services
+from participa.results.models import RunStatus, TallyRun
+from participa.results.tasks import tally_budget, tally_closed_budgets
+from participa.tallying import TallyProject, greedy
+from tests import factories as f
+
+
+def wait_for_runs(budget_id: int, count: int = 1, timeout: float = 60) -> list[TallyRun]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        runs = db.session.scalars(select(TallyRun).where(TallyRun.budget_id == budget_id)).all()
+        finished = [r for r in runs if r.status in (RunStatus.DONE, RunStatus.FAILED)]
+        if len(finished) >= count:
+            return finished
+        time.sleep(0.2)
+    raise AssertionError(f"no finished tally run for budget {budget_id} after {timeout}s")
+
+
+def test_tally_task_runs_on_the_worker_and_stores_the_outcome(ctx, celery_worker):
+    budget = f.budget(
+        f.process(now_allows=("allows_vote",)), amount=1000, costs=(600, 500, 300, 200)
+    )
+    p1, p2, p3, p4 = f.project_ids(budget)
+    for selection in ([p1, p3], [p1], [p2, p3], [p3, p4], [p4]):
+        budgets.cast_ballot(budget, f.user(), selection)
+    run = services.request_tally(budget)
+    db.session.commit()
+
+    async_result = tally_budget.delay(run.id)
+    assert not isinstance(async_result, EagerResult)  # sent through Redis, not run here
+    (done,) = wait_for_runs(budget.id)
+
+    assert done.status == RunStatus.DONE, done.error
+    assert done.ballots_counted == 5
+    expected = greedy(
+        1000,
+        [
+            TallyProject(p, c, i)
+            for i, (p, c) in enumerate(zip((p1, p2, p3, p4), (600, 500, 300, 200), strict=True))
+        ],
+        {p1: 2, p2: 1, p3: 3, p4: 2},
+    )
+    assert [o.project_id for o in done.selected] == list(expected.selected)
+    assert f"Task participa.results.tasks.tally_budget[{async_result.id}]" in (
+        celery_worker["log"].read_text()
+    )
+
+
+def test_scheduled_task_tallies_closed_budgets_once(ctx, celery_worker):
+    process = f.process()
+    process.phases[0].allows_vote = True  # voting was the phase that already ended
+    budget = f.budget(process)
+    db.session.commit()
+
+    tally_closed_budgets.delay()
+    wait_for_runs(budget.id)
+    tally_closed_budgets.delay()  # a second beat finds nothing left to do
+    time.sleep(1.5)
+    db.session.expire_all()
+    runs = db.session.scalars(select(TallyRun).where(TallyRun.budget_id == budget.id)).all()
+    assert [r.status for r in runs] == [RunStatus.DONE]
