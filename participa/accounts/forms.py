@@ -4,6 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from participa.accounts.services import MIN_PASSWORD_LENGTH
+from participa.forms import clean_text
 
 
 class LoginForm(FlaskForm):
@@ -12,7 +13,9 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        filters=[clean_text], label=_l("Nombre"), validators=[DataRequired(), Length(max=120)]
+    )
     email = EmailField(
         _l("Correo electrónico"), validators=[DataRequired(), Email(), Length(max=254)]
     )

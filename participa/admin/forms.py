@@ -11,22 +11,36 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participa.budgets.models import BallotType, Rule
+from participa.forms import clean_text
 
 
 class ProcessForm(FlaskForm):
-    title = StringField(_l("Título"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        filters=[clean_text], label=_l("Título"), validators=[DataRequired(), Length(max=200)]
+    )
     slug = StringField(
-        _l("Identificador para la dirección web (opcional)"),
+        filters=[clean_text],
+        label=_l("Identificador para la dirección web (opcional)"),
         validators=[Optional(), Length(max=80)],
     )
-    municipality = StringField(_l("Municipio"), validators=[DataRequired(), Length(max=120)])
+    municipality = StringField(
+        filters=[clean_text], label=_l("Municipio"), validators=[DataRequired(), Length(max=120)]
+    )
     district_id = SelectField(_l("Distrito o sector"), coerce=int, validators=[Optional()])
-    description = TextAreaField(_l("Descripción"), validators=[Length(max=10000)])
+    description = TextAreaField(
+        filters=[clean_text], label=_l("Descripción"), validators=[Length(max=10000)]
+    )
 
 
 class PhaseForm(FlaskForm):
-    title = StringField(_l("Nombre de la fase"), validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(_l("Descripción"), validators=[Length(max=5000)])
+    title = StringField(
+        filters=[clean_text],
+        label=_l("Nombre de la fase"),
+        validators=[DataRequired(), Length(max=120)],
+    )
+    description = TextAreaField(
+        filters=[clean_text], label=_l("Descripción"), validators=[Length(max=5000)]
+    )
     starts_at = DateTimeLocalField(
         _l("Inicio (hora local)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
@@ -40,13 +54,24 @@ class PhaseForm(FlaskForm):
 
 
 class BudgetForm(FlaskForm):
-    title = StringField(_l("Nombre del presupuesto"), validators=[DataRequired(), Length(max=150)])
-    description = TextAreaField(_l("Descripción"), validators=[Length(max=5000)])
+    title = StringField(
+        filters=[clean_text],
+        label=_l("Nombre del presupuesto"),
+        validators=[DataRequired(), Length(max=150)],
+    )
+    description = TextAreaField(
+        filters=[clean_text], label=_l("Descripción"), validators=[Length(max=5000)]
+    )
     amount = IntegerField(
         _l("Monto (pesos, sin centavos)"),
         validators=[DataRequired(), NumberRange(min=1, max=10**13)],
     )
-    currency = StringField(_l("Moneda"), default="MXN", validators=[DataRequired(), Length(3, 3)])
+    currency = StringField(
+        filters=[clean_text],
+        label=_l("Moneda"),
+        default="MXN",
+        validators=[DataRequired(), Length(3, 3)],
+    )
     district_id = SelectField(_l("Distrito"), coerce=int, validators=[Optional()])
     ballot_type = SelectField(
         _l("Tipo de boleta"),
@@ -74,8 +99,14 @@ class BudgetForm(FlaskForm):
 
 
 class ProjectForm(FlaskForm):
-    title = StringField(_l("Nombre del proyecto"), validators=[DataRequired(), Length(max=150)])
-    description = TextAreaField(_l("Descripción"), validators=[Length(max=5000)])
+    title = StringField(
+        filters=[clean_text],
+        label=_l("Nombre del proyecto"),
+        validators=[DataRequired(), Length(max=150)],
+    )
+    description = TextAreaField(
+        filters=[clean_text], label=_l("Descripción"), validators=[Length(max=5000)]
+    )
     cost = IntegerField(_l("Costo (pesos)"), validators=[DataRequired(), NumberRange(min=1)])
 
 
@@ -85,7 +116,11 @@ class AnswerForm(FlaskForm):
         choices=[("accepted", _l("Aceptada: factible")), ("rejected", _l("Rechazada"))],
     )
     cost = IntegerField(_l("Costo estimado (pesos)"), validators=[Optional(), NumberRange(min=1)])
-    reason = TextAreaField(_l("Motivo (obligatorio si se rechaza)"), validators=[Length(max=2000)])
+    reason = TextAreaField(
+        filters=[clean_text],
+        label=_l("Motivo (obligatorio si se rechaza)"),
+        validators=[Length(max=2000)],
+    )
 
 
 class ConfirmForm(FlaskForm):

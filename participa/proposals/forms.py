@@ -3,13 +3,20 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from participa.forms import clean_text
 from participa.proposals.models import CATEGORIES
 
 
 class ProposalForm(FlaskForm):
-    title = StringField(_l("Título"), validators=[DataRequired(), Length(min=10, max=150)])
+    title = StringField(
+        filters=[clean_text],
+        label=_l("Título"),
+        validators=[DataRequired(), Length(min=10, max=150)],
+    )
     body = TextAreaField(
-        _l("Describe tu propuesta"), validators=[DataRequired(), Length(min=30, max=5000)]
+        filters=[clean_text],
+        label=_l("Describe tu propuesta"),
+        validators=[DataRequired(), Length(min=30, max=5000)],
     )
     category = SelectField(
         _l("Categoría"), choices=list(CATEGORIES.items()), validators=[DataRequired()]

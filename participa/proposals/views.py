@@ -22,6 +22,10 @@ def _get_proposal(slug: str, proposal_id: int) -> Proposal:
     )
 
 
+def _known_state(value: str) -> str:
+    return value if value in {s.value for s in ProposalState} else ""
+
+
 @bp.get("/")
 def index(slug: str):
     process = get_process_or_404(slug)
@@ -29,7 +33,7 @@ def index(slug: str):
         q=request.args.get("q", "")[:100],
         district_id=int_arg("distrito"),
         category=request.args.get("categoria", ""),
-        state=request.args.get("estado", "") if request.args.get("estado") in ProposalState else "",
+        state=_known_state(request.args.get("estado", "")),
         sort=request.args.get("orden", "recientes"),
     )
     page = db.paginate(
