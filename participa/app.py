@@ -5,13 +5,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, render_template, request, session
+from flask_babel import get_locale
 
 from participa.celery import celery_init_app
 from participa.config import default_config
 from participa.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = {"es_MX": "Español", "en": "English"}
+# Languages with a complete translation; English arrives with its catalogue (issue 5).
+LANGUAGES = {"es_MX": "Español"}
 
 
 def select_locale() -> str:
@@ -99,4 +101,4 @@ def _register_template_helpers(app: Flask) -> None:
         number=formatting.number,
         percent=formatting.percent,
     )
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

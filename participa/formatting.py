@@ -2,7 +2,7 @@
 
 from datetime import datetime as dt
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_decimal, format_time
 from flask_babel import format_percent as babel_format_percent
 
 
@@ -29,5 +29,7 @@ def date(value: dt | None) -> str:
 
 
 def datetime(value: dt | None) -> str:
-    """A UTC datetime as date and time in the municipality's time zone."""
-    return "—" if value is None else format_datetime(value, format="medium")
+    """A UTC datetime as date and time (no seconds) in the municipality's time zone."""
+    if value is None:
+        return "—"
+    return f"{format_date(value, format='medium')}, {format_time(value, format='short')}"

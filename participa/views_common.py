@@ -4,16 +4,17 @@ from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
 from sqlalchemy import select
+from wtforms.fields import SelectChoice
 
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.processes.models import District
 
 
-def district_choices(blank_label: str) -> list[tuple[int, str]]:
-    """``(id, name)`` pairs for a district select, with ``0`` meaning none."""
+def district_choices(blank_label: str) -> list[SelectChoice]:
+    """The districts as select options, with ``0`` (labelled ``blank_label``) meaning none."""
     districts = db.session.scalars(select(District).order_by(District.name)).all()
-    return [(0, blank_label)] + [(d.id, d.name) for d in districts]
+    return [SelectChoice(0, blank_label), *(SelectChoice(d.id, d.name) for d in districts)]
 
 
 def refuse(error: DomainError, endpoint: str, **values: object) -> tuple[str, int]:

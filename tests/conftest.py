@@ -98,3 +98,38 @@ def ctx(app: Flask) -> Iterator[Flask]:
 @pytest.fixture
 def client(ctx: Flask):
     return ctx.test_client()
+
+
+def _service_of(item: pytest.Item) -> str | None:
+    path = str(item.path)
+    if "/tests/browser/" in path:
+        return "Chromium (browser)"
+    if "/tests/worker/" in path:
+        return "Redis + Celery worker"
+    if "ctx" in getattr(item, "fixturenames", ()):
+        url = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
+        return "PostgreSQL" if url else "SQLite"
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.user_properties.append(("service", _service_of(item)))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """One line per real service: how many tests ran on it, and how many were skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome != "skipped":
+                continue
+            service = dict(getattr(report, "user_properties", ())).get("service")
+            if service:
+                counts.setdefault(service, {}).setdefault(outcome, 0)
+                counts[service][outcome] += 1
+    if counts:
+        terminalreporter.section("services used")
+        for service, by_outcome in sorted(counts.items()):
+            detail = ", ".join(f"{n} {outcome}" for outcome, n in sorted(by_outcome.items()))
+            terminalreporter.write_line(f"{service}: {detail}")

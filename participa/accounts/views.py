@@ -1,7 +1,6 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
-from sqlalchemy import select
 
 from participa.accounts import services
 from participa.accounts.forms import LoginForm, RegisterForm
@@ -9,8 +8,7 @@ from participa.accounts.models import User
 from participa.app import LANGUAGES
 from participa.errors import DomainError
 from participa.extensions import db, login_manager
-from participa.processes.models import District
-from participa.views_common import safe_next
+from participa.views_common import district_choices, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -28,8 +26,7 @@ login_manager.login_message_category = "info"
 @bp.route("/registro", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
-    districts = db.session.scalars(select(District).order_by(District.name)).all()
-    form.district_id.choices = [(0, _("Prefiero no decirlo"))] + [(d.id, d.name) for d in districts]
+    form.district_id.choices = district_choices(_("Prefiero no decirlo"))
     if form.validate_on_submit():
         try:
             user = services.register_user(
@@ -39,13 +36,15 @@ def register():
                 district_id=form.district_id.data or None,
             )
         except DomainError as error:
+            db.session.rollback()
             flash(error.message, "error")
+            return render_template("accounts/register.html", form=form), error.status_code
         else:
             db.session.commit()
             login_user(user)
             flash(_("¡Bienvenida, bienvenido! Tu cuenta está lista."), "success")
             return redirect(safe_next(request.args.get("next")))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/entrar", methods=["GET", "POST"])
@@ -55,11 +54,11 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             flash(_("Correo o contraseña incorrectos."), "error")
-        else:
-            login_user(user)
-            flash(_("Hola, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next")))
-    return render_template("accounts/login.html", form=form)
+            return render_template("accounts/login.html", form=form), 401
+        login_user(user)
+        flash(_("Hola, %(name)s.", name=user.name), "success")
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/salir")

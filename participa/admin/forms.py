@@ -8,6 +8,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participa.budgets.models import BallotType, Rule
@@ -76,8 +77,12 @@ class BudgetForm(FlaskForm):
     ballot_type = SelectField(
         _l("Tipo de boleta"),
         choices=[
-            (BallotType.KNAPSACK.value, _l("Costo: la suma de lo elegido cabe en el presupuesto")),
-            (BallotType.APPROVAL.value, _l("Aprobación: elegir un número de proyectos")),
+            SelectChoice(
+                BallotType.KNAPSACK.value, _l("Costo: la suma de lo elegido cabe en el presupuesto")
+            ),
+            SelectChoice(
+                BallotType.APPROVAL.value, _l("Aprobación: elegir un número de proyectos")
+            ),
         ],
     )
     min_projects = IntegerField(
@@ -94,7 +99,11 @@ class BudgetForm(FlaskForm):
     )
     rule = SelectField(
         _l("Regla de conteo"),
-        choices=[(Rule.GREEDY.value, _l("Mayoría de votos, saltando lo que ya no cabe (greedy)"))],
+        choices=[
+            SelectChoice(
+                Rule.GREEDY.value, _l("Mayoría de votos, saltando lo que ya no cabe (greedy)")
+            )
+        ],
     )
 
 
@@ -113,7 +122,10 @@ class ProjectForm(FlaskForm):
 class AnswerForm(FlaskForm):
     state = SelectField(
         _l("Respuesta"),
-        choices=[("accepted", _l("Aceptada: factible")), ("rejected", _l("Rechazada"))],
+        choices=[
+            SelectChoice("accepted", _l("Aceptada: factible")),
+            SelectChoice("rejected", _l("Rechazada")),
+        ],
     )
     cost = IntegerField(_l("Costo estimado (pesos)"), validators=[Optional(), NumberRange(min=1)])
     reason = TextAreaField(

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -62,9 +62,10 @@ def ballot(slug: str, budget_id: int):
     if not budget.process.allows(Action.VOTE):
         flash(_("La votación no está abierta."), "error")
         return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id))
-    return render_ballot(
-        budget, set(services.selected_ids(services.ballot_of(budget, current_user)))
-    )
+    # Coming back from the review page keeps the unconfirmed selection.
+    pending = {int(v) for v in request.args.getlist("project") if v.isdigit() and len(v) < 12}
+    confirmed = services.selected_ids(services.ballot_of(budget, current_user))
+    return render_ballot(budget, pending or set(confirmed))
 
 
 def _parseable_ids(form: BallotForm) -> set[int]:

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participa.forms import clean_text
@@ -19,7 +20,9 @@ class ProposalForm(FlaskForm):
         validators=[DataRequired(), Length(min=30, max=5000)],
     )
     category = SelectField(
-        _l("Categoría"), choices=list(CATEGORIES.items()), validators=[DataRequired()]
+        _l("Categoría"),
+        choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()],
+        validators=[DataRequired()],
     )
     district_id = SelectField(_l("Colonia o sector"), coerce=int, validators=[Optional()])
     cost_estimate = IntegerField(

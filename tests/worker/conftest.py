@@ -69,8 +69,16 @@ def celery_worker(app, database_url, redis_url, tmp_path_factory):
         time.sleep(0.2)
     celery = app.extensions["celery"]
     saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    celery.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    _switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
     yield {"process": process, "log": log, "queue": queue}
-    celery.conf.update(saved)
+    _switch_broker(celery, **saved)
     process.terminate()
     process.wait(timeout=30)
+
+
+def _switch_broker(celery, **conf) -> None:
+    """Point the test app's Celery at another broker, dropping the connections it cached
+    (an eager run earlier in the session leaves a pool bound to ``memory://``)."""
+    celery.conf.update(conf)
+    celery.close()  # forgets the connection pool
+    celery.amqp._producer_pool = None  # and the producers bound to it
