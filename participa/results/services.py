@@ -16,7 +16,7 @@ from participa.extensions import db
 from participa.processes.models import Process
 from participa.processes.services import voting_closed
 from participa.results.models import ProjectOutcome, RunStatus, TallyRun
-from participa.tallying import RULES, Outcome, TallyProject
+from participa.tallying import Election, Outcome, TallyProject, tally
 
 
 def request_tally(budget: Budget) -> TallyRun:
@@ -51,7 +51,7 @@ def compute_outcome(budget: Budget, scores: dict[int, int]) -> Outcome:
     tally_projects = [
         TallyProject(id=pid, cost=cost, position=i) for i, (pid, cost) in enumerate(projects)
     ]
-    return RULES[budget.rule](budget.amount, tally_projects, scores)
+    return tally(Election.from_scores(budget.amount, tally_projects, scores), budget.rule)
 
 
 def run_tally(run_id: int) -> TallyRun:

@@ -1,38 +1,34 @@
-"""Counting rules. Each takes a budget, the projects and their scores, and returns an Outcome."""
+"""The counting rules by name (Pabulib's names where Pabulib has one)."""
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable
 
-from participa.tallying.model import Decision, Outcome, Reason, TallyProject, rank_by_score
-
-
-def greedy(
-    budget: int, projects: Sequence[TallyProject], scores: Mapping[Hashable, int]
-) -> Outcome:
-    """Fund projects by descending score, skipping any that no longer fits the money left.
-
-    This is Pabulib's ``greedy`` and CONSUL's rule: walk the ranking (ties broken by the
-    budget's order, then id) and fund each project whose cost is at most what is left.
-    """
-    remaining = budget
-    decisions = []
-    for rank, (project, score, tied) in enumerate(rank_by_score(projects, scores), start=1):
-        fits = project.cost <= remaining
-        decisions.append(
-            Decision(
-                project_id=project.id,
-                rank=rank,
-                score=score,
-                cost=project.cost,
-                selected=fits,
-                remaining_before=remaining,
-                reason=Reason.SELECTED if fits else Reason.DOES_NOT_FIT,
-                tied=tied,
-            )
-        )
-        if fits:
-            remaining -= project.cost
-    return Outcome(rule="greedy", budget=budget, decisions=tuple(decisions))
+from participa.tallying.election import Election
+from participa.tallying.greedy import greedy
+from participa.tallying.mes import mes_outcome
+from participa.tallying.model import Outcome
 
 
-Rule = Callable[[int, Sequence[TallyProject], Mapping[Hashable, int]], Outcome]
-RULES: dict[str, Rule] = {"greedy": greedy}
+def _mes(utility: str, completion: str | None) -> Callable[[Election], Outcome]:
+    return lambda election: mes_outcome(election, utility=utility, completion=completion)
+
+
+RULES: dict[str, Callable[[Election], Outcome]] = {
+    "greedy": greedy,
+    "greedy-no-skip": lambda election: greedy(election, skip=False),
+    "greedy-threshold": lambda election: greedy(election, min_score=election.min_score or 0),
+    "equalshares": _mes("cost", None),
+    "equalshares/add1": _mes("cost", "add1"),
+    "equalshares/add1-comparison": _mes("cost", "add1-comparison"),
+    "equalshares/add1-utilitarian": _mes("cost", "add1-utilitarian"),
+    "equalshares-cardinality": _mes("cardinality", None),
+    "equalshares-cardinality/add1": _mes("cardinality", "add1"),
+    "equalshares-cardinality/add1-utilitarian": _mes("cardinality", "add1-utilitarian"),
+}
+APPROVAL_ONLY = {name for name in RULES if name.startswith("equalshares")}
+
+
+def tally(election: Election, rule: str) -> Outcome:
+    """Apply the rule named ``rule``; raises ``KeyError`` for an unknown name."""
+    if rule not in RULES:
+        raise KeyError(f"unknown rule {rule!r}; known rules: {', '.join(sorted(RULES))}")
+    return RULES[rule](election)

@@ -10,7 +10,7 @@ from participa.extensions import db
 from participa.results import services
 from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import tally_budget, tally_closed_budgets
-from participa.tallying import TallyProject, greedy
+from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
 
 
@@ -42,14 +42,11 @@ def test_tally_task_runs_on_the_worker_and_stores_the_outcome(ctx, celery_worker
 
     assert done.status == RunStatus.DONE, done.error
     assert done.ballots_counted == 5
-    expected = greedy(
-        1000,
-        [
-            TallyProject(p, c, i)
-            for i, (p, c) in enumerate(zip((p1, p2, p3, p4), (600, 500, 300, 200), strict=True))
-        ],
-        {p1: 2, p2: 1, p3: 3, p4: 2},
-    )
+    projects = [
+        TallyProject(p, c, i)
+        for i, (p, c) in enumerate(zip((p1, p2, p3, p4), (600, 500, 300, 200), strict=True))
+    ]
+    expected = greedy(Election.from_scores(1000, projects, {p1: 2, p2: 1, p3: 3, p4: 2}))
     assert [o.project_id for o in done.selected] == list(expected.selected)
     assert f"Task participa.results.tasks.tally_budget[{async_result.id}]" in (
         celery_worker["log"].read_text()
