@@ -18,6 +18,7 @@ Numbers are exact rationals (gmpy2's ``mpq``).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -55,30 +56,32 @@ class ApprovalProfile:
         ballots = [b for b in election.ballots if b.projects]
         self.weights = np.array([b.weight for b in ballots], dtype=np.int64)
         self.voters = int(self.weights.sum())
-        approvals = [[index[p] for p in b.projects] for b in ballots]
-        self.approvals = approvals
+        self.approvals = [[index[p] for p in b.projects] for b in ballots]
         n_projects = len(self.projects)
-        supporters: list[list[int]] = [[] for _ in range(n_projects)]
-        for t, approved in enumerate(approvals):
-            for c in approved:
-                supporters[c].append(t)
-        self.supporters = [np.array(s, dtype=np.int64) for s in supporters]
-        votes = np.zeros(n_projects, dtype=np.int64)
-        for t, approved in enumerate(approvals):
-            votes[approved] += self.weights[t]
-        self.votes = votes
-        # For each project, the approvals of its supporters (type, project): what moves when
-        # the project is funded.
+        # Approvals in compressed rows: type t approves projects[ptr[t]:ptr[t + 1]].
+        lengths = np.array([len(a) for a in self.approvals], dtype=np.int64)
+        ptr = np.concatenate([[0], np.cumsum(lengths)])
+        flat = np.fromiter(
+            (c for a in self.approvals for c in a), dtype=np.int64, count=int(ptr[-1])
+        )
+        owner = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
+        self.votes = np.bincount(flat, weights=self.weights[owner], minlength=n_projects).astype(
+            np.int64
+        )
+        by_project = np.argsort(flat, kind="stable")
+        bounds = np.searchsorted(flat[by_project], np.arange(n_projects + 1))
+        self.supporters = [owner[by_project[bounds[c] : bounds[c + 1]]] for c in range(n_projects)]
+        # For each project, the approvals (type, project, weight) of its supporters: what
+        # moves between money classes when the project is funded.
         self.moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for c in range(n_projects):
-            types = [t for t in supporters[c] for _ in approvals[t]]
-            projs = [d for t in supporters[c] for d in approvals[t]]
-            t_arr = np.array(types, dtype=np.int64)
-            self.moves.append(
-                (t_arr, np.array(projs, dtype=np.int64), self.weights[t_arr] if types else t_arr)
-            )
+        for types in self.supporters:
+            sizes = lengths[types]
+            starts = np.repeat(ptr[types] - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+            entries = starts + np.arange(int(sizes.sum()))
+            move_types = np.repeat(types, sizes)
+            self.moves.append((move_types, flat[entries], self.weights[move_types]))
         self.tie_keys = [
-            (p.cost, -int(votes[i]), order_key(p)) for i, p in enumerate(self.projects)
+            (p.cost, -int(self.votes[i]), order_key(p)) for i, p in enumerate(self.projects)
         ]
 
 
@@ -91,21 +94,20 @@ def equal_shares(
     n_projects = len(profile.projects)
     n_types = len(profile.weights)
     per_voter = mpq(per_voter)
-    class_of = np.zeros(n_types, dtype=np.int64)
-    money: list[mpq] = [per_voter]  # money of each voter of class k
-    class_by_money: dict[mpq, int] = {per_voter: 0}
-    counts = np.zeros((8, n_projects), dtype=np.int64)  # supporters of c in class k
-    counts[0] = profile.votes
-    n_classes = 1
+    state = _Classes(n_types, n_projects, per_voter, profile.votes)
+    money = state.money
     costs = profile.costs
     unit_utility = utility == "cardinality"
 
     def price_of(c: int) -> mpq | None:
         """Smallest m with sum(min(money, m)) over supporters == cost, or None."""
-        column = counts[:n_classes, c].tolist()
-        held = sorted((money[k], n) for k, n in enumerate(column) if n and money[k])
-        remaining, payers = mpq(costs[c]), sum(n for _, n in held)
-        for amount, n in held:
+        column = state.counts[state.ascending_array(), c]
+        nonzero = column.nonzero()[0]
+        classes = state.ascending_array()[nonzero].tolist()
+        sizes = column[nonzero].tolist()
+        remaining, payers = mpq(costs[c]), sum(sizes)
+        for k, n in zip(classes, sizes, strict=True):
+            amount = money[k]
             if amount * payers >= remaining:
                 return remaining / payers
             remaining -= amount * n
@@ -146,9 +148,7 @@ def equal_shares(
         tied = _tied_with_next(heap, key, fresh, price_of, key_of, funded)
         purchases.append(Purchase(c, price, -key[0], tied))
         funded[c] = True
-        n_classes, counts = _pay(
-            profile, c, price, class_of, money, class_by_money, counts, n_classes
-        )
+        state.pay(profile, c, price)
     return purchases
 
 
@@ -169,33 +169,69 @@ def _tied_with_next(heap, key, fresh, price_of, key_of, funded) -> bool:
     return False
 
 
-def _pay(profile, c, price, class_of, money, class_by_money, counts, n_classes):
-    """Supporters of project ``c`` pay ``min(their money, price)``: their classes split."""
-    types = profile.supporters[c]
-    old = class_of[types]
-    mapping = np.arange(n_classes, dtype=np.int64)
-    for k in np.unique(old).tolist():
-        left = money[k] - price if money[k] > price else mpq(0)
-        target = class_by_money.get(left)
-        if target is None:
-            target = n_classes
-            n_classes += 1
-            money.append(left)
-            class_by_money[left] = target
-            if target >= counts.shape[0]:
-                counts = np.vstack([counts, np.zeros_like(counts)])
-        mapping[k] = target
-    move_types, move_projects, move_weights = profile.moves[c]
-    n_projects = counts.shape[1]
-    src = class_of[move_types]
-    moved = np.bincount(
-        src * n_projects + move_projects, weights=move_weights, minlength=n_classes * n_projects
-    )
-    moved = moved.astype(np.int64).reshape(-1, n_projects)[: len(mapping)]
-    counts[: len(mapping)] -= moved
-    np.add.at(counts, mapping, moved)
-    class_of[types] = mapping[old]
-    return n_classes, counts
+class _Classes:
+    """Voters grouped by the money they hold: ``counts[k, c]`` is how many supporters of
+    project ``c`` hold ``money[k]``. Classes with no money are left out of ``ascending``."""
+
+    def __init__(self, n_types: int, n_projects: int, per_voter: mpq, votes: np.ndarray):
+        self.class_of = np.zeros(n_types, dtype=np.int64)
+        self.money: list[mpq] = [per_voter]
+        self.by_money: dict[mpq, int] = {per_voter: 0}
+        self.counts = np.zeros((16, n_projects), dtype=np.int64)
+        self.counts[0] = votes
+        self.ascending: list[int] = [0]  # classes holding money, poorest first
+        self._ascending_array: np.ndarray | None = None
+        self.broke = self.class_for(mpq(0))  # voters who spent everything; never counted
+
+    def ascending_array(self) -> np.ndarray:
+        if self._ascending_array is None:
+            self._ascending_array = np.array(self.ascending, dtype=np.int64)
+        return self._ascending_array
+
+    def class_for(self, amount: mpq) -> int:
+        k = self.by_money.get(amount)
+        if k is None:
+            k = len(self.money)
+            self.money.append(amount)
+            self.by_money[amount] = k
+            if k >= self.counts.shape[0]:
+                self.counts = np.vstack([self.counts, np.zeros_like(self.counts)])
+            if amount:
+                bisect.insort(self.ascending, k, key=self.money.__getitem__)
+                self._ascending_array = None
+        return k
+
+    def pay(self, profile: ApprovalProfile, c: int, price: mpq) -> None:
+        """Supporters of ``c`` pay ``min(their money, price)``: their classes split."""
+        types = profile.supporters[c]
+        old = self.class_of[types]
+        present = np.unique(old)
+        targets = np.array(
+            [
+                self.class_for(self.money[k] - price) if self.money[k] > price else self.broke
+                for k in present.tolist()
+            ],
+            dtype=np.int64,
+        )
+        position = np.zeros(len(self.money), dtype=np.int64)
+        position[present] = np.arange(len(present))
+        move_types, move_projects, move_weights = profile.moves[c]
+        n_projects = self.counts.shape[1]
+        moved = (
+            np.bincount(
+                position[self.class_of[move_types]] * n_projects + move_projects,
+                weights=move_weights,
+                minlength=len(present) * n_projects,
+            )
+            .astype(np.int64)
+            .reshape(-1, n_projects)
+        )
+        self.counts[present] -= moved
+        solvent = targets != self.broke  # distinct classes, so plain indexing adds correctly
+        self.counts[targets[solvent]] += moved[solvent]
+        mapping = np.arange(len(self.money), dtype=np.int64)
+        mapping[present] = targets
+        self.class_of[types] = mapping[old]
 
 
 def _fraction(value: mpq) -> Fraction:
