@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from participa.budgets.models import BallotType, Rule
+from participa.budgets.rules_text import BALLOT_TYPE_LABELS, RULE_LABELS
 from participa.forms import clean_text
 
 
@@ -76,14 +76,7 @@ class BudgetForm(FlaskForm):
     district_id = SelectField(_l("Distrito"), coerce=int, validators=[Optional()])
     ballot_type = SelectField(
         _l("Tipo de boleta"),
-        choices=[
-            SelectChoice(
-                BallotType.KNAPSACK.value, _l("Costo: la suma de lo elegido cabe en el presupuesto")
-            ),
-            SelectChoice(
-                BallotType.APPROVAL.value, _l("Aprobación: elegir un número de proyectos")
-            ),
-        ],
+        choices=[SelectChoice(value, label) for value, label in BALLOT_TYPE_LABELS.items()],
     )
     min_projects = IntegerField(
         _l("Mínimo de proyectos"), default=1, validators=[Optional(), NumberRange(min=0, max=1000)]
@@ -97,13 +90,26 @@ class BudgetForm(FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
+    min_points = IntegerField(
+        _l("Puntos mínimos por proyecto elegido (boleta de puntos)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+    )
+    max_points = IntegerField(
+        _l("Puntos máximos por proyecto (boleta de puntos)"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    max_total_points = IntegerField(
+        _l("Puntos totales por boleta (boleta de puntos)"),
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+    )
     rule = SelectField(
         _l("Regla de conteo"),
-        choices=[
-            SelectChoice(
-                Rule.GREEDY.value, _l("Mayoría de votos, saltando lo que ya no cabe (greedy)")
-            )
-        ],
+        choices=[SelectChoice(value, label) for value, label in RULE_LABELS.items()],
+    )
+    min_score = IntegerField(
+        _l("Votos mínimos para ser elegible (greedy con umbral)"),
+        validators=[Optional(), NumberRange(min=0)],
     )
 
 

@@ -25,23 +25,42 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from participa.db import utcnow
 from participa.extensions import db
 from participa.processes.models import District, Process
+from participa.tallying import RULES, VoteType
 
 
 class BallotType(StrEnum):
     APPROVAL = "approval"  # choose between min_projects and max_projects projects
-    KNAPSACK = "knapsack"  # total cost within the budget, optional minimum share spent
+    KNAPSACK = "knapsack"  # approval whose total cost fits the budget (optional minimum share)
+    CHOOSE_1 = "choose-1"  # exactly one project
+    CUMULATIVE = "cumulative"  # points spread over projects
+    ORDINAL = "ordinal"  # projects ranked, best first
+
+    @property
+    def vote_type(self) -> VoteType:
+        """How the tally engine (and Pabulib) reads ballots of this type."""
+        return {
+            BallotType.CHOOSE_1: VoteType.CHOOSE_1,
+            BallotType.CUMULATIVE: VoteType.CUMULATIVE,
+            BallotType.ORDINAL: VoteType.ORDINAL,
+        }.get(self, VoteType.APPROVAL)
 
 
-class Rule(StrEnum):
-    GREEDY = "greedy"
+RULE_NAMES = tuple(RULES)
 
 
 class Budget(db.Model):
     __tablename__ = "budgets"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("ballot_type IN ('approval', 'knapsack')", name="ballot_type_known"),
-        CheckConstraint("rule IN ('greedy')", name="rule_known"),
+        CheckConstraint(
+            "ballot_type IN ('approval', 'knapsack', 'choose-1', 'cumulative', 'ordinal')",
+            name="ballot_type_known",
+        ),
+        CheckConstraint(
+            "rule IN (" + ", ".join(f"'{name}'" for name in RULE_NAMES) + ")", name="rule_known"
+        ),
+        CheckConstraint("max_points IS NULL OR max_points >= min_points", name="max_points_ge_min"),
+        CheckConstraint("min_points >= 0", name="min_points_not_negative"),
         CheckConstraint("min_projects >= 0", name="min_projects_not_negative"),
         CheckConstraint(
             "max_projects IS NULL OR max_projects >= min_projects", name="max_projects_ge_min"
@@ -63,7 +82,11 @@ class Budget(db.Model):
     min_projects: Mapped[int] = mapped_column(default=0)
     max_projects: Mapped[int | None]
     min_spend_percent: Mapped[int] = mapped_column(default=0)
-    rule: Mapped[str] = mapped_column(String(30), default=Rule.GREEDY)
+    min_points: Mapped[int] = mapped_column(default=0)  # cumulative: per chosen project
+    max_points: Mapped[int | None]  # cumulative: per project
+    max_total_points: Mapped[int | None]  # cumulative: per ballot
+    rule: Mapped[str] = mapped_column(String(50), default="greedy")
+    min_score: Mapped[int | None]  # greedy-threshold: least score a project needs
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     process: Mapped[Process] = relationship(back_populates="budgets")
@@ -88,11 +111,13 @@ class Project(db.Model):
     __table_args__ = (
         CheckConstraint("cost > 0", name="cost_positive"),
         UniqueConstraint("id", "budget_id"),  # target of ballot_items' composite key
+        UniqueConstraint("budget_id", "code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"), index=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), unique=True)
+    code: Mapped[str | None] = mapped_column(String(64))  # id in an imported .pb file
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(150))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -105,6 +130,7 @@ class Project(db.Model):
 
 class Channel(StrEnum):
     ONLINE = "online"
+    IMPORT = "import"  # from a .pb file; the voter is known only by the file's voter id
 
 
 class Ballot(db.Model):
@@ -113,13 +139,18 @@ class Ballot(db.Model):
     __tablename__ = "ballots"
     __table_args__ = (
         UniqueConstraint("budget_id", "user_id"),
+        UniqueConstraint("budget_id", "voter_ref"),
         UniqueConstraint("id", "budget_id"),  # target of ballot_items' composite key
-        CheckConstraint("channel IN ('online')", name="channel_known"),
+        CheckConstraint("channel IN ('online', 'import')", name="channel_known"),
+        CheckConstraint(
+            "(user_id IS NOT NULL) <> (voter_ref IS NOT NULL)", name="one_voter_identity"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    voter_ref: Mapped[str | None] = mapped_column(String(64))  # imported ballots only
     channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -138,11 +169,15 @@ class BallotItem(db.Model):
             ["ballot_id", "budget_id"], ["ballots.id", "ballots.budget_id"], ondelete="CASCADE"
         ),
         ForeignKeyConstraint(["project_id", "budget_id"], ["projects.id", "projects.budget_id"]),
+        CheckConstraint("points IS NULL OR points > 0", name="points_positive"),
+        CheckConstraint("rank IS NULL OR rank > 0", name="rank_positive"),
         Index("ix_ballot_items_budget_project", "budget_id", "project_id"),
     )
 
     ballot_id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int]
+    points: Mapped[int | None]  # cumulative ballots
+    rank: Mapped[int | None]  # ordinal ballots: 1 = first choice
 
     ballot: Mapped[Ballot] = relationship(back_populates="items")

@@ -4,7 +4,15 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from participa.accounts.models import User
-from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel, Project, Rule
+from participa.budgets.models import (
+    RULE_NAMES,
+    Ballot,
+    BallotItem,
+    BallotType,
+    Budget,
+    Channel,
+    Project,
+)
 from participa.budgets.validation import BallotRules, Violation, check_ballot
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
@@ -12,6 +20,8 @@ from participa.extensions import db
 from participa.formatting import money
 from participa.processes.models import Action, Process
 from participa.proposals.models import Proposal, ProposalState
+from participa.tallying import VoteType
+from participa.tallying.rules import APPROVAL_ONLY
 
 
 def create_budget(
@@ -24,21 +34,35 @@ def create_budget(
     min_projects: int = 0,
     max_projects: int | None = None,
     min_spend_percent: int = 0,
-    rule: str = Rule.GREEDY,
+    min_points: int = 0,
+    max_points: int | None = None,
+    max_total_points: int | None = None,
+    rule: str = "greedy",
+    min_score: int | None = None,
     district_id: int | None = None,
     description: str = "",
 ) -> Budget:
-    """Add a budget to ``process`` after checking its voting rules make sense."""
+    """Add a budget to ``process`` after checking that its voting rules make sense."""
     if amount <= 0:
         raise Invalid(_("El monto del presupuesto debe ser mayor que cero."))
     if ballot_type not in BallotType.__members__.values():
         raise Invalid(_("Tipo de boleta desconocido."))
-    if rule not in Rule.__members__.values():
+    if rule not in RULE_NAMES:
         raise Invalid(_("Regla de conteo desconocida."))
+    approval_like = BallotType(ballot_type).vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1)
+    if rule in APPROVAL_ONLY and not approval_like:
+        raise Invalid(_("El Método de Partes Iguales necesita una boleta de aprobación."))
+    if rule == "greedy-threshold" and min_score is None:
+        raise Invalid(_("La regla con umbral necesita el mínimo de votos."))
     if min_projects < 0 or (max_projects is not None and max_projects < max(min_projects, 1)):
         raise Invalid(_("El máximo de proyectos debe ser al menos el mínimo (y al menos 1)."))
     if not 0 <= min_spend_percent <= 100:
         raise Invalid(_("El porcentaje mínimo a gastar va de 0 a 100."))
+    cumulative = ballot_type == BallotType.CUMULATIVE
+    if cumulative and not (max_points or max_total_points):
+        raise Invalid(_("Una boleta de puntos necesita un máximo de puntos."))
+    if cumulative and max_points is not None and max_points < max(min_points, 1):
+        raise Invalid(_("Los puntos máximos deben ser al menos los mínimos (y al menos 1)."))
     budget = Budget(
         process_id=process.id,
         title=title.strip(),
@@ -47,9 +71,13 @@ def create_budget(
         currency=currency.upper(),
         ballot_type=ballot_type,
         min_projects=min_projects,
-        max_projects=max_projects,
+        max_projects=1 if ballot_type == BallotType.CHOOSE_1 else max_projects,
         min_spend_percent=min_spend_percent if ballot_type == BallotType.KNAPSACK else 0,
+        min_points=min_points if cumulative else 0,
+        max_points=max_points if cumulative else None,
+        max_total_points=max_total_points if cumulative else None,
         rule=rule,
+        min_score=min_score if rule == "greedy-threshold" else None,
         district_id=district_id,
         position=len(process.budgets) + 1,
     )
@@ -115,12 +143,16 @@ def project_from_proposal(budget: Budget, proposal: Proposal, cost: int | None =
 
 
 def ballot_rules(budget: Budget) -> BallotRules:
+    """The pure ballot rules of ``budget``."""
     return BallotRules(
         ballot_type=budget.ballot_type,
         amount=budget.amount,
         min_projects=budget.min_projects,
         max_projects=budget.max_projects,
         min_spend=budget.min_spend,
+        min_points=budget.min_points,
+        max_points=budget.max_points,
+        max_total_points=budget.max_total_points,
     )
 
 
@@ -159,13 +191,31 @@ def describe(budget: Budget, violation: Violation) -> str:
             total=money(p["total"], budget.currency),
             min=money(p["min_spend"], budget.currency),
         ),
+        "choose_one": lambda: _("Elige exactamente un proyecto."),
+        "points_missing": lambda: _("Indica los puntos de cada proyecto que elegiste."),
+        "unexpected_points": lambda: _("Esta boleta no lleva puntos."),
+        "too_few_points": lambda: _(
+            "Cada proyecto elegido lleva al menos %(n)d puntos.", n=p["min"]
+        ),
+        "too_many_points": lambda: _(
+            "Un proyecto puede recibir como máximo %(n)d puntos.", n=p["max"]
+        ),
+        "over_total_points": lambda: _(
+            "Repartiste %(total)d puntos; el máximo es %(n)d.", total=p["total"], n=p["max"]
+        ),
     }
     return messages[violation.code]()
 
 
-def validate_selection(budget: Budget, project_ids: list[int]) -> list[int]:
-    """Check a selection against every rule of ``budget``; return it or raise ``Invalid``."""
-    violations = check_ballot(ballot_rules(budget), project_costs(budget), project_ids)
+def validate_selection(
+    budget: Budget, project_ids: list[int], points: list[int] | None = None
+) -> list[int]:
+    """Check a selection against every rule of ``budget``; return it or raise ``Invalid``.
+
+    For an ordinal ballot ``project_ids`` is the ranking, best first; for a cumulative one
+    ``points`` is the parallel list of points.
+    """
+    violations = check_ballot(ballot_rules(budget), project_costs(budget), project_ids, points)
     if violations:
         messages = [describe(budget, v) for v in violations]
         raise Invalid(messages[0], *messages[1:])
@@ -177,7 +227,9 @@ def require_voting_open(budget: Budget) -> None:
         raise NotAllowed(_("La votación no está abierta."))
 
 
-def cast_ballot(budget: Budget, user: User, project_ids: list[int]) -> Ballot:
+def cast_ballot(
+    budget: Budget, user: User, project_ids: list[int], points: list[int] | None = None
+) -> Ballot:
     """Store ``user``'s ballot on ``budget``, replacing a previous one while voting is open.
 
     Safe under parallel requests: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
@@ -185,7 +237,7 @@ def cast_ballot(budget: Budget, user: User, project_ids: list[int]) -> Ballot:
     serialises the replacement of its items.
     """
     require_voting_open(budget)
-    validate_selection(budget, project_ids)
+    validate_selection(budget, project_ids, points)
     now = utcnow()
     db.session.execute(
         insert_ignoring_conflicts(Ballot, ["budget_id", "user_id"]).values(
@@ -203,13 +255,7 @@ def cast_ballot(budget: Budget, user: User, project_ids: list[int]) -> Ballot:
         .execution_options(populate_existing=True)
     ).one()
     db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
-    db.session.execute(
-        insert(BallotItem),
-        [
-            {"ballot_id": ballot.id, "budget_id": budget.id, "project_id": pid}
-            for pid in project_ids
-        ],
-    )
+    db.session.execute(insert(BallotItem), ballot_item_rows(budget, ballot.id, project_ids, points))
     ballot.updated_at = now
     db.session.flush()
     db.session.expire(ballot, ["items"])
@@ -226,4 +272,26 @@ def ballot_of(budget: Budget, user: User) -> Ballot | None:
 
 
 def selected_ids(ballot: Ballot | None) -> list[int]:
-    return sorted(item.project_id for item in ballot.items) if ballot else []
+    """The ballot's project ids: ranked best first on ordinal ballots, else by id."""
+    if not ballot:
+        return []
+    items = sorted(ballot.items, key=lambda i: (i.rank or 0, i.project_id))
+    return [i.project_id for i in items]
+
+
+def ballot_item_rows(
+    budget: Budget, ballot_id: int, project_ids: list[int], points: list[int] | None = None
+) -> list[dict]:
+    """Rows of ``ballot_items`` for one ballot: points for cumulative ballots, ranks (1 =
+    first choice) for ordinal ones."""
+    ordinal = budget.ballot_type == BallotType.ORDINAL
+    return [
+        {
+            "ballot_id": ballot_id,
+            "budget_id": budget.id,
+            "project_id": pid,
+            "points": points[i] if points else None,
+            "rank": i + 1 if ordinal else None,
+        }
+        for i, pid in enumerate(project_ids)
+    ]

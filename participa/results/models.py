@@ -30,7 +30,9 @@ class TallyRun(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"), index=True)
-    rule: Mapped[str] = mapped_column(String(30))
+    rule: Mapped[str] = mapped_column(String(50))
+    preview: Mapped[bool] = mapped_column(default=False)  # an administrator's what-if, unpublished
+    progress: Mapped[int] = mapped_column(default=0)  # percent, while running
     status: Mapped[str] = mapped_column(String(20), default=RunStatus.QUEUED)
     ballots_counted: Mapped[int | None]
     total_cost: Mapped[int | None] = mapped_column(BigInteger)
@@ -65,6 +67,9 @@ class ProjectOutcome(db.Model):
     selected: Mapped[bool]
     remaining_before: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(40))
+    price: Mapped[str | None] = mapped_column(String(80))  # MES: exact price per supporter
+    effective_votes: Mapped[str | None] = mapped_column(String(80))  # MES: cost / price
+    tied: Mapped[bool] = mapped_column(default=False)
 
     run: Mapped[TallyRun] = relationship(back_populates="outcomes")
     project: Mapped[Project] = relationship()
