@@ -1,5 +1,6 @@
 """Small helpers shared by the views of every blueprint."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
@@ -35,7 +36,14 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return fallback or url_for("processes.index")
 
 
+ID_RE = re.compile(r"[0-9]{1,9}")
+
+
+def parse_id(value: str | None) -> int | None:
+    """A database id written in ASCII digits (at most nine), else None: never raises."""
+    return int(value) if value and ID_RE.fullmatch(value) else None
+
+
 def int_arg(name: str) -> int | None:
     """A positive integer query argument, or None when absent or malformed."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name))
