@@ -76,10 +76,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from participa.cli import demo_cli, users_cli
+    from participa.cli import demo_cli, pb_cli, tally_cli, users_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
+    for group in (users_cli, demo_cli, pb_cli, tally_cli):
+        app.cli.add_command(group)
 
 
 def _register_errors(app: Flask) -> None:
@@ -100,5 +100,15 @@ def _register_template_helpers(app: Flask) -> None:
         datetime=formatting.datetime,
         number=formatting.number,
         percent=formatting.percent,
+        fraction_money=formatting.fraction_money,
+        fraction_number=formatting.fraction_number,
     )
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    from participa.budgets.rules_text import BALLOT_TYPE_LABELS, RULE_EXPLANATIONS, RULE_LABELS
+
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        get_locale=get_locale,
+        RULE_LABELS=RULE_LABELS,
+        RULE_EXPLANATIONS=RULE_EXPLANATIONS,
+        BALLOT_TYPE_LABELS=BALLOT_TYPE_LABELS,
+    )

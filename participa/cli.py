@@ -37,3 +37,84 @@ def load_demo(seed: int, ballots: int) -> None:
         click.echo("Demo data already present; nothing loaded.")
     for role, (email, password) in DEMO_LOGINS.items():
         click.echo(f"{role:>14}: {email} / {password}")
+
+
+pb_cli = AppGroup("pb", help="Pabulib .pb files: import, tally, export.")
+tally_cli = AppGroup("tally", help="Tallies.")
+
+
+@pb_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--slug", help="Address of the new process (default: from the file).")
+def pb_import(path: str, slug: str | None) -> None:
+    """Turn a .pb file into a finished process with its projects, ballots and tally."""
+    from participa.interop.pabulib import import_pb
+    from participa.results.services import published_run, request_tally, run_tally
+    from participa.tallying.pabulib import PbError, read
+
+    try:
+        report = import_pb(read(path), slug=slug)
+    except (PbError, DomainError) as error:
+        raise click.ClickException(f"{path}: {error}") from error
+    budget = report.budget
+    run = request_tally(budget)
+    db.session.commit()
+    run_tally(run.id)
+    run = published_run(budget)
+    click.echo(
+        f"Imported {budget.process.title!r} as /procesos/{budget.process.slug}: "
+        f"{len(budget.projects)} projects, {report.ballots} ballots, rule {report.rule}; "
+        f"{len(run.selected)} projects funded."
+    )
+    if report.merged_repeats:
+        click.echo(f"note: {report.merged_repeats} repeated project(s) on a ballot counted once")
+
+
+@pb_cli.command("tally")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rule", help="A rule name (default: the file's rule).")
+def pb_tally(path: str, rule: str | None) -> None:
+    """Print the ids of the funded projects of a .pb file, one per line."""
+    from participa.tallying import RULES, tally
+    from participa.tallying.pabulib import PbError, read, to_election
+
+    try:
+        pb = read(path)
+        election = to_election(pb)
+    except PbError as error:
+        raise click.ClickException(f"{path}: {error}") from error
+    rule = rule or pb.meta["rule"]
+    if rule not in RULES:
+        raise click.ClickException(f"unknown rule {rule!r}; known: {', '.join(RULES)}")
+    for project_id in tally(election, rule).selected:
+        click.echo(project_id)
+
+
+@pb_cli.command("export")
+@click.argument("budget_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def pb_export(budget_id: int, output: str | None) -> None:
+    """Write budget BUDGET_ID with its ballots as a .pb file."""
+    from participa.budgets.models import Budget
+    from participa.interop.pabulib import export_pb
+    from participa.tallying.pabulib import dump
+
+    budget = db.session.get(Budget, budget_id)
+    if budget is None:
+        raise click.ClickException(f"no budget with id {budget_id}")
+    text = dump(export_pb(budget))
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@tally_cli.command("due")
+def tally_due() -> None:
+    """Queue the tally of every budget whose voting has closed (what beat does every
+    minute; for cron when no beat runs)."""
+    from participa.results.tasks import tally_closed_budgets
+
+    result = tally_closed_budgets.delay()
+    click.echo(f"queued: {result.get() if result.ready() else 'sent to the worker'}")

@@ -281,23 +281,26 @@ def _voters(rng: random.Random, districts: list[District], n: int) -> list[int]:
     )
 
 
-def _process(now, title, slug, description, phases) -> Process:
-    process = processes.create_process(
+def _process(title, slug, description) -> Process:
+    return processes.create_process(
         title=title,
         slug=slug,
         description=description,
         municipality=MUNICIPALITY,
         district_id=None,
     )
+
+
+def _phases(process: Process, now, phases) -> None:
+    """Phases come last: once a voting phase has started the ballot cannot change."""
     for name, start, end, allows in phases:
         processes.add_phase(
             process,
             title=name,
             starts_at=now + start,
             ends_at=now + end,
-            **{f"{flag}": True for flag in allows},
+            **dict.fromkeys(allows, True),
         )
-    return process
 
 
 def _days(n: float) -> timedelta:
@@ -306,18 +309,17 @@ def _days(n: float) -> timedelta:
 
 def _past_process(rng, now, districts, voters) -> None:
     process = _process(
-        now,
         "Presupuesto Participativo 2025",
         "presupuesto-2025",
         "La ciudadanía decidió en qué invertir 12 millones de pesos del presupuesto 2025.",
-        [
-            ("Propuestas", _days(-400), _days(-340), ["allows_propose"]),
-            ("Revisión técnica", _days(-340), _days(-300), []),
-            ("Votación", _days(-300), _days(-280), ["allows_vote"]),
-            ("Resultados", _days(-280), _days(-250), ["shows_results"]),
-            ("Seguimiento de obras", _days(-250), _days(30), ["shows_results"]),
-        ],
     )
+    phases = [
+        ("Propuestas", _days(-400), _days(-340), ["allows_propose"]),
+        ("Revisión técnica", _days(-340), _days(-300), []),
+        ("Votación", _days(-300), _days(-280), ["allows_vote"]),
+        ("Resultados", _days(-280), _days(-250), ["shows_results"]),
+        ("Seguimiento de obras", _days(-250), _days(30), ["shows_results"]),
+    ]
     budget = budgets.create_budget(
         process,
         title="Todo el municipio",
@@ -329,6 +331,7 @@ def _past_process(rng, now, districts, voters) -> None:
     for title, _category, cost, body in rng.sample(IDEAS, 14):
         budgets.create_project(budget, title=title, cost=cost, description=body)
     _ballots(rng, budget, voters, when=now - _days(290))
+    _phases(process, now, phases)
     run = request_tally(budget)
     db.session.commit()
     run_tally(run.id)
@@ -336,20 +339,19 @@ def _past_process(rng, now, districts, voters) -> None:
 
 def _voting_process(rng, now, districts, voters, resident, n_ballots) -> None:
     process = _process(
-        now,
         "Presupuesto Participativo 2026",
         "presupuesto-2026",
         "Tú decides en qué se invierten 10 millones de pesos en todo el municipio y 3 millones "
         "en el sector Centro. Vota por los proyectos que más te importan.",
-        [
-            ("Información", _days(-75), _days(-60), []),
-            ("Propuestas y apoyos", _days(-60), _days(-35), ["allows_propose", "allows_support"]),
-            ("Revisión técnica", _days(-35), _days(-7), []),
-            ("Votación", _days(-7), _days(14), ["allows_vote"]),
-            ("Resultados", _days(14), _days(30), ["shows_results"]),
-            ("Seguimiento de obras", _days(30), _days(400), ["shows_results"]),
-        ],
     )
+    phases = [
+        ("Información", _days(-75), _days(-60), []),
+        ("Propuestas y apoyos", _days(-60), _days(-35), ["allows_propose", "allows_support"]),
+        ("Revisión técnica", _days(-35), _days(-7), []),
+        ("Votación", _days(-7), _days(14), ["allows_vote"]),
+        ("Resultados", _days(14), _days(30), ["shows_results"]),
+        ("Seguimiento de obras", _days(30), _days(400), ["shows_results"]),
+    ]
     authors = [*voters[:40], resident.id]
     proposals = []
     for i, (title, category, cost, body) in enumerate(IDEAS):
@@ -412,22 +414,22 @@ def _voting_process(rng, now, districts, voters, resident, n_ballots) -> None:
     )
     _ballots(rng, city, voters[:n_ballots], when=now - _days(3))
     _ballots(rng, centro, voters[: n_ballots // 3], when=now - _days(3))
+    _phases(process, now, phases)
 
 
 def _proposals_process(rng, now, districts, voters) -> None:
     process = _process(
-        now,
         "Ideas para el Presupuesto 2027",
         "ideas-2027",
         "¿Qué le hace falta a tu colonia? Propón proyectos y apoya los que te gusten: los más "
         "apoyados pasan a revisión técnica.",
-        [
-            ("Propuestas y apoyos", _days(-10), _days(45), ["allows_propose", "allows_support"]),
-            ("Revisión técnica", _days(45), _days(90), []),
-            ("Votación", _days(90), _days(110), ["allows_vote"]),
-            ("Resultados", _days(110), _days(140), ["shows_results"]),
-        ],
     )
+    phases = [
+        ("Propuestas y apoyos", _days(-10), _days(45), ["allows_propose", "allows_support"]),
+        ("Revisión técnica", _days(45), _days(90), []),
+        ("Votación", _days(90), _days(110), ["allows_vote"]),
+        ("Resultados", _days(110), _days(140), ["shows_results"]),
+    ]
     ideas = rng.sample(IDEAS, 8)
     proposals = []
     for title, category, cost, body in ideas:
@@ -445,6 +447,7 @@ def _proposals_process(rng, now, districts, voters) -> None:
         proposals.append(proposal)
     db.session.flush()
     _supports(rng, proposals, voters[:300])
+    _phases(process, now, phases)
 
 
 def _supports(rng, proposals, voters) -> None:

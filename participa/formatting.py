@@ -1,6 +1,7 @@
 """Locale-aware formatting used by templates (dates in the municipality's time zone)."""
 
 from datetime import datetime as dt
+from fractions import Fraction
 
 from flask_babel import format_currency, format_date, format_decimal, format_time
 from flask_babel import format_percent as babel_format_percent
@@ -33,3 +34,17 @@ def datetime(value: dt | None) -> str:
     if value is None:
         return "—"
     return f"{format_date(value, format='medium')}, {format_time(value, format='short')}"
+
+
+def fraction_money(value: str | None, currency: str = "MXN") -> str:
+    """An exact fraction stored as text ("1234/7") as money with cents."""
+    if not value:
+        return "—"
+    return format_currency(float(Fraction(value)), currency)
+
+
+def fraction_number(value: str | None) -> str:
+    """An exact fraction stored as text as a number with two decimals."""
+    if not value:
+        return "—"
+    return format_decimal(round(float(Fraction(value)), 2))

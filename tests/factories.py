@@ -59,11 +59,15 @@ def process(*, now_allows: tuple[str, ...] = (), slug: str | None = None) -> Pro
 def budget(
     p: Process, amount: int = 1000, costs: tuple[int, ...] = (400, 300, 300, 200), **options
 ) -> Budget:
+    """A budget with one project per cost, as an administrator left it before voting
+    opened (the projects are inserted directly: the service refuses them once the
+    process's voting phase has started, as in most tests)."""
     options.setdefault("ballot_type", BallotType.KNAPSACK)
     b = budgets.create_budget(p, title=f"Presupuesto {next(_seq)}", amount=amount, **options)
     for i, cost in enumerate(costs, start=1):
-        budgets.create_project(b, title=f"Proyecto {i}", cost=cost)
+        db.session.add(Project(budget_id=b.id, title=f"Proyecto {i}", cost=cost, position=i))
     db.session.flush()
+    db.session.refresh(b, ["projects"])
     return b
 
 

@@ -6,6 +6,8 @@ Revises: 193431c26ff9
 Create Date: 2026-11-23 02:22:18.622610
 """
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -32,6 +34,7 @@ def upgrade():
 
     with op.batch_alter_table("ballots") as batch:
         batch.add_column(sa.Column("voter_ref", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("public_id", sa.String(length=16), nullable=True))
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
         batch.create_unique_constraint("uq_ballots_budget_id_voter_ref", ["budget_id", "voter_ref"])
         batch.drop_constraint(op.f("ck_ballots_channel_known"), type_="check")
@@ -39,6 +42,16 @@ def upgrade():
         batch.create_check_constraint(
             "one_voter_identity", "(user_id IS NOT NULL) <> (voter_ref IS NOT NULL)"
         )
+
+    ballots = sa.table("ballots", sa.column("id", sa.Integer), sa.column("public_id", sa.String))
+    connection = op.get_bind()
+    for (ballot_id,) in connection.execute(sa.select(ballots.c.id)).all():
+        connection.execute(
+            ballots.update().where(ballots.c.id == ballot_id).values(public_id=secrets.token_hex(8))
+        )
+    with op.batch_alter_table("ballots") as batch:
+        batch.alter_column("public_id", existing_type=sa.String(16), nullable=False)
+        batch.create_unique_constraint("uq_ballots_public_id", ["public_id"])
 
     with op.batch_alter_table("budgets") as batch:
         batch.add_column(sa.Column("min_points", sa.Integer(), nullable=False, server_default="0"))
@@ -112,6 +125,8 @@ def downgrade():
         batch.drop_constraint(op.f("ck_ballots_channel_known"), type_="check")
         batch.create_check_constraint("channel_known", "channel IN ('online')")
         batch.drop_constraint(op.f("uq_ballots_budget_id_voter_ref"), type_="unique")
+        batch.drop_constraint(op.f("uq_ballots_public_id"), type_="unique")
+        batch.drop_column("public_id")
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
         batch.drop_column("voter_ref")
     with op.batch_alter_table("ballot_items") as batch:

@@ -143,3 +143,14 @@ class AnswerForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button-only form: CSRF protection for actions without fields."""
+
+
+class CompareForm(FlaskForm):
+    """Tally a budget: with its declared rule (empty) or, as a preview, with another."""
+
+    rule = SelectField(
+        _l("Regla"),
+        choices=[SelectChoice("", _l("La regla declarada"))]
+        + [SelectChoice(value, label) for value, label in RULE_LABELS.items()],
+        default="",
+    )

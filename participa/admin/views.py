@@ -1,6 +1,6 @@
 """Administration: processes, phases, budgets, projects, proposal answers and tallies."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from participa.admin.forms import (
     AnswerForm,
     BudgetForm,
+    CompareForm,
     ConfirmForm,
     PhaseForm,
     ProcessForm,
@@ -26,7 +27,7 @@ from participa.proposals.models import Proposal, ProposalState
 from participa.results import services as result_services
 from participa.results.models import TallyRun
 from participa.results.tasks import tally_budget
-from participa.views_common import district_choices, refuse
+from participa.views_common import district_choices, parse_id, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -206,6 +207,7 @@ def budget(budget_id: int):
         runs=runs,
         ballots=ballots,
         confirm=ConfirmForm(),
+        compare_form=CompareForm(),
     )
 
 
@@ -231,33 +233,60 @@ def projects_from_proposals(budget_id: int):
     budget = _budget(budget_id)
     if not ConfirmForm().validate():
         abort(400)
-    chosen = {int(v) for v in request.form.getlist("proposal") if v.isdigit()}
-    candidates = [
-        p for p in budget_services.accepted_without_project(budget.process) if p.id in chosen
-    ]
-    if not candidates:
-        flash(_("No elegiste ninguna propuesta aceptada."), "error")
-        return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    chosen = {parse_id(v) for v in request.form.getlist("proposal")} - {None}
     try:
-        for proposal in candidates:
-            budget_services.project_from_proposal(budget, proposal)
+        added = budget_services.projects_from_proposals(budget, chosen)
     except DomainError as error:
         return refuse(error, "admin.budget", budget_id=budget_id)
     db.session.commit()
-    flash(_("%(n)d propuestas pasaron a la boleta.", n=len(candidates)), "success")
+    flash(_("%(n)d propuestas pasaron a la boleta.", n=len(added)), "success")
     return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
 
 
 @bp.post("/presupuestos/<int:budget_id>/contar")
 def tally(budget_id: int):
+    """Tally with the declared rule, or preview the outcome under another rule."""
     budget = _budget(budget_id)
-    if not ConfirmForm().validate():
+    form = CompareForm()
+    if not form.validate():
         abort(400)
-    run = result_services.request_tally(budget)
+    run = result_services.request_tally(budget, form.rule.data or None)
     db.session.commit()
     tally_budget.delay(run.id)
-    flash(_("Conteo solicitado. El resultado aparecerá en cuanto termine."), "success")
+    if run.preview:
+        flash(_("Vista previa solicitada: no se publica."), "success")
+    else:
+        flash(_("Conteo solicitado. El resultado aparecerá en cuanto termine."), "success")
     return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+
+
+@bp.get("/presupuestos/<int:budget_id>/comparar")
+def compare(budget_id: int):
+    """Two finished tallies of one budget side by side (e.g. greedy and equal shares)."""
+    budget = _budget(budget_id)
+    runs = [
+        run
+        for run_id in (parse_id(request.args.get("a")), parse_id(request.args.get("b")))
+        if run_id and (run := db.session.get(TallyRun, run_id)) and run.budget_id == budget.id
+    ]
+    if len(runs) != 2:
+        abort(404)
+    return render_template("admin/compare.html", budget=budget, process=budget.process, runs=runs)
+
+
+@bp.get("/presupuestos/<int:budget_id>/progreso.json")
+def tally_progress(budget_id: int):
+    """The latest runs of a budget as JSON, polled by the admin page's progress bars."""
+    budget = _budget(budget_id)
+    runs = db.session.scalars(
+        select(TallyRun)
+        .where(TallyRun.budget_id == budget.id)
+        .order_by(TallyRun.id.desc())
+        .limit(10)
+    ).all()
+    return jsonify(
+        [{"id": r.id, "status": r.status, "progress": r.progress, "rule": r.rule} for r in runs]
+    )
 
 
 def _form_errors(form, endpoint: str, **values):

@@ -7,6 +7,7 @@ ballot's own budget, are enforced by the database, not only by Python.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -133,6 +134,10 @@ class Channel(StrEnum):
     IMPORT = "import"  # from a .pb file; the voter is known only by the file's voter id
 
 
+def new_public_id() -> str:
+    return secrets.token_hex(8)
+
+
 class Ballot(db.Model):
     """A resident's confirmed ballot on one budget, editable while voting is open."""
 
@@ -151,6 +156,8 @@ class Ballot(db.Model):
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     voter_ref: Mapped[str | None] = mapped_column(String(64))  # imported ballots only
+    # Random, published instead of the id: reveals neither the voter nor the order of voting.
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -95,6 +95,8 @@ def create_project(
     proposal: Proposal | None = None,
 ) -> Project:
     """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``."""
+    if budget.process.voting_started():
+        raise NotAllowed(_("La votación ya empezó: la boleta no se puede cambiar."))
     if cost <= 0:
         raise Invalid(_("El costo de un proyecto debe ser mayor que cero."))
     if cost > budget.amount:
@@ -140,6 +142,14 @@ def project_from_proposal(budget: Budget, proposal: Proposal, cost: int | None =
     return create_project(
         budget, title=proposal.title, cost=cost, description=proposal.body, proposal=proposal
     )
+
+
+def projects_from_proposals(budget: Budget, proposal_ids: set[int]) -> list[Project]:
+    """Put the chosen accepted proposals of the budget's process on its ballot."""
+    candidates = [p for p in accepted_without_project(budget.process) if p.id in proposal_ids]
+    if not candidates:
+        raise Invalid(_("No elegiste ninguna propuesta aceptada."))
+    return [project_from_proposal(budget, proposal) for proposal in candidates]
 
 
 def ballot_rules(budget: Budget) -> BallotRules:

@@ -5,7 +5,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from participa.budgets import services
-from participa.budgets.forms import BallotForm
+from participa.budgets.forms import (
+    BallotForm,
+    BallotInput,
+    instructions,
+    marks_of,
+    rank_choices,
+    read_ballot,
+)
 from participa.budgets.models import Budget
 from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
@@ -30,18 +37,21 @@ def get_budget_or_404(slug: str, budget_id: int) -> Budget:
 def show(slug: str, budget_id: int):
     budget = get_budget_or_404(slug, budget_id)
     ballot = services.ballot_of(budget, current_user)
+    marks = marks_of(budget, ballot)
     return render_template(
         "budgets/show.html",
         process=budget.process,
         budget=budget,
         ballot=ballot,
-        chosen=set(services.selected_ids(ballot)),
+        chosen=set(marks),
+        marks=marks,
+        instructions=instructions(budget),
         voting_open=budget.process.allows(Action.VOTE),
     )
 
 
-def render_ballot(budget: Budget, chosen: set[int], error: DomainError | None = None):
-    """The ballot page, with ``chosen`` ticked and, after a refusal, its reasons (422)."""
+def render_ballot(budget: Budget, marks: dict[int, int], error: DomainError | None = None):
+    """The ballot page, filled in with ``marks`` and, after a refusal, its reasons (4xx)."""
     db.session.rollback()
     page = render_template(
         "budgets/ballot.html",
@@ -49,7 +59,10 @@ def render_ballot(budget: Budget, chosen: set[int], error: DomainError | None = 
         budget=budget,
         form=BallotForm(),
         existing=services.ballot_of(budget, current_user),
-        chosen=chosen,
+        marks=marks,
+        chosen=set(marks),
+        places=rank_choices(budget),
+        instructions=instructions(budget),
         error=error,
     )
     return (page, error.status_code) if error else page
@@ -63,20 +76,17 @@ def ballot(slug: str, budget_id: int):
         flash(_("La votación no está abierta."), "error")
         return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id))
     # Coming back from the review page keeps the unconfirmed selection.
-    pending = {int(v) for v in request.args.getlist("project") if v.isdigit() and len(v) < 12}
-    confirmed = services.selected_ids(services.ballot_of(budget, current_user))
-    return render_ballot(budget, pending or set(confirmed))
+    pending = read_ballot(budget, request.args)
+    marks = pending.marks or marks_of(budget, services.ballot_of(budget, current_user))
+    if pending.problems:
+        return render_ballot(budget, marks, Invalid(*pending.problems))
+    return render_ballot(budget, marks)
 
 
-def _parseable_ids(form: BallotForm) -> set[int]:
-    """The well-formed ids of a refused selection, to keep the resident's ticks."""
-    return {int(v) for v in form.project.data or [] if v.isdigit() and len(v) < 12}
-
-
-def _submitted_ids(form: BallotForm) -> list[int]:
+def _selection(form: BallotForm, entry: BallotInput) -> tuple[list[int], list[int] | None]:
     if not form.validate():
         raise Invalid(_("La sesión expiró o el formulario no es válido; vuelve a intentarlo."))
-    return form.project_ids()
+    return entry.selection()
 
 
 @bp.post("/boleta/revisar")
@@ -84,21 +94,29 @@ def _submitted_ids(form: BallotForm) -> list[int]:
 def review(slug: str, budget_id: int):
     budget = get_budget_or_404(slug, budget_id)
     form = BallotForm()
+    entry = read_ballot(budget, request.form)
     try:
         services.require_voting_open(budget)
-        ids = services.validate_selection(budget, _submitted_ids(form))
+        services.validate_selection(budget, *_selection(form, entry))
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:
-        return render_ballot(budget, _parseable_ids(form), error)
-    chosen = [p for p in budget.projects if p.id in set(ids)]
+        return render_ballot(budget, entry.marks, error)
+    projects = {p.id: p for p in budget.projects}
+    rows = [(projects[pid], mark) for pid, mark in entry.ordered()]
+    if not entry.ordinal:  # the ballot's own order
+        rows.sort(key=lambda row: (row[0].position, row[0].id))
     return render_template(
         "budgets/review.html",
         process=budget.process,
         budget=budget,
         form=form,
-        chosen=chosen,
-        total=sum(p.cost for p in chosen),
+        rows=rows,
+        chosen=[project for project, _mark in rows],
+        total=sum(project.cost for project, _mark in rows),
+        points=sum(mark for _project, mark in rows) if entry.cumulative else None,
+        fields=entry.fields(),
+        change_args=entry.query(),
     )
 
 
@@ -107,12 +125,14 @@ def review(slug: str, budget_id: int):
 def confirm(slug: str, budget_id: int):
     budget = get_budget_or_404(slug, budget_id)
     form = BallotForm()
+    entry = read_ballot(budget, request.form)
     try:
-        services.cast_ballot(budget, current_user, _submitted_ids(form))
+        services.require_voting_open(budget)
+        services.cast_ballot(budget, current_user, *_selection(form, entry))
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:
-        return render_ballot(budget, _parseable_ids(form), error)
+        return render_ballot(budget, entry.marks, error)
     db.session.commit()
     flash(_("¡Tu voto quedó registrado! Puedes cambiarlo hasta que cierre la votación."), "success")
     return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id), code=303)

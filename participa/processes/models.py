@@ -65,9 +65,26 @@ class Process(db.Model):
         phase = self.current_phase(now)
         return phase is not None and phase.allows(action)
 
-    def results_visible(self, now: datetime | None = None) -> bool:
-        """Results are public once a phase that shows them has started (and ever after)."""
+    def voting_closes_at(self) -> datetime | None:
+        """When the last voting phase ends (None if the process has no voting phase)."""
+        return max((p.ends_at for p in self.phases if p.allows_vote), default=None)
+
+    def voting_started(self, now: datetime | None = None) -> bool:
+        """True once any voting phase has begun: the ballot and its rules are then fixed."""
         now = now or utcnow()
+        return any(p.allows_vote and p.starts_at <= now for p in self.phases)
+
+    def voting_closed(self, now: datetime | None = None) -> bool:
+        """True once every voting phase has ended (and there is one)."""
+        closes = self.voting_closes_at()
+        return closes is not None and closes <= (now or utcnow())
+
+    def results_visible(self, now: datetime | None = None) -> bool:
+        """Results are public once voting has closed and a phase that shows them has
+        started (and ever after); never while anyone can still vote."""
+        now = now or utcnow()
+        if any(p.allows_vote for p in self.phases) and not self.voting_closed(now):
+            return False
         return any(p.shows_results and p.starts_at <= now for p in self.phases)
 
     def __str__(self) -> str:

@@ -56,6 +56,8 @@ def add_phase(
     """Add a phase (naive UTC dates). Phases may not overlap; they are ordered by start date."""
     if ends_at <= starts_at:
         raise Invalid(_("La fase debe terminar después de empezar."))
+    if allows_vote and shows_results:
+        raise Invalid(_("Una fase de votación no puede mostrar resultados a la vez."))
     for other in process.phases:
         if starts_at < other.ends_at and other.starts_at < ends_at:
             raise Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title))
@@ -93,9 +95,3 @@ def _renumber(process: Process) -> None:
         phase.position = offset
     db.session.flush()
     process.phases.sort(key=lambda p: p.position)
-
-
-def voting_closed(process: Process, now: datetime) -> bool:
-    """True once every voting phase of ``process`` has ended (and there is one)."""
-    voting = [p for p in process.phases if p.allows_vote]
-    return bool(voting) and all(p.ends_at <= now for p in voting)

@@ -1,57 +1,191 @@
-"""Tallying a budget's ballots, storing the outcome, and reading it back as CSV."""
+"""Tallying a budget's ballots and storing the explained outcome.
 
-import csv
-import hashlib
-import hmac
-import io
-from collections.abc import Iterator
-from itertools import groupby
+Greedy rules only need each project's score, which the database adds up. Equal Shares
+needs whole ballots: they are streamed from the database in batches of ballots (plain
+rows, never one ORM object per item), folded into identical ballots with a weight, and
+the run's progress is reported while it goes.
+"""
 
-from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
 
-from participa.budgets.models import Ballot, BallotItem, Budget, Project
+from sqlalchemy import delete, func, insert, select, update
+
+from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
 from participa.db import utcnow
 from participa.extensions import db
-from participa.processes.models import Process
-from participa.processes.services import voting_closed
 from participa.results.models import ProjectOutcome, RunStatus, TallyRun
+from participa.tallying import Ballot as TallyBallot
 from participa.tallying import Election, Outcome, TallyProject, tally
+from participa.tallying.rules import APPROVAL_ONLY
+
+BATCH_BALLOTS = 50_000
+STALE_AFTER = timedelta(minutes=30)  # a run "running" longer than this is presumed dead
 
 
-def request_tally(budget: Budget) -> TallyRun:
-    """Record a queued tally run of ``budget`` with its declared rule. The caller commits,
-    then enqueues :func:`participa.results.tasks.tally_budget` with the run's id."""
-    run = TallyRun(budget_id=budget.id, rule=budget.rule, status=RunStatus.QUEUED)
+def request_tally(budget: Budget, rule: str | None = None) -> TallyRun:
+    """Record a queued tally run of ``budget``; the caller commits, then enqueues
+    :func:`participa.results.tasks.tally_budget` with the run's id.
+
+    The run is a *preview*, never published, when it uses another rule than the declared
+    one or when voting is still open.
+    """
+    rule = rule or budget.rule
+    preview = rule != budget.rule or not budget.process.voting_closed()
+    run = TallyRun(budget_id=budget.id, rule=rule, preview=preview, status=RunStatus.QUEUED)
     db.session.add(run)
     db.session.flush()
     return run
 
 
-def vote_counts(budget_id: int) -> tuple[int, dict[int, int]]:
-    """Number of ballots of a budget and approvals per project, aggregated by the database."""
-    ballots = db.session.scalar(select(func.count(Ballot.id)).where(Ballot.budget_id == budget_id))
-    counts = dict(
-        db.session.execute(
-            select(BallotItem.project_id, func.count())
-            .where(BallotItem.budget_id == budget_id)
-            .group_by(BallotItem.project_id)
-        ).all()
+def published_run(budget: Budget) -> TallyRun | None:
+    """The outcome the public sees: the latest finished tally with the declared rule,
+    started after voting closed."""
+    closes = budget.process.voting_closes_at()
+    stmt = select(TallyRun).where(
+        TallyRun.budget_id == budget.id,
+        TallyRun.status == RunStatus.DONE,
+        TallyRun.preview.is_(False),
+        TallyRun.rule == budget.rule,
     )
-    return ballots or 0, counts
+    if closes is not None:
+        stmt = stmt.where(TallyRun.created_at >= closes)
+    return db.session.scalar(stmt.order_by(TallyRun.id.desc()).limit(1))
 
 
-def compute_outcome(budget: Budget, scores: dict[int, int]) -> Outcome:
-    """Apply ``budget``'s rule; projects are ordered on the ballot by (position, id)."""
-    projects = db.session.execute(
+def latest_run(budget: Budget, rule: str | None = None) -> TallyRun | None:
+    """The latest finished run of ``budget`` (with ``rule`` if given), previews included."""
+    stmt = select(TallyRun).where(
+        TallyRun.budget_id == budget.id, TallyRun.status == RunStatus.DONE
+    )
+    if rule:
+        stmt = stmt.where(TallyRun.rule == rule)
+    return db.session.scalar(stmt.order_by(TallyRun.id.desc()).limit(1))
+
+
+def budgets_due_for_tally(now=None) -> list[Budget]:
+    """Budgets whose voting has closed and that have no official tally since: none queued,
+    running (unless stale) or done after the close. Failed tallies are due again."""
+    now = now or utcnow()
+    budgets = db.session.scalars(select(Budget)).all()
+    due = []
+    for budget in budgets:
+        closes = budget.process.voting_closes_at()
+        if closes is None or closes > now:
+            continue
+        blocking = select(TallyRun.id).where(
+            TallyRun.budget_id == budget.id,
+            TallyRun.preview.is_(False),
+            TallyRun.created_at >= closes,
+            (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.DONE]))
+            | ((TallyRun.status == RunStatus.RUNNING) & (TallyRun.started_at > now - STALE_AFTER)),
+        )
+        if db.session.scalar(blocking.limit(1)) is None:
+            due.append(budget)
+    return due
+
+
+def ballot_count(budget_id: int) -> int:
+    return db.session.scalar(select(func.count(Ballot.id)).where(Ballot.budget_id == budget_id))
+
+
+def scores(budget: Budget) -> dict[int, int]:
+    """Each project's score, added up by the database: votes (approval, choose-1),
+    points (cumulative) or k..1 points per ballot of k ranked projects (ordinal)."""
+    items = BallotItem.__table__.c
+    where = items.budget_id == budget.id
+    if budget.ballot_type == BallotType.CUMULATIVE:
+        stmt = select(items.project_id, func.sum(items.points)).where(where)
+    elif budget.ballot_type == BallotType.ORDINAL:
+        sizes = (
+            select(items.ballot_id, func.count().label("k"))
+            .where(where)
+            .group_by(items.ballot_id)
+            .subquery()
+        )
+        stmt = (
+            select(items.project_id, func.sum(sizes.c.k - items.rank + 1))
+            .join(sizes, sizes.c.ballot_id == items.ballot_id)
+            .where(where)
+        )
+    else:
+        stmt = select(items.project_id, func.count()).where(where)
+    return {pid: int(total) for pid, total in db.session.execute(stmt.group_by(items.project_id))}
+
+
+def tally_projects(budget: Budget) -> list[TallyProject]:
+    """The budget's projects as the rules see them, in ballot order."""
+    rows = db.session.execute(
         select(Project.id, Project.cost)
         .where(Project.budget_id == budget.id)
         .order_by(Project.position, Project.id)
     ).all()
-    tally_projects = [
-        TallyProject(id=pid, cost=cost, position=i) for i, (pid, cost) in enumerate(projects)
-    ]
-    return tally(Election.from_scores(budget.amount, tally_projects, scores), budget.rule)
+    return [TallyProject(id=pid, cost=cost, position=i) for i, (pid, cost) in enumerate(rows)]
+
+
+def stream_ballots(
+    budget: Budget, projects: list[TallyProject], progress: Callable[[int], None]
+) -> list[TallyBallot]:
+    """The budget's ballots, folded (identical ballots become one with a weight), read in
+    batches of ``BATCH_BALLOTS`` ballots; ``progress`` receives the count read so far."""
+    position = {p.id: p.position for p in projects}
+    folded: Counter = Counter()
+    last, done = 0, 0
+    items = BallotItem.__table__.c
+    while True:
+        upper = db.session.scalar(
+            select(Ballot.id)
+            .where(Ballot.budget_id == budget.id, Ballot.id > last)
+            .order_by(Ballot.id)
+            .offset(BATCH_BALLOTS - 1)
+            .limit(1)
+        )
+        bounds = items.ballot_id > last
+        if upper is not None:
+            bounds &= items.ballot_id <= upper
+        rows = db.session.execute(
+            select(items.ballot_id, items.project_id)
+            .where(items.budget_id == budget.id, bounds)
+            .order_by(items.ballot_id)
+        ).all()
+        current, chosen = None, []
+        for ballot_id, project_id in rows:
+            if ballot_id != current:
+                if chosen:
+                    folded[tuple(sorted(chosen, key=position.__getitem__))] += 1
+                current, chosen = ballot_id, []
+                done += 1
+            chosen.append(project_id)
+        if chosen:
+            folded[tuple(sorted(chosen, key=position.__getitem__))] += 1
+        progress(done)
+        if upper is None:
+            break
+        last = upper
+    return [TallyBallot(projects=ids, weight=n) for ids, n in folded.items()]
+
+
+def compute_outcome(budget: Budget, rule: str, progress: Callable[[int], None]) -> Outcome:
+    """Apply ``rule`` to ``budget``'s ballots, reading from the database what it needs."""
+    projects = tally_projects(budget)
+    vote_type = BallotType(budget.ballot_type).vote_type
+    if rule in APPROVAL_ONLY:
+        election = Election(
+            budget.amount,
+            tuple(projects),
+            tuple(stream_ballots(budget, projects, progress)),
+            vote_type=vote_type,
+        )
+    else:
+        election = Election.from_scores(
+            budget.amount,
+            projects,
+            scores(budget),
+            vote_type=vote_type,
+            min_score=budget.min_score,
+        )
+    return tally(election, rule)
 
 
 def run_tally(run_id: int) -> TallyRun:
@@ -63,12 +197,12 @@ def run_tally(run_id: int) -> TallyRun:
     run = db.session.get(TallyRun, run_id)
     if run is None:
         raise LookupError(f"tally run {run_id} does not exist")
-    run.status, run.started_at, run.error = RunStatus.RUNNING, utcnow(), None
+    run.status, run.started_at, run.error, run.progress = RunStatus.RUNNING, utcnow(), None, 0
     db.session.commit()
     try:
         budget = db.session.get(Budget, run.budget_id)
-        ballots, scores = vote_counts(budget.id)
-        outcome = compute_outcome(budget, scores)
+        total = ballot_count(budget.id)
+        outcome = compute_outcome(budget, run.rule, _progress_reporter(run_id, total))
         run = db.session.scalars(
             select(TallyRun).where(TallyRun.id == run_id).with_for_update()
         ).one()
@@ -84,12 +218,17 @@ def run_tally(run_id: int) -> TallyRun:
                     "selected": d.selected,
                     "remaining_before": d.remaining_before,
                     "reason": str(d.reason),
+                    "tied": d.tied,
+                    "price": None if d.price is None else str(d.price),
+                    "effective_votes": None
+                    if d.effective_votes is None
+                    else str(d.effective_votes),
                 }
                 for d in outcome.decisions
             ],
         )
-        run.rule, run.ballots_counted, run.total_cost = outcome.rule, ballots, outcome.total_cost
-        run.status, run.finished_at = RunStatus.DONE, utcnow()
+        run.ballots_counted, run.total_cost = total, outcome.total_cost
+        run.status, run.finished_at, run.progress = RunStatus.DONE, utcnow(), 100
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -101,79 +240,15 @@ def run_tally(run_id: int) -> TallyRun:
     return run
 
 
-def latest_run(budget: Budget, *, done_only: bool = True) -> TallyRun | None:
-    """The most recent tally run of ``budget`` (by default, the most recent finished one)."""
-    stmt = select(TallyRun).where(TallyRun.budget_id == budget.id)
-    if done_only:
-        stmt = stmt.where(TallyRun.status == RunStatus.DONE)
-    return db.session.scalar(stmt.order_by(TallyRun.id.desc()).limit(1))
+def _progress_reporter(run_id: int, total: int) -> Callable[[int], None]:
+    """Store a run's progress (0–99 %) on its own connection, visible at once to the admin
+    page, without touching the tally's transaction."""
 
+    def report(done: int) -> None:
+        percent = min(99, done * 100 // total) if total else 99
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(TallyRun).where(TallyRun.id == run_id).values(progress=percent)
+            )
 
-def budgets_due_for_tally(now=None) -> list[Budget]:
-    """Budgets whose voting has closed and that have never been tallied."""
-    now = now or utcnow()
-    untallied = db.session.scalars(
-        select(Budget)
-        .join(Process)
-        .where(~select(TallyRun.id).where(TallyRun.budget_id == Budget.id).exists())
-    ).all()
-    return [b for b in untallied if voting_closed(b.process, now)]
-
-
-RESULTS_COLUMNS = {
-    "project_id": "Identificador del proyecto en Participa",
-    "title": "Nombre del proyecto",
-    "cost": "Costo en unidades enteras de la moneda del presupuesto",
-    "votes": "Boletas que aprobaron el proyecto",
-    "rank": "Lugar por votos (empates: orden en la boleta)",
-    "selected": "1 si el proyecto resultó financiado, 0 si no",
-    "remaining_before": "Dinero que quedaba cuando le tocó su turno",
-    "reason": "selected = financiado; does_not_fit = su costo superaba lo que quedaba",
-}
-BALLOTS_COLUMNS = {
-    "ballot": "Identificador anónimo de la boleta (no permite saber quién votó)",
-    "date": "Día en que se confirmó la boleta (AAAA-MM-DD)",
-    "projects": "Identificadores de los proyectos elegidos, separados por comas",
-}
-
-
-def results_csv(run: TallyRun) -> str:
-    """The outcome of ``run`` as CSV text with a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RESULTS_COLUMNS)
-    for o in run.outcomes:
-        writer.writerow(
-            [
-                o.project_id,
-                o.project.title,
-                o.project.cost,
-                o.votes,
-                o.rank,
-                int(o.selected),
-                o.remaining_before,
-                o.reason,
-            ]
-        )
-    return buffer.getvalue()
-
-
-def anonymous_ballot_id(ballot_id: int) -> str:
-    """A stable opaque id: a keyed hash, so published ids reveal neither order nor voter."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"ballot:{ballot_id}".encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def ballots_csv(budget: Budget) -> Iterator[str]:
-    """Stream the anonymised ballots of ``budget`` as CSV lines, in batches from the database."""
-    yield ",".join(BALLOTS_COLUMNS) + "\n"
-    rows = db.session.execute(
-        select(Ballot.id, Ballot.created_at, BallotItem.project_id)
-        .join(BallotItem, BallotItem.ballot_id == Ballot.id)
-        .where(Ballot.budget_id == budget.id)
-        .order_by(Ballot.id, BallotItem.project_id)
-        .execution_options(yield_per=5000)
-    )
-    for (ballot_id, created_at), items in groupby(rows, key=lambda r: (r[0], r[1])):
-        projects = ",".join(str(item[2]) for item in items)
-        yield f'{anonymous_ballot_id(ballot_id)},{created_at.date().isoformat()},"{projects}"\n'
+    return report

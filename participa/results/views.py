@@ -2,7 +2,7 @@ from flask import Blueprint, Response, abort, render_template, stream_with_conte
 from flask_login import current_user
 
 from participa.budgets.views import get_budget_or_404
-from participa.results import services
+from participa.results import exports, services
 from participa.results.models import TallyRun
 
 bp = Blueprint(
@@ -11,12 +11,16 @@ bp = Blueprint(
 
 
 def _published_run(slug: str, budget_id: int) -> tuple:
-    """The budget and its latest finished run, if results may be shown to this visitor."""
+    """The budget, the run this visitor may see, and whether it is the public outcome.
+
+    The public sees the official tally once results are visible; administrators also see
+    the latest finished tally before that (marked as a preview)."""
     budget = get_budget_or_404(slug, budget_id)
-    visible = budget.process.results_visible() or (
-        current_user.is_authenticated and current_user.is_admin
-    )
-    return budget, services.latest_run(budget) if visible else None, visible
+    if budget.process.results_visible():
+        return budget, services.published_run(budget), True
+    if current_user.is_authenticated and current_user.is_admin:
+        return budget, services.latest_run(budget, budget.rule), True
+    return budget, None, False
 
 
 @bp.get("/")
@@ -28,8 +32,8 @@ def show(slug: str, budget_id: int):
         budget=budget,
         run=run,
         visible=visible,
-        results_columns=services.RESULTS_COLUMNS,
-        ballots_columns=services.BALLOTS_COLUMNS,
+        results_columns=exports.RESULTS_COLUMNS,
+        ballots_columns=exports.BALLOTS_COLUMNS,
         chart=_chart(run) if run else None,
     )
 
@@ -53,7 +57,7 @@ def results_csv(slug: str, budget_id: int):
     _budget, run, _visible = _published_run(slug, budget_id)
     if run is None:
         abort(404)
-    return _csv(services.results_csv(run), f"resultados-{slug}-{budget_id}.csv")
+    return _csv(exports.results_csv(run), f"resultados-{slug}-{budget_id}.csv")
 
 
 @bp.get("/boletas.csv")
@@ -61,6 +65,4 @@ def ballots_csv(slug: str, budget_id: int):
     budget, run, _visible = _published_run(slug, budget_id)
     if run is None:
         abort(404)
-    return _csv(
-        stream_with_context(services.ballots_csv(budget)), f"boletas-{slug}-{budget_id}.csv"
-    )
+    return _csv(stream_with_context(exports.ballots_csv(budget)), f"boletas-{slug}-{budget_id}.csv")

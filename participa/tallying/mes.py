@@ -55,7 +55,7 @@ class ApprovalProfile:
         self.costs = [p.cost for p in self.projects]
         ballots = [b for b in election.ballots if b.projects]
         self.weights = np.array([b.weight for b in ballots], dtype=np.int64)
-        self.voters = int(self.weights.sum())
+        self.voters = election.voters  # empty ballots get their equal share too
         self.approvals = [[index[p] for p in b.projects] for b in ballots]
         n_projects = len(self.projects)
         # Approvals in compressed rows: type t approves projects[ptr[t]:ptr[t + 1]].
@@ -258,9 +258,9 @@ def mes_outcome(
     profile = profile or ApprovalProfile(election)
     budget, n = election.budget, profile.voters
     name = rule_name or _rule_name(utility, completion)
-    if n == 0:
-        return greedy(election)
-    if completion is None:
+    if n == 0 or not profile.weights.size:
+        purchases: list[Purchase] = []  # nobody approved anything: nothing is affordable
+    elif completion is None:
         purchases = equal_shares(profile, mpq(budget, n), utility)
     else:
         purchases = add1(profile, budget, utility)
@@ -287,13 +287,16 @@ def mes_outcome(
 
 def add1(profile: ApprovalProfile, budget: int, utility: str = "cost") -> list[Purchase]:
     """MES from ``budget // voters`` each, raising everyone's money by one unit at a time and
-    keeping the last outcome that fits the budget; stops at the first raise that overspends
-    (or once every supported project is funded)."""
+    keeping the last outcome that fits the budget; stops at the first raise that overspends,
+    or once every project that could fit is funded (no raise can add one without
+    overspending: the rest are unsupported or cost more than the whole budget)."""
     n = profile.voters
     per_voter = budget // n
     best = equal_shares(profile, per_voter, utility)
-    supported = int(np.count_nonzero(profile.votes))
-    while len(best) < supported:
+    fundable = sum(
+        1 for c, cost in enumerate(profile.costs) if profile.votes[c] and cost <= budget
+    )
+    while len(best) < fundable:
         per_voter += 1
         attempt = equal_shares(profile, per_voter, utility)
         if sum(profile.costs[p.index] for p in attempt) > budget:

@@ -38,39 +38,6 @@ def test_admin_builds_a_process_end_to_end(client):
     process = db.session.scalar(select(Process))
     assert process.slug == "presupuesto-participativo-2027"
 
-    add_phase = f"/admin/procesos/{process.id}/fases"
-    assert (
-        client.post(
-            add_phase,
-            data={
-                "title": "Votación",
-                "starts_at": "2020-01-01T00:00",
-                "ends_at": "2099-01-01T00:00",
-                "allows_vote": "y",
-            },
-        ).status_code
-        == 303
-    )
-    overlapping = client.post(
-        add_phase,
-        data={
-            "title": "Otra",
-            "starts_at": "2030-01-01T00:00",
-            "ends_at": "2031-01-01T00:00",
-        },
-    )
-    assert overlapping.status_code == 409 and "Votación" in overlapping.text
-    backwards = client.post(
-        add_phase,
-        data={
-            "title": "Mal",
-            "starts_at": "2100-02-01T00:00",
-            "ends_at": "2100-01-01T00:00",
-        },
-    )
-    assert backwards.status_code == 422
-    assert db.session.scalar(select(func.count(Phase.id))) == 1
-
     response = client.post(
         f"/admin/procesos/{process.id}/presupuestos",
         data={
@@ -157,6 +124,45 @@ def test_admin_builds_a_process_end_to_end(client):
         ("Parque", 600, None),
         ("Ciclovía", 300, proposal.id),
     ]
+
+    add_phase = f"/admin/procesos/{process.id}/fases"
+    assert (
+        client.post(
+            add_phase,
+            data={
+                "title": "Votación",
+                "starts_at": "2020-01-01T00:00",
+                "ends_at": "2099-01-01T00:00",
+                "allows_vote": "y",
+            },
+        ).status_code
+        == 303
+    )
+    overlapping = client.post(
+        add_phase,
+        data={
+            "title": "Otra",
+            "starts_at": "2030-01-01T00:00",
+            "ends_at": "2031-01-01T00:00",
+        },
+    )
+    assert overlapping.status_code == 409 and "Votación" in overlapping.text
+    backwards = client.post(
+        add_phase,
+        data={
+            "title": "Mal",
+            "starts_at": "2100-02-01T00:00",
+            "ends_at": "2100-01-01T00:00",
+        },
+    )
+    assert backwards.status_code == 422
+    assert db.session.scalar(select(func.count(Phase.id))) == 1
+
+    late = client.post(
+        f"/admin/presupuestos/{budget.id}/proyectos", data={"title": "Tarde", "cost": "100"}
+    )
+    assert late.status_code == 403  # the ballot is fixed once voting has started
+    assert db.session.scalar(select(func.count(Project.id))) == 2
 
     voter = f.user()
     db.session.commit()

@@ -185,7 +185,7 @@ def test_vote_review_confirm_change_and_results_csv(client):
     ballots_text = client.get(f"{base}/resultados/boletas.csv").text
     ballots = list(csv.DictReader(io.StringIO(ballots_text)))
     assert len(ballots) == 1 and ballots[0]["projects"] == str(p3)
-    assert list(ballots[0]) == ["ballot", "date", "projects"]  # nothing about the voter
+    assert list(ballots[0]) == ["ballot", "date", "projects", "points"]  # nothing on the voter
     assert ballots[0]["ballot"] != str(ballot.id) and len(ballots[0]["ballot"]) == 16
     assert voter.email not in ballots_text and voter.name not in ballots_text
 

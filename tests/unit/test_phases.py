@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 import participa.models  # noqa: F401  (configures every mapper)
 from participa.processes.models import Action, Phase, Process
-from participa.processes.services import voting_closed
 
 T0 = datetime(2026, 3, 1, 12, 0)
 
@@ -72,6 +71,6 @@ def test_phase_status_and_voting_closed():
     assert voting.status(T0) == "future"
     assert voting.status(T0 + timedelta(days=12)) == "current"
     assert voting.status(T0 + timedelta(days=25)) == "past"
-    assert not voting_closed(process, T0 + timedelta(days=19))
-    assert voting_closed(process, T0 + timedelta(days=20))
+    assert not process.voting_closed(T0 + timedelta(days=19))
+    assert process.voting_closed(T0 + timedelta(days=20))
     assert voting.allowed_actions == [Action.VOTE]

@@ -1,0 +1,290 @@
+"""Budgets of the platform to and from Pabulib ``.pb`` files.
+
+Importing a file makes a finished process: one voting phase with the file's dates, a
+results phase after it, a budget with the file's ballot type and rule, its projects (the
+file's ids kept as ``Project.code``) and its ballots (channel ``import``, the file's voter
+ids as ``voter_ref``). Exporting writes any budget back so that anyone can recount it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel, Project
+from participa.budgets.services import create_budget
+from participa.db import utcnow
+from participa.errors import Invalid
+from participa.extensions import db
+from participa.processes.models import Process
+from participa.processes.services import add_phase, create_process, slugify
+from participa.results.services import published_run, scores
+from participa.tallying import RULES, VoteType
+from participa.tallying.pabulib import PbFile
+
+BALLOT_TYPES = {
+    VoteType.APPROVAL: BallotType.APPROVAL,
+    VoteType.CHOOSE_1: BallotType.CHOOSE_1,
+    VoteType.CUMULATIVE: BallotType.CUMULATIVE,
+    VoteType.ORDINAL: BallotType.ORDINAL,
+}
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%Y")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import made, and what it had to adjust."""
+
+    budget: Budget
+    ballots: int
+    merged_repeats: int  # a project listed twice on one ballot counts once here
+    rule: str
+
+
+def import_pb(pb: PbFile, slug: str | None = None) -> ImportReport:
+    """Create a finished process from ``pb``; the caller commits."""
+    meta = pb.meta
+    known = {t.value for t in VoteType}
+    vote_type = VoteType(meta["vote_type"]) if meta["vote_type"] in known else None
+    if vote_type is None:
+        raise Invalid(f"vote_type {meta['vote_type']!r} cannot be imported")
+    rule = meta["rule"] if meta["rule"] in RULES else "greedy"
+    subunit = meta.get("subunit") or meta.get("district") or ""
+    title = " ".join(part for part in (meta["unit"], meta["instance"], subunit) if part)
+    process = create_process(
+        title=title,
+        slug=_free_slug(slug or slugify(title)),
+        description=meta["description"],
+        municipality=meta["unit"],
+        district_id=None,
+    )
+    budget = create_budget(
+        process,
+        title=subunit or meta["unit"],
+        amount=_int(meta["budget"]),
+        currency=(meta.get("currency") or "PLN")[:3],
+        ballot_type=BALLOT_TYPES[vote_type],
+        min_projects=_int(meta.get("min_length", "0")),
+        max_projects=_int(meta["max_length"]) if meta.get("max_length") else None,
+        min_points=_int(meta.get("min_points", "0")),
+        max_points=_int(meta["max_points"]) if meta.get("max_points") else None,
+        max_total_points=_int(meta["max_sum_points"])
+        if meta.get("max_sum_points")
+        else (None if meta.get("max_points") or vote_type != VoteType.CUMULATIVE else 10**9),
+        rule=rule,
+        min_score=_int(meta["min_project_score_threshold"]) if rule == "greedy-threshold" else None,
+        description=meta.get("comment", ""),
+    )
+    codes = list(pb.projects)
+    ids = db.session.scalars(
+        insert(Project).returning(Project.id, sort_by_parameter_order=True),
+        [
+            {
+                "budget_id": budget.id,
+                "code": code,
+                "title": (row.get("name") or code)[:150],
+                "description": row.get("category", ""),
+                "cost": _int(row["cost"]),
+                "position": i,
+                "created_at": utcnow(),
+            }
+            for i, (code, row) in enumerate(pb.projects.items())
+        ],
+    ).all()
+    project_of = dict(zip(codes, ids, strict=True))
+    closes = _date(meta["date_end"]) + timedelta(days=1)
+    ballots, merged = _import_ballots(pb, budget, project_of, vote_type, closes)
+    opens = min(_date(meta["date_begin"]), closes - timedelta(days=1))
+    add_phase(process, title="Votación", starts_at=opens, ends_at=closes, allows_vote=True)
+    add_phase(
+        process,
+        title="Resultados",
+        starts_at=closes,
+        ends_at=closes + timedelta(days=365),
+        shows_results=True,
+    )
+    return ImportReport(budget, ballots, merged, rule)
+
+
+def _import_ballots(pb, budget, project_of, vote_type, when) -> tuple[int, int]:
+    voters = list(pb.votes.items())
+    merged = 0
+    for start in range(0, len(voters), 5000):
+        chunk = voters[start : start + 5000]
+        ballot_ids = db.session.scalars(
+            insert(Ballot).returning(Ballot.id, sort_by_parameter_order=True),
+            [
+                {
+                    "budget_id": budget.id,
+                    "voter_ref": voter_id[:64],
+                    "channel": Channel.IMPORT,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+                for voter_id, _row in chunk
+            ],
+        ).all()
+        rows = []
+        for ballot_id, (_voter, row) in zip(ballot_ids, chunk, strict=True):
+            chosen = [c for c in row["vote"].split(",") if c.strip()]
+            points = row.get("points", "").split(",") if vote_type == VoteType.CUMULATIVE else []
+            seen: dict[int, dict] = {}
+            for i, code in enumerate(c.strip() for c in chosen):
+                pid = project_of[code]
+                if pid in seen:
+                    merged += 1
+                    if points:
+                        seen[pid]["points"] += _int(points[i])
+                    continue
+                seen[pid] = {
+                    "ballot_id": ballot_id,
+                    "budget_id": budget.id,
+                    "project_id": pid,
+                    "points": _int(points[i]) if points else None,
+                    "rank": i + 1 if vote_type == VoteType.ORDINAL else None,
+                }
+            rows += [r for r in seen.values() if r["points"] is None or r["points"] > 0]
+        if rows:
+            db.session.execute(insert(BallotItem), rows)
+    return len(voters), merged
+
+
+def export_pb(budget: Budget) -> PbFile:
+    """``budget`` with its ballots as a Pabulib file: project ids are the imported codes
+    (else the platform ids), voter ids are the ballots' random public ids."""
+    process = budget.process
+    voting = [p for p in process.phases if p.allows_vote]
+    run = published_run(budget)
+    selected = {o.project_id for o in run.selected} if run else None
+    vote_type = BallotType(budget.ballot_type).vote_type
+    projects = db.session.scalars(
+        select(Project).where(Project.budget_id == budget.id).order_by(Project.position, Project.id)
+    ).all()
+    code = {p.id: p.code or str(p.id) for p in projects}
+    totals = scores(budget)
+    votes = _vote_rows(budget, code, vote_type)
+    ends = max((p.ends_at for p in voting), default=None)
+    meta = {
+        "description": f"{process.title}: {budget.title}",
+        "country": current_app.config.get("COUNTRY", "Mexico"),
+        "unit": process.municipality,
+        "instance": process.slug,
+        "subunit": budget.title,
+        "num_projects": str(len(projects)),
+        "num_votes": str(len(votes)),
+        "budget": str(budget.amount),
+        "vote_type": str(vote_type),
+        "rule": budget.rule,
+        "date_begin": _pb_date(min((p.starts_at for p in voting), default=None)),
+        "date_end": _pb_date(ends - timedelta(days=1) if ends else None),
+        "currency": budget.currency,
+        "language": "es",
+    }
+    if budget.min_projects:
+        meta["min_length"] = str(budget.min_projects)
+    if budget.max_projects:
+        meta["max_length"] = str(budget.max_projects)
+    if budget.ballot_type == BallotType.KNAPSACK:
+        meta["max_sum_cost"] = str(budget.amount)
+        if budget.min_spend:
+            meta["min_sum_cost"] = str(budget.min_spend)
+    if budget.min_score is not None:
+        meta["min_project_score_threshold"] = str(budget.min_score)
+    if budget.max_points:
+        meta["max_points"] = str(budget.max_points)
+    if budget.max_total_points:
+        meta["max_sum_points"] = str(budget.max_total_points)
+    project_columns = ["project_id", "cost", "votes", "name"]
+    scored = vote_type in (VoteType.CUMULATIVE, VoteType.ORDINAL)
+    if scored:
+        project_columns.insert(3, "score")
+    if selected is not None:
+        project_columns.append("selected")
+    voters_per_project = _voters_per_project(budget)
+    project_rows = {}
+    for p in projects:
+        row = {
+            "project_id": code[p.id],
+            "cost": str(p.cost),
+            "votes": str(voters_per_project.get(p.id, 0)),
+            "name": p.title,
+        }
+        if scored:
+            row["score"] = str(totals.get(p.id, 0))
+        if selected is not None:
+            row["selected"] = "1" if p.id in selected else "0"
+        project_rows[code[p.id]] = row
+    vote_columns = ["voter_id", "vote"] + (["points"] if vote_type == VoteType.CUMULATIVE else [])
+    return PbFile(
+        meta=meta,
+        projects=project_rows,
+        votes=votes,
+        project_columns=project_columns,
+        vote_columns=vote_columns,
+    )
+
+
+def _vote_rows(budget: Budget, code: dict[int, str], vote_type: VoteType) -> dict[str, dict]:
+    rows: dict[str, dict] = {}
+    items: dict[int, list] = {}
+    for ballot_id, project_id, points, rank in db.session.execute(
+        select(
+            BallotItem.ballot_id, BallotItem.project_id, BallotItem.points, BallotItem.rank
+        ).where(BallotItem.budget_id == budget.id)
+    ):
+        items.setdefault(ballot_id, []).append((rank or 0, project_id, points))
+    for ballot_id, public_id in db.session.execute(
+        select(Ballot.id, Ballot.public_id)
+        .where(Ballot.budget_id == budget.id)
+        .order_by(Ballot.public_id)
+    ):
+        chosen = sorted(items.get(ballot_id, []))
+        if not chosen:
+            continue
+        row = {"voter_id": public_id, "vote": ",".join(code[p] for _, p, _ in chosen)}
+        if vote_type == VoteType.CUMULATIVE:
+            row["points"] = ",".join(str(pt) for _, _, pt in chosen)
+        rows[public_id] = row
+    return rows
+
+
+def _voters_per_project(budget: Budget) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(BallotItem.project_id, func.count())
+            .where(BallotItem.budget_id == budget.id)
+            .group_by(BallotItem.project_id)
+        ).all()
+    )
+
+
+def _free_slug(slug: str) -> str:
+    base, n = slug[:70] or "proceso", 1
+    candidate = base
+    while db.session.scalar(select(Process.id).where(Process.slug == candidate)):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _int(text: str) -> int:
+    value = float(text)
+    if value != int(value):
+        raise Invalid(f"{text!r} is not a whole number")
+    return int(value)
+
+
+def _date(text: str) -> datetime:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    raise Invalid(f"unreadable date {text!r}")
+
+
+def _pb_date(value: datetime | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""

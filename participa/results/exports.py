@@ -1,0 +1,99 @@
+"""CSV downloads of a published tally: one row per project, and the anonymous ballots."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from participa.budgets.models import Ballot, BallotItem, BallotType, Budget
+from participa.extensions import db
+from participa.results.models import TallyRun
+
+RESULTS_COLUMNS = {
+    "project_id": "Identificador del proyecto en Participa",
+    "title": "Nombre del proyecto",
+    "cost": "Costo en unidades enteras de la moneda del presupuesto",
+    "votes": "Puntuación del proyecto: boletas que lo eligieron (o puntos, en boletas de "
+    "puntos u orden)",
+    "rank": "Lugar en que la regla lo consideró (empates: orden en la boleta)",
+    "selected": "1 si el proyecto resultó financiado, 0 si no",
+    "remaining_before": "Dinero que quedaba cuando le tocó su turno",
+    "reason": "selected = financiado; completion = financiado con lo que sobró; "
+    "does_not_fit = no cabía en lo que quedaba; not_reached = el reparto se detuvo antes; "
+    "below_threshold = no alcanzó el mínimo; not_affordable = a sus simpatizantes no les "
+    "alcanzaba (Partes Iguales); withdrawn = retirado",
+    "price": "Partes Iguales: lo que pagó como máximo cada simpatizante (fracción exacta)",
+    "effective_votes": "Partes Iguales: costo / precio por simpatizante (fracción exacta)",
+}
+BALLOTS_COLUMNS = {
+    "ballot": "Identificador aleatorio de la boleta (no permite saber quién votó ni cuándo)",
+    "date": "Día de la última modificación de la boleta (AAAA-MM-DD)",
+    "projects": "Identificadores de los proyectos elegidos, separados por comas (en boletas "
+    "de orden, del preferido al menos preferido)",
+    "points": "Boletas de puntos: los puntos de cada proyecto, en el mismo orden",
+}
+
+
+def safe_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def results_csv(run: TallyRun) -> str:
+    """The outcome of ``run`` as CSV text with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RESULTS_COLUMNS)
+    for o in run.outcomes:
+        writer.writerow(
+            [
+                o.project_id,
+                safe_cell(o.project.title),
+                o.project.cost,
+                o.votes,
+                o.rank,
+                int(o.selected),
+                o.remaining_before,
+                o.reason,
+                o.price or "",
+                o.effective_votes or "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def ballots_csv(budget: Budget, batch: int = 20_000) -> Iterator[str]:
+    """Stream the anonymous ballots of ``budget`` as CSV lines, ordered by their random
+    public id, reading ``batch`` ballots at a time."""
+    yield ",".join(BALLOTS_COLUMNS) + "\n"
+    ordinal = budget.ballot_type == BallotType.ORDINAL
+    last = ""
+    while True:
+        ballots = db.session.execute(
+            select(Ballot.id, Ballot.public_id, Ballot.updated_at)
+            .where(Ballot.budget_id == budget.id, Ballot.public_id > last)
+            .order_by(Ballot.public_id)
+            .limit(batch)
+        ).all()
+        if not ballots:
+            return
+        items: dict[int, list] = {}
+        for ballot_id, project_id, points, rank in db.session.execute(
+            select(
+                BallotItem.ballot_id, BallotItem.project_id, BallotItem.points, BallotItem.rank
+            ).where(BallotItem.ballot_id.in_([b.id for b in ballots]))
+        ):
+            items.setdefault(ballot_id, []).append(
+                (rank if ordinal else project_id, project_id, points)
+            )
+        lines = []
+        for ballot_id, public_id, updated_at in ballots:
+            chosen = sorted(items.get(ballot_id, []))
+            projects = ",".join(str(p) for _, p, _ in chosen)
+            points = ",".join(str(pt) for _, _, pt in chosen if pt is not None)
+            lines.append(f'{public_id},{updated_at.date().isoformat()},"{projects}","{points}"\n')
+        yield "".join(lines)
+        last = ballots[-1].public_id

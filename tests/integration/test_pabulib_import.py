@@ -1,0 +1,62 @@
+"""Importing real .pb files into the platform and tallying them there (the worker's code
+path) reproduces the official outcome; exporting gives a file that recounts the same."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from participa.budgets.models import Ballot, Project
+from participa.extensions import db
+from participa.interop.pabulib import export_pb, import_pb
+from participa.results.services import published_run, request_tally, run_tally
+from participa.tallying import tally
+from participa.tallying.pabulib import dump, parse, read, to_election
+from tests.unit.test_pabulib_outcomes import CHECKABLE, PABULIB, official
+
+
+def import_and_tally(path: Path):
+    report = import_pb(read(path))
+    run = request_tally(report.budget)
+    db.session.commit()
+    run_tally(run.id)
+    return report
+
+
+@pytest.mark.parametrize("path", CHECKABLE, ids=lambda p: p.stem)
+def test_imported_election_tallies_to_the_official_outcome(ctx, path):
+    rule, selected = official(path)
+    report = import_and_tally(path)
+    run = published_run(report.budget)
+    assert run is not None and run.rule == rule and not run.preview
+    codes = dict(db.session.execute(select(Project.id, Project.code)).all())
+    assert {codes[o.project_id] for o in run.selected} == selected
+    assert run.ballots_counted == len(read(path).votes)
+
+
+def test_export_recounts_to_the_published_outcome(ctx):
+    path = PABULIB / "Poland_Swiecie_2023.pb"
+    if not path.exists():
+        pytest.skip(f"{path} is missing")
+    report = import_and_tally(path)
+    exported = parse(dump(export_pb(report.budget)))
+    assert exported.meta["rule"] == "equalshares/add1"
+    assert int(exported.meta["num_votes"]) == db.session.scalar(select(func.count(Ballot.id)))
+    published = {row["project_id"] for row in exported.projects.values() if row["selected"] == "1"}
+    recount = tally(to_election(exported), exported.meta["rule"])
+    assert set(recount.selected) == published == official(path)[1]
+    assert all(len(voter) == 16 for voter in exported.votes)  # random ids, not the file's
+
+
+def test_export_is_read_by_pabutools(ctx, tmp_path):
+    pabutools = pytest.importorskip("pabutools.election")
+    path = PABULIB / "Poland_Czestochowa_2024_Stradom.pb"
+    if not path.exists():
+        pytest.skip(f"{path} is missing")
+    report = import_and_tally(path)
+    out = tmp_path / "export.pb"
+    out.write_text(dump(export_pb(report.budget)), encoding="utf-8")
+    instance, profile = pabutools.parse_pabulib(str(out))
+    assert int(instance.budget_limit) == report.budget.amount
+    assert len(instance) == len(read(path).projects)
+    assert profile.num_ballots() == report.ballots
