@@ -6,6 +6,7 @@ Everything is generated from a seed, so two loads give the same data.
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import insert, select
 
@@ -15,12 +16,15 @@ from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
 from participa.db import utcnow
 from participa.extensions import db
+from participa.interop.pabulib import import_pb
 from participa.processes import services as processes
 from participa.processes.models import District, Process
 from participa.proposals.models import Proposal, ProposalState, Support
 from participa.results.services import request_tally, run_tally
+from participa.tallying.pabulib import read
 
 MUNICIPALITY = "Santa Lucía del Valle"
+AMSTERDAM = Path(__file__).parent / "demo_data" / "Netherlands_Amsterdam_335.pb"
 DEMO_LOGINS = {
     "administrador": ("admin@participa.example", "admin-demo-2026"),
     "residente": ("vecina@participa.example", "vecina-demo-2026"),
@@ -246,7 +250,17 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
     _voting_process(rng, now, districts, voters, resident, ballots)
     _proposals_process(rng, now, districts, voters)
     db.session.commit()
+    _amsterdam()
     return True
+
+
+def _amsterdam() -> None:
+    """Amsterdam's 2020 Indische Buurt budget, imported from Pabulib and tallied."""
+    report = import_pb(read(AMSTERDAM), slug="amsterdam-indische-buurt-2020")
+    report.budget.process.title = "Amsterdam, Indische Buurt 2020 (Pabulib)"
+    run = request_tally(report.budget)
+    db.session.commit()
+    run_tally(run.id)
 
 
 def _districts() -> list[District]:

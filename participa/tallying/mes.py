@@ -293,9 +293,7 @@ def add1(profile: ApprovalProfile, budget: int, utility: str = "cost") -> list[P
     n = profile.voters
     per_voter = budget // n
     best = equal_shares(profile, per_voter, utility)
-    fundable = sum(
-        1 for c, cost in enumerate(profile.costs) if profile.votes[c] and cost <= budget
-    )
+    fundable = sum(1 for c, cost in enumerate(profile.costs) if profile.votes[c] and cost <= budget)
     while len(best) < fundable:
         per_voter += 1
         attempt = equal_shares(profile, per_voter, utility)

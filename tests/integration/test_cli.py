@@ -36,10 +36,12 @@ def test_demo_load_is_realistic_and_loads_once(ctx):
     assert "current" in statuses["presupuesto-2026"]
     assert set(statuses["presupuesto-2025"]) >= {"past"}
     assert statuses["ideas-2027"][-1] == "future"
+    amsterdam = db.session.scalar(select(Process).where(Process.slug.startswith("amsterdam")))
+    assert amsterdam.results_visible() and amsterdam.budgets[0].amount == 200_000
     assert db.session.scalar(select(func.count(Proposal.id))) >= 30
     assert db.session.scalar(select(func.count(Ballot.id))) >= 1000
-    run = db.session.scalar(select(TallyRun))
+    run = db.session.scalar(select(TallyRun).order_by(TallyRun.id))
     assert run.status == RunStatus.DONE and run.ballots_counted == 1000
     again = runner.invoke(args=["demo", "load"])
     assert "already present" in again.output
-    assert db.session.scalar(select(func.count(TallyRun.id))) == 1
+    assert db.session.scalar(select(func.count(TallyRun.id))) == 2  # 2025 and Amsterdam
