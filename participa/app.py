@@ -38,6 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("PARTICIPA")
     if config:
         app.config.update(config)
+    secret_file = Path(app.instance_path) / "secret_key"
+    if not app.config.get("SECRET_KEY") and secret_file.exists():
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()  # written by `make demo`
     if not app.config.get("SECRET_KEY"):
         if not (app.debug or app.testing):
             raise RuntimeError("SECRET_KEY must be set outside debug and tests.")
@@ -85,6 +88,8 @@ def _register_cli(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     def render_error(error: Any) -> tuple[str, int]:
         code = getattr(error, "code", 500) or 500
+        if code >= 500:
+            db.session.rollback()  # the page itself must not reuse a failed transaction
         return render_template("error.html", error=error, code=code), code
 
     for code in (400, 403, 404, 405, 409, 413, 500):

@@ -13,13 +13,16 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administración", show_default=True)
-@click.password_option(help="Asked for when omitted (at least 10 characters).")
-def create_admin(email: str, name: str, password: str) -> None:
-    """Create an administrator with EMAIL (or promote the existing account)."""
+@click.option("--promote", is_flag=True, help="Make the existing account EMAIL an administrator.")
+@click.option("--password", help="Asked for when omitted (at least 10 characters).")
+def create_admin(email: str, name: str, promote: bool, password: str | None) -> None:
+    """Create an administrator with EMAIL (or, with --promote, promote that account)."""
     from participa.accounts.services import create_admin as create
 
+    if password is None and not promote:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create(email, password, name)
+        user = create(email, password, name, promote=promote)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

@@ -32,23 +32,28 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def _fresh_postgres(url: str) -> str:
-    """Create an empty ``participa_test`` database next to ``url`` and return its URL."""
+def _postgres_admin(url: str) -> tuple[URL, object]:
     base: URL = make_url(url).set(drivername="postgresql+psycopg")
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS participa_test WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE participa_test"))
-    engine.dispose()
-    return base.set(database="participa_test").render_as_string(hide_password=False)
+    return base, create_engine(base, isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database of this test run's own (PostgreSQL: ``participa_test_<pid>``,
+    dropped at the end, so parallel runs on one server never meet)."""
     pg = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
-    if pg:
-        return _fresh_postgres(pg)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not pg:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"participa_test_{os.getpid()}"
+    base, engine = _postgres_admin(pg)
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Registration, authentication and administrator creation."""
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -52,12 +53,24 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_admin(email: str, password: str, name: str = "Administración") -> User:
-    """Create an administrator, or promote the existing account with that e-mail."""
+def create_admin(
+    email: str, password: str | None, name: str = "Administración", *, promote: bool = False
+) -> User:
+    """Create an administrator with ``email``; with ``promote``, make the existing account
+    with that e-mail an administrator instead, keeping its password."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise Invalid(_("Correo electrónico no válido: %(reason)s", reason=str(error))) from error
     user = find_by_email(email)
-    if user is None:
-        return register_user(email, name, password, role=Role.ADMIN)
-    user.role = Role.ADMIN
-    user.set_password(password)
-    db.session.flush()
-    return user
+    if user is not None:
+        if not promote:
+            raise Conflict(
+                _("Ya existe una cuenta con ese correo; usa --promote para hacerla administradora.")
+            )
+        user.role = Role.ADMIN
+        db.session.flush()
+        return user
+    if password is None:
+        raise Invalid(_("Falta la contraseña."))
+    return register_user(email, name, password, role=Role.ADMIN)

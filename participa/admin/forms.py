@@ -9,10 +9,25 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from participa.budgets.rules_text import BALLOT_TYPE_LABELS, RULE_LABELS
 from participa.forms import clean_text
+
+MAX_AMOUNT = 10**12  # a trillion pesos: more than any municipal budget, within 64 bits
+
+
+def plausible_date(form: FlaskForm, field: object) -> None:
+    """Phase dates between 1990 and 2200 (beyond that, time zones cannot convert them)."""
+    if field.data and not 1990 <= field.data.year < 2200:
+        raise ValidationError(_l("Usa una fecha entre 1990 y 2199."))
 
 
 class ProcessForm(FlaskForm):
@@ -43,10 +58,14 @@ class PhaseForm(FlaskForm):
         filters=[clean_text], label=_l("Descripción"), validators=[Length(max=5000)]
     )
     starts_at = DateTimeLocalField(
-        _l("Inicio (hora local)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Inicio (hora local)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(), plausible_date],
     )
     ends_at = DateTimeLocalField(
-        _l("Fin (hora local)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Fin (hora local)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(), plausible_date],
     )
     allows_propose = BooleanField(_l("Se pueden enviar propuestas"))
     allows_support = BooleanField(_l("Se pueden apoyar propuestas"))
@@ -65,7 +84,7 @@ class BudgetForm(FlaskForm):
     )
     amount = IntegerField(
         _l("Monto (pesos, sin centavos)"),
-        validators=[DataRequired(), NumberRange(min=1, max=10**13)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_AMOUNT)],
     )
     currency = StringField(
         filters=[clean_text],
@@ -122,7 +141,9 @@ class ProjectForm(FlaskForm):
     description = TextAreaField(
         filters=[clean_text], label=_l("Descripción"), validators=[Length(max=5000)]
     )
-    cost = IntegerField(_l("Costo (pesos)"), validators=[DataRequired(), NumberRange(min=1)])
+    cost = IntegerField(
+        _l("Costo (pesos)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_AMOUNT)]
+    )
 
 
 class AnswerForm(FlaskForm):
@@ -133,7 +154,9 @@ class AnswerForm(FlaskForm):
             SelectChoice("rejected", _l("Rechazada")),
         ],
     )
-    cost = IntegerField(_l("Costo estimado (pesos)"), validators=[Optional(), NumberRange(min=1)])
+    cost = IntegerField(
+        _l("Costo estimado (pesos)"), validators=[Optional(), NumberRange(min=1, max=MAX_AMOUNT)]
+    )
     reason = TextAreaField(
         filters=[clean_text],
         label=_l("Motivo (obligatorio si se rechaza)"),

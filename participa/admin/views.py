@@ -71,12 +71,12 @@ def new_process():
                 district_id=form.district_id.data or None,
             )
         except DomainError as error:
-            flash(error.message, "error")
             db.session.rollback()
-        else:
-            db.session.commit()
-            flash(_("Proceso creado. Ahora agrega sus fases."), "success")
-            return redirect(url_for("admin.process", process_id=process.id), code=303)
+            flash(error.message, "error")
+            return render_template("admin/process_form.html", form=form), error.status_code
+        db.session.commit()
+        flash(_("Proceso creado. Ahora agrega sus fases."), "success")
+        return redirect(url_for("admin.process", process_id=process.id), code=303)
     return render_template("admin/process_form.html", form=form), 422 if form.errors else 200
 
 

@@ -139,6 +139,7 @@ def read_ballot(budget: Budget, data: MultiDict) -> BallotInput:
     bad_project = _("La boleta contiene un proyecto no válido.")
     if entry.cumulative or entry.ordinal:
         prefix = POINTS_PREFIX if entry.cumulative else RANK_PREFIX
+        seen: set[int] = set()
         for key in data:
             if not key.startswith(prefix):
                 continue
@@ -147,8 +148,9 @@ def read_ballot(budget: Budget, data: MultiDict) -> BallotInput:
             if pid is None:
                 entry.problem(bad_project)
                 continue
-            if len(values) > 1 or pid in entry.marks:
+            if len(values) > 1 or pid in seen:  # e.g. "points-7" twice, or with "points-07"
                 entry.problem(duplicate)
+            seen.add(pid)
             mark = _read_mark(budget, entry, values[0])
             if mark:
                 entry.marks.setdefault(pid, mark)

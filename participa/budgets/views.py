@@ -112,7 +112,6 @@ def review(slug: str, budget_id: int):
         budget=budget,
         form=form,
         rows=rows,
-        chosen=[project for project, _mark in rows],
         total=sum(project.cost for project, _mark in rows),
         points=sum(mark for _project, mark in rows) if entry.cumulative else None,
         fields=entry.fields(),

@@ -11,6 +11,7 @@ from participa.errors import Conflict, Invalid
 from participa.extensions import db
 from participa.processes.models import Phase, Process
 
+EARLIEST, LATEST = datetime(1990, 1, 1), datetime(2200, 1, 1)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -25,6 +26,8 @@ def create_process(
 ) -> Process:
     """Create a process; the slug defaults to the title's and must be unique."""
     slug = slug or slugify(title)
+    if not slug:
+        raise Invalid(_("El título necesita letras o números para formar la dirección web."))
     if not SLUG_RE.match(slug):
         raise Invalid(_("El identificador solo admite minúsculas, números y guiones."))
     if db.session.scalar(select(Process.id).where(Process.slug == slug)):
@@ -56,6 +59,8 @@ def add_phase(
     """Add a phase (naive UTC dates). Phases may not overlap; they are ordered by start date."""
     if ends_at <= starts_at:
         raise Invalid(_("La fase debe terminar después de empezar."))
+    if not (starts_at >= EARLIEST and ends_at <= LATEST):
+        raise Invalid(_("Las fechas de la fase deben estar entre 1990 y 2200."))
     if allows_vote and shows_results:
         raise Invalid(_("Una fase de votación no puede mostrar resultados a la vez."))
     for other in process.phases:

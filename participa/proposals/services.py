@@ -7,6 +7,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
+from participa.budgets.models import Project
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
@@ -39,9 +40,13 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
     else:
         stmt = stmt.where(Proposal.state != ProposalState.WITHDRAWN)
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
+        text = filters.q.strip().lower().replace("\\", "\\\\")
+        pattern = "%" + text.replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
-            or_(func.lower(Proposal.title).like(pattern), func.lower(Proposal.body).like(pattern))
+            or_(
+                func.lower(Proposal.title).like(pattern, escape="\\"),
+                func.lower(Proposal.body).like(pattern, escape="\\"),
+            )
         )
     if filters.district_id:
         stmt = stmt.where(Proposal.district_id == filters.district_id)
@@ -151,6 +156,8 @@ def answer(proposal: Proposal, *, state: str, cost: int | None, reason: str) -> 
     """Accept (feasible, with a cost) or reject (with a reason) a proposal."""
     if proposal.state == ProposalState.WITHDRAWN:
         raise NotAllowed(_("La propuesta fue retirada por quien la hizo."))
+    if db.session.scalar(select(Project.id).where(Project.proposal_id == proposal.id)):
+        raise NotAllowed(_("La propuesta ya es un proyecto de la boleta; su respuesta no cambia."))
     if state == ProposalState.ACCEPTED:
         if not (cost or proposal.cost_estimate):
             raise Invalid(_("Una propuesta aceptada necesita un costo estimado."))

@@ -120,11 +120,11 @@ def support(slug: str, proposal_id: int):
 def unsupport(slug: str, proposal_id: int):
     proposal = _get_proposal(slug, proposal_id)
     try:
-        services.unsupport(proposal, current_user)
+        removed = services.unsupport(proposal, current_user)
     except DomainError as error:
         return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
     db.session.commit()
-    flash(_("Retiraste tu apoyo."), "info")
+    flash(_("Retiraste tu apoyo.") if removed else _("No habías apoyado esta propuesta."), "info")
     return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)
 
 

@@ -2,11 +2,13 @@
 
 import csv
 import io
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from participa.accounts.models import User
 from participa.budgets.models import Ballot
+from participa.db import utcnow
 from participa.extensions import db
 from participa.proposals.models import Proposal, Support
 from participa.results import services as results
@@ -168,14 +170,21 @@ def test_vote_review_confirm_change_and_results_csv(client):
     db.session.expire_all()
     assert [i.project_id for i in db.session.scalar(select(Ballot)).items] == [p3]
 
+    # while voting is open, even a tally stays private (an administrator's preview)
     run = results.request_tally(budget)
     db.session.commit()
     results.run_tally(run.id)
-    # results are hidden until a phase that shows them starts
-    assert client.get(f"{base}/resultados/").status_code == 200
+    assert run.preview
+    assert "results-hidden" in client.get(f"{base}/resultados/").text
     assert client.get(f"{base}/resultados/resultados.csv").status_code == 404
-    process.phases[1].shows_results = True
+    now = utcnow()
+    process.phases[1].ends_at = now - timedelta(minutes=1)  # voting closes,
+    process.phases[2].starts_at = now - timedelta(minutes=1)  # results phase opens
     db.session.commit()
+    assert "results-pending" in client.get(f"{base}/resultados/").text  # no official tally yet
+    run = results.request_tally(budget)
+    db.session.commit()
+    results.run_tally(run.id)
     page = client.get(f"{base}/resultados/")
     assert page.status_code == 200 and "Proyecto 3" in page.text
     download = client.get(f"{base}/resultados/resultados.csv")

@@ -21,7 +21,28 @@ def test_create_admin(ctx):
     assert user.check_password("una-clave-segura")
     short = runner.invoke(args=["users", "create-admin", "b@example.org", "--password", "corta"])
     assert short.exit_code != 0 and "10" in short.output
+    bad = runner.invoke(args=["users", "create-admin", "not an email", "--password", "x" * 12])
+    assert bad.exit_code != 0 and "no válido" in bad.output
+    again = runner.invoke(
+        args=["users", "create-admin", "alcaldia@example.org", "--password", "otra-clave-larga"]
+    )
+    assert again.exit_code != 0 and "--promote" in again.output
+    assert user.check_password("una-clave-segura")  # never silently overwritten
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_promote_keeps_the_password(ctx):
+    from tests import factories as f
+
+    resident = f.user()
+    db.session.commit()
+    result = ctx.test_cli_runner().invoke(
+        args=["users", "create-admin", resident.email, "--promote"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    promoted = db.session.get(User, resident.id)
+    assert promoted.role == Role.ADMIN and promoted.check_password(f.PASSWORD)
 
 
 def test_demo_load_is_realistic_and_loads_once(ctx):
