@@ -118,10 +118,12 @@ def equal_shares(
         value = 1 / price if unit_utility else costs[c] / price
         return (-value, *profile.tie_keys[c])
 
+    # Everyone holds the same money at first, so a project's price is simply its cost
+    # shared by its supporters, when they can afford it.
     heap: list[tuple] = []
-    for c in range(n_projects):
-        price = price_of(c)
-        if price is not None:
+    for c, supporters in enumerate(profile.votes.tolist()):
+        if supporters and supporters * per_voter >= costs[c]:
+            price = mpq(costs[c], supporters)
             heap.append((key_of(c, price), c, price))
     heapq.heapify(heap)
     purchases: list[Purchase] = []
