@@ -55,3 +55,35 @@ def test_budgets_due_for_tally_are_those_whose_voting_closed(ctx):
     services.request_tally(closed_budget)
     db.session.commit()
     assert services.budgets_due_for_tally() == []
+
+
+def test_ballots_stream_in_batches_and_report_progress(ctx, monkeypatch):
+    budget = f.budget(
+        f.process(now_allows=("allows_vote",)),
+        amount=900,
+        costs=(600, 300, 300),
+        ballot_type="approval",
+        rule="equalshares",
+    )
+    p1, p2, p3 = f.project_ids(budget)
+    for selection in [[p1]] * 6 + [[p2, p3]] * 3 + [[p3, p2]]:
+        budgets.cast_ballot(budget, f.user(), selection)
+    db.session.commit()
+    seen: list[int] = []
+    whole = services.stream_ballots(budget, services.tally_projects(budget), seen.append)
+    monkeypatch.setattr(services, "BATCH_BALLOTS", 3)
+    batched_seen: list[int] = []
+    batched = services.stream_ballots(budget, services.tally_projects(budget), batched_seen.append)
+    assert (
+        sorted((b.projects, b.weight) for b in batched)
+        == sorted((b.projects, b.weight) for b in whole)
+        == [((p1,), 6), ((p2, p3), 4)]
+    )
+    assert seen == [10] and batched_seen == [3, 6, 9, 10]
+
+    run = services.request_tally(budget)
+    db.session.commit()
+    done = services.run_tally(run.id)
+    assert (done.status, done.progress, done.ballots_counted) == ("done", 100, 10)
+    (funded,) = done.selected  # each voter holds 90: p1's six supporters cannot pay 600
+    assert (funded.project_id, funded.price, funded.effective_votes) == (p2, "75", "4")

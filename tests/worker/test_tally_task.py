@@ -66,3 +66,27 @@ def test_scheduled_task_tallies_closed_budgets_once(ctx, celery_worker):
     db.session.expire_all()
     runs = db.session.scalars(select(TallyRun).where(TallyRun.budget_id == budget.id)).all()
     assert [r.status for r in runs] == [RunStatus.DONE]
+
+
+def test_equal_shares_tally_streams_through_the_worker(ctx, celery_worker):
+    budget = f.budget(
+        f.process(now_allows=("allows_vote",)),
+        amount=900,
+        costs=(600, 300, 300),
+        ballot_type="approval",
+        rule="equalshares/add1",
+    )
+    p1, p2, p3 = f.project_ids(budget)
+    for selection in [[p1]] * 6 + [[p2, p3]] * 4:
+        budgets.cast_ballot(budget, f.user(), selection)
+    run = services.request_tally(budget)
+    db.session.commit()
+    tally_budget.delay(run.id)
+    (done,) = wait_for_runs(budget.id)
+    assert done.status == RunStatus.DONE, done.error
+    assert done.progress == 100 and done.ballots_counted == 10
+    # add1 raises each voter's 90 until p1's supporters can pay 600 (100 each): then p1,
+    # and with 100 each p2's and p3's four supporters can still pay 300 for one of them.
+    expected = services.compute_outcome(budget, "equalshares/add1", lambda done: None)
+    assert [o.project_id for o in done.selected] == list(expected.selected)
+    assert p1 in expected.selected
