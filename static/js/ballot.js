@@ -1,9 +1,15 @@
 /*
- * Participa — live budget meter of the ballot page.
+ * Participa — live meter of the ballot page.
  *
  * Progressive enhancement only: the page works without this file and the server checks
  * every rule again. This script never disables a control; it only keeps the summary
- * (total, count, meter and warnings) in step with the ticked projects.
+ * (meter, text and warnings) in step with what the resident has filled in:
+ *
+ *   knapsack              money used of the budget (checkboxes "project")
+ *   approval, choose-1    number of projects chosen (checkboxes or radio buttons "project")
+ *   cumulative            points used of the ballot's total (number inputs "points-<id>")
+ *   ordinal               number of projects ranked (selects "rank-<id>"), with repeated
+ *                         or skipped places pointed out
  *
  * Messages come from data-msg-* attributes of the form (translated on the server), with
  * {placeholders} filled in here.
@@ -17,11 +23,17 @@
   }
 
   var data = form.dataset;
+  var type = data.ballotType;
   var amount = toInt(data.amount);
-  var knapsack = data.ballotType === "knapsack";
+  var knapsack = type === "knapsack";
+  var cumulative = type === "cumulative";
+  var ordinal = type === "ordinal";
   var minProjects = toInt(data.minProjects);
   var maxProjects = data.maxProjects ? toInt(data.maxProjects) : null;
   var minSpend = toInt(data.minSpend);
+  var minPoints = toInt(data.minPoints);
+  var maxPoints = data.maxPoints ? toInt(data.maxPoints) : null;
+  var maxTotalPoints = data.maxTotalPoints ? toInt(data.maxTotalPoints) : null;
   var lang = document.documentElement.lang || "es-MX";
 
   var meter = document.getElementById("budget-meter");
@@ -29,15 +41,27 @@
   var countText = document.getElementById("budget-count");
   var warnings = document.getElementById("budget-warnings");
   var notes = document.getElementById("budget-notes");
-  var boxes = Array.prototype.slice.call(
-    form.querySelectorAll('input[type="checkbox"][name="project"]')
-  );
+  var selector = cumulative
+    ? 'input[name^="points-"]'
+    : ordinal
+      ? 'select[name^="rank-"]'
+      : 'input[name="project"]';
+  var controls = Array.prototype.slice.call(form.querySelectorAll(selector));
 
   var formatter = makeFormatter();
 
   function toInt(value) {
     var n = parseInt(value, 10);
     return isNaN(n) ? 0 : n;
+  }
+
+  // Whole numbers in ASCII digits only, as the server reads them; null when malformed.
+  function strictInt(value) {
+    var text = String(value || "").trim();
+    if (text === "") {
+      return 0;
+    }
+    return /^[0-9]{1,9}$/.test(text) ? parseInt(text, 10) : null;
   }
 
   function makeFormatter() {
@@ -99,32 +123,102 @@
     return message(count === 1 ? "CountOne" : "CountOther", { count: String(count) });
   }
 
-  function update() {
-    var total = 0;
-    var count = 0;
-    boxes.forEach(function (box) {
-      var item = box.closest(".ballot-item");
-      if (box.checked) {
-        total += toInt(box.getAttribute("data-cost"));
-        count += 1;
+  // What each control says: chosen or not, and its points or place.
+  function read() {
+    var state = {
+      total: 0,
+      count: 0,
+      points: 0,
+      ranks: [],
+      malformed: false,
+      fewPoints: false,
+      manyPoints: false,
+    };
+    controls.forEach(function (control) {
+      var value = control.checked ? 1 : 0;
+      var wrong = false;
+      if (cumulative || ordinal) {
+        value = strictInt(control.value);
+        wrong = value === null;
+        state.malformed = state.malformed || wrong;
+        value = value || 0;
       }
+      if (cumulative && value > 0) {
+        wrong = wrong || value < Math.max(minPoints, 1);
+        wrong = wrong || (maxPoints !== null && value > maxPoints);
+      }
+      if (cumulative) {
+        if (wrong) {
+          control.setAttribute("aria-invalid", "true");
+        } else {
+          control.removeAttribute("aria-invalid");
+        }
+      }
+      var chosen = value > 0;
+      var item = control.closest(".ballot-item");
       if (item) {
-        item.classList.toggle("is-selected", box.checked);
+        item.classList.toggle("is-selected", chosen);
+      }
+      if (!chosen) {
+        return;
+      }
+      state.count += 1;
+      state.total += toInt(control.getAttribute("data-cost"));
+      if (cumulative) {
+        state.points += value;
+        if (value < Math.max(minPoints, 1)) {
+          state.fewPoints = true;
+        }
+        if (maxPoints !== null && value > maxPoints) {
+          state.manyPoints = true;
+        }
+      }
+      if (ordinal) {
+        state.ranks.push(value);
       }
     });
+    return state;
+  }
 
+  function rankProblems(ranks) {
+    var seen = {};
+    var repeated = [];
+    ranks.forEach(function (rank) {
+      if (seen[rank] && repeated.indexOf(rank) === -1) {
+        repeated.push(rank);
+      }
+      seen[rank] = true;
+    });
+    repeated.sort(function (a, b) {
+      return a - b;
+    });
+    var problems = repeated.map(function (rank) {
+      return message("RankRepeated", { rank: String(rank) });
+    });
+    var distinct = Object.keys(seen).length;
+    for (var place = 1; place <= distinct; place += 1) {
+      if (!seen[place]) {
+        problems.push(message("RankGap", { rank: String(place) }));
+        break;
+      }
+    }
+    return problems;
+  }
+
+  function update() {
+    var state = read();
+    var count = state.count;
+    var total = state.total;
     var warn = [];
     var note = [];
-    var over = knapsack && total > amount;
+    var over = false;
     var tooMany = maxProjects !== null && count > maxProjects;
 
     if (knapsack) {
+      over = total > amount;
       setText(meterText, message("Money", { total: money(total), amount: money(amount) }));
       if (meter) {
         meter.value = Math.min(total, amount);
-      }
-      if (countText) {
-        setText(countText, countMessage(count));
       }
       if (over) {
         warn.push(message("Over", { over: money(total - amount) }));
@@ -134,10 +228,36 @@
       if (minSpend > 0 && total < minSpend) {
         note.push(message("UnderMin", { min: money(minSpend) }));
       }
+    } else if (cumulative) {
+      var used = state.points;
+      over = maxTotalPoints !== null && used > maxTotalPoints;
+      setText(
+        meterText,
+        maxTotalPoints !== null
+          ? message("PointsOfMax", { used: String(used), max: String(maxTotalPoints) })
+          : message("PointsUsed", { used: String(used) })
+      );
+      if (meter) {
+        meter.value = Math.min(used, toInt(meter.getAttribute("max")));
+      }
+      if (over) {
+        warn.push(message("PointsOver", { used: String(used), max: String(maxTotalPoints) }));
+      } else if (maxTotalPoints !== null) {
+        var rest = maxTotalPoints - used;
+        note.push(
+          rest === 1 ? message("PointsLeftOne", {}) : message("PointsLeft", { rest: String(rest) })
+        );
+      }
+      if (state.manyPoints) {
+        warn.push(message("PointsCap", { max: String(maxPoints) }));
+      }
+      if (state.fewPoints) {
+        warn.push(message("PointsLeast", { min: String(Math.max(minPoints, 1)) }));
+      }
     } else {
       setText(
         meterText,
-        maxProjects !== null
+        maxProjects !== null && type !== "choose-1"
           ? message("OfMax", { count: String(count), max: String(maxProjects) })
           : countMessage(count)
       );
@@ -145,6 +265,14 @@
         meter.value = Math.min(count, toInt(meter.getAttribute("max")));
       }
     }
+    if (countText) {
+      setText(countText, countMessage(count));
+    }
+    if (state.malformed) {
+      warn.push(message("PointsBad", {}));
+    }
+    var rankIssues = ordinal ? rankProblems(state.ranks) : [];
+    warn = warn.concat(rankIssues);
 
     if (tooMany) {
       warn.push(message("TooMany", { count: String(count), max: String(maxProjects) }));
@@ -153,22 +281,32 @@
       note.push(message("TooFew", { min: String(minProjects) }));
     }
 
+    var invalid = over || tooMany || state.malformed || rankIssues.length > 0;
+    invalid = invalid || state.manyPoints || state.fewPoints;
     if (meter) {
-      meter.classList.toggle("is-over", over || tooMany);
+      meter.classList.toggle("is-over", invalid);
     }
-    form.classList.toggle("is-invalid-selection", over || tooMany);
+    form.classList.toggle("is-invalid-selection", invalid);
     fillList(warnings, warn);
     fillList(notes, note);
   }
 
+  function isControl(target) {
+    return Boolean(target) && controls.indexOf(target) !== -1;
+  }
+
   form.addEventListener("change", function (event) {
-    var target = event.target;
-    if (target && target.name === "project") {
+    if (isControl(event.target)) {
+      update();
+    }
+  });
+  form.addEventListener("input", function (event) {
+    if (isControl(event.target)) {
       update();
     }
   });
 
-  // Browsers may restore ticks on "back"; bring the summary in line with them.
+  // Browsers may restore inputs on "back"; bring the summary in line with them.
   window.addEventListener("pageshow", update);
   update();
 
