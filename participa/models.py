@@ -1,21 +1,33 @@
 """Every model, imported in one place so the mappers and Alembic see the whole schema."""
 
 from participa.accounts.models import Role, User
+from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, BallotItem, Budget, Project
+from participa.census.models import CensusEntry, Identity, IdentityConflict
+from participa.conversation.models import Comment, Report
+from participa.notifications.models import Follow, Notification
 from participa.processes.models import District, Phase, Process
 from participa.proposals.models import Proposal, Support
 from participa.results.models import ProjectOutcome, TallyRun
 
 __all__ = [
+    "ActionLog",
     "Ballot",
     "BallotItem",
     "Budget",
+    "CensusEntry",
+    "Comment",
     "District",
+    "Follow",
+    "Identity",
+    "IdentityConflict",
+    "Notification",
     "Phase",
     "Process",
     "Project",
     "ProjectOutcome",
     "Proposal",
+    "Report",
     "Role",
     "Support",
     "TallyRun",

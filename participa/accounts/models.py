@@ -14,12 +14,19 @@ from participa.extensions import db
 
 class Role(StrEnum):
     RESIDENT = "resident"
+    EVALUATOR = "evaluator"  # reviews proposals: feasibility, cost, reasons
+    MODERATOR = "moderator"  # hides or restores reported content
+    OFFICER = "officer"  # at an in-person booth: checks people in, records paper ballots
     ADMIN = "admin"
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('resident', 'admin')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('resident', 'evaluator', 'moderator', 'officer', 'admin')", name="role_known"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -28,6 +35,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.RESIDENT)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), unique=True)
 
     district = relationship("District")
 
@@ -40,6 +48,14 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def has_role(self, *roles: Role) -> bool:
+        """Administrators can do everything the other staff roles can."""
+        return self.role == Role.ADMIN or self.role in roles
+
+    @property
+    def is_verified(self) -> bool:
+        return self.identity_id is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -131,6 +131,7 @@ class Project(db.Model):
 
 class Channel(StrEnum):
     ONLINE = "online"
+    BOOTH = "booth"  # a paper ballot recorded by an officer at an in-person booth
     IMPORT = "import"  # from a .pb file; the voter is known only by the file's voter id
 
 
@@ -145,10 +146,12 @@ class Ballot(db.Model):
     __table_args__ = (
         UniqueConstraint("budget_id", "user_id"),
         UniqueConstraint("budget_id", "voter_ref"),
+        UniqueConstraint("budget_id", "identity_id"),  # one ballot per person, any channel
         UniqueConstraint("id", "budget_id"),  # target of ballot_items' composite key
-        CheckConstraint("channel IN ('online', 'import')", name="channel_known"),
+        CheckConstraint("channel IN ('online', 'booth', 'import')", name="channel_known"),
         CheckConstraint(
-            "(user_id IS NOT NULL) <> (voter_ref IS NOT NULL)", name="one_voter_identity"
+            "user_id IS NOT NULL OR voter_ref IS NOT NULL OR identity_id IS NOT NULL",
+            name="voter_known",
         ),
     )
 
@@ -156,6 +159,9 @@ class Ballot(db.Model):
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     voter_ref: Mapped[str | None] = mapped_column(String(64))  # imported ballots only
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # booth ballots
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Random, published instead of the id: reveals neither the voter nor the order of voting.
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     channel: Mapped[str] = mapped_column(String(20), default=Channel.ONLINE)

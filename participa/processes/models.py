@@ -13,12 +13,22 @@ from participa.extensions import db
 
 
 class Action(StrEnum):
-    """What a phase can allow a resident to do."""
+    """What a phase can allow: the columns of the permission matrix."""
 
     PROPOSE = "propose"
     SUPPORT = "support"
+    COMMENT = "comment"
     VOTE = "vote"
+    SHOW_VOTE_COUNTS = "show_vote_counts"
     SHOW_RESULTS = "show_results"
+
+
+class VoteScope(StrEnum):
+    """Which district budgets a resident may vote in (city-wide budgets: always)."""
+
+    ALL = "all"  # every budget of the process
+    OWN = "own"  # only the budgets of the resident's own district (and its parents)
+    ONE = "one"  # one district budget of the resident's choice
 
 
 class District(db.Model):
@@ -29,8 +39,17 @@ class District(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    level: Mapped[str] = mapped_column(String(20), default="sector")  # municipality/sector/...
 
     parent: Mapped[District | None] = relationship(remote_side=[id])
+
+    def lineage(self) -> list[District]:
+        """This district and its ancestors, nearest first."""
+        chain, node = [], self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
 
     def __str__(self) -> str:
         return self.name
@@ -46,6 +65,10 @@ class Process(db.Model):
     municipality: Mapped[str] = mapped_column(String(120))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    vote_scope: Mapped[str] = mapped_column(String(10), default=VoteScope.ALL)
+    support_threshold: Mapped[int | None]  # supports a proposal needs to reach review
+    verification_to_vote: Mapped[bool] = mapped_column(default=False)
+    verification_to_propose: Mapped[bool] = mapped_column(default=False)
 
     district: Mapped[District | None] = relationship()
     phases: Mapped[list[Phase]] = relationship(
@@ -111,6 +134,10 @@ class Phase(db.Model):
     allows_support: Mapped[bool] = mapped_column(default=False)
     allows_vote: Mapped[bool] = mapped_column(default=False)
     shows_results: Mapped[bool] = mapped_column(default=False)
+    allows_comment: Mapped[bool] = mapped_column(default=False)
+    shows_vote_counts: Mapped[bool] = mapped_column(default=True)
+    opened_at: Mapped[datetime | None]  # when the scheduler recorded the phase opening
+    closed_at: Mapped[datetime | None]  # when the scheduler recorded the phase closing
 
     process: Mapped[Process] = relationship(back_populates="phases")
 
@@ -128,7 +155,9 @@ class Phase(db.Model):
         return {
             Action.PROPOSE: self.allows_propose,
             Action.SUPPORT: self.allows_support,
+            Action.COMMENT: self.allows_comment,
             Action.VOTE: self.allows_vote,
+            Action.SHOW_VOTE_COUNTS: self.shows_vote_counts,
             Action.SHOW_RESULTS: self.shows_results,
         }[action]
 

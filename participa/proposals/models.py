@@ -68,14 +68,27 @@ class Proposal(db.Model):
     withdrawn_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
+    # Review: the evaluator's answer, held until an administrator publishes it.
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    feasible: Mapped[bool | None]
+    pending_state: Mapped[str | None] = mapped_column(String(20))
+    pending_answer: Mapped[str | None] = mapped_column(Text)
+    pending_cost: Mapped[int | None] = mapped_column(BigInteger)
+    # Moderation
+    hidden_at: Mapped[datetime | None]
+    reports_count: Mapped[int] = mapped_column(default=0)
 
     process: Mapped[Process] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     district: Mapped[District | None] = relationship()
 
     @property
     def category_label(self) -> str:
         return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def is_withdrawn(self) -> bool:

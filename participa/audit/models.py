@@ -1,0 +1,35 @@
+"""The action log: who did what to what, when, with the values before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participa.db import utcnow
+from participa.extensions import db
+
+
+class ActionLog(db.Model):
+    """One administrative action (or one automatic one: ``actor_id`` is then null).
+
+    ``public`` entries (configuration of phases, budgets and rules) are shown on the
+    process page; every entry is shown to administrators.
+    """
+
+    __tablename__ = "action_log"
+    __table_args__ = (Index("ix_action_log_process_public", "process_id", "public"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[int | None]
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="SET NULL"))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    public: Mapped[bool] = mapped_column(default=False)
+
+    actor = relationship("User")
