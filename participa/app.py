@@ -57,7 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     celery_init_app(app)
-    import participa.results.tasks  # noqa: F401  (registers the tasks with Celery)
+    import participa.notifications.tasks
+    import participa.processes.tasks
+    import participa.results.tasks  # noqa: F401
 
     _register_blueprints(app)
     _register_cli(app)
@@ -70,11 +72,26 @@ def _register_blueprints(app: Flask) -> None:
     from participa.accounts.views import bp as accounts_bp
     from participa.admin.views import bp as admin_bp
     from participa.budgets.views import bp as budgets_bp
+    from participa.census.views import bp as census_bp
+    from participa.conversation.views import bp as conversation_bp
+    from participa.officing.views import bp as officing_bp
     from participa.processes.views import bp as processes_bp
     from participa.proposals.views import bp as proposals_bp
     from participa.results.views import bp as results_bp
+    from participa.review.views import bp as review_bp
 
-    for bp in (processes_bp, accounts_bp, proposals_bp, budgets_bp, results_bp, admin_bp):
+    for bp in (
+        processes_bp,
+        accounts_bp,
+        proposals_bp,
+        budgets_bp,
+        results_bp,
+        admin_bp,
+        conversation_bp,
+        census_bp,
+        officing_bp,
+        review_bp,
+    ):
         app.register_blueprint(bp)
 
 

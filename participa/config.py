@@ -38,8 +38,8 @@ def default_config(instance_path: str) -> dict:
             "task_eager_propagates": True,
             "task_ignore_result": True,
             "beat_schedule": {
-                "tally-closed-budgets": {
-                    "task": "participa.results.tasks.tally_closed_budgets",
+                "advance-phases": {
+                    "task": "participa.processes.tasks.advance_phases",
                     "schedule": 60.0,
                 },
             },

@@ -1,0 +1,70 @@
+"""Recording and reading the action log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from participa.audit.models import ActionLog
+from participa.extensions import db
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` of ``obj``, JSON-ready (dates as ISO 8601 text)."""
+    values = {}
+    for name in fields:
+        value = getattr(obj, name)
+        values[name] = value.isoformat() if isinstance(value, datetime | date) else value
+    return values
+
+
+def log(
+    action: str,
+    target: Any,
+    *,
+    actor: Any = None,
+    process_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    public: bool = False,
+) -> ActionLog:
+    """Record that ``actor`` (None: the system) did ``action`` to ``target``.
+
+    ``public`` entries, the configuration of phases, budgets and rules, are also shown on
+    the process page. The caller commits, with the change itself.
+    """
+    entry = ActionLog(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=type(target).__tablename__ if hasattr(target, "__tablename__") else str(target),
+        target_id=getattr(target, "id", None),
+        process_id=process_id,
+        before=before,
+        after=after,
+        public=public,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def public_entries(process_id: int, limit: int = 50) -> list[ActionLog]:
+    """The process's configuration changes, newest first."""
+    return list(
+        db.session.scalars(
+            select(ActionLog)
+            .where(ActionLog.process_id == process_id, ActionLog.public.is_(True))
+            .order_by(ActionLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def entries(*, action: str | None = None, limit: int = 200) -> list[ActionLog]:
+    """The whole log for administrators, newest first, optionally of one action."""
+    stmt = select(ActionLog).order_by(ActionLog.id.desc()).limit(limit)
+    if action:
+        stmt = stmt.where(ActionLog.action == action)
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,63 @@
+"""Notifying people: a row per message, sent by a Celery task once the change is committed.
+
+``notify()`` only adds the row. After committing, the caller calls :func:`dispatch`, which
+hands the new notifications to :func:`participa.notifications.tasks.send_notification`:
+the task always finds its row, and a rolled-back change sends nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from participa.extensions import db
+from participa.notifications.models import Follow, Notification
+
+_PENDING = "participa.notifications.pending"
+
+
+def notify(user_id: int, kind: str, subject: str, body: str) -> Notification:
+    """Queue a message to ``user_id``; it is sent after the current transaction commits."""
+    note = Notification(user_id=user_id, kind=kind, subject=subject, body=body)
+    db.session.add(note)
+    db.session.info.setdefault(_PENDING, []).append(note)
+    return note
+
+
+def followers(process_id: int) -> list[int]:
+    return list(db.session.scalars(select(Follow.user_id).where(Follow.process_id == process_id)))
+
+
+def follow(user_id: int, process_id: int) -> bool:
+    """Follow a process; False if already following."""
+    if db.session.scalar(
+        select(Follow.id).where(Follow.user_id == user_id, Follow.process_id == process_id)
+    ):
+        return False
+    db.session.add(Follow(user_id=user_id, process_id=process_id))
+    db.session.flush()
+    return True
+
+
+def unfollow(user_id: int, process_id: int) -> None:
+    follow_row = db.session.scalar(
+        select(Follow).where(Follow.user_id == user_id, Follow.process_id == process_id)
+    )
+    if follow_row:
+        db.session.delete(follow_row)
+        db.session.flush()
+
+
+def dispatch() -> int:
+    """Enqueue the sending of the notifications created before the last commit."""
+    from participa.notifications.tasks import send_notification
+
+    pending = db.session.info.pop(_PENDING, [])
+    for note in pending:
+        send_notification.delay(note.id)
+    return len(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,84 @@
+"""Phases run themselves: the scheduler records openings and closings as their dates come.
+
+The dates are the single source of truth for what a phase allows (``Process.allows``).
+Every minute beat calls :func:`advance_phases`, which *claims* each due transition with a
+conditional ``UPDATE ... WHERE opened_at IS NULL`` (so two schedulers, or a re-run, record it
+once), logs it, tells the process's followers that a phase opened, and queues the tally of
+the budgets whose voting just closed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from participa.audit.services import log
+from participa.db import utcnow
+from participa.extensions import db
+from participa.notifications.services import dispatch, followers, notify
+from participa.processes.models import Phase
+
+
+def advance_phases(now: datetime | None = None) -> dict:
+    """Record due openings and closings; returns the phase ids opened and closed and the
+    tally runs queued."""
+    from participa.results.services import budgets_due_for_tally, request_tally
+    from participa.results.tasks import tally_budget
+
+    now = now or utcnow()
+    opened = _claim(Phase.opened_at, Phase.starts_at <= now, now)
+    closed = _claim(Phase.closed_at, Phase.ends_at <= now, now)
+    for phase_id in opened:
+        phase = db.session.get(Phase, phase_id)
+        log(
+            "phase.opened",
+            phase,
+            process_id=phase.process_id,
+            public=True,
+            after={"title": phase.title, "at": now.isoformat()},
+        )
+        if phase.ends_at > now:  # only tell people about a phase they can still take part in
+            for user_id in followers(phase.process_id):
+                notify(
+                    user_id,
+                    "phase_opened",
+                    _("Empezó la fase «%(phase)s»", phase=phase.title),
+                    _(
+                        "En «%(process)s» empezó la fase «%(phase)s».",
+                        process=phase.process.title,
+                        phase=phase.title,
+                    ),
+                )
+    for phase_id in closed:
+        phase = db.session.get(Phase, phase_id)
+        log(
+            "phase.closed",
+            phase,
+            process_id=phase.process_id,
+            public=True,
+            after={"title": phase.title, "at": now.isoformat()},
+        )
+    runs = [request_tally(budget) for budget in budgets_due_for_tally(now)]
+    db.session.commit()
+    dispatch()
+    for run in runs:
+        tally_budget.delay(run.id)
+    return {"opened": opened, "closed": closed, "tallies": [run.id for run in runs]}
+
+
+def _claim(marker, due, now: datetime) -> list[int]:
+    """Set ``marker`` on the due phases that lack it; the ids this call set."""
+    ids = db.session.scalars(select(Phase.id).where(due, marker.is_(None))).all()
+    claimed = []
+    for phase_id in ids:
+        result = db.session.execute(
+            update(Phase)
+            .where(Phase.id == phase_id, marker.is_(None))
+            .values({marker: now})
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(phase_id)
+    return claimed
