@@ -23,7 +23,7 @@ def greedy(election: Election, *, skip: bool = True, min_score: int | None = Non
         election.budget, election.projects, election.scores(), skip=skip, min_score=min_score
     )
     return Outcome(
-        rule=name, budget=election.budget, decisions=decisions, ties=_tied_groups(decisions)
+        rule=name, budget=election.budget, decisions=decisions, ties=tied_groups(decisions)
     )
 
 
@@ -71,13 +71,20 @@ def greedy_decisions(
     return tuple(decisions)
 
 
-def _tied_groups(decisions: Sequence[Decision]) -> tuple[tuple[Hashable, ...], ...]:
-    """Groups of projects with equal scores where the order decided who was funded."""
+def tied_groups(decisions: Sequence[Decision]) -> tuple[tuple[Hashable, ...], ...]:
+    """Groups of projects with equal scores where the declared order decided something:
+    some of the group were funded and some not, or (greedy-no-skip) the walk stopped at one
+    of them."""
     groups: dict[int, list[Decision]] = {}
     for d in decisions:
         groups.setdefault(d.score, []).append(d)
     return tuple(
         tuple(d.project_id for d in group)
         for group in groups.values()
-        if len(group) > 1 and len({d.selected for d in group}) > 1
+        if len(group) > 1
+        and (
+            len({d.selected for d in group}) > 1
+            or (any(d.reason == Reason.DOES_NOT_FIT for d in group)
+            and any(d.reason == Reason.NOT_REACHED for d in group))
+        )
     )

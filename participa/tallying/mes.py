@@ -255,17 +255,18 @@ def mes_outcome(
     ``"add1-utilitarian"`` (add1, then greedy by votes with what is left) or
     ``"add1-comparison"`` (add1, then greedy's outcome if more voters prefer it).
     """
-    from participa.tallying.greedy import greedy, greedy_decisions
+    from participa.tallying.greedy import greedy, greedy_decisions, tied_groups
 
     profile = profile or ApprovalProfile(election)
     budget, n = election.budget, profile.voters
     name = rule_name or _rule_name(utility, completion)
+    overspent: list[Purchase] = []  # add1's first run over budget: its ties decided too
     if n == 0 or not profile.weights.size:
         purchases: list[Purchase] = []  # nobody approved anything: nothing is affordable
     elif completion is None:
         purchases = equal_shares(profile, mpq(budget, n), utility)
     else:
-        purchases = add1(profile, budget, utility)
+        purchases, overspent = add1(profile, budget, utility)
     decisions = _mes_decisions(profile, purchases, budget)
     spent = sum(profile.costs[p.index] for p in purchases)
     if completion == "add1-utilitarian":
@@ -279,7 +280,10 @@ def mes_outcome(
             selected_reason=Reason.COMPLETION,
         )
         decisions = decisions[: len(purchases)] + filled
-    outcome = Outcome(name, budget, decisions, _ties(profile, purchases))
+    ties = _ties(profile, purchases) + _ties(profile, overspent)
+    if completion == "add1-utilitarian":
+        ties += tied_groups(filled)
+    outcome = Outcome(name, budget, decisions, tuple(dict.fromkeys(ties)))
     if completion == "add1-comparison":
         alternative = greedy(election)
         if _more_voters_prefer(profile, alternative.selected, outcome.selected):
@@ -287,11 +291,16 @@ def mes_outcome(
     return outcome
 
 
-def add1(profile: ApprovalProfile, budget: int, utility: str = "cost") -> list[Purchase]:
+def add1(
+    profile: ApprovalProfile, budget: int, utility: str = "cost"
+) -> tuple[list[Purchase], list[Purchase]]:
     """MES from ``budget // voters`` each, raising everyone's money by one unit at a time and
     keeping the last outcome that fits the budget; stops at the first raise that overspends,
     or once every project that could fit is funded (no raise can add one without
-    overspending: the rest are unsupported or cost more than the whole budget)."""
+    overspending: the rest are unsupported or cost more than the whole budget).
+
+    Returns the kept purchases and those of the run that overspent (empty if none did),
+    whose ties also decided the outcome."""
     n = profile.voters
     per_voter = budget // n
     best = equal_shares(profile, per_voter, utility)
@@ -300,9 +309,9 @@ def add1(profile: ApprovalProfile, budget: int, utility: str = "cost") -> list[P
         per_voter += 1
         attempt = equal_shares(profile, per_voter, utility)
         if sum(profile.costs[p.index] for p in attempt) > budget:
-            break
+            return best, attempt
         best = attempt
-    return best
+    return best, []
 
 
 def _mes_decisions(profile, purchases: Sequence[Purchase], budget: int) -> tuple[Decision, ...]:
