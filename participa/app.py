@@ -96,9 +96,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from participa.cli import demo_cli, pb_cli, tally_cli, users_cli
+    from participa.cli import demo_cli, pb_cli, phases_cli, users_cli
 
-    for group in (users_cli, demo_cli, pb_cli, tally_cli):
+    for group in (users_cli, demo_cli, pb_cli, phases_cli):
         app.cli.add_command(group)
 
 

@@ -43,7 +43,7 @@ def load_demo(seed: int, ballots: int) -> None:
 
 
 pb_cli = AppGroup("pb", help="Pabulib .pb files: import, tally, export.")
-tally_cli = AppGroup("tally", help="Tallies.")
+phases_cli = AppGroup("phases", help="Phases of the processes.")
 
 
 @pb_cli.command("import")
@@ -113,11 +113,14 @@ def pb_export(budget_id: int, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-@tally_cli.command("due")
-def tally_due() -> None:
-    """Queue the tally of every budget whose voting has closed (what beat does every
-    minute; for cron when no beat runs)."""
-    from participa.results.tasks import tally_closed_budgets
+@phases_cli.command("advance")
+def phases_advance() -> None:
+    """Record the phases whose dates have come and queue the tallies of closed votes (what
+    beat does every minute; run it from cron where no beat runs)."""
+    from participa.processes.scheduler import advance_phases
 
-    result = tally_closed_budgets.delay()
-    click.echo(f"queued: {result.get() if result.ready() else 'sent to the worker'}")
+    done = advance_phases()
+    click.echo(
+        f"opened {len(done['opened'])} phase(s), closed {len(done['closed'])}, "
+        f"queued {len(done['tallies'])} tally(ies)"
+    )

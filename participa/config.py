@@ -31,6 +31,10 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
+        # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY, so changing
+        # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
+        "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
+        "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,

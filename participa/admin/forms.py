@@ -69,7 +69,9 @@ class PhaseForm(FlaskForm):
     )
     allows_propose = BooleanField(_l("Se pueden enviar propuestas"))
     allows_support = BooleanField(_l("Se pueden apoyar propuestas"))
+    allows_comment = BooleanField(_l("Se puede comentar"))
     allows_vote = BooleanField(_l("Se puede votar"))
+    shows_vote_counts = BooleanField(_l("Se muestran los conteos de apoyos"), default=True)
     shows_results = BooleanField(_l("Se muestran los resultados"))
 
 
@@ -176,4 +178,33 @@ class CompareForm(FlaskForm):
         choices=[SelectChoice("", _l("La regla declarada"))]
         + [SelectChoice(value, label) for value, label in RULE_LABELS.items()],
         default="",
+    )
+
+
+class SettingsForm(FlaskForm):
+    vote_scope = SelectField(
+        _l("¿En qué presupuestos de distrito vota cada residente?"),
+        choices=[
+            SelectChoice("all", _l("En todos")),
+            SelectChoice("own", _l("Solo en los de su distrito")),
+            SelectChoice("one", _l("En uno de su elección")),
+        ],
+    )
+    verification_to_vote = BooleanField(_l("Votar requiere residencia verificada"))
+    verification_to_propose = BooleanField(_l("Proponer requiere residencia verificada"))
+
+
+class DistrictForm(FlaskForm):
+    name = StringField(
+        _l("Nombre"), filters=[clean_text], validators=[DataRequired(), Length(max=120)]
+    )
+    parent_id = SelectField(_l("Dentro de"), coerce=int, validators=[Optional()])
+    level = SelectField(
+        _l("Nivel"),
+        choices=[
+            SelectChoice("municipality", _l("Municipio")),
+            SelectChoice("sector", _l("Sector")),
+            SelectChoice("neighbourhood", _l("Colonia")),
+        ],
+        default="sector",
     )

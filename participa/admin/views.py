@@ -12,16 +12,19 @@ from participa.admin.forms import (
     BudgetForm,
     CompareForm,
     ConfirmForm,
+    DistrictForm,
     PhaseForm,
     ProcessForm,
     ProjectForm,
+    SettingsForm,
 )
+from participa.audit import services as audit
 from participa.budgets import services as budget_services
 from participa.budgets.models import Ballot, Budget
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.processes import services as process_services
-from participa.processes.models import Phase, Process
+from participa.processes.models import District, Phase, Process
 from participa.proposals import services as proposal_services
 from participa.proposals.models import Proposal, ProposalState
 from participa.results import services as result_services
@@ -69,6 +72,7 @@ def new_process():
                 description=form.description.data,
                 municipality=form.municipality.data,
                 district_id=form.district_id.data or None,
+                actor=current_user,
             )
         except DomainError as error:
             db.session.rollback()
@@ -97,11 +101,12 @@ def process(process_id: int):
         answer_form=AnswerForm(),
         states=ProposalState,
         confirm=ConfirmForm(),
+        settings_form=SettingsForm(obj=process),
     )
 
 
-def _budget_form() -> BudgetForm:
-    form = BudgetForm()
+def _budget_form(obj: Budget | None = None) -> BudgetForm:
+    form = BudgetForm(obj=obj)
     form.district_id.choices = district_choices(_("Todo el municipio"))
     return form
 
@@ -121,8 +126,11 @@ def add_phase(process_id: int):
             ends_at=to_utc(form.ends_at.data).replace(tzinfo=None),
             allows_propose=form.allows_propose.data,
             allows_support=form.allows_support.data,
+            allows_comment=form.allows_comment.data,
             allows_vote=form.allows_vote.data,
+            shows_vote_counts=form.shows_vote_counts.data,
             shows_results=form.shows_results.data,
+            actor=current_user,
         )
     except DomainError as error:
         return refuse(error, "admin.process", process_id=process_id)
@@ -135,11 +143,85 @@ def add_phase(process_id: int):
 def delete_phase(phase_id: int):
     phase = db.get_or_404(Phase, phase_id)
     process_id = phase.process_id
-    if ConfirmForm().validate():
-        process_services.delete_phase(phase)
-        db.session.commit()
-        flash(_("Fase eliminada."), "info")
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        process_services.delete_phase(phase, actor=current_user)
+    except DomainError as error:
+        return refuse(error, "admin.process", process_id=process_id)
+    db.session.commit()
+    flash(_("Fase eliminada."), "info")
     return redirect(url_for("admin.process", process_id=process_id), code=303)
+
+
+@bp.post("/fases/<int:phase_id>/<any(abrir, cerrar):move>")
+def move_phase(phase_id: int, move: str):
+    """Open a future phase now, or close the current one now (logged publicly)."""
+    phase = db.get_or_404(Phase, phase_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        if move == "abrir":
+            process_services.open_phase_now(phase, current_user)
+        else:
+            process_services.close_phase_now(phase, current_user)
+    except DomainError as error:
+        return refuse(error, "admin.process", process_id=phase.process_id)
+    db.session.commit()
+    flash(_("Fase «%(title)s» actualizada.", title=phase.title), "success")
+    return redirect(url_for("admin.process", process_id=phase.process_id), code=303)
+
+
+@bp.post("/procesos/<int:process_id>/ajustes")
+def process_settings(process_id: int):
+    """Vote scope and verification requirements of a process."""
+    process = _process(process_id)
+    form = SettingsForm()
+    if not form.validate():
+        return _form_errors(form, "admin.process", process_id=process_id)
+    try:
+        process_services.update_settings(
+            process,
+            current_user,
+            vote_scope=form.vote_scope.data,
+            verification_to_vote=form.verification_to_vote.data,
+            verification_to_propose=form.verification_to_propose.data,
+        )
+    except DomainError as error:
+        return refuse(error, "admin.process", process_id=process_id)
+    db.session.commit()
+    flash(_("Ajustes guardados."), "success")
+    return redirect(url_for("admin.process", process_id=process_id), code=303)
+
+
+@bp.route("/distritos", methods=["GET", "POST"])
+def districts():
+    """The municipality's territories, as a tree, and a form to add one."""
+    form = DistrictForm()
+    form.parent_id.choices = district_choices(_("Ninguno (nivel superior)"))
+    if form.validate_on_submit():
+        try:
+            process_services.create_district(
+                form.name.data, form.parent_id.data or None, form.level.data, current_user
+            )
+        except DomainError as error:
+            return refuse(error, "admin.districts")
+        db.session.commit()
+        flash(_("Distrito creado."), "success")
+        return redirect(url_for("admin.districts"), code=303)
+    all_districts = db.session.scalars(select(District).order_by(District.name)).all()
+    return render_template("admin/districts.html", form=form, districts=all_districts), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/registro")
+def action_log():
+    """Every administrative action: who, what, when, before and after."""
+    action = request.args.get("accion") or None
+    return render_template(
+        "admin/action_log.html", entries=audit.entries(action=action), action=action
+    )
 
 
 @bp.post("/procesos/<int:process_id>/presupuestos")
@@ -160,7 +242,12 @@ def add_budget(process_id: int):
             max_projects=form.max_projects.data,
             min_spend_percent=form.min_spend_percent.data or 0,
             rule=form.rule.data,
+            min_score=form.min_score.data,
+            min_points=form.min_points.data or 0,
+            max_points=form.max_points.data,
+            max_total_points=form.max_total_points.data,
             district_id=form.district_id.data or None,
+            actor=current_user,
         )
     except DomainError as error:
         return refuse(error, "admin.process", process_id=process_id)
@@ -169,20 +256,61 @@ def add_budget(process_id: int):
     return redirect(url_for("admin.budget", budget_id=budget.id), code=303)
 
 
+@bp.route("/presupuestos/<int:budget_id>/editar", methods=["GET", "POST"])
+def edit_budget(budget_id: int):
+    """Change a budget's rules; refused once voting has started."""
+    budget = _budget(budget_id)
+    form = _budget_form(obj=budget)
+    if form.validate_on_submit():
+        try:
+            budget_services.update_budget(
+                budget,
+                current_user,
+                title=form.title.data,
+                district_id=form.district_id.data or None,
+                amount=form.amount.data,
+                ballot_type=form.ballot_type.data,
+                min_projects=form.min_projects.data or 0,
+                max_projects=form.max_projects.data,
+                min_spend_percent=form.min_spend_percent.data or 0,
+                rule=form.rule.data,
+                min_score=form.min_score.data,
+                min_points=form.min_points.data or 0,
+                max_points=form.max_points.data,
+                max_total_points=form.max_total_points.data,
+            )
+        except DomainError as error:
+            return refuse(error, "admin.budget", budget_id=budget_id)
+        db.session.commit()
+        flash(_("Presupuesto actualizado."), "success")
+        return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    locked = budget.process.voting_started()
+    return render_template(
+        "admin/budget_form.html", form=form, budget=budget, process=budget.process, locked=locked
+    ), 422 if form.errors else 200
+
+
 @bp.post("/propuestas/<int:proposal_id>/respuesta")
 def answer_proposal(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
     form = AnswerForm()
     if not form.validate():
         return _form_errors(form, "admin.process", process_id=proposal.process_id)
-    try:
+    from participa.notifications.services import dispatch
+
+    try:  # recorded and published at once (participa.review.services), author notified
         proposal_services.answer(
-            proposal, state=form.state.data, cost=form.cost.data, reason=form.reason.data
+            proposal,
+            state=form.state.data,
+            cost=form.cost.data,
+            reason=form.reason.data,
+            actor=current_user,
         )
     except DomainError as error:
         return refuse(error, "admin.process", process_id=proposal.process_id)
     db.session.commit()
-    flash(_("Respuesta guardada: «%(title)s».", title=proposal.title), "success")
+    dispatch()
+    flash(_("Respuesta publicada: «%(title)s».", title=proposal.title), "success")
     return redirect(
         url_for("admin.process", process_id=proposal.process_id, _anchor="propuestas"), code=303
     )
@@ -219,7 +347,11 @@ def add_project(budget_id: int):
         return _form_errors(form, "admin.budget", budget_id=budget_id)
     try:
         budget_services.create_project(
-            budget, title=form.title.data, cost=form.cost.data, description=form.description.data
+            budget,
+            title=form.title.data,
+            cost=form.cost.data,
+            description=form.description.data,
+            actor=current_user,
         )
     except DomainError as error:
         return refuse(error, "admin.budget", budget_id=budget_id)
@@ -234,8 +366,10 @@ def projects_from_proposals(budget_id: int):
     if not ConfirmForm().validate():
         abort(400)
     chosen = {parse_id(v) for v in request.form.getlist("proposal")} - {None}
-    try:
-        added = budget_services.projects_from_proposals(budget, chosen)
+    from participa.review.services import proposals_to_projects
+
+    try:  # budget_services.projects_from_proposals, logged as one bulk action
+        added = proposals_to_projects(budget, chosen, current_user)
     except DomainError as error:
         return refuse(error, "admin.budget", budget_id=budget_id)
     db.session.commit()

@@ -172,6 +172,8 @@ class Ballot(db.Model):
         back_populates="ballot", cascade="all, delete-orphan"
     )
 
+    receipt_code = None  # the plain code, known only in the request that confirmed the ballot
+
 
 class BallotItem(db.Model):
     """One project approved on one ballot. Composite keys tie both to the same budget."""

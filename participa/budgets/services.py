@@ -1,9 +1,13 @@
 """Budgets, projects and ballots."""
 
+import hashlib
+import secrets
+
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from participa.accounts.models import User
+from participa.audit.services import log, snapshot
 from participa.budgets.models import (
     RULE_NAMES,
     Ballot,
@@ -14,22 +18,37 @@ from participa.budgets.models import (
     Project,
 )
 from participa.budgets.validation import BallotRules, Violation, check_ballot
+from participa.census.services import claim_online_ballot, require_verified
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
-from participa.processes.models import Action, Process
+from participa.notifications.services import notify
+from participa.processes.models import Action, Process, VoteScope
 from participa.proposals.models import Proposal, ProposalState
 from participa.tallying import VoteType
 from participa.tallying.rules import APPROVAL_ONLY
 
+BUDGET_FIELDS = (
+    "title",
+    "amount",
+    "currency",
+    "district_id",
+    "ballot_type",
+    "min_projects",
+    "max_projects",
+    "min_spend_percent",
+    "min_points",
+    "max_points",
+    "max_total_points",
+    "rule",
+    "min_score",
+)
 
-def create_budget(
-    process: Process,
+
+def voting_rules(
     *,
-    title: str,
     amount: int,
-    currency: str = "MXN",
     ballot_type: str = BallotType.KNAPSACK,
     min_projects: int = 0,
     max_projects: int | None = None,
@@ -39,13 +58,12 @@ def create_budget(
     max_total_points: int | None = None,
     rule: str = "greedy",
     min_score: int | None = None,
-    district_id: int | None = None,
-    description: str = "",
-) -> Budget:
-    """Add a budget to ``process`` after checking that its voting rules make sense."""
+) -> dict:
+    """Check a budget's voting rules; the normalised values (fields that do not apply to
+    the ballot type are cleared) or ``Invalid``."""
     if amount <= 0:
         raise Invalid(_("El monto del presupuesto debe ser mayor que cero."))
-    if ballot_type not in BallotType.__members__.values():
+    if ballot_type not in {t.value for t in BallotType}:
         raise Invalid(_("Tipo de boleta desconocido."))
     if rule not in RULE_NAMES:
         raise Invalid(_("Regla de conteo desconocida."))
@@ -63,25 +81,77 @@ def create_budget(
         raise Invalid(_("Una boleta de puntos necesita un máximo de puntos."))
     if cumulative and max_points is not None and max_points < max(min_points, 1):
         raise Invalid(_("Los puntos máximos deben ser al menos los mínimos (y al menos 1)."))
+    return {
+        "amount": amount,
+        "ballot_type": ballot_type,
+        "min_projects": min_projects,
+        "max_projects": 1 if ballot_type == BallotType.CHOOSE_1 else max_projects,
+        "min_spend_percent": min_spend_percent if ballot_type == BallotType.KNAPSACK else 0,
+        "min_points": min_points if cumulative else 0,
+        "max_points": max_points if cumulative else None,
+        "max_total_points": max_total_points if cumulative else None,
+        "rule": rule,
+        "min_score": min_score if rule == "greedy-threshold" else None,
+    }
+
+
+def create_budget(
+    process: Process,
+    *,
+    title: str,
+    currency: str = "MXN",
+    district_id: int | None = None,
+    description: str = "",
+    actor: User | None = None,
+    **rules: object,
+) -> Budget:
+    """Add a budget to ``process`` after checking its voting rules (:func:`voting_rules`);
+    logged publicly."""
     budget = Budget(
         process_id=process.id,
         title=title.strip(),
         description=description.strip(),
-        amount=amount,
         currency=currency.upper(),
-        ballot_type=ballot_type,
-        min_projects=min_projects,
-        max_projects=1 if ballot_type == BallotType.CHOOSE_1 else max_projects,
-        min_spend_percent=min_spend_percent if ballot_type == BallotType.KNAPSACK else 0,
-        min_points=min_points if cumulative else 0,
-        max_points=max_points if cumulative else None,
-        max_total_points=max_total_points if cumulative else None,
-        rule=rule,
-        min_score=min_score if rule == "greedy-threshold" else None,
         district_id=district_id,
         position=len(process.budgets) + 1,
+        **voting_rules(**rules),
     )
     db.session.add(budget)
+    db.session.flush()
+    log(
+        "budget.created",
+        budget,
+        actor=actor,
+        process_id=process.id,
+        public=True,
+        after=snapshot(budget, BUDGET_FIELDS),
+    )
+    return budget
+
+
+def update_budget(
+    budget: Budget, actor: User, *, title: str, district_id: int | None, **rules: object
+) -> Budget:
+    """Change a budget before voting opens; once it has, its voting rules (ballot type,
+    limits, amount, rule) are fixed. Logged publicly with the values before and after."""
+    if budget.process.voting_started():
+        raise NotAllowed(_("La votación ya empezó: las reglas de voto no se pueden cambiar."))
+    before = snapshot(budget, BUDGET_FIELDS)
+    for name, value in {
+        "title": title.strip(),
+        "district_id": district_id,
+        **voting_rules(**rules),
+    }.items():
+        setattr(budget, name, value)
+    log(
+        "budget.updated",
+        budget,
+        actor=actor,
+        process_id=budget.process_id,
+        public=True,
+        before=before,
+        after=snapshot(budget, BUDGET_FIELDS),
+    )
     db.session.flush()
     return budget
 
@@ -93,6 +163,7 @@ def create_project(
     cost: int,
     description: str = "",
     proposal: Proposal | None = None,
+    actor: User | None = None,
 ) -> Project:
     """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``."""
     if budget.process.voting_started():
@@ -114,6 +185,14 @@ def create_project(
     db.session.add(project)
     budget.projects.append(project)
     db.session.flush()
+    log(
+        "project.created",
+        project,
+        actor=actor,
+        process_id=budget.process_id,
+        public=True,
+        after=snapshot(project, ("title", "cost", "budget_id", "proposal_id")),
+    )
     return project
 
 
@@ -247,6 +326,8 @@ def cast_ballot(
     serialises the replacement of its items.
     """
     require_voting_open(budget)
+    require_verified(budget.process, user, Action.VOTE)  # census: the process may ask for it
+    require_vote_scope(budget, user)
     validate_selection(budget, project_ids, points)
     now = utcnow()
     db.session.execute(
@@ -264,12 +345,84 @@ def cast_ballot(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    claim_online_ballot(ballot, user)  # census: refuses after a booth ballot, records identity
     db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
     db.session.execute(insert(BallotItem), ballot_item_rows(budget, ballot.id, project_ids, points))
     ballot.updated_at = now
+    ballot.receipt_code = new_receipt_code()
+    ballot.receipt_hash = receipt_hash(ballot.receipt_code)
     db.session.flush()
     db.session.expire(ballot, ["items"])
+    notify(
+        user.id,
+        "ballot_confirmed",
+        _("Tu voto en «%(budget)s» quedó registrado", budget=budget.title),
+        _(
+            "Gracias por votar en «%(process)s». Tu código de comprobante es %(code)s: con él "
+            "puedes comprobar que tu boleta se contó tal como la emitiste. Si cambias tu voto "
+            "recibirás un código nuevo.",
+            process=budget.process.title,
+            code=ballot.receipt_code,
+        ),
+    )
     return ballot
+
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to copy by hand
+
+
+def new_receipt_code() -> str:
+    """A random receipt code such as ``7KQ4-MZ2P-X9CA`` (60 bits)."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
+
+
+def receipt_hash(code: str) -> str:
+    """What is stored and published of a receipt code: its SHA-256, hex."""
+    normalised = code.strip().upper().replace(" ", "").replace("-", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def vote_refusal(budget: Budget, user: User) -> str | None:
+    """Why ``user`` may not vote in ``budget`` under the process's vote scope, or None."""
+    process = budget.process
+    if budget.district_id is None or process.vote_scope == VoteScope.ALL:
+        return None
+    if process.vote_scope == VoteScope.OWN:
+        home = user.district
+        if home is None:
+            return _(
+                "Este presupuesto es de un distrito: indica o verifica tu distrito para "
+                "votar en él."
+            )
+        if budget.district_id not in {d.id for d in home.lineage()}:
+            return _(
+                "Solo puedes votar en los presupuestos de tu distrito (%(name)s).", name=home.name
+            )
+        return None
+    elsewhere = db.session.scalar(
+        select(Budget.title)
+        .join(Ballot, Ballot.budget_id == Budget.id)
+        .where(
+            Budget.process_id == process.id,
+            Budget.district_id.is_not(None),
+            Budget.id != budget.id,
+            Ballot.user_id == user.id,
+        )
+        .limit(1)
+    )
+    if elsewhere:
+        return _(
+            "Ya votaste en «%(title)s»: en este proceso se vota en un solo distrito.",
+            title=elsewhere,
+        )
+    return None
+
+
+def require_vote_scope(budget: Budget, user: User) -> None:
+    refusal = vote_refusal(budget, user)
+    if refusal:
+        raise NotAllowed(refusal)
 
 
 def ballot_of(budget: Budget, user: User) -> Ballot | None:

@@ -16,6 +16,7 @@ from participa.budgets.forms import (
 from participa.budgets.models import Budget
 from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
+from participa.notifications.services import dispatch
 from participa.processes.models import Action, Process
 from participa.views_common import refuse
 
@@ -127,11 +128,20 @@ def confirm(slug: str, budget_id: int):
     entry = read_ballot(budget, request.form)
     try:
         services.require_voting_open(budget)
-        services.cast_ballot(budget, current_user, *_selection(form, entry))
+        ballot = services.cast_ballot(budget, current_user, *_selection(form, entry))
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:
         return render_ballot(budget, entry.marks, error)
     db.session.commit()
+    dispatch()
     flash(_("¡Tu voto quedó registrado! Puedes cambiarlo hasta que cierre la votación."), "success")
+    flash(
+        _(
+            "Tu código de comprobante es %(code)s. Guárdalo: con él podrás comprobar que tu "
+            "boleta se contó tal como la emitiste (también te lo enviamos por correo).",
+            code=ballot.receipt_code,
+        ),
+        "receipt",
+    )
     return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id), code=303)

@@ -1,3 +1,82 @@
-from flask import Blueprint
+"""The census upload (administrators) and residency verification (residents)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from participa.census import services
+from participa.census.forms import CensusUploadForm, VerifyForm
+from participa.census.models import Identity
+from participa.errors import DomainError
+from participa.extensions import db
+from participa.views_common import safe_next
 
 bp = Blueprint("census", __name__)
+
+
+def _admin_page():
+    conflicts = services.identity_conflicts()
+    return {"conflicts": conflicts, "size": services.census_size()}
+
+
+@bp.route("/admin/padron", methods=["GET", "POST"])
+def admin_census():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    if not current_user.is_admin:
+        abort(403)
+    form = CensusUploadForm()
+    if not form.validate_on_submit():
+        status = 422 if form.errors else 200
+        return render_template("census/admin.html", form=form, **_admin_page()), status
+    try:
+        upload = form.file.data
+        text = services.decode_upload(upload.read()) if upload else form.text.data
+        result = services.import_census(text, actor=current_user)
+    except services.CensusErrors as error:
+        db.session.rollback()
+        page = render_template("census/admin.html", form=form, error=error, **_admin_page())
+        return page, error.status_code
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("census/admin.html", form=form, **_admin_page()), error.status_code
+    db.session.commit()
+    flash(
+        _(
+            "Padrón importado: %(rows)d filas, %(added)d documentos nuevos, "
+            "%(updated)d actualizados.",
+            rows=result.rows,
+            added=result.added,
+            updated=result.updated,
+        ),
+        "success",
+    )
+    return redirect(url_for("census.admin_census"), code=303)
+
+
+@bp.route("/verificacion", methods=["GET", "POST"])
+@login_required
+def verify():
+    form = VerifyForm()
+    identity = (
+        db.session.get(Identity, current_user.identity_id) if current_user.is_verified else None
+    )
+    back = safe_next(request.args.get("next"), url_for("census.verify"))
+    if current_user.is_verified or not form.validate_on_submit():
+        status = 422 if form.errors and not current_user.is_verified else 200
+        return render_template("census/verify.html", form=form, identity=identity), status
+    try:
+        result = services.verify(current_user, form.document.data, form.birth_date.data)
+    except services.IdentityTaken as error:
+        db.session.commit()  # keeps the conflict for administrators; nothing else changed
+        flash(error.message, "error")
+        return render_template("census/verify.html", form=form), error.status_code
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("census/verify.html", form=form), error.status_code
+    db.session.commit()
+    district = result.district.name if result.district else _("sin distrito")
+    flash(_("Verificamos tu residencia. Tu distrito: %(district)s.", district=district), "success")
+    return redirect(back, code=303)

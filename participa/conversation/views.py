@@ -1,3 +1,254 @@
-from flask import Blueprint
+"""Comments, reports and the moderators' queue. Views parse, call a service, commit once."""
+
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from participa.budgets.models import Budget, Project
+from participa.conversation import services
+from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
+from participa.conversation.models import Comment, ContentType
+from participa.errors import DomainError
+from participa.extensions import db
+from participa.notifications.services import dispatch
+from participa.processes.models import Process
+from participa.processes.views import get_process_or_404
+from participa.proposals.models import Proposal
+from participa.views_common import parse_id, refuse, safe_next
 
 bp = Blueprint("conversation", __name__)
+
+# The content types as they appear in addresses (Spanish), and back.
+KINDS = {
+    "propuesta": ContentType.PROPOSAL,
+    "proyecto": ContentType.PROJECT,
+    "comentario": ContentType.COMMENT,
+}
+KIND_OF = {value: key for key, value in KINDS.items()}
+KIND_CONVERTER = "any(" + ", ".join(KINDS) + ")"
+
+
+# Keeping hidden proposals away from the public (their pages live in proposals.views)
+
+
+@bp.before_app_request
+def hide_moderated_proposals():
+    """A hidden proposal's pages answer 404 to everyone but moderators and administrators."""
+    endpoint = request.endpoint or ""
+    args = request.view_args or {}
+    if not endpoint.startswith("proposals.") or "proposal_id" not in args:
+        return
+    if services.is_moderator(current_user) and request.method == "GET":
+        return
+    hidden = db.session.scalar(select(Proposal.hidden_at).where(Proposal.id == args["proposal_id"]))
+    if hidden is not None:
+        abort(404)
+
+
+@bp.app_template_global()
+def comment_thread(target):
+    """The comment thread of a proposal or a project, for ``conversation/_thread.html``."""
+    return services.thread(target, current_user)
+
+
+@bp.app_template_global()
+def has_reported(content) -> bool:
+    """Whether the person viewing the page already reported ``content``."""
+    return services.has_reported(content, current_user)
+
+
+@bp.app_template_global()
+def content_url(content) -> str:
+    """The public page of a proposal, project or comment (a comment: its page's anchor)."""
+    if isinstance(content, Comment):
+        target = services.target_of(content)
+        page = content_url(target) if target is not None else url_for("processes.index")
+        return f"{page}#comentario-{content.id}"
+    if isinstance(content, Project):
+        budget = content.budget
+        return url_for(
+            "conversation.project",
+            slug=budget.process.slug,
+            budget_id=budget.id,
+            project_id=content.id,
+        )
+    return url_for("proposals.show", slug=content.process.slug, proposal_id=content.id)
+
+
+@bp.app_template_global()
+def can_moderate() -> bool:
+    """Whether the person viewing the page is a moderator (or an administrator)."""
+    return services.is_moderator(current_user)
+
+
+@bp.app_template_global()
+def report_kind(content_type: str) -> str:
+    """The address word of a content type (``proposal`` -> ``propuesta``)."""
+    return KIND_OF[content_type]
+
+
+def moderator_required(view):
+    """Anonymous visitors go to the login page; people without the role get 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        if not services.is_moderator(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _get_project_or_404(slug: str, budget_id: int, project_id: int) -> Project:
+    return db.first_or_404(
+        select(Project)
+        .join(Budget)
+        .join(Process)
+        .where(Project.id == project_id, Budget.id == budget_id, Process.slug == slug)
+        .options(
+            selectinload(Project.budget).selectinload(Budget.process).selectinload(Process.phases)
+        )
+    )
+
+
+def _get_proposal_or_404(slug: str, proposal_id: int) -> Proposal:
+    """The proposal; a hidden one only for moderators (the public gets 404, as on its page)."""
+    process = get_process_or_404(slug)
+    proposal = db.first_or_404(
+        select(Proposal).where(Proposal.id == proposal_id, Proposal.process_id == process.id)
+    )
+    if proposal.is_hidden and not services.is_moderator(current_user):
+        abort(404)
+    return proposal
+
+
+# Project page
+
+
+@bp.get("/procesos/<slug>/presupuestos/<int:budget_id>/proyectos/<int:project_id>")
+def project(slug: str, budget_id: int, project_id: int):
+    project = _get_project_or_404(slug, budget_id, project_id)
+    origin = project.proposal
+    if origin is not None and origin.is_hidden and not services.is_moderator(current_user):
+        origin = None
+    return render_template(
+        "conversation/project.html",
+        project=project,
+        budget=project.budget,
+        process=project.budget.process,
+        origin=origin,
+    )
+
+
+# Comments
+
+
+@bp.post("/procesos/<slug>/propuestas/<int:proposal_id>/comentarios")
+@login_required
+def comment_proposal(slug: str, proposal_id: int):
+    proposal = _get_proposal_or_404(slug, proposal_id)
+    return _comment(proposal, "proposals.show", slug=slug, proposal_id=proposal_id)
+
+
+@bp.post("/procesos/<slug>/presupuestos/<int:budget_id>/proyectos/<int:project_id>/comentarios")
+@login_required
+def comment_project(slug: str, budget_id: int, project_id: int):
+    project = _get_project_or_404(slug, budget_id, project_id)
+    return _comment(
+        project, "conversation.project", slug=slug, budget_id=budget_id, project_id=project_id
+    )
+
+
+def _comment(target, endpoint: str, **values):
+    form = CommentForm()
+    parent = None
+    if form.parent_id.data:
+        parent_id = parse_id(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
+        if parent is None:
+            abort(404)
+    try:
+        comment = services.add_comment(target, current_user, form.body.data, parent=parent)
+    except DomainError as error:
+        return refuse(error, endpoint, **values)
+    db.session.commit()
+    flash(_("Tu respuesta quedó publicada.") if parent else _("Tu comentario quedó publicado."))
+    return redirect(url_for(endpoint, **values) + f"#comentario-{comment.id}", code=303)
+
+
+# Reports
+
+
+@bp.post(f"/contenido/<{KIND_CONVERTER}:kind>/<int:content_id>/reportar")
+@login_required
+def report(kind: str, content_id: int):
+    content_type = KINDS[kind]
+    content = services.get_content(content_type, content_id)
+    hidden = getattr(content, "hidden_at", None) is not None
+    if content is None or (hidden and not services.is_moderator(current_user)):
+        abort(404)
+    form = ReportForm()
+    back = safe_next(form.next.data, content_url(content))
+    try:
+        added = services.report(content_type, content_id, current_user, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("refused.html", error=error, back=back), error.status_code
+    db.session.commit()
+    if added:
+        flash(_("Gracias: tu reporte llegó al equipo de moderación."), "success")
+    else:
+        flash(_("Ya habías reportado este contenido; el equipo de moderación lo revisará."))
+    if isinstance(content, Proposal) and content.is_hidden:
+        back = url_for("proposals.index", slug=content.process.slug)
+    return redirect(back, code=303)
+
+
+# Moderation
+
+
+@bp.get("/moderacion")
+@moderator_required
+def queue():
+    return render_template("conversation/queue.html", items=services.moderator_queue())
+
+
+@bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/ocultar")
+@moderator_required
+def hide(kind: str, content_id: int):
+    return _decide(services.hide, kind, content_id, _("Contenido oculto al público."))
+
+
+@bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/restaurar")
+@moderator_required
+def restore(kind: str, content_id: int):
+    return _decide(services.restore, kind, content_id, _("Contenido restaurado."))
+
+
+def _decide(decision, kind: str, content_id: int, done: str):
+    content = services.get_content(KINDS[kind], content_id)
+    if content is None:
+        abort(404)
+    form = DecisionForm()
+    try:
+        decision(content, current_user)
+    except DomainError as error:
+        return refuse(error, "conversation.queue")
+    db.session.commit()
+    dispatch()
+    flash(done, "success")
+    return redirect(safe_next(form.next.data, url_for("conversation.queue")), code=303)

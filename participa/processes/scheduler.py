@@ -60,7 +60,7 @@ def advance_phases(now: datetime | None = None) -> dict:
             public=True,
             after={"title": phase.title, "at": now.isoformat()},
         )
-    runs = [request_tally(budget) for budget in budgets_due_for_tally(now)]
+    runs = [request_tally(budget, now=now) for budget in budgets_due_for_tally(now)]
     db.session.commit()
     dispatch()
     for run in runs:

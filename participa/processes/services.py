@@ -7,9 +7,12 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from participa.errors import Conflict, Invalid
+from participa.accounts.models import User
+from participa.audit.services import log, snapshot
+from participa.db import utcnow
+from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
-from participa.processes.models import Phase, Process
+from participa.processes.models import District, Phase, Process, VoteScope
 
 EARLIEST, LATEST = datetime(1990, 1, 1), datetime(2200, 1, 1)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -22,9 +25,15 @@ def slugify(text: str) -> str:
 
 
 def create_process(
-    *, title: str, slug: str | None, description: str, municipality: str, district_id: int | None
+    *,
+    title: str,
+    slug: str | None,
+    description: str,
+    municipality: str,
+    district_id: int | None,
+    actor: User | None = None,
 ) -> Process:
-    """Create a process; the slug defaults to the title's and must be unique."""
+    """Create a process; the slug defaults to the title's and must be unique. Logged."""
     slug = slug or slugify(title)
     if not slug:
         raise Invalid(_("El título necesita letras o números para formar la dirección web."))
@@ -41,7 +50,29 @@ def create_process(
     )
     db.session.add(process)
     db.session.flush()
+    log(
+        "process.created",
+        process,
+        actor=actor,
+        process_id=process.id,
+        public=True,
+        after=snapshot(process, ("title", "slug", "municipality", "district_id")),
+    )
     return process
+
+
+PHASE_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "allows_propose",
+    "allows_support",
+    "allows_comment",
+    "allows_vote",
+    "shows_vote_counts",
+    "shows_results",
+)
+SETTINGS_FIELDS = ("vote_scope", "verification_to_vote", "verification_to_propose")
 
 
 def add_phase(
@@ -53,19 +84,23 @@ def add_phase(
     description: str = "",
     allows_propose: bool = False,
     allows_support: bool = False,
+    allows_comment: bool = False,
     allows_vote: bool = False,
+    shows_vote_counts: bool = True,
     shows_results: bool = False,
+    actor: User | None = None,
 ) -> Phase:
-    """Add a phase (naive UTC dates). Phases may not overlap; they are ordered by start date."""
+    """Add a phase (naive UTC dates). Phases may not overlap; they are ordered by start date.
+
+    The change is logged publicly (the process page lists its configuration changes).
+    """
     if ends_at <= starts_at:
         raise Invalid(_("La fase debe terminar después de empezar."))
     if not (starts_at >= EARLIEST and ends_at <= LATEST):
         raise Invalid(_("Las fechas de la fase deben estar entre 1990 y 2200."))
     if allows_vote and shows_results:
         raise Invalid(_("Una fase de votación no puede mostrar resultados a la vez."))
-    for other in process.phases:
-        if starts_at < other.ends_at and other.starts_at < ends_at:
-            raise Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title))
+    _check_overlap(process, starts_at, ends_at)
     phase = Phase(
         title=title.strip(),
         description=description.strip(),
@@ -73,21 +108,152 @@ def add_phase(
         ends_at=ends_at,
         allows_propose=allows_propose,
         allows_support=allows_support,
+        allows_comment=allows_comment,
         allows_vote=allows_vote,
+        shows_vote_counts=shows_vote_counts,
         shows_results=shows_results,
         position=len(process.phases) + 1,
     )
     process.phases.append(phase)
     _renumber(process)
+    log(
+        "phase.added",
+        phase,
+        actor=actor,
+        process_id=process.id,
+        public=True,
+        after=snapshot(phase, PHASE_FIELDS),
+    )
     return phase
 
 
-def delete_phase(phase: Phase) -> None:
-    """Remove a phase and close the gap in the numbering."""
+def delete_phase(phase: Phase, actor: User | None = None) -> None:
+    """Remove a phase that has not started (a phase that began is part of the record)."""
+    if phase.starts_at <= utcnow():
+        raise NotAllowed(_("Una fase que ya empezó no se puede eliminar; ciérrala."))
     process = phase.process
+    log(
+        "phase.deleted",
+        phase,
+        actor=actor,
+        process_id=process.id,
+        public=True,
+        before=snapshot(phase, PHASE_FIELDS),
+    )
     process.phases.remove(phase)
     db.session.flush()
     _renumber(process)
+
+
+def open_phase_now(phase: Phase, actor: User) -> None:
+    """An administrator opens a future phase now: it starts now, and a current phase that
+    would overlap ends now. Logged publicly, with the dates before and after."""
+    now = utcnow()
+    if phase.starts_at <= now:
+        raise Conflict(_("La fase «%(title)s» ya empezó.", title=phase.title))
+    before = snapshot(phase, ("starts_at", "ends_at"))
+    for other in phase.process.phases:
+        if other is not phase and other.starts_at <= now < other.ends_at:
+            _end_now(other, now, actor)
+    _check_overlap(phase.process, now, phase.ends_at, ignore=phase)
+    phase.starts_at, phase.opened_at = now, now
+    log(
+        "phase.opened_by_hand",
+        phase,
+        actor=actor,
+        process_id=phase.process_id,
+        public=True,
+        before=before,
+        after=snapshot(phase, ("starts_at", "ends_at")),
+    )
+    _renumber(phase.process)
+
+
+def close_phase_now(phase: Phase, actor: User) -> None:
+    """An administrator closes the current phase now. Logged publicly."""
+    now = utcnow()
+    if not phase.starts_at <= now < phase.ends_at:
+        raise Conflict(_("La fase «%(title)s» no está en curso.", title=phase.title))
+    _end_now(phase, now, actor)
+
+
+def _end_now(phase: Phase, now: datetime, actor: User) -> None:
+    before = snapshot(phase, ("starts_at", "ends_at"))
+    phase.ends_at, phase.closed_at = now, now
+    log(
+        "phase.closed_by_hand",
+        phase,
+        actor=actor,
+        process_id=phase.process_id,
+        public=True,
+        before=before,
+        after=snapshot(phase, ("starts_at", "ends_at")),
+    )
+    db.session.flush()
+
+
+def update_settings(
+    process: Process,
+    actor: User,
+    *,
+    vote_scope: str,
+    verification_to_vote: bool,
+    verification_to_propose: bool,
+) -> None:
+    """Who may vote where, and whether voting and proposing need a verified residency.
+
+    The voting settings are fixed once voting has started."""
+    if vote_scope not in {s.value for s in VoteScope}:
+        raise Invalid(_("Alcance de voto desconocido."))
+    before = snapshot(process, SETTINGS_FIELDS)
+    voting_changed = (vote_scope, verification_to_vote) != (
+        process.vote_scope,
+        process.verification_to_vote,
+    )
+    if voting_changed and process.voting_started():
+        raise NotAllowed(_("La votación ya empezó: sus reglas no se pueden cambiar."))
+    process.vote_scope = vote_scope
+    process.verification_to_vote = verification_to_vote
+    process.verification_to_propose = verification_to_propose
+    log(
+        "process.settings",
+        process,
+        actor=actor,
+        process_id=process.id,
+        public=True,
+        before=before,
+        after=snapshot(process, SETTINGS_FIELDS),
+    )
+    db.session.flush()
+
+
+def create_district(name: str, parent_id: int | None, level: str, actor: User) -> District:
+    """A territory of the municipality, inside ``parent_id`` if given."""
+    name = name.strip()
+    if not name:
+        raise Invalid(_("El distrito necesita un nombre."))
+    if db.session.scalar(select(District.id).where(District.name == name)):
+        raise Conflict(_("Ya existe el distrito «%(name)s».", name=name))
+    if parent_id is not None and db.session.get(District, parent_id) is None:
+        raise Invalid(_("El distrito superior no existe."))
+    district = District(name=name, parent_id=parent_id, level=level)
+    db.session.add(district)
+    db.session.flush()
+    log(
+        "district.created",
+        district,
+        actor=actor,
+        after={"name": name, "parent_id": parent_id, "level": level},
+    )
+    return district
+
+
+def _check_overlap(
+    process: Process, starts_at: datetime, ends_at: datetime, ignore: Phase | None = None
+) -> None:
+    for other in process.phases:
+        if other is not ignore and starts_at < other.ends_at and other.starts_at < ends_at:
+            raise Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title))
 
 
 def _renumber(process: Process) -> None:

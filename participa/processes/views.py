@@ -1,10 +1,16 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from participa.admin.forms import ConfirmForm
+from participa.audit.services import public_entries
 from participa.budgets.models import Budget
 from participa.db import utcnow
 from participa.extensions import db
+from participa.notifications import services as notifications
+from participa.notifications.services import followers
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 
@@ -43,11 +49,32 @@ def show(slug: str):
             Proposal.process_id == process.id, Proposal.state != ProposalState.WITHDRAWN
         )
     )
+    following = current_user.is_authenticated and current_user.id in followers(process.id)
     return render_template(
         "processes/show.html",
+        log_entries=public_entries(process.id, limit=30),
+        following=following,
         process=process,
         phase=process.current_phase(now),
         now=now,
         budgets=budgets,
         proposal_count=proposal_count,
     )
+
+
+@bp.post("/procesos/<slug>/<any(seguir, dejar):what>")
+@login_required
+def follow(slug: str, what: str):
+    """Follow a process (hear when its phases open), or stop following it."""
+    process = get_process_or_404(slug)
+    if not ConfirmForm().validate():
+        abort(400)
+    if what == "seguir":
+        notifications.follow(current_user.id, process.id)
+        message = _("Te avisaremos cuando empiece cada fase de este proceso.")
+    else:
+        notifications.unfollow(current_user.id, process.id)
+        message = _("Ya no sigues este proceso.")
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("processes.show", slug=slug), code=303)

@@ -7,7 +7,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
-from participa.budgets.models import Project
+from participa.census.services import require_verified
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
@@ -33,8 +33,9 @@ class ProposalFilters:
 
 
 def proposals_query(process: Process, filters: ProposalFilters) -> Select:
-    """Proposals of ``process`` matching ``filters``; withdrawn ones only when asked for."""
-    stmt = select(Proposal).where(Proposal.process_id == process.id)
+    """Proposals of ``process`` matching ``filters``; withdrawn ones only when asked for,
+    hidden ones (by moderation) never."""
+    stmt = select(Proposal).where(Proposal.process_id == process.id, Proposal.hidden_at.is_(None))
     if filters.state:
         stmt = stmt.where(Proposal.state == filters.state)
     else:
@@ -69,6 +70,7 @@ def create_proposal(
     """Submit a proposal, if the current phase of ``process`` allows proposing."""
     if not process.allows(Action.PROPOSE):
         raise NotAllowed(_("Este proceso no recibe propuestas en esta fase."))
+    require_verified(process, author, Action.PROPOSE)  # census: the process may ask for it
     if category not in CATEGORIES:
         raise Invalid(_("Elige una categoría de la lista."))
     if cost_estimate is not None and cost_estimate < 0:
@@ -152,23 +154,26 @@ def withdraw(proposal: Proposal, user: User) -> None:
     db.session.flush()
 
 
-def answer(proposal: Proposal, *, state: str, cost: int | None, reason: str) -> None:
-    """Accept (feasible, with a cost) or reject (with a reason) a proposal."""
-    if proposal.state == ProposalState.WITHDRAWN:
-        raise NotAllowed(_("La propuesta fue retirada por quien la hizo."))
-    if db.session.scalar(select(Project.id).where(Project.proposal_id == proposal.id)):
-        raise NotAllowed(_("La propuesta ya es un proyecto de la boleta; su respuesta no cambia."))
-    if state == ProposalState.ACCEPTED:
-        if not (cost or proposal.cost_estimate):
-            raise Invalid(_("Una propuesta aceptada necesita un costo estimado."))
-        proposal.cost_estimate = cost or proposal.cost_estimate
-    elif state == ProposalState.REJECTED:
-        if not reason.strip():
-            raise Invalid(_("Explica el motivo del rechazo."))
-    else:
-        raise Invalid(_("Respuesta desconocida."))
-    proposal.state, proposal.answer, proposal.answered_at = state, reason.strip() or None, utcnow()
-    db.session.flush()
+def answer(
+    proposal: Proposal,
+    *,
+    state: str,
+    cost: int | None,
+    reason: str,
+    actor: User | None = None,
+) -> None:
+    """Accept (feasible, with a cost) or reject (with a reason) a proposal, published at once.
+
+    A thin wrapper of :mod:`participa.review.services`: the evaluation is recorded and
+    published together (the author is notified; call ``notifications.services.dispatch()``
+    after the commit). Accepting without ``cost`` uses the proposal's own estimate.
+    ``actor`` is the administrator answering (None: the system).
+    """
+    from participa.review import services as review
+
+    if state == ProposalState.ACCEPTED and cost is None:
+        cost = proposal.cost_estimate or None
+    review.answer_now(proposal, actor, state=state, cost=cost, reason=reason)
 
 
 def _require_supportable(proposal: Proposal) -> None:

@@ -24,16 +24,18 @@ BATCH_BALLOTS = 50_000
 STALE_AFTER = timedelta(minutes=30)  # a run "running" longer than this is presumed dead
 
 
-def request_tally(budget: Budget, rule: str | None = None) -> TallyRun:
+def request_tally(budget: Budget, rule: str | None = None, now=None) -> TallyRun:
     """Record a queued tally run of ``budget``; the caller commits, then enqueues
     :func:`participa.results.tasks.tally_budget` with the run's id.
 
     The run is a *preview*, never published, when it uses another rule than the declared
     one or when voting is still open.
     """
-    rule = rule or budget.rule
-    preview = rule != budget.rule or not budget.process.voting_closed()
-    run = TallyRun(budget_id=budget.id, rule=rule, preview=preview, status=RunStatus.QUEUED)
+    rule, now = rule or budget.rule, now or utcnow()
+    preview = rule != budget.rule or not budget.process.voting_closed(now)
+    run = TallyRun(
+        budget_id=budget.id, rule=rule, preview=preview, status=RunStatus.QUEUED, created_at=now
+    )
     db.session.add(run)
     db.session.flush()
     return run

@@ -4,7 +4,6 @@ import logging
 
 from celery import shared_task
 
-from participa.extensions import db
 from participa.results import services
 
 logger = logging.getLogger(__name__)
@@ -27,13 +26,3 @@ def tally_budget(run_id: int) -> dict:
         "status": run.status,
         "selected": [o.project_id for o in run.selected],
     }
-
-
-@shared_task
-def tally_closed_budgets() -> list[int]:
-    """Queue a tally for every budget whose voting has closed and was never tallied."""
-    runs = [services.request_tally(budget) for budget in services.budgets_due_for_tally()]
-    db.session.commit()
-    for run in runs:
-        tally_budget.delay(run.id)
-    return [run.id for run in runs]

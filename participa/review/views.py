@@ -1,3 +1,331 @@
-from flask import Blueprint
+"""Proposal review: the evaluators' queue and evaluation page, and the administration's
+pages for assigning evaluators, publishing held answers, the support threshold and roles.
+
+The administration pages live here, under ``/admin/...`` URLs, so that the review
+capability stays in one package; each checks the administrator role itself.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from participa.accounts.models import User
+from participa.admin.forms import ConfirmForm
+from participa.errors import DomainError, Invalid
+from participa.extensions import db
+from participa.notifications.services import dispatch
+from participa.processes.models import Process
+from participa.proposals.models import Proposal, ProposalState
+from participa.review import roles, services
+from participa.review.forms import EvaluationForm, RoleForm, ThresholdForm
+from participa.views_common import int_arg, parse_id, refuse, safe_next
 
 bp = Blueprint("review", __name__)
+
+QUEUE_PER_PAGE = 50
+USERS_PER_PAGE = 50
+
+
+def _staff(allowed: Callable[[User], bool]):
+    """Anonymous visitors go to the login page; people without the role get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts.login", next=request.full_path))
+            if not allowed(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+evaluator_required = _staff(services.is_evaluator)
+admin_required = _staff(lambda user: user.is_admin)
+
+
+@bp.app_context_processor
+def _review_helpers() -> dict:
+    """``review_panel(process)`` for the proposals section of the admin process page."""
+    return {"review_panel": _review_panel}
+
+
+def _review_panel(process: Process) -> dict:
+    people = services.evaluators()
+    return {
+        "evaluators": people,
+        "names": {person.id: person.name for person in people},
+        "held": services.held_answers(process),
+        "threshold_form": ThresholdForm(
+            formdata=None, data={"support_threshold": process.support_threshold}
+        ),
+        "role_labels": roles.ROLE_LABELS,
+    }
+
+
+# ───────────── Evaluators ─────────────
+
+
+@bp.get("/evaluacion")
+@evaluator_required
+def queue():
+    """Proposals waiting for an answer: assigned to me, and nobody's yet."""
+    process_id = int_arg("proceso")
+    state = request.args.get("estado", "")
+    state = state if state in services.QUEUE_STATES else ""
+    scope = request.args.get("asignacion", "")
+    scope = scope if scope in services.QUEUE_SCOPES else ""
+    page = db.paginate(
+        services.queue_query(current_user, process_id=process_id, state=state, scope=scope).options(
+            joinedload(Proposal.process)
+        ),
+        per_page=QUEUE_PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "review/queue.html",
+        page=page,
+        processes=services.processes_in_review(),
+        filters={"proceso": process_id, "estado": state, "asignacion": scope},
+        counts=services.queue_counts(current_user),
+        names={person.id: person.name for person in services.evaluators()},
+        missing={
+            p.id: services.supports_missing(p)
+            for p in page.items
+            if p.state == ProposalState.SUBMITTED
+        },
+    )
+
+
+def _proposal_for(user: User, proposal_id: int) -> Proposal:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if not services.can_see(proposal, user):
+        abort(403)
+    return proposal
+
+
+def _evaluation_form(proposal: Proposal) -> EvaluationForm:
+    """The form, filled with the held answer (or the published one, to correct it)."""
+    if proposal.pending_state:
+        state, cost, reason = proposal.pending_state, proposal.pending_cost, proposal.pending_answer
+    elif proposal.state in services.ANSWERED:
+        state, cost, reason = proposal.state, proposal.cost_estimate, proposal.answer
+    else:
+        return EvaluationForm()
+    feasible = "si" if state == ProposalState.ACCEPTED else "no"
+    return EvaluationForm(
+        formdata=None,
+        data={"feasible": feasible, "cost": cost, "reason": reason or ""},
+    )
+
+
+def _render_evaluation(proposal: Proposal, form: EvaluationForm, status: int = 200):
+    on_ballot = services.on_ballot(proposal)
+    missing = services.supports_missing(proposal)
+    reviewable = proposal.state in services.REVIEWABLE
+    can_record = not on_ballot and (
+        (reviewable and not (proposal.state == ProposalState.SUBMITTED and missing))
+        or (current_user.is_admin and proposal.state in services.ANSWERED)
+    )
+    can_start = (proposal.state == ProposalState.SUBMITTED and not missing) or (
+        proposal.state == ProposalState.EVALUATING and proposal.evaluator_id is None
+    )
+    return render_template(
+        "review/evaluate.html",
+        proposal=proposal,
+        process=proposal.process,
+        form=form,
+        missing=missing,
+        on_ballot=on_ballot,
+        can_record=can_record,
+        can_start=can_start,
+        evaluator=db.session.get(User, proposal.evaluator_id) if proposal.evaluator_id else None,
+    ), status
+
+
+@bp.route("/evaluacion/propuestas/<int:proposal_id>", methods=["GET", "POST"])
+@evaluator_required
+def evaluate(proposal_id: int):
+    """The evaluation of one proposal: feasible or not, cost, reasons, publish now or hold."""
+    proposal = _proposal_for(current_user, proposal_id)
+    if request.method == "GET":
+        return _render_evaluation(proposal, _evaluation_form(proposal))
+    form = EvaluationForm()
+    if not form.validate():
+        return _render_evaluation(proposal, form, 422)
+    try:
+        untaken = proposal.evaluator_id is None and not current_user.is_admin
+        if proposal.state == ProposalState.SUBMITTED or untaken:
+            services.start_evaluation(proposal, current_user)  # saving takes the proposal
+        services.record_evaluation(
+            proposal,
+            current_user,
+            feasible=form.feasible.data == "si",
+            cost=form.cost.data,
+            reason=form.reason.data,
+            publish_now=form.publish_now.data,
+        )
+    except DomainError as error:
+        return refuse(error, "review.evaluate", proposal_id=proposal_id)
+    db.session.commit()
+    dispatch()
+    if form.publish_now.data:
+        flash(_("Respuesta publicada: avisamos a quien hizo la propuesta."), "success")
+    else:
+        flash(
+            _("Evaluación guardada. La respuesta queda retenida hasta que se publique."), "success"
+        )
+    return redirect(url_for("review.queue"), code=303)
+
+
+@bp.post("/evaluacion/propuestas/<int:proposal_id>/empezar")
+@evaluator_required
+def start(proposal_id: int):
+    """Take a proposal and mark it as under evaluation."""
+    proposal = _proposal_for(current_user, proposal_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        services.start_evaluation(proposal, current_user)
+    except DomainError as error:
+        return refuse(error, "review.evaluate", proposal_id=proposal_id)
+    db.session.commit()
+    flash(_("La propuesta está en evaluación."), "success")
+    return redirect(url_for("review.evaluate", proposal_id=proposal_id), code=303)
+
+
+# ───────────── Administration ─────────────
+
+
+def _back_to_process(process_id: int, anchor: str = "propuestas"):
+    return redirect(url_for("admin.process", process_id=process_id, _anchor=anchor), code=303)
+
+
+@bp.post("/admin/propuestas/<int:proposal_id>/evaluador")
+@admin_required
+def assign(proposal_id: int):
+    """Assign a proposal to an evaluator (``0``: nobody)."""
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    evaluator_id = parse_id(request.form.get("evaluator_id"))
+    if evaluator_id is None:
+        abort(400)
+    evaluator = db.get_or_404(User, evaluator_id) if evaluator_id else None
+    try:
+        services.assign(proposal, evaluator, current_user)
+    except DomainError as error:
+        return refuse(error, "admin.process", process_id=proposal.process_id)
+    db.session.commit()
+    if evaluator:
+        flash(
+            _("«%(title)s» asignada a %(name)s.", title=proposal.title, name=evaluator.name),
+            "success",
+        )
+    else:
+        flash(_("«%(title)s» quedó sin asignar.", title=proposal.title), "info")
+    return _back_to_process(proposal.process_id, f"propuesta-{proposal.id}")
+
+
+@bp.post("/admin/procesos/<int:process_id>/publicar-respuestas")
+@admin_required
+def publish(process_id: int):
+    """Publish the chosen held answers of a process together; each author is notified."""
+    process = db.get_or_404(Process, process_id)
+    if not ConfirmForm().validate():
+        abort(400)
+    chosen = {parse_id(value) for value in request.form.getlist("proposal")} - {None}
+    try:
+        if not chosen:
+            raise Invalid(_("Elige al menos una respuesta para publicar."))
+        published = services.publish_answers(process, current_user, chosen)
+    except DomainError as error:
+        return refuse(error, "admin.process", process_id=process_id)
+    db.session.commit()
+    dispatch()
+    flash(
+        _("%(n)d respuestas publicadas; avisamos a quienes las propusieron.", n=len(published)),
+        "success",
+    )
+    return _back_to_process(process_id, "respuestas-retenidas")
+
+
+@bp.post("/admin/procesos/<int:process_id>/umbral-de-apoyos")
+@admin_required
+def threshold(process_id: int):
+    """Set or remove the supports a proposal needs to reach review."""
+    process = db.get_or_404(Process, process_id)
+    form = ThresholdForm()
+    if not form.validate():
+        messages = [str(error) for errors in form.errors.values() for error in errors]
+        return refuse(Invalid(messages[0], *messages[1:]), "admin.process", process_id=process_id)
+    try:
+        changed = services.set_support_threshold(process, form.support_threshold.data, current_user)
+    except DomainError as error:
+        return refuse(error, "admin.process", process_id=process_id)
+    db.session.commit()
+    if not changed:
+        flash(_("El umbral de apoyos no cambió."), "info")
+    elif process.support_threshold:
+        flash(
+            _(
+                "Ahora una propuesta necesita %(n)d apoyos para pasar a revisión.",
+                n=process.support_threshold,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Las propuestas ya no necesitan un mínimo de apoyos."), "success")
+    return _back_to_process(process_id, "umbral-de-apoyos")
+
+
+@bp.get("/admin/usuarios")
+@admin_required
+def users():
+    """Everyone with an account, searchable, with their role."""
+    q = request.args.get("q", "")[:100]
+    role = request.args.get("rol", "")
+    page = db.paginate(roles.users_query(q, role), per_page=USERS_PER_PAGE, error_out=False)
+    return render_template(
+        "review/users.html",
+        page=page,
+        q=q,
+        role=role if role in roles.ROLE_LABELS else "",
+        role_labels=roles.ROLE_LABELS,
+        form=RoleForm(formdata=None),
+    )
+
+
+@bp.post("/admin/usuarios/<int:user_id>/rol")
+@admin_required
+def set_role(user_id: int):
+    """Give a person a role."""
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate():
+        return refuse(Invalid(_("Rol desconocido.")), "review.users")
+    try:
+        changed = roles.set_role(user, form.role.data, current_user)
+    except DomainError as error:
+        return refuse(error, "review.users")
+    db.session.commit()
+    if changed:
+        flash(
+            _(
+                "%(name)s ahora tiene el rol «%(role)s».",
+                name=user.name,
+                role=roles.ROLE_LABELS[form.role.data],
+            ),
+            "success",
+        )
+    else:
+        flash(_("%(name)s ya tenía ese rol.", name=user.name), "info")
+    back = safe_next(request.form.get("next"), url_for("review.users"))
+    return redirect(back if back.startswith("/admin/usuarios") else url_for("review.users"), 303)

@@ -84,7 +84,9 @@ def tied_groups(decisions: Sequence[Decision]) -> tuple[tuple[Hashable, ...], ..
         if len(group) > 1
         and (
             len({d.selected for d in group}) > 1
-            or (any(d.reason == Reason.DOES_NOT_FIT for d in group)
-            and any(d.reason == Reason.NOT_REACHED for d in group))
+            or (
+                any(d.reason == Reason.DOES_NOT_FIT for d in group)
+                and any(d.reason == Reason.NOT_REACHED for d in group)
+            )
         )
     )

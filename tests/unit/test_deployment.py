@@ -37,7 +37,8 @@ def test_worker_entry_point_registers_the_tasks():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout
     assert "participa.results.tasks.tally_budget" in out
-    assert "participa.results.tasks.tally_closed_budgets" in out
+    assert "participa.processes.tasks.advance_phases" in out
+    assert "participa.notifications.tasks.send_notification" in out
 
 
 def test_secret_key_is_required_outside_debug_and_tests():

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from participa.budgets import services as budgets
 from participa.extensions import db
+from participa.processes.tasks import advance_phases
 from participa.results import services
 from participa.results.models import RunStatus, TallyRun
-from participa.results.tasks import tally_budget, tally_closed_budgets
+from participa.results.tasks import tally_budget
 from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
 
@@ -59,9 +60,9 @@ def test_scheduled_task_tallies_closed_budgets_once(ctx, celery_worker):
     budget = f.budget(process)
     db.session.commit()
 
-    tally_closed_budgets.delay()
+    advance_phases.delay()  # what beat sends every minute
     wait_for_runs(budget.id)
-    tally_closed_budgets.delay()  # a second beat finds nothing left to do
+    advance_phases.delay()  # a second beat finds nothing left to do
     time.sleep(1.5)
     db.session.expire_all()
     runs = db.session.scalars(select(TallyRun).where(TallyRun.budget_id == budget.id)).all()

@@ -1,0 +1,469 @@
+"""The census (salted hashes only), residency verification, and who may vote or propose.
+
+A document identifier (CURP, voter card number) is normalised (no spaces or hyphens, upper
+case) and only ever stored as ``HMAC-SHA256(CENSUS_SALT, document)``; the birth date only
+inside ``HMAC-SHA256(CENSUS_SALT, document | birth date)``. One document makes one
+``Identity``, linked to at most one account; a second account trying the same document is
+refused and recorded as an ``IdentityConflict`` for administrators.
+
+The two hooks at the end are called by the ballot and proposal services:
+``require_verified`` (the process asks for verification) and ``claim_online_ballot`` (one
+ballot per person and budget, whatever the channel).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from participa.accounts.models import User
+from participa.audit.services import log
+from participa.budgets.models import Ballot, Channel
+from participa.census.models import CensusEntry, Identity, IdentityConflict
+from participa.db import insert_ignoring_conflicts, utcnow
+from participa.errors import Conflict, Invalid, NotAllowed
+from participa.extensions import db
+from participa.processes.models import Action, District, Process
+
+COLUMNS = ("documento", "fecha_nacimiento", "distrito")
+DOCUMENT_RE = re.compile(r"[0-9A-ZÑ]{4,40}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BATCH = 500  # hashes per IN (...) query
+
+
+# --- hashing -------------------------------------------------------------------------------
+
+
+def normalize_document(document: str) -> str:
+    """The document as it is hashed: stripped, upper case, without spaces or hyphens."""
+    return re.sub(r"[\s\-‐-―]+", "", document or "").upper()
+
+
+def census_salt() -> bytes:
+    """``CENSUS_SALT``, or a key derived from ``SECRET_KEY`` when it is not set."""
+    salt = current_app.config.get("CENSUS_SALT")
+    if salt:
+        return salt.encode() if isinstance(salt, str) else bytes(salt)
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"participa-census-salt", hashlib.sha256).digest()
+
+
+def _hmac(text: str) -> str:
+    return hmac.new(census_salt(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def document_hash(document: str) -> str:
+    """The salted hash that stands for ``document`` everywhere in the database."""
+    return _hmac(normalize_document(document))
+
+
+def check_hash(document: str, birth_date: date) -> str:
+    """The salted hash of the document and birth date together (what verification checks)."""
+    return _hmac(f"{normalize_document(document)}|{birth_date.isoformat()}")
+
+
+def valid_document(document: str) -> bool:
+    return bool(DOCUMENT_RE.fullmatch(normalize_document(document)))
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CensusImport:
+    """What an import changed: rows read, documents added, documents whose data changed."""
+
+    rows: int
+    added: int
+    updated: int
+    identities_moved: int = 0
+
+
+class CensusErrors(Invalid):
+    """The census file has bad rows; ``rows`` lists ``(line number, reason)`` for each."""
+
+    def __init__(self, rows: list[tuple[int, str]]) -> None:
+        super().__init__(
+            ngettext(
+                "El archivo tiene %(num)d línea con errores; no se importó nada.",
+                "El archivo tiene %(num)d líneas con errores; no se importó nada.",
+                len(rows),
+            ),
+            *(_("Línea %(line)d: %(reason)s", line=line, reason=reason) for line, reason in rows),
+        )
+        self.rows = rows
+
+
+@dataclass
+class _Row:
+    line: int
+    document_hash: str
+    check_hash: str
+    district_id: int
+
+
+def decode_upload(data: bytes) -> str:
+    """The text of an uploaded CSV file: UTF-8 (with or without BOM), else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise Invalid(_("No se pudo leer el archivo: guárdalo como CSV en UTF-8.")) from error
+
+
+def csv_rows(text: str, delimiter: str | None = None) -> list[tuple[int, list[str]]]:
+    """Non-blank rows of ``text`` with the line number where each starts. The delimiter
+    is ``delimiter``, else a comma, or a semicolon when the first line has semicolons and
+    no commas (as spreadsheets write CSV in Spanish)."""
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = delimiter or (";" if ";" in first and "," not in first else ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = []
+    start = 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((start, [cell.strip() for cell in row]))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise Invalid(
+            _("Línea %(line)d: el CSV no es válido (%(error)s).", line=start, error=str(error))
+        ) from error
+    return rows
+
+
+def _district_ids() -> dict[str, int]:
+    districts = db.session.execute(select(District.name, District.id)).all()
+    return {name.strip().casefold(): district_id for name, district_id in districts}
+
+
+def parse_census(text: str) -> list[_Row]:
+    """The rows of a census file, hashed; raises ``CensusErrors`` listing every bad row."""
+    rows = csv_rows(text)
+    if rows and rows[0][1] and rows[0][1][0].casefold() == "documento":
+        header = [cell.casefold() for cell in rows[0][1]]
+        missing = [name for name in COLUMNS if name not in header]
+        if missing:
+            raise CensusErrors(
+                [(rows[0][0], _("Faltan las columnas: %(cols)s.", cols=", ".join(missing)))]
+            )
+        positions = [header.index(name) for name in COLUMNS]
+        width = len(header)
+        rows = rows[1:]
+    else:
+        positions, width = [0, 1, 2], len(COLUMNS)
+    if not rows:
+        raise Invalid(_("El archivo no tiene filas del padrón."))
+    districts = _district_ids()
+    seen: dict[str, int] = {}
+    errors: list[tuple[int, str]] = []
+    parsed: list[_Row] = []
+    for line, cells in rows:
+        if len(cells) > width:
+            errors.append(
+                (line, _("Tiene %(n)d columnas; se esperan %(m)d.", n=len(cells), m=width))
+            )
+            continue
+        cells = cells + [""] * (width - len(cells))
+        document, born, district = (cells[i] for i in positions)
+        problems = []
+        empty = [
+            label
+            for label, value in zip(COLUMNS, (document, born, district), strict=True)
+            if not value
+        ]
+        if empty:
+            problems.append(_("Falta: %(cols)s.", cols=", ".join(empty)))
+        if document and not valid_document(document):
+            problems.append(_("El documento solo puede tener letras y números (de 4 a 40)."))
+        birth_date = _parse_date(born) if born else None
+        if born and birth_date is None:
+            problems.append(
+                _(
+                    "La fecha de nacimiento «%(value)s» no es una fecha AAAA-MM-DD válida.",
+                    value=born,
+                )
+            )
+        district_id = districts.get(district.casefold()) if district else None
+        if district and district_id is None:
+            problems.append(_("El distrito «%(name)s» no existe.", name=district))
+        doc_hash = document_hash(document) if document and valid_document(document) else None
+        if doc_hash and doc_hash in seen:
+            problems.append(_("El documento ya aparece en la línea %(line)d.", line=seen[doc_hash]))
+        elif doc_hash:
+            seen[doc_hash] = line
+        if problems:
+            errors.append((line, " ".join(problems)))
+        elif doc_hash and birth_date and district_id:
+            parsed.append(_Row(line, doc_hash, check_hash(document, birth_date), district_id))
+    if errors:
+        raise CensusErrors(errors)
+    return parsed
+
+
+def _parse_date(value: str) -> date | None:
+    if not DATE_RE.fullmatch(value):
+        return None
+    try:
+        born = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return born if date(1900, 1, 1) <= born <= date.today() else None
+
+
+def import_census(text: str, *, actor: User | None = None) -> CensusImport:
+    """Add or update the census from CSV ``documento,fecha_nacimiento,distrito``.
+
+    Every bad row is reported (``CensusErrors``) and then nothing is written. A document
+    already in the census gets the file's birth date and district; identities (and their
+    accounts) of people who moved follow their new district. The caller commits.
+    """
+    rows = parse_census(text)
+    existing: dict[str, tuple[int, str, int | None]] = {}
+    hashes = [row.document_hash for row in rows]
+    for start in range(0, len(hashes), _BATCH):
+        chunk = hashes[start : start + _BATCH]
+        for entry_id, doc_hash, check, district_id in db.session.execute(
+            select(
+                CensusEntry.id,
+                CensusEntry.document_hash,
+                CensusEntry.check_hash,
+                CensusEntry.district_id,
+            ).where(CensusEntry.document_hash.in_(chunk))
+        ):
+            existing[doc_hash] = (entry_id, check, district_id)
+    now = utcnow()
+    new_rows, changed = [], []
+    for row in rows:
+        old = existing.get(row.document_hash)
+        if old is None:
+            new_rows.append(
+                {
+                    "document_hash": row.document_hash,
+                    "check_hash": row.check_hash,
+                    "district_id": row.district_id,
+                    "imported_at": now,
+                }
+            )
+        elif (old[1], old[2]) != (row.check_hash, row.district_id):
+            changed.append(row)
+            db.session.execute(
+                update(CensusEntry)
+                .where(CensusEntry.id == old[0])
+                .values(check_hash=row.check_hash, district_id=row.district_id, imported_at=now)
+            )
+    if new_rows:
+        db.session.execute(CensusEntry.__table__.insert(), new_rows)
+    moved = _move_identities(changed)
+    result = CensusImport(len(rows), len(new_rows), len(changed), moved)
+    log(
+        "census.import",
+        CensusEntry.__tablename__,
+        actor=actor,
+        after={
+            "rows": result.rows,
+            "added": result.added,
+            "updated": result.updated,
+            "identities_moved": result.identities_moved,
+        },
+    )
+    db.session.flush()
+    return result
+
+
+def _move_identities(rows: list[_Row]) -> int:
+    """Identities (and linked accounts) of re-imported documents follow the census district."""
+    moved = 0
+    for row in rows:
+        identity = db.session.scalar(
+            select(Identity).where(Identity.document_hash == row.document_hash)
+        )
+        if identity is None or identity.district_id == row.district_id:
+            continue
+        identity.district_id = row.district_id
+        db.session.execute(
+            update(User).where(User.identity_id == identity.id).values(district_id=row.district_id)
+        )
+        moved += 1
+    return moved
+
+
+def census_size() -> int:
+    return db.session.scalar(select(func.count(CensusEntry.id))) or 0
+
+
+# --- identities and verification -----------------------------------------------------------
+
+
+def census_entry(document: str) -> CensusEntry | None:
+    """The census entry of ``document``, if it is in the census."""
+    if not valid_document(document):
+        return None
+    return db.session.scalar(
+        select(CensusEntry).where(CensusEntry.document_hash == document_hash(document))
+    )
+
+
+def identity_for(entry: CensusEntry) -> Identity:
+    """The identity of a census person, created on first use (safe under parallel requests:
+    the unique document hash decides, the loser reads the winner's row)."""
+    db.session.execute(
+        insert_ignoring_conflicts(Identity, ["document_hash"]).values(
+            document_hash=entry.document_hash, district_id=entry.district_id, created_at=utcnow()
+        )
+    )
+    return db.session.scalars(
+        select(Identity)
+        .where(Identity.document_hash == entry.document_hash)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def account_of(identity: Identity) -> User | None:
+    """The account verified with ``identity``, if any."""
+    return db.session.scalar(select(User).where(User.identity_id == identity.id))
+
+
+class IdentityTaken(Conflict):
+    """The document is already verified by another account. The ``IdentityConflict`` row
+    has been added: the caller commits it even though the verification is refused."""
+
+
+@dataclass
+class Verification:
+    identity: Identity
+    district: District | None
+    already: bool = False  # the account was verified before: nothing changed
+    notes: list[str] = field(default_factory=list)
+
+
+def verify(user: User, document: str, birth_date: date) -> Verification:
+    """Verify ``user``'s residency against the census, once.
+
+    Links the account to the document's identity and sets its district to the census one.
+    Raises ``Invalid`` when the document and birth date are not in the census together
+    (without saying which one is wrong) and ``IdentityTaken`` when another account already
+    holds the document.
+    """
+    if user.is_verified:
+        identity = db.session.get(Identity, user.identity_id)
+        return Verification(identity, identity.district if identity else None, already=True)
+    entry = census_entry(document)
+    if entry is None or not hmac.compare_digest(entry.check_hash, check_hash(document, birth_date)):
+        raise Invalid(
+            _(
+                "No encontramos ese documento con esa fecha de nacimiento en el padrón. "
+                "Revisa los datos; si son correctos, acude al módulo de atención del municipio."
+            )
+        )
+    identity = identity_for(entry)
+    holder = account_of(identity)
+    if holder is not None and holder.id != user.id:
+        _record_conflict(identity, user)
+        raise IdentityTaken(_taken_message())
+    try:
+        with db.session.begin_nested():  # a parallel request may link the identity first
+            identity.district_id = entry.district_id
+            user.identity_id = identity.id
+            user.district_id = entry.district_id
+            db.session.flush()
+    except IntegrityError:
+        _record_conflict(identity, user)
+        raise IdentityTaken(_taken_message()) from None
+    return Verification(identity, entry.district)
+
+
+def _taken_message() -> str:
+    return _(
+        "Ese documento ya está verificado en otra cuenta. Cada persona puede verificar "
+        "una sola cuenta; el municipio revisará el caso."
+    )
+
+
+def _record_conflict(identity: Identity, user: User) -> None:
+    db.session.execute(
+        insert_ignoring_conflicts(IdentityConflict, ["identity_id", "user_id"]).values(
+            identity_id=identity.id, user_id=user.id, created_at=utcnow()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    conflict: IdentityConflict
+    holder: User | None  # the account that verified the document first
+
+
+def identity_conflicts(limit: int = 200) -> list[ConflictRow]:
+    """Refused second accounts, newest first, with the account that holds the identity."""
+    conflicts = db.session.scalars(
+        select(IdentityConflict).order_by(IdentityConflict.id.desc()).limit(limit)
+    ).all()
+    return [ConflictRow(c, account_of(c.identity)) for c in conflicts]
+
+
+# --- hooks for voting and proposing ----------------------------------------------------------
+
+
+class VerificationRequired(NotAllowed):
+    """The process asks for a verified residency. ``link_endpoint`` is where to get it."""
+
+    link_endpoint = "census.verify"
+
+
+def require_verified(process: Process, user: User, action: Action) -> None:
+    """Refuse ``action`` (vote or propose) in ``process`` to an unverified account when the
+    process asks for verification."""
+    needed = {
+        Action.VOTE: process.verification_to_vote,
+        Action.PROPOSE: process.verification_to_propose,
+    }.get(action, False)
+    if not needed or user.is_verified:
+        return
+    message = {
+        Action.VOTE: _("Para votar en este proceso primero verifica tu residencia."),
+        Action.PROPOSE: _("Para enviar propuestas en este proceso primero verifica tu residencia."),
+    }[action]
+    raise VerificationRequired(
+        message, _("Hazlo una sola vez en «Verificar mi residencia» (/verificacion).")
+    )
+
+
+def claim_online_ballot(ballot: Ballot, user: User) -> None:
+    """Called by ``cast_ballot`` on the locked ballot row: refuse when this person already
+    voted at a booth in this budget, and record the identity of a verified voter (the
+    unique (budget, identity) pair then holds across channels)."""
+    voted_in_person = ballot.channel != Channel.ONLINE
+    if not voted_in_person and user.identity_id is not None:
+        voted_in_person = (
+            db.session.scalar(
+                select(Ballot.id).where(
+                    Ballot.budget_id == ballot.budget_id,
+                    Ballot.identity_id == user.identity_id,
+                    Ballot.id != ballot.id,
+                )
+            )
+            is not None
+        )
+    if voted_in_person:
+        raise Conflict(
+            _("Ya votaste en persona en este presupuesto."),
+            _("Tu boleta en papel es la que cuenta; no se puede votar también en línea."),
+        )
+    if user.identity_id is not None:
+        ballot.identity_id = user.identity_id
