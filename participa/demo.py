@@ -14,6 +14,7 @@ from participa.accounts.models import Role, User
 from participa.accounts.services import create_admin, register_user
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
+from participa.conversation.models import Comment
 from participa.db import utcnow
 from participa.extensions import db
 from participa.interop.pabulib import import_pb
@@ -28,7 +29,11 @@ AMSTERDAM = Path(__file__).parent / "demo_data" / "Netherlands_Amsterdam_335.pb"
 DEMO_LOGINS = {
     "administrador": ("admin@participa.example", "admin-demo-2026"),
     "residente": ("vecina@participa.example", "vecina-demo-2026"),
+    "evaluador": ("evaluacion@participa.example", "evalua-demo-2026"),
+    "moderadora": ("moderacion@participa.example", "modera-demo-2026"),
+    "casilla": ("casilla@participa.example", "casilla-demo-2026"),
 }
+STAFF = {"evaluador": Role.EVALUATOR, "moderadora": Role.MODERATOR, "casilla": Role.OFFICER}
 DISTRICTS = ["Centro", "Valle Oriente", "Lomas del Río", "Los Pinos", "San Isidro"]
 
 # (title, category, cost in pesos, body)
@@ -245,6 +250,9 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
         DEMO_LOGINS["residente"][1],
         district_id=districts[0].id,
     )
+    for key, role in STAFF.items():
+        email, password = DEMO_LOGINS[key]
+        register_user(email, f"Equipo de {key}", password, role=role)
     voters = _voters(rng, districts, max(ballots, 60))
     _past_process(rng, now, districts, voters[:ballots])
     _voting_process(rng, now, districts, voters, resident, ballots)
@@ -439,7 +447,12 @@ def _proposals_process(rng, now, districts, voters) -> None:
         "apoyados pasan a revisión técnica.",
     )
     phases = [
-        ("Propuestas y apoyos", _days(-10), _days(45), ["allows_propose", "allows_support"]),
+        (
+            "Propuestas y apoyos",
+            _days(-10),
+            _days(45),
+            ["allows_propose", "allows_support", "allows_comment"],
+        ),
         ("Revisión técnica", _days(45), _days(90), []),
         ("Votación", _days(90), _days(110), ["allows_vote"]),
         ("Resultados", _days(110), _days(140), ["shows_results"]),
@@ -461,7 +474,40 @@ def _proposals_process(rng, now, districts, voters) -> None:
         proposals.append(proposal)
     db.session.flush()
     _supports(rng, proposals, voters[:300])
+    _comments(rng, proposals, voters, now)
     _phases(process, now, phases)
+
+
+COMMENTS = [
+    "¡Me encanta! En mi calle hace mucha falta.",
+    "¿Alguien sabe si el municipio ya tiene un proyecto parecido?",
+    "Estoy de acuerdo, pero habría que pensar en el mantenimiento.",
+    "Apoyo la idea; propongo que se haga primero cerca de las escuelas.",
+]
+
+
+def _comments(rng, proposals, voters, now) -> None:
+    for proposal in proposals[:5]:
+        first = Comment(
+            target_type="proposal",
+            target_id=proposal.id,
+            author_id=rng.choice(voters),
+            body=rng.choice(COMMENTS),
+            created_at=now - _days(rng.uniform(1, 8)),
+        )
+        db.session.add(first)
+        db.session.flush()
+        db.session.add(
+            Comment(
+                target_type="proposal",
+                target_id=proposal.id,
+                parent_id=first.id,
+                author_id=rng.choice(voters),
+                body=rng.choice(COMMENTS),
+                created_at=first.created_at + _days(0.5),
+            )
+        )
+    db.session.flush()
 
 
 def _supports(rng, proposals, voters) -> None:

@@ -102,6 +102,12 @@ class Process(db.Model):
         closes = self.voting_closes_at()
         return closes is not None and closes <= (now or utcnow())
 
+    def vote_counts_visible(self, now: datetime | None = None) -> bool:
+        """Support counts are public unless the current phase hides them (Decidim's
+        "votes hidden"), so they cannot sway people while they still decide."""
+        phase = self.current_phase(now)
+        return phase is None or phase.shows_vote_counts
+
     def results_visible(self, now: datetime | None = None) -> bool:
         """Results are public once voting has closed and a phase that shows them has
         started (and ever after); never while anyone can still vote."""

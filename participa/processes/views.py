@@ -46,7 +46,9 @@ def show(slug: str):
     ).all()
     proposal_count = db.session.scalar(
         select(func.count(Proposal.id)).where(
-            Proposal.process_id == process.id, Proposal.state != ProposalState.WITHDRAWN
+            Proposal.process_id == process.id,
+            Proposal.state != ProposalState.WITHDRAWN,
+            Proposal.hidden_at.is_(None),
         )
     )
     following = current_user.is_authenticated and current_user.id in followers(process.id)

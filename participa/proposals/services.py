@@ -54,6 +54,8 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
     if filters.category:
         stmt = stmt.where(Proposal.category == filters.category)
     order = SORTS.get(filters.sort, SORTS["recientes"])
+    if filters.sort == "apoyos" and not process.vote_counts_visible():
+        order = SORTS["recientes"]  # sorting would reveal the hidden counts
     return stmt.options(joinedload(Proposal.district), joinedload(Proposal.author)).order_by(*order)
 
 
