@@ -69,12 +69,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin.views import bp as admin_bp
     from participa.budgets.views import bp as budgets_bp
     from participa.census.views import bp as census_bp
     from participa.conversation.views import bp as conversation_bp
     from participa.officing.views import bp as officing_bp
+    from participa.opendata.views import bp as opendata_bp
     from participa.processes.views import bp as processes_bp
     from participa.proposals.views import bp as proposals_bp
     from participa.results.views import bp as results_bp
@@ -91,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
         census_bp,
         officing_bp,
         review_bp,
+        opendata_bp,
+        accountability_bp,
     ):
         app.register_blueprint(bp)
 

@@ -1,11 +1,13 @@
 """Every model, imported in one place so the mappers and Alembic see the whole schema."""
 
+from participa.accountability.models import ExecutionItem, ExecutionStatus, ItemFollow, Milestone
 from participa.accounts.models import Role, User
 from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, BallotItem, Budget, Project
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.conversation.models import Comment, Report
 from participa.notifications.models import Follow, Notification
+from participa.opendata.models import Publication
 from participa.processes.models import District, Phase, Process
 from participa.proposals.models import Proposal, Support
 from participa.results.models import ProjectOutcome, TallyRun
@@ -18,15 +20,20 @@ __all__ = [
     "CensusEntry",
     "Comment",
     "District",
+    "ExecutionItem",
+    "ExecutionStatus",
     "Follow",
     "Identity",
     "IdentityConflict",
+    "ItemFollow",
+    "Milestone",
     "Notification",
     "Phase",
     "Process",
     "Project",
     "ProjectOutcome",
     "Proposal",
+    "Publication",
     "Report",
     "Role",
     "Support",

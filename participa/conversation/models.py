@@ -23,7 +23,9 @@ class Comment(db.Model):
 
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint("target_type IN ('proposal', 'project')", name="target_known"),
+        CheckConstraint(
+            "target_type IN ('proposal', 'project', 'execution_item')", name="target_known"
+        ),
         Index("ix_comments_target", "target_type", "target_id"),
     )
 

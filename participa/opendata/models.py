@@ -1,0 +1,35 @@
+"""Versions of a process's open data: every publication is kept, with its files' hashes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participa.db import utcnow
+from participa.extensions import db
+
+
+class Publication(db.Model):
+    """One published version of a process's datasets.
+
+    The files live under the instance folder (``opendata/<slug>/v<version>/``) and never
+    change once written; ``files`` lists them with their size and sha256.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        CheckConstraint("trigger IN ('tally', 'daily', 'manual')", name="trigger_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    trigger: Mapped[str] = mapped_column(String(10))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    files: Mapped[list] = mapped_column(JSON, default=list)  # [{name, bytes, sha256, rows}]
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the content, to skip repeats
+
+    process = relationship("Process")
