@@ -48,3 +48,55 @@ def test_secret_key_is_required_outside_debug_and_tests():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_every_import_of_the_app_is_a_declared_dependency():
+    """``make demo`` installs only the main dependencies: the app must not lean on a package
+    that only the dev extras bring (numpy once came in through pabutools that way)."""
+    import ast
+    import re
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    declared = {
+        re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+            "dependencies"
+        ]
+    }
+    providers = packages_distributions()
+    missing = set()
+    for path in (ROOT / "participa").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "participa":
+                    continue
+                dists = {d.lower().replace("_", "-") for d in providers.get(top, [top])}
+                if not dists & declared and not any(_required_by(d, declared) for d in dists):
+                    missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported but not declared in [project.dependencies]: {missing}"
+
+
+def _required_by(dist: str, declared: set[str]) -> bool:
+    """Whether ``dist`` comes with one of the declared packages (e.g. werkzeug with flask)."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+
+    for parent in declared:
+        try:
+            needs = requires(parent) or []
+        except PackageNotFoundError:
+            continue
+        if any(
+            re.split(r"[\[<>=!~ ;]", n, maxsplit=1)[0].lower().replace("_", "-") == dist
+            for n in needs
+        ):
+            return True
+    return False
