@@ -98,6 +98,10 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
 
+    from participa.api import init_api  # the read-only JSON API, /api/v1
+
+    init_api(app)
+
 
 def _register_cli(app: Flask) -> None:
     from participa.cli import demo_cli, pb_cli, phases_cli, users_cli

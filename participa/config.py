@@ -46,6 +46,10 @@ def default_config(instance_path: str) -> dict:
                     "task": "participa.processes.tasks.advance_phases",
                     "schedule": 60.0,
                 },
+                "publish-open-data-daily": {
+                    "task": "participa.opendata.tasks.publish_all",
+                    "schedule": 86400.0,
+                },
             },
         },
     }

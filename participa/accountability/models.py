@@ -76,6 +76,7 @@ class ExecutionItem(db.Model):
         back_populates="item", order_by="Milestone.happened_on", cascade="all, delete-orphan"
     )
     project = relationship("Project")
+    process = relationship("Process")
 
 
 class Milestone(db.Model):

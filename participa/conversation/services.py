@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from participa.accountability.models import ExecutionItem
 from participa.accounts.models import Role, User
 from participa.audit.services import log
 from participa.budgets.models import Budget, Project
@@ -40,13 +41,16 @@ MAX_REASON = 500
 # Replies are shown nested up to this depth; deeper replies are listed at that depth.
 MAX_DEPTH = 3
 
-Target = Proposal | Project
+Target = Proposal | Project | ExecutionItem
 Content = Proposal | Project | Comment
+
+EXECUTION_ITEM = "execution_item"  # comment target only: items are not reported themselves
 
 _MODELS: dict[str, type] = {
     ContentType.PROPOSAL: Proposal,
     ContentType.PROJECT: Project,
     ContentType.COMMENT: Comment,
+    EXECUTION_ITEM: ExecutionItem,
 }
 _AUDITED = ("hidden_at", "reports_count")
 
@@ -125,7 +129,10 @@ def add_comment(target: Target, author: User, body: str, parent: Comment | None 
 
 
 def _closed_reason(target: Target) -> str | None:
-    """Why ``target`` cannot be commented on now, or None when it can."""
+    """Why ``target`` cannot be commented on now, or None when it can. Execution items
+    stay open to comments whatever the phase: their follow-up outlives the process."""
+    if isinstance(target, ExecutionItem):
+        return None
     if not process_of(target).allows(Action.COMMENT):
         return _("Los comentarios no están abiertos en esta fase.")
     if isinstance(target, Proposal) and (target.is_hidden or target.is_withdrawn):

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from participa.accountability.models import ExecutionItem
 from participa.budgets.models import Budget, Project
 from participa.conversation import services
 from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
@@ -84,6 +85,8 @@ def content_url(content) -> str:
             budget_id=budget.id,
             project_id=content.id,
         )
+    if isinstance(content, ExecutionItem):
+        return url_for("accountability.item", item_id=content.id)
     return url_for("proposals.show", slug=content.process.slug, proposal_id=content.id)
 
 

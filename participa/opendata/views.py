@@ -1,3 +1,321 @@
-from flask import Blueprint
+"""The open data portal, permanent download URLs of every version, and the receipt check."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
+from participa.budgets.services import receipt_hash
+from participa.extensions import db
+from participa.opendata import services
+from participa.opendata.datasets import SUBTOPICS, TOPICS
+from participa.opendata.models import Publication
+from participa.processes.models import Process
+from participa.results.services import published_run
 
 bp = Blueprint("opendata", __name__)
+
+FORMATS = {"csv": "CSV", "json": "JSON", "pb": "Pabulib (.pb)"}
+TRIGGER_LABELS = {
+    "tally": _l("al terminar un cómputo"),
+    "daily": _l("actualización diaria"),
+    "manual": _l("publicación manual"),
+}
+
+
+# --- reading published versions ----------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _package(slug: str, version: int, sha256: str) -> dict:
+    """A version's datapackage.json (immutable: cached by its hash)."""
+    path = services.version_folder(slug, version) / "datapackage.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"resources": []}
+
+
+def load_package(process: Process, publication: Publication) -> dict:
+    sha = next((f["sha256"] for f in publication.files if f["name"] == "datapackage.json"), "")
+    return _package(process.slug, publication.version, sha)
+
+
+@dataclass
+class Entry:
+    """One dataset of one process in the catalogue, with its files."""
+
+    process: Process
+    version: int
+    stem: str
+    title: str
+    description: str
+    topic_id: str
+    subtopic_id: str
+    keywords: list[str]
+    rows: int | None
+    updated: datetime | None
+    files: list[dict] = field(default_factory=list)  # {format, name, bytes}
+
+    @property
+    def topic(self) -> str:
+        return TOPICS.get(self.topic_id, (self.topic_id,))[0]
+
+    @property
+    def subtopic(self) -> str:
+        return SUBTOPICS.get(self.subtopic_id, ("", self.subtopic_id))[1]
+
+
+def _fold(value: str) -> str:
+    """Lower case without accents, for search."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def catalogue_of(process: Process, history: list[Publication]) -> list[Entry]:
+    if not history:
+        return []
+    latest = history[0]
+    changes = services.last_changes(history)
+    entries: dict[str, Entry] = {}
+    for resource in load_package(process, latest).get("resources", []):
+        path = resource.get("path", "")
+        stem, _dot, fmt = path.rpartition(".")
+        entry = entries.get(stem)
+        if entry is None:
+            entry = entries[stem] = Entry(
+                process=process,
+                version=latest.version,
+                stem=stem,
+                title=resource.get("title", stem),
+                description=resource.get("description", ""),
+                topic_id=resource.get("topic_id", ""),
+                subtopic_id=resource.get("subtopic_id", ""),
+                keywords=list(resource.get("keywords", [])),
+                rows=resource.get("row_count"),
+                updated=changes.get(path),
+            )
+        elif fmt == "csv":
+            entry.description = resource.get("description", entry.description)
+        entry.files.append({"format": fmt, "name": path, "bytes": resource.get("bytes")})
+        if changes.get(path) and (entry.updated is None or changes[path] > entry.updated):
+            entry.updated = changes[path]
+    for entry in entries.values():
+        entry.files.sort(
+            key=lambda f: list(FORMATS).index(f["format"]) if f["format"] in FORMATS else 9
+        )
+    return list(entries.values())
+
+
+def _histories() -> list[tuple[Process, list[Publication]]]:
+    processes = db.session.scalars(select(Process).order_by(Process.created_at.desc())).all()
+    by_process: dict[int, list[Publication]] = {}
+    for pub in db.session.scalars(
+        select(Publication).order_by(Publication.process_id, Publication.version.desc())
+    ):
+        by_process.setdefault(pub.process_id, []).append(pub)
+    return [(p, by_process[p.id]) for p in processes if p.id in by_process]
+
+
+def _matches(entry: Entry, words: list[str]) -> bool:
+    haystack = _fold(
+        " ".join(
+            [
+                entry.process.title,
+                entry.process.municipality,
+                entry.title,
+                entry.description,
+                entry.topic,
+                entry.subtopic,
+                entry.stem,
+                *entry.keywords,
+            ]
+        )
+    )
+    return all(w in haystack for w in words)
+
+
+# --- portal ------------------------------------------------------------------------------
+
+
+@bp.get("/datos")
+def portal():
+    q = request.args.get("q", "").strip()[:100]
+    topic = request.args.get("tema", "")
+    subtopic = request.args.get("subtema", "")
+    slug = request.args.get("proceso", "")
+    fmt = request.args.get("formato", "")
+    histories = _histories()
+    everything = [e for process, history in histories for e in catalogue_of(process, history)]
+    words = [_fold(w) for w in q.split()]
+    shown = [
+        e
+        for e in everything
+        if (not words or _matches(e, words))
+        and (topic not in TOPICS or e.topic_id == topic)
+        and (subtopic not in SUBTOPICS or e.subtopic_id == subtopic)
+        and (not slug or e.process.slug == slug)
+        and (fmt not in FORMATS or any(f["format"] == fmt for f in e.files))
+    ]
+    groups = []
+    for key, (label, _en) in TOPICS.items():
+        in_topic = [e for e in shown if e.topic_id == key]
+        if not in_topic:
+            continue
+        subgroups = []
+        for sub_key, (parent, sub_label, _sub_en) in SUBTOPICS.items():
+            if parent != key:
+                continue
+            items = [e for e in in_topic if e.subtopic_id == sub_key]
+            if items:
+                subgroups.append((sub_key, sub_label, items))
+        groups.append((key, label, subgroups))
+    filtered = bool(q or topic in TOPICS or subtopic in SUBTOPICS or slug or fmt in FORMATS)
+    return render_template(
+        "opendata/portal.html",
+        groups=groups,
+        shown=len(shown),
+        total=len(everything),
+        histories=histories,
+        latest_update=max((h[0].published_at for _p, h in histories), default=None),
+        topics=TOPICS,
+        subtopics=SUBTOPICS,
+        formats=FORMATS,
+        filters={"q": q, "tema": topic, "subtema": subtopic, "proceso": slug, "formato": fmt},
+        filtered=filtered,
+    )
+
+
+@bp.get("/datos/<slug>")
+def process_data(slug: str):
+    process = db.first_or_404(select(Process).where(Process.slug == slug))
+    history = services.publications(process.id)
+    entries = catalogue_of(process, history)
+    budgets = db.session.scalars(
+        select(Budget).where(Budget.process_id == process.id).order_by(Budget.position, Budget.id)
+    ).all()
+    latest_names = {f["name"] for f in history[0].files} if history else set()
+    recount = [
+        (b, f"presupuesto-{b.id}.pb") for b in budgets if f"presupuesto-{b.id}.pb" in latest_names
+    ]
+    return render_template(
+        "opendata/process.html",
+        process=process,
+        history=history,
+        entries=entries,
+        recount=recount,
+        trigger_labels=TRIGGER_LABELS,
+        formats=FORMATS,
+    )
+
+
+def _publication_or_404(slug: str, version: int) -> tuple[Process, Publication]:
+    process = db.first_or_404(select(Process).where(Process.slug == slug))
+    publication = db.first_or_404(
+        select(Publication).where(
+            Publication.process_id == process.id, Publication.version == version
+        )
+    )
+    return process, publication
+
+
+@bp.get("/datos/<slug>/v<int:version>/<filename>")
+def download(slug: str, version: int, filename: str):
+    """A file of a published version: permanent, never changes."""
+    process, publication = _publication_or_404(slug, version)
+    listed = {f["name"]: f for f in publication.files}
+    if filename not in listed:
+        abort(404)
+    path = services.version_folder(process.slug, version) / filename
+    if not path.is_file():
+        abort(404)
+    ext = Path(filename).suffix.lstrip(".")
+    mimetype = {
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json",
+        "pb": "text/plain; charset=utf-8",
+    }.get(ext, "application/octet-stream")
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=ext in ("csv", "pb"),
+        download_name=f"{slug}-v{version}-{filename}",
+        etag=listed[filename]["sha256"],
+        max_age=365 * 24 * 3600,
+        conditional=True,
+    )
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/datos/<slug>/latest/<filename>")
+def latest(slug: str, filename: str):
+    """The newest version of a file: a redirect to its permanent URL."""
+    process = db.first_or_404(select(Process).where(Process.slug == slug))
+    publication = services.latest_publication(process.id)
+    if publication is None or filename not in {f["name"] for f in publication.files}:
+        abort(404)
+    return redirect(
+        url_for("opendata.download", slug=slug, version=publication.version, filename=filename)
+    )
+
+
+# --- receipt check -----------------------------------------------------------------------
+
+
+class ReceiptForm(FlaskForm):
+    code = StringField(_l("Código de comprobante"), validators=[DataRequired(), Length(max=40)])
+
+
+def check_receipt(code: str) -> dict:
+    """What the public may learn from a receipt code: whether a ballot with it exists and,
+    once its budget's results are published, that it was counted and what it holds."""
+    ballot = db.session.scalar(
+        select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)).limit(1)
+    )
+    if ballot is None:
+        return {"status": "not_found"}
+    budget = db.session.get(Budget, ballot.budget_id)
+    process = budget.process
+    run = published_run(budget) if process.results_visible() else None
+    if run is None or (run.started_at and ballot.updated_at > run.started_at):
+        return {"status": "recorded", "budget": budget, "process": process}
+    rows = db.session.execute(
+        select(Project, BallotItem.points, BallotItem.rank)
+        .join(BallotItem, BallotItem.project_id == Project.id)
+        .where(BallotItem.ballot_id == ballot.id)
+    ).all()
+    if budget.ballot_type == BallotType.ORDINAL:
+        rows.sort(key=lambda r: r[2] or 0)
+    else:
+        rows.sort(key=lambda r: (r[0].position, r[0].id))
+    return {
+        "status": "counted",
+        "budget": budget,
+        "process": process,
+        "projects": rows,
+        "receipt_hash": ballot.receipt_hash,
+        "public_id": ballot.public_id,
+        "ballots_file": services.latest_publication(process.id) is not None,
+    }
+
+
+@bp.route("/comprobante", methods=["GET", "POST"])
+def receipt():
+    form = ReceiptForm()
+    result = None
+    if form.validate_on_submit():
+        result = check_receipt(form.code.data)
+    return render_template("opendata/receipt.html", form=form, result=result)

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from participa.opendata.tasks import publish_process
 from participa.results import services
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ def tally_budget(run_id: int) -> dict:
     except Exception:
         logger.exception("tally run %s failed", run_id)
         return {"run_id": run_id, "status": "failed", "selected": []}
+    if not run.preview:
+        publish_process.delay(run.budget.process_id, "tally")
     return {
         "run_id": run.id,
         "status": run.status,

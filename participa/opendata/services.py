@@ -1,0 +1,369 @@
+"""Publishing a process's open data as a new, immutable version.
+
+A version is a folder ``<instance>/opendata/<slug>/v<N>/`` holding every dataset as CSV
+and JSON, one Pabulib ``.pb`` file per budget whose outcome and ballots are public, and a
+Frictionless ``datapackage.json`` (the data dictionary, licence, sources, version, date and
+the size and sha256 of every file). The files are written into a hidden temporary folder
+and renamed into place at the end, so a version appears whole or not at all, and never
+changes afterwards. Nothing is published when the data are the same as the last version.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select, text
+
+from participa.db import utcnow
+from participa.extensions import db
+from participa.interop.pabulib import export_pb
+from participa.opendata.datasets import (
+    DATASETS,
+    SUBTOPICS,
+    TOPICS,
+    Dataset,
+    ballots_public,
+    pb_name,
+    published_budgets,
+)
+from participa.opendata.models import Publication
+from participa.processes.models import Process
+from participa.results.exports import safe_cell
+from participa.tallying.pabulib import dump
+
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Atribución 4.0 Internacional",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+TRIGGERS = ("tally", "daily", "manual")
+CHUNK_ROWS = 5_000
+MEDIATYPES = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "pb": "text/plain",
+}
+
+
+def root_folder() -> Path:
+    return Path(current_app.instance_path) / "opendata"
+
+
+def version_folder(slug: str, version: int) -> Path:
+    return root_folder() / slug / f"v{version}"
+
+
+# --- cell formatting ---------------------------------------------------------------------
+
+
+def _iso(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"  # stored as naive UTC
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_cell(value: object) -> object:
+    """A value as CSV text: empty for None, true/false, ISO 8601 dates; text that a
+    spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return safe_cell(_iso(value))
+
+
+def csv_chunks(dataset: Dataset, rows: Iterable[tuple]) -> Iterator[str]:
+    """The dataset as CSV text (UTF-8, comma, header), a few thousand rows per chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(dataset.field_names)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([csv_cell(v) for v in row])
+        if n % CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_chunks(dataset: Dataset, rows: Iterable[tuple]) -> Iterator[str]:
+    """The dataset as a JSON array of objects, streamed."""
+    names = dataset.field_names
+    parts: list[str] = ["["]
+    first = True
+    for row in rows:
+        record = {k: _iso(v) for k, v in zip(names, row, strict=True)}
+        parts.append(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
+        first = False
+        if len(parts) >= CHUNK_ROWS:
+            yield "".join(parts)
+            parts = []
+    parts.append("\n]\n")
+    yield "".join(parts)
+
+
+# --- writing a version -------------------------------------------------------------------
+
+
+@dataclass
+class WrittenFile:
+    name: str
+    bytes: int
+    sha256: str
+    rows: int | None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "bytes": self.bytes, "sha256": self.sha256, "rows": self.rows}
+
+
+class _Counter:
+    """Counts the rows an iterator yields."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self.rows, self.n = rows, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        for row in self.rows:
+            self.n += 1
+            yield row
+
+
+def _write(path: Path, chunks: Iterable[str | bytes], rows: int | None = None) -> WrittenFile:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+            digest.update(data)
+            size += len(data)
+            out.write(data)
+    return WrittenFile(path.name, size, digest.hexdigest(), rows)
+
+
+def _write_dataset(folder: Path, dataset: Dataset, process: Process, fmt: str) -> WrittenFile:
+    counter = _Counter(dataset.rows(process))
+    chunks = csv_chunks if fmt == "csv" else json_chunks
+    written = _write(folder / f"{dataset.name}.{fmt}", chunks(dataset, counter))
+    written.rows = counter.n
+    return written
+
+
+def fingerprint(files: list[WrittenFile]) -> str:
+    """sha256 of the data files' names and hashes (not of datapackage.json, which carries
+    the date and version)."""
+    listing = sorted((f.name, f.sha256) for f in files)
+    return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
+
+
+def latest_publication(process_id: int) -> Publication | None:
+    return db.session.scalar(
+        select(Publication)
+        .where(Publication.process_id == process_id)
+        .order_by(Publication.version.desc())
+        .limit(1)
+    )
+
+
+def publish(process: Process, trigger: str = "manual", now: datetime | None = None):
+    """Write a new version of ``process``'s open data and record it; return the new
+    :class:`Publication`, or None when nothing changed since the last version. The caller
+    commits (until then another publisher of the same process waits, on PostgreSQL)."""
+    if trigger not in TRIGGERS:
+        raise ValueError(f"unknown trigger {trigger!r}")
+    now = (now or utcnow()).replace(microsecond=0)
+    _lock(process.id)
+    base = root_folder() / process.slug
+    base.mkdir(parents=True, exist_ok=True)
+    temp = base / f".tmp-{secrets.token_hex(6)}"
+    temp.mkdir()
+    try:
+        files = _write_all(temp, process)
+        last = latest_publication(process.id)
+        digest = fingerprint(files)
+        if last is not None and last.fingerprint == digest:
+            shutil.rmtree(temp)
+            return None
+        version = (
+            db.session.scalar(
+                select(func.max(Publication.version)).where(Publication.process_id == process.id)
+            )
+            or 0
+        ) + 1
+        package = write_datapackage(temp, process, files, version, now)
+        files.append(package)
+        for name in os.listdir(temp):
+            os.chmod(temp / name, 0o444)
+        target = version_folder(process.slug, version)
+        if target.exists():  # left by a publication whose transaction did not commit
+            shutil.rmtree(target)
+        os.rename(temp, target)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    publication = Publication(
+        process_id=process.id,
+        version=version,
+        trigger=trigger,
+        published_at=now,
+        files=[f.as_dict() for f in files],
+        fingerprint=digest,
+    )
+    db.session.add(publication)
+    db.session.flush()
+    return publication
+
+
+def _lock(process_id: int) -> None:
+    """One publisher per process at a time (PostgreSQL advisory lock until commit)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": 7_300_001, "b": process_id}
+        )
+
+
+def _write_all(folder: Path, process: Process) -> list[WrittenFile]:
+    files = []
+    for dataset in DATASETS:
+        for fmt in ("csv", "json"):
+            files.append(_write_dataset(folder, dataset, process, fmt))
+    if ballots_public(process):
+        for budget, _run in published_budgets(process):
+            pb = export_pb(budget)
+            files.append(_write(folder / pb_name(budget), [dump(pb)], rows=len(pb.votes)))
+    return files
+
+
+def write_datapackage(
+    folder: Path, process: Process, files: list[WrittenFile], version: int, now: datetime
+) -> WrittenFile:
+    by_name = {f.name: f for f in files}
+    resources = []
+    for dataset in DATASETS:
+        keywords = dataset.keywords(process)
+        topic_es, topic_en = TOPICS[dataset.topic]
+        _topic, sub_es, sub_en = SUBTOPICS[dataset.subtopic]
+        for fmt in ("csv", "json"):
+            written = by_name[f"{dataset.name}.{fmt}"]
+            resource = {
+                "name": dataset.name if fmt == "csv" else f"{dataset.name}-json",
+                "path": written.name,
+                "title": dataset.title,
+                "title_en": dataset.title_en,
+                "description": dataset.description,
+                "description_en": dataset.description_en,
+                "format": fmt,
+                "mediatype": MEDIATYPES[fmt],
+                "encoding": "utf-8",
+                "bytes": written.bytes,
+                "hash": f"sha256:{written.sha256}",
+                "row_count": written.rows,
+                "topic_id": dataset.topic,
+                "topic": topic_es,
+                "topic_en": topic_en,
+                "subtopic_id": dataset.subtopic,
+                "subtopic": sub_es,
+                "subtopic_en": sub_en,
+                "keywords": keywords,
+                "schema": dataset.schema(),
+            }
+            if fmt == "csv":
+                resource["dialect"] = {"delimiter": ",", "header": True}
+            else:
+                resource["description"] += " Las mismas filas que el CSV, en JSON."
+            resources.append(resource)
+    budgets = {pb_name(b): b for b, _run in published_budgets(process)}
+    for written in files:
+        if not written.name.endswith(".pb"):
+            continue
+        budget = budgets[written.name]
+        _topic, sub_es, sub_en = SUBTOPICS["pabulib"]
+        resources.append(
+            {
+                "name": written.name.removesuffix(".pb").replace("_", "-"),
+                "path": written.name,
+                "title": f"Pabulib: {budget.title}",
+                "title_en": f"Pabulib: {budget.title}",
+                "description": "El presupuesto, sus proyectos y sus boletas en el formato "
+                "Pabulib, para recontar con pabutools.",
+                "description_en": "The budget, its projects and ballots in the Pabulib "
+                "format, to recount with pabutools.",
+                "format": "pb",
+                "mediatype": MEDIATYPES["pb"],
+                "encoding": "utf-8",
+                "bytes": written.bytes,
+                "hash": f"sha256:{written.sha256}",
+                "row_count": written.rows,
+                "topic_id": "votacion",
+                "topic": TOPICS["votacion"][0],
+                "topic_en": TOPICS["votacion"][1],
+                "subtopic_id": "pabulib",
+                "subtopic": sub_es,
+                "subtopic_en": sub_en,
+                "keywords": [budget.title],
+                "budget_id": budget.id,
+            }
+        )
+    package = {
+        "name": f"participa-{process.slug}".lower(),
+        "title": f"Datos abiertos: {process.title}",
+        "description": f"Datos abiertos del proceso «{process.title}» de {process.municipality}: "
+        "proceso y fases, propuestas, presupuestos, proyectos, boletas anónimas, resultados "
+        "y ejecución. Cualquiera puede recontar el resultado.",
+        "description_en": f"Open data of the process “{process.title}” ({process.municipality}).",
+        "version": f"{version}.0.0",
+        "created": now.isoformat() + "Z",
+        "licenses": [LICENSE],
+        "sources": [
+            {
+                "title": f"Participa: {process.municipality}",
+                "path": _process_url(process),
+            }
+        ],
+        "keywords": sorted({TOPICS[d.topic][0] for d in DATASETS}),
+        "resources": resources,
+    }
+    body = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+    return _write(folder / "datapackage.json", [body])
+
+
+def _process_url(process: Process) -> str:
+    base = current_app.config.get("PUBLIC_URL") or ""
+    return f"{base.rstrip('/')}/procesos/{process.slug}" if base else f"/procesos/{process.slug}"
+
+
+def publications(process_id: int) -> list[Publication]:
+    """Every version of a process, newest first."""
+    return list(
+        db.session.scalars(
+            select(Publication)
+            .where(Publication.process_id == process_id)
+            .order_by(Publication.version.desc())
+        )
+    )
+
+
+def last_changes(history: list[Publication]) -> dict[str, datetime]:
+    """For each file of the newest version, when its content last changed (the first version
+    with the same sha256)."""
+    if not history:
+        return {}
+    ordered = sorted(history, key=lambda p: p.version)
+    changed: dict[str, tuple[str, datetime]] = {}
+    for pub in ordered:
+        for f in pub.files:
+            prev = changed.get(f["name"])
+            if prev is None or prev[0] != f["sha256"]:
+                changed[f["name"]] = (f["sha256"], pub.published_at)
+    return {name: when for name, (_sha, when) in changed.items()}

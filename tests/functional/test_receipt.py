@@ -1,0 +1,81 @@
+"""The public receipt check: a receipt code tells whether its ballot was counted as cast,
+and nothing else."""
+
+from sqlalchemy import select
+
+from participa.accounts.models import User
+from participa.budgets import services as budgets
+from participa.budgets.models import Ballot
+from participa.extensions import db
+from participa.results import services as results
+from tests import factories as f
+from tests.integration.test_opendata import shift_phases
+
+
+def voted(process_allows=("allows_vote",)):
+    process = f.process(now_allows=process_allows)
+    budget = f.budget(process, amount=1000, costs=(600, 500, 300, 200))
+    p1, p2, p3, _p4 = f.projects(budget)
+    ballot = budgets.cast_ballot(budget, f.user(), [p2.id, p3.id])
+    code = ballot.receipt_code
+    budgets.cast_ballot(budget, f.user(), [p1.id])
+    db.session.commit()
+    return process, budget, code, (p1, p2, p3)
+
+
+def check(client, code):
+    response = client.post("/comprobante", data={"code": code})
+    assert response.status_code == 200
+    return response.text
+
+
+def test_receipt_page_offers_a_form(client):
+    response = client.get("/comprobante")
+    assert response.status_code == 200
+    assert 'name="code"' in response.text and "Comprobar" in response.text
+
+
+def test_unknown_code_says_so(client):
+    voted()
+    page = check(client, "AAAA-BBBB-CCCC")
+    assert 'data-status="not_found"' in page
+    assert "No encontramos ninguna boleta" in page
+
+
+def test_recorded_ballot_before_results_reveals_nothing_else(client):
+    _process, budget, code, (_p1, p2, p3) = voted()
+    page = check(client, code)
+    assert 'data-status="recorded"' in page
+    assert "Tu boleta está registrada" in page and budget.title in page
+    assert p2.title not in page and p3.title not in page
+
+
+def test_counted_ballot_once_results_are_published(client):
+    process, budget, code, (p1, p2, p3) = voted()
+    shift_phases(process, 15)
+    run = results.request_tally(budget)
+    db.session.commit()
+    results.run_tally(run.id)
+    # lower case, spaces instead of dashes: the code is normalised
+    page = check(client, " " + code.lower().replace("-", " ") + " ")
+    assert 'data-status="counted"' in page
+    assert "Tu boleta se contó tal como se emitió" in page
+    assert p2.title in page and p3.title in page and p1.title not in page
+    assert budgets.receipt_hash(code) in page
+
+
+def test_old_code_after_a_changed_vote_is_not_found(client):
+    _process, budget, code, (p1, _p2, _p3) = voted()
+    ballot = db.session.scalar(
+        select(Ballot).where(Ballot.receipt_hash == budgets.receipt_hash(code))
+    )
+    budgets.cast_ballot(budget, db.session.get(User, ballot.user_id), [p1.id])
+    db.session.commit()
+    assert 'data-status="not_found"' in check(client, code)
+
+
+def test_empty_code_is_an_error(client):
+    response = client.post("/comprobante", data={"code": ""})
+    assert response.status_code == 200
+    assert "data-status" not in response.text
+    assert "error-summary" in response.text
