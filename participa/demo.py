@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from participa.accountability import services as accountability
 from participa.accounts.models import Role, User
 from participa.accounts.services import create_admin, register_user
 from participa.budgets import services as budgets
@@ -18,6 +19,7 @@ from participa.conversation.models import Comment
 from participa.db import utcnow
 from participa.extensions import db
 from participa.interop.pabulib import import_pb
+from participa.opendata.services import publish
 from participa.processes import services as processes
 from participa.processes.models import District, Process
 from participa.proposals.models import Proposal, ProposalState, Support
@@ -259,7 +261,52 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
     _proposals_process(rng, now, districts, voters)
     db.session.commit()
     _amsterdam()
+    _follow_up(rng, now)
+    _publish_open_data()
     return True
+
+
+OFFICES = ["Secretaría de Obras Públicas", "Dirección de Medio Ambiente", "Secretaría de Cultura"]
+
+
+def _follow_up(rng, now) -> None:
+    """The 2025 winners under construction: statuses, progress, spending and milestones."""
+    process = db.session.scalar(select(Process).where(Process.slug == "presupuesto-2025"))
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+    items = accountability.items_from_results(process, admin)
+    statuses = accountability.statuses(process)
+    for i, item in enumerate(items):
+        status = statuses[min(i % 5, len(statuses) - 1)]
+        accountability.update_item(
+            item,
+            admin,
+            status=status,
+            progress=status.progress,
+            office=rng.choice(OFFICES),
+            spent=item.budgeted * status.progress // 100,
+        )
+        if status.progress >= 30:
+            accountability.add_milestone(
+                item,
+                admin,
+                (now - _days(rng.uniform(20, 200))).date(),
+                "Se publicó la licitación y se recibieron propuestas.",
+            )
+        if status.progress >= 60:
+            accountability.add_milestone(
+                item,
+                admin,
+                (now - _days(rng.uniform(1, 19))).date(),
+                "Arrancó la obra; la vecindad puede seguir el avance aquí.",
+            )
+    db.session.commit()
+
+
+def _publish_open_data() -> None:
+    """A first version of every process's open data, as the daily task would publish."""
+    for process in db.session.scalars(select(Process)).all():
+        publish(process, "manual")
+        db.session.commit()
 
 
 def _amsterdam() -> None:
