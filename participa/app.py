@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from participa.celery import celery_init_app
 from participa.config import default_config
 from participa.extensions import babel, csrf, db, login_manager, migrate
+from participa.security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
 # Languages with a complete translation; English arrives with its catalogue (issue 5).
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.processes.tasks
     import participa.results.tasks  # noqa: F401
 
+    init_security(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_errors(app)
