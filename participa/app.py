@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
+from werkzeug.routing import IntegerConverter
 
 from participa.celery import celery_init_app
 from participa.config import default_config
@@ -15,6 +16,15 @@ from participa.security import init_security
 ROOT = Path(__file__).resolve().parent.parent
 # Languages with a complete translation; English arrives with its catalogue (issue 5).
 LANGUAGES = {"es_MX": "Español"}
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` URL parts up to 2^31 - 1: a longer number is a 404, not a database
+    overflow."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def select_locale() -> str:
@@ -63,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.results.tasks  # noqa: F401
 
     init_security(app)
+    app.url_map.converters["int"] = BoundedInt  # ids beyond 32 bits are simply not found
     _register_blueprints(app)
     _register_cli(app)
     _register_errors(app)

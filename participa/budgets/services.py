@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
@@ -24,7 +24,7 @@ from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
 from participa.notifications.services import notify
-from participa.processes.models import Action, Process, VoteScope
+from participa.processes.models import Action, District, Process, VoteScope
 from participa.proposals.models import Proposal, ProposalState
 from participa.tallying import VoteType
 from participa.tallying.rules import APPROVAL_ONLY
@@ -385,41 +385,15 @@ def receipt_hash(code: str) -> str:
 
 def vote_refusal(budget: Budget, user: User) -> str | None:
     """Why ``user`` may not vote in ``budget`` under the process's vote scope, or None."""
-    process = budget.process
-    if budget.district_id is None or process.vote_scope == VoteScope.ALL:
-        return None
-    if process.vote_scope == VoteScope.OWN:
-        home = user.district
-        if home is None:
-            return _(
-                "Este presupuesto es de un distrito: indica o verifica tu distrito para "
-                "votar en él."
-            )
-        if budget.district_id not in {d.id for d in home.lineage()}:
-            return _(
-                "Solo puedes votar en los presupuestos de tu distrito (%(name)s).", name=home.name
-            )
-        return None
-    elsewhere = db.session.scalar(
-        select(Budget.title)
-        .join(Ballot, Ballot.budget_id == Budget.id)
-        .where(
-            Budget.process_id == process.id,
-            Budget.district_id.is_not(None),
-            Budget.id != budget.id,
-            Ballot.user_id == user.id,
-        )
-        .limit(1)
-    )
-    if elsewhere:
-        return _(
-            "Ya votaste en «%(title)s»: en este proceso se vota en un solo distrito.",
-            title=elsewhere,
-        )
-    return None
+    return scope_refusal(budget, user.district, user_id=user.id, identity_id=user.identity_id)
 
 
 def require_vote_scope(budget: Budget, user: User) -> None:
+    """Refuse a vote outside the process's vote scope."""
+    if budget.process.vote_scope == VoteScope.ONE and budget.district_id is not None:
+        # Serialise this person's confirmations: two at once in two district budgets would
+        # both pass the check.
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     refusal = vote_refusal(budget, user)
     if refusal:
         raise NotAllowed(refusal)
@@ -458,3 +432,47 @@ def ballot_item_rows(
         }
         for i, pid in enumerate(project_ids)
     ]
+
+
+def scope_refusal(
+    budget: Budget, home: District | None, *, user_id: int | None, identity_id: int | None
+) -> str | None:
+    """Why a person living in ``home`` (their account's or their census district) may not
+    vote in ``budget`` under the process's vote scope, or None. Their ballots in other
+    district budgets are found by account and by identity: online and booth ballots alike."""
+    process = budget.process
+    if budget.district_id is None or process.vote_scope == VoteScope.ALL:
+        return None
+    if process.vote_scope == VoteScope.OWN:
+        if home is None:
+            return _(
+                "Este presupuesto es de un distrito: indica o verifica tu distrito para "
+                "votar en él."
+            )
+        if budget.district_id not in {d.id for d in home.lineage()}:
+            return _(
+                "Solo puedes votar en los presupuestos de tu distrito (%(name)s).", name=home.name
+            )
+        return None
+    voters = [Ballot.user_id == user_id] if user_id else []
+    if identity_id:
+        voters.append(Ballot.identity_id == identity_id)
+    if not voters:
+        return None
+    elsewhere = db.session.scalar(
+        select(Budget.title)
+        .join(Ballot, Ballot.budget_id == Budget.id)
+        .where(
+            Budget.process_id == process.id,
+            Budget.district_id.is_not(None),
+            Budget.id != budget.id,
+            or_(*voters),
+        )
+        .limit(1)
+    )
+    if elsewhere:
+        return _(
+            "Ya votaste en «%(title)s»: en este proceso se vota en un solo distrito.",
+            title=elsewhere,
+        )
+    return None

@@ -20,7 +20,12 @@ from sqlalchemy.orm import selectinload
 from participa.accounts.models import Role, User
 from participa.audit.services import log
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
-from participa.budgets.services import ballot_item_rows, require_voting_open, validate_selection
+from participa.budgets.services import (
+    ballot_item_rows,
+    require_voting_open,
+    scope_refusal,
+    validate_selection,
+)
 from participa.census.models import CensusEntry, Identity
 from participa.census.services import (
     account_of,
@@ -96,6 +101,14 @@ def check_in(officer: User, budget: Budget, document: str) -> CheckIn:
     existing = ballot_of_person(budget, identity, account)
     if existing is not None:
         raise _already_voted(existing)
+    refusal = scope_refusal(
+        budget,
+        entry.district,
+        user_id=account.id if account else None,
+        identity_id=identity.id if identity else None,
+    )
+    if refusal:
+        raise NotAllowed(refusal)
     return CheckIn(entry, identity, account)
 
 

@@ -9,6 +9,7 @@ the budgets whose voting just closed.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -19,6 +20,8 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.services import dispatch, followers, notify
 from participa.processes.models import Phase
+
+logger = logging.getLogger(__name__)
 
 
 def advance_phases(now: datetime | None = None) -> dict:
@@ -64,7 +67,10 @@ def advance_phases(now: datetime | None = None) -> dict:
     db.session.commit()
     dispatch()
     for run in runs:
-        tally_budget.delay(run.id)
+        try:
+            tally_budget.delay(run.id)
+        except Exception:  # broker down: the run stays queued and is retried once stale
+            logger.exception("could not queue tally run %s", run.id)
     return {"opened": opened, "closed": closed, "tallies": [run.id for run in runs]}
 
 

@@ -68,7 +68,8 @@ def latest_run(budget: Budget, rule: str | None = None) -> TallyRun | None:
 
 def budgets_due_for_tally(now=None) -> list[Budget]:
     """Budgets whose voting has closed and that have no official tally since: none queued,
-    running (unless stale) or done after the close. Failed tallies are due again."""
+    running (unless stale: a lost message or a dead worker) or done after the close. Failed
+    tallies are due again."""
     now = now or utcnow()
     budgets = db.session.scalars(select(Budget)).all()
     due = []
@@ -80,7 +81,8 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
             TallyRun.budget_id == budget.id,
             TallyRun.preview.is_(False),
             TallyRun.created_at >= closes,
-            (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.DONE]))
+            (TallyRun.status == RunStatus.DONE)
+            | ((TallyRun.status == RunStatus.QUEUED) & (TallyRun.created_at > now - STALE_AFTER))
             | ((TallyRun.status == RunStatus.RUNNING) & (TallyRun.started_at > now - STALE_AFTER)),
         )
         if db.session.scalar(blocking.limit(1)) is None:

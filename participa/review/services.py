@@ -67,7 +67,9 @@ def can_see(proposal: Proposal, user: User) -> bool:
     an administrator sees them all."""
     if not is_evaluator(user):
         return False
-    return user.is_admin or proposal.evaluator_id in (None, user.id)
+    if user.is_admin:
+        return True
+    return proposal.hidden_at is None and proposal.evaluator_id in (None, user.id)
 
 
 def _require_admin(user: User) -> None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from participa.accounts.models import Role
 from participa.audit.models import ActionLog
 from participa.budgets import services as budgets
 from participa.db import utcnow
@@ -143,3 +144,43 @@ def test_each_confirmation_gives_a_new_receipt_stored_as_a_hash(ctx):
         select(func.count(Notification.id)).where(Notification.kind == "ballot_confirmed")
     )
     assert notes == 2
+
+
+def test_booth_respects_the_vote_scope_by_census_district(ctx):
+    from participa.census.services import import_census
+    from participa.officing.services import record_paper_ballot
+
+    _city, north, south, _colonia = districts()
+    process = f.process(now_allows=("allows_vote",))
+    process.vote_scope = VoteScope.OWN
+    south_budget = f.budget(process, district_id=south.id)
+    north_budget = f.budget(process, district_id=north.id)
+    officer = f.user(Role.OFFICER)
+    import_census(
+        "documento,fecha_nacimiento,distrito\nNORTE0001,1980-05-05,Norte\n", actor=f.admin()
+    )
+    with pytest.raises(NotAllowed):
+        record_paper_ballot(officer, south_budget, "NORTE0001", f.project_ids(south_budget)[:1])
+    record_paper_ballot(officer, north_budget, "NORTE0001", f.project_ids(north_budget)[:1])
+
+
+def test_stale_queued_tally_is_due_again(ctx):
+    from participa.results.services import budgets_due_for_tally, request_tally
+
+    process = f.process()
+    process.phases[0].allows_vote = True
+    budget = f.budget(process)
+    db.session.commit()
+    request_tally(budget)  # queued, but its message never reached a worker
+    db.session.commit()
+    assert budgets_due_for_tally() == []
+    assert budgets_due_for_tally(utcnow() + timedelta(hours=1)) == [budget]
+
+
+def test_huge_ids_in_urls_are_not_found(client):
+    for path in (
+        "/seguimiento/99999999999999999999",
+        "/admin/presupuestos/99999999999999999999",
+        "/procesos/x/presupuestos/99999999999999999999/",
+    ):
+        assert client.get(path).status_code in (302, 404), path

@@ -568,3 +568,25 @@ def test_user_search(ctx):
     assert found(q="ANA.LOPEZ") == [ana]
     assert [u.email for u in found(role="evaluator")] == ["beto@example.org"]
     assert found(q="100%") == []
+
+
+def test_evaluators_cannot_reach_hidden_proposals(ctx):
+    from participa.accounts.models import Role
+    from participa.db import utcnow as _now
+    from participa.proposals.models import Proposal
+    from participa.review.services import can_see
+    from tests import factories as fac
+
+    process = fac.process(now_allows=("allows_propose",))
+    proposal = Proposal(
+        process_id=process.id,
+        author_id=fac.user().id,
+        title="Oculta",
+        body="x" * 40,
+        category="cultura",
+        hidden_at=_now(),
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    assert not can_see(proposal, fac.user(Role.EVALUATOR))
+    assert can_see(proposal, fac.admin())
