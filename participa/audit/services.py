@@ -39,7 +39,8 @@ def log(
     entry = ActionLog(
         actor_id=getattr(actor, "id", None),
         action=action,
-        target_type=type(target).__tablename__ if hasattr(target, "__tablename__") else str(target),
+        # getattr on the instance: works through proxies such as flask_login's current_user
+        target_type=getattr(target, "__tablename__", None) or str(target),
         target_id=getattr(target, "id", None),
         process_id=process_id,
         before=before,

@@ -19,7 +19,7 @@ import hmac
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participa.accounts.models import User
+from participa.audit.models import ActionLog
 from participa.audit.services import log
 from participa.budgets.models import Ballot, Channel
 from participa.census.models import CensusEntry, Identity, IdentityConflict
@@ -363,9 +364,17 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
     if user.is_verified:
         identity = db.session.get(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
+    if failed_attempts(user) >= MAX_FAILED_VERIFICATIONS:
+        raise NotAllowed(
+            _(
+                "Hiciste demasiados intentos de verificación en las últimas 24 horas. "
+                "Vuelve a intentarlo mañana o acude al módulo de atención del municipio."
+            )
+        )
     entry = census_entry(document)
     if entry is None or not hmac.compare_digest(entry.check_hash, check_hash(document, birth_date)):
-        raise Invalid(
+        log("census.verify_failed", user, actor=user)  # kept by the view: it counts
+        raise VerificationFailed(
             _(
                 "No encontramos ese documento con esa fecha de nacimiento en el padrón. "
                 "Revisa los datos; si son correctos, acude al módulo de atención del municipio."
@@ -386,6 +395,24 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
         _record_conflict(identity, user)
         raise IdentityTaken(_taken_message()) from None
     return Verification(identity, entry.district)
+
+
+MAX_FAILED_VERIFICATIONS = 5  # per account and 24 hours: a CURP contains the birth date
+
+
+class VerificationFailed(Invalid):
+    """The document and birth date are not in the census together (the attempt is logged)."""
+
+
+def failed_attempts(user: User) -> int:
+    """Failed verifications of ``user`` in the last 24 hours."""
+    return db.session.scalar(
+        select(func.count(ActionLog.id)).where(
+            ActionLog.action == "census.verify_failed",
+            ActionLog.actor_id == user.id,
+            ActionLog.created_at > utcnow() - timedelta(hours=24),
+        )
+    )
 
 
 def _taken_message() -> str:

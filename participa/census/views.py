@@ -68,8 +68,10 @@ def verify():
         return render_template("census/verify.html", form=form, identity=identity), status
     try:
         result = services.verify(current_user, form.document.data, form.birth_date.data)
-    except services.IdentityTaken as error:
-        db.session.commit()  # keeps the conflict for administrators; nothing else changed
+    except (services.IdentityTaken, services.VerificationFailed) as error:
+        # keeps the conflict for administrators, or the failed attempt that counts towards
+        # the limit; nothing else changed
+        db.session.commit()
         flash(error.message, "error")
         return render_template("census/verify.html", form=form), error.status_code
     except DomainError as error:

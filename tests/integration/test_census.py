@@ -246,3 +246,23 @@ def test_a_process_can_ask_for_verification_to_propose(ctx):
     assert "propuestas" in refused.value.message
     census.verify(author, ANA, date(1985, 1, 1))
     assert proposals.create_proposal(process, author, **fields).id
+
+
+def test_verification_attempts_are_limited_and_logged(ctx):
+    from participa.audit.models import ActionLog
+
+    db.session.add(District(name="Centro"))
+    db.session.flush()
+    census.import_census("documento,fecha_nacimiento,distrito\nLIMIT0001,1980-05-05,Centro\n")
+    guesser = f.user()
+    for day in range(1, census.MAX_FAILED_VERIFICATIONS + 1):
+        with pytest.raises(census.VerificationFailed):
+            census.verify(guesser, "LIMIT0001", date(1980, 5, day + 5))
+    with pytest.raises(NotAllowed):  # even the right date is refused now
+        census.verify(guesser, "LIMIT0001", date(1980, 5, 5))
+    assert guesser.identity_id is None
+    logged = db.session.scalars(
+        select(ActionLog).where(ActionLog.action == "census.verify_failed")
+    ).all()
+    assert len(logged) == census.MAX_FAILED_VERIFICATIONS
+    assert all("LIMIT0001" not in str(entry.after) for entry in logged)
