@@ -105,6 +105,23 @@ def process(process_id: int):
     )
 
 
+def _voting_rules(form: BudgetForm) -> dict:
+    """The voting rules typed into a budget form, as ``budgets.services.voting_rules`` takes
+    them (empty optional numbers: their defaults)."""
+    return {
+        "amount": form.amount.data,
+        "ballot_type": form.ballot_type.data,
+        "min_projects": form.min_projects.data or 0,
+        "max_projects": form.max_projects.data,
+        "min_spend_percent": form.min_spend_percent.data or 0,
+        "rule": form.rule.data,
+        "min_score": form.min_score.data,
+        "min_points": form.min_points.data or 0,
+        "max_points": form.max_points.data,
+        "max_total_points": form.max_total_points.data,
+    }
+
+
 def _budget_form(obj: Budget | None = None) -> BudgetForm:
     form = BudgetForm(obj=obj)
     form.district_id.choices = district_choices(_("Todo el municipio"))
@@ -235,17 +252,8 @@ def add_budget(process_id: int):
             process,
             title=form.title.data,
             description=form.description.data,
-            amount=form.amount.data,
+            **_voting_rules(form),
             currency=form.currency.data,
-            ballot_type=form.ballot_type.data,
-            min_projects=form.min_projects.data or 0,
-            max_projects=form.max_projects.data,
-            min_spend_percent=form.min_spend_percent.data or 0,
-            rule=form.rule.data,
-            min_score=form.min_score.data,
-            min_points=form.min_points.data or 0,
-            max_points=form.max_points.data,
-            max_total_points=form.max_total_points.data,
             district_id=form.district_id.data or None,
             actor=current_user,
         )
@@ -268,16 +276,7 @@ def edit_budget(budget_id: int):
                 current_user,
                 title=form.title.data,
                 district_id=form.district_id.data or None,
-                amount=form.amount.data,
-                ballot_type=form.ballot_type.data,
-                min_projects=form.min_projects.data or 0,
-                max_projects=form.max_projects.data,
-                min_spend_percent=form.min_spend_percent.data or 0,
-                rule=form.rule.data,
-                min_score=form.min_score.data,
-                min_points=form.min_points.data or 0,
-                max_points=form.max_points.data,
-                max_total_points=form.max_total_points.data,
+                **_voting_rules(form),
             )
         except DomainError as error:
             return refuse(error, "admin.budget", budget_id=budget_id)

@@ -180,3 +180,33 @@ def test_admin_builds_a_process_end_to_end(client):
     assert run.status == RunStatus.DONE and run.ballots_counted == 1
     assert [o.project_id for o in run.selected] == [projects[1].id, projects[0].id]
     assert "Ciclovía" in client.get(f"{base}/resultados/").text  # admins see results early
+
+
+def test_admin_edits_a_budget_until_voting_opens(client):
+    admin = f.admin()
+    open_budget = f.budget(f.process(now_allows=("allows_vote",)))
+    later = f.budget(f.process(now_allows=("allows_propose",)))
+    db.session.commit()
+    f.login(client, admin)
+    form = {
+        "title": "Obras",
+        "amount": "5000",
+        "currency": "MXN",
+        "district_id": 0,
+        "ballot_type": "approval",
+        "min_projects": "1",
+        "max_projects": "2",
+        "min_spend_percent": "0",
+        "rule": "greedy",
+    }
+    assert client.post(f"/admin/presupuestos/{later.id}/editar", data=form).status_code == 303
+    db.session.expire_all()
+    assert (later.title, later.amount, later.max_projects) == ("Obras", 5000, 2)
+    locked = client.post(f"/admin/presupuestos/{open_budget.id}/editar", data=form)
+    assert locked.status_code == 403
+    db.session.expire_all()
+    assert open_budget.amount == 1000
+    assert (
+        'data-testid="rules-locked"'
+        in client.get(f"/admin/presupuestos/{open_budget.id}/editar").text
+    )
