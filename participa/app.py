@@ -14,8 +14,11 @@ from participa.extensions import babel, csrf, db, login_manager, migrate
 from participa.security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
-# Languages with a complete translation; English arrives with its catalogue (issue 5).
-LANGUAGES = {"es_MX": "Español"}
+# Languages with a complete translation. The msgids are Spanish (es-MX needs no catalogue);
+# English lives in participa/translations/en (see "Translations" in the README).
+LANGUAGES = {"es_MX": "Español", "en": "English"}
+DEFAULT_LOCALE = "es_MX"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 class BoundedInt(IntegerConverter):
@@ -30,11 +33,14 @@ class BoundedInt(IntegerConverter):
 def select_locale() -> str:
     """Language chosen by the visitor, else the best match of the browser, else es-MX."""
     if not has_request_context():
-        return "es_MX"
+        return DEFAULT_LOCALE
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or "es_MX"
+    # "es", "es-ES", "en-US"... match the closest language we have; anything else is es-MX.
+    offered = [*LANGUAGES, "es"]
+    best = request.accept_languages.best_match(offered)
+    return best if best in LANGUAGES else DEFAULT_LOCALE
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -49,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("PARTICIPA")
     if config:
         app.config.update(config)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))  # any cwd
     secret_file = Path(app.instance_path) / "secret_key"
     if not app.config.get("SECRET_KEY") and secret_file.exists():
         app.config["SECRET_KEY"] = secret_file.read_text().strip()  # written by `make demo`
@@ -154,4 +161,5 @@ def _register_template_helpers(app: Flask) -> None:
         RULE_LABELS=RULE_LABELS,
         RULE_EXPLANATIONS=RULE_EXPLANATIONS,
         BALLOT_TYPE_LABELS=BALLOT_TYPE_LABELS,
+        localized=formatting.localized,
     )

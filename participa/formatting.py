@@ -3,8 +3,20 @@
 from datetime import datetime as dt
 from fractions import Fraction
 
-from flask_babel import format_currency, format_date, format_decimal, format_time
+from flask_babel import format_currency, format_date, format_decimal, format_time, get_locale
 from flask_babel import format_percent as babel_format_percent
+
+
+def english() -> bool:
+    """Whether the interface is in English now (else Spanish, the source language)."""
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def localized(spanish: str, english_text: str | None) -> str:
+    """Pick between the two texts that bilingual data carries (the open data dictionary),
+    falling back to Spanish when there is no English."""
+    return english_text if english() and english_text else spanish
 
 
 def money(amount: int | float | None, currency: str = "MXN") -> str:

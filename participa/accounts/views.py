@@ -1,5 +1,6 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 
 from participa.accounts import services
@@ -19,7 +20,8 @@ def load_user(user_id: str) -> User | None:
 
 
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "Inicia sesión para continuar."
+login_manager.login_message = _l("Inicia sesión para continuar.")
+login_manager.localize_callback = str  # flashed in the visitor's language, as plain text
 login_manager.login_message_category = "info"
 
 
@@ -71,6 +73,8 @@ def logout():
 
 @bp.post("/idioma/<code>")
 def set_language(code: str):
-    if code in LANGUAGES:
-        session["locale"] = code
+    """Remember the visitor's language in the session and go back to a local page."""
+    if code not in LANGUAGES:
+        abort(404)  # an unknown language changes nothing
+    session["locale"] = code
     return redirect(safe_next(request.form.get("next")))

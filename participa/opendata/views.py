@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
 from participa.budgets.services import receipt_hash
 from participa.extensions import db
+from participa.formatting import localized
 from participa.opendata import services
 from participa.opendata.datasets import SUBTOPICS, TOPICS
 from participa.opendata.models import Publication
@@ -71,11 +72,11 @@ class Entry:
 
     @property
     def topic(self) -> str:
-        return TOPICS.get(self.topic_id, (self.topic_id,))[0]
+        return localized(*TOPICS.get(self.topic_id, (self.topic_id, None)))
 
     @property
     def subtopic(self) -> str:
-        return SUBTOPICS.get(self.subtopic_id, ("", self.subtopic_id))[1]
+        return localized(*SUBTOPICS.get(self.subtopic_id, ("", self.subtopic_id, None))[1:])
 
 
 def _fold(value: str) -> str:
@@ -99,8 +100,10 @@ def catalogue_of(process: Process, history: list[Publication]) -> list[Entry]:
                 process=process,
                 version=latest.version,
                 stem=stem,
-                title=resource.get("title", stem),
-                description=resource.get("description", ""),
+                title=localized(resource.get("title", stem), resource.get("title_en")),
+                description=localized(
+                    resource.get("description", ""), resource.get("description_en")
+                ),
                 topic_id=resource.get("topic_id", ""),
                 subtopic_id=resource.get("subtopic_id", ""),
                 keywords=list(resource.get("keywords", [])),
@@ -108,7 +111,9 @@ def catalogue_of(process: Process, history: list[Publication]) -> list[Entry]:
                 updated=changes.get(path),
             )
         elif fmt == "csv":
-            entry.description = resource.get("description", entry.description)
+            entry.description = localized(
+                resource.get("description", entry.description), resource.get("description_en")
+            )
         entry.files.append({"format": fmt, "name": path, "bytes": resource.get("bytes")})
         if changes.get(path) and (entry.updated is None or changes[path] > entry.updated):
             entry.updated = changes[path]
@@ -170,14 +175,16 @@ def portal():
         and (fmt not in FORMATS or any(f["format"] == fmt for f in e.files))
     ]
     groups = []
-    for key, (label, _en) in TOPICS.items():
+    for key, (label_es, label_en) in TOPICS.items():
+        label = localized(label_es, label_en)
         in_topic = [e for e in shown if e.topic_id == key]
         if not in_topic:
             continue
         subgroups = []
-        for sub_key, (parent, sub_label, _sub_en) in SUBTOPICS.items():
+        for sub_key, (parent, sub_es, sub_en) in SUBTOPICS.items():
             if parent != key:
                 continue
+            sub_label = localized(sub_es, sub_en)
             items = [e for e in in_topic if e.subtopic_id == sub_key]
             if items:
                 subgroups.append((sub_key, sub_label, items))

@@ -5,7 +5,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participa.forms import clean_text
-from participa.proposals.models import CATEGORIES
+from participa.proposals.models import CATEGORY_LABELS
 
 
 class ProposalForm(FlaskForm):
@@ -21,7 +21,7 @@ class ProposalForm(FlaskForm):
     )
     category = SelectField(
         _l("Categoría"),
-        choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()],
+        choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()],
         validators=[DataRequired()],
     )
     district_id = SelectField(_l("Colonia o sector"), coerce=int, validators=[Optional()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -31,6 +32,18 @@ CATEGORIES: dict[str, str] = {
     "educacion": "Educación",
     "salud": "Salud",
     "desarrollo-social": "Desarrollo social",
+}
+# What the interface shows, in the visitor's language (CATEGORIES stays Spanish: open data).
+CATEGORY_LABELS = {
+    "espacio-publico": _l("Espacio público"),
+    "movilidad": _l("Movilidad"),
+    "medio-ambiente": _l("Medio ambiente"),
+    "seguridad": _l("Seguridad"),
+    "cultura": _l("Cultura"),
+    "deporte": _l("Deporte"),
+    "educacion": _l("Educación"),
+    "salud": _l("Salud"),
+    "desarrollo-social": _l("Desarrollo social"),
 }
 
 
@@ -84,7 +97,7 @@ class Proposal(db.Model):
 
     @property
     def category_label(self) -> str:
-        return CATEGORIES.get(self.category, self.category)
+        return CATEGORY_LABELS.get(self.category, self.category)
 
     @property
     def is_hidden(self) -> bool:

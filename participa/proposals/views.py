@@ -9,7 +9,7 @@ from participa.processes.models import Action, District
 from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
-from participa.proposals.models import CATEGORIES, Proposal, ProposalState
+from participa.proposals.models import CATEGORY_LABELS, Proposal, ProposalState
 from participa.views_common import district_choices, int_arg, refuse, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
@@ -50,7 +50,7 @@ def index(slug: str):
         filters=filters,
         supported=supported,
         districts=districts,
-        categories=CATEGORIES,
+        categories=CATEGORY_LABELS,
         states=ProposalState,
         sorts=services.SORTS,
         can_support=process.allows(Action.SUPPORT),

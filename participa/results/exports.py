@@ -4,34 +4,41 @@ import csv
 import io
 from collections.abc import Iterator
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget
 from participa.extensions import db
 from participa.results.models import TallyRun
 
+# Column names (the CSV header, data) and their meaning (shown on the results page).
 RESULTS_COLUMNS = {
-    "project_id": "Identificador del proyecto en Participa",
-    "title": "Nombre del proyecto",
-    "cost": "Costo en unidades enteras de la moneda del presupuesto",
-    "votes": "Puntuación del proyecto: boletas que lo eligieron (o puntos, en boletas de "
-    "puntos u orden)",
-    "rank": "Lugar en que la regla lo consideró (empates: orden en la boleta)",
-    "selected": "1 si el proyecto resultó financiado, 0 si no",
-    "remaining_before": "Dinero que quedaba cuando le tocó su turno",
-    "reason": "selected = financiado; completion = financiado con lo que sobró; "
-    "does_not_fit = no cabía en lo que quedaba; not_reached = el reparto se detuvo antes; "
-    "below_threshold = no alcanzó el mínimo; not_affordable = a sus simpatizantes no les "
-    "alcanzaba (Partes Iguales); withdrawn = retirado",
-    "price": "Partes Iguales: lo que pagó como máximo cada simpatizante (fracción exacta)",
-    "effective_votes": "Partes Iguales: costo / precio por simpatizante (fracción exacta)",
+    "project_id": _l("Identificador del proyecto en Participa"),
+    "title": _l("Nombre del proyecto"),
+    "cost": _l("Costo en unidades enteras de la moneda del presupuesto"),
+    "votes": _l(
+        "Puntuación del proyecto: boletas que lo eligieron (o puntos, en boletas de puntos u orden)"
+    ),
+    "rank": _l("Lugar en que la regla lo consideró (empates: orden en la boleta)"),
+    "selected": _l("1 si el proyecto resultó financiado, 0 si no"),
+    "remaining_before": _l("Dinero que quedaba cuando le tocó su turno"),
+    "reason": _l(
+        "selected = financiado; completion = financiado con lo que sobró; "
+        "does_not_fit = no cabía en lo que quedaba; not_reached = el reparto se detuvo antes; "
+        "below_threshold = no alcanzó el mínimo; not_affordable = a sus simpatizantes no les "
+        "alcanzaba (Partes Iguales); withdrawn = retirado"
+    ),
+    "price": _l("Partes Iguales: lo que pagó como máximo cada simpatizante (fracción exacta)"),
+    "effective_votes": _l("Partes Iguales: costo / precio por simpatizante (fracción exacta)"),
 }
 BALLOTS_COLUMNS = {
-    "ballot": "Identificador aleatorio de la boleta (no permite saber quién votó ni cuándo)",
-    "date": "Día de la última modificación de la boleta (AAAA-MM-DD)",
-    "projects": "Identificadores de los proyectos elegidos, separados por comas (en boletas "
-    "de orden, del preferido al menos preferido)",
-    "points": "Boletas de puntos: los puntos de cada proyecto, en el mismo orden",
+    "ballot": _l("Identificador aleatorio de la boleta (no permite saber quién votó ni cuándo)"),
+    "date": _l("Día de la última modificación de la boleta (AAAA-MM-DD)"),
+    "projects": _l(
+        "Identificadores de los proyectos elegidos, separados por comas (en boletas "
+        "de orden, del preferido al menos preferido)"
+    ),
+    "points": _l("Boletas de puntos: los puntos de cada proyecto, en el mismo orden"),
 }
 
 

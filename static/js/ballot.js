@@ -77,6 +77,19 @@
     }
   }
 
+  // Whole numbers with the page language's grouping (1,000 in es-MX and en).
+  var numberFormatter = (function () {
+    try {
+      return new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+    } catch (e) {
+      return null;
+    }
+  })();
+
+  function num(value) {
+    return numberFormatter ? numberFormatter.format(value) : String(value);
+  }
+
   function money(value) {
     if (formatter) {
       return formatter.format(value);
@@ -120,7 +133,7 @@
   }
 
   function countMessage(count) {
-    return message(count === 1 ? "CountOne" : "CountOther", { count: String(count) });
+    return message(count === 1 ? "CountOne" : "CountOther", { count: num(count) });
   }
 
   // What each control says: chosen or not, and its points or place.
@@ -193,12 +206,12 @@
       return a - b;
     });
     var problems = repeated.map(function (rank) {
-      return message("RankRepeated", { rank: String(rank) });
+      return message("RankRepeated", { rank: num(rank) });
     });
     var distinct = Object.keys(seen).length;
     for (var place = 1; place <= distinct; place += 1) {
       if (!seen[place]) {
-        problems.push(message("RankGap", { rank: String(place) }));
+        problems.push(message("RankGap", { rank: num(place) }));
         break;
       }
     }
@@ -234,31 +247,31 @@
       setText(
         meterText,
         maxTotalPoints !== null
-          ? message("PointsOfMax", { used: String(used), max: String(maxTotalPoints) })
-          : message("PointsUsed", { used: String(used) })
+          ? message("PointsOfMax", { used: num(used), max: num(maxTotalPoints) })
+          : message("PointsUsed", { used: num(used) })
       );
       if (meter) {
         meter.value = Math.min(used, toInt(meter.getAttribute("max")));
       }
       if (over) {
-        warn.push(message("PointsOver", { used: String(used), max: String(maxTotalPoints) }));
+        warn.push(message("PointsOver", { used: num(used), max: num(maxTotalPoints) }));
       } else if (maxTotalPoints !== null) {
         var rest = maxTotalPoints - used;
         note.push(
-          rest === 1 ? message("PointsLeftOne", {}) : message("PointsLeft", { rest: String(rest) })
+          rest === 1 ? message("PointsLeftOne", {}) : message("PointsLeft", { rest: num(rest) })
         );
       }
       if (state.manyPoints) {
-        warn.push(message("PointsCap", { max: String(maxPoints) }));
+        warn.push(message("PointsCap", { max: num(maxPoints) }));
       }
       if (state.fewPoints) {
-        warn.push(message("PointsLeast", { min: String(Math.max(minPoints, 1)) }));
+        warn.push(message("PointsLeast", { min: num(Math.max(minPoints, 1)) }));
       }
     } else {
       setText(
         meterText,
         maxProjects !== null && type !== "choose-1"
-          ? message("OfMax", { count: String(count), max: String(maxProjects) })
+          ? message("OfMax", { count: num(count), max: num(maxProjects) })
           : countMessage(count)
       );
       if (meter) {
@@ -275,10 +288,10 @@
     warn = warn.concat(rankIssues);
 
     if (tooMany) {
-      warn.push(message("TooMany", { count: String(count), max: String(maxProjects) }));
+      warn.push(message("TooMany", { count: num(count), max: num(maxProjects) }));
     }
     if (minProjects > 1 && count < minProjects) {
-      note.push(message("TooFew", { min: String(minProjects) }));
+      note.push(message("TooFew", { min: num(minProjects) }));
     }
 
     var invalid = over || tooMany || state.malformed || rankIssues.length > 0;
