@@ -82,6 +82,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     app.url_map.converters["int"] = BoundedInt  # ids beyond 32 bits are simply not found
     _register_blueprints(app)
+    from participa.ratelimit import init_ratelimit  # wraps views: after the blueprints
+
+    init_ratelimit(app)
     _register_cli(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -131,11 +134,17 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    def render_error(error: Any) -> tuple[str, int]:
+    def render_error(error: Any) -> tuple[str, int, list[tuple[str, str]]]:
         code = getattr(error, "code", 500) or 500
         if code >= 500:
             db.session.rollback()  # the page itself must not reuse a failed transaction
-        return render_template("error.html", error=error, code=code), code
+        # keep the exception's headers (``Allow`` on a 405), not its content type
+        headers = [
+            (name, value)
+            for name, value in (error.get_headers() if hasattr(error, "get_headers") else [])
+            if name.lower() != "content-type"
+        ]
+        return render_template("error.html", error=error, code=code), code, headers
 
     for code in (400, 403, 404, 405, 409, 413, 500):
         app.register_error_handler(code, render_error)

@@ -6,8 +6,9 @@ at ``/api/v1/openapi.json``. Errors raised inside the API are JSON (``code``, ``
 ``message``); the rest of the site keeps its HTML error pages.
 """
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
 
 API_PREFIX = "/api/v1"
 TAGS = {
@@ -25,6 +26,22 @@ class ReadApi(Api):
 
     def _register_error_handlers(self) -> None:
         pass
+
+
+def _api_routing_error():
+    """A request under ``/api/v1`` that matched no route or method (a 405 for ``POST`` or
+    ``TRACE``) is answered in JSON, with its ``Allow`` header. Flask raises routing errors
+    outside any blueprint, so the API blueprint's own handlers would not see them."""
+    error = request.routing_exception
+    if (
+        isinstance(error, HTTPException)
+        and (error.code or 0) >= 400
+        and (request.path == API_PREFIX or request.path.startswith(f"{API_PREFIX}/"))
+    ):
+        from participa.api.views import json_error
+
+        return json_error(error)
+    return None
 
 
 def init_api(app: Flask) -> Api:
@@ -49,6 +66,7 @@ def init_api(app: Flask) -> Api:
     )
     api = ReadApi(app)
     api.register_blueprint(blp)
+    app.before_request_funcs.setdefault(None, []).insert(0, _api_routing_error)
     for name, description in TAGS.items():
         api.spec.tag({"name": name, "description": description})
     return api

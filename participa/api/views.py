@@ -56,7 +56,10 @@ def json_error(error: HTTPException):
     errors = data.get("errors") or data.get("messages")
     if errors:
         payload["errors"] = errors
-    return payload, code, data.get("headers") or {}
+    # the exception's own headers (``Allow`` on a 405), not its HTML content type
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
+    return payload, code, headers
 
 
 # Flask looks a handler up by status code (blueprint, then application) before it looks
