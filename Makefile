@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := participa
 
-.PHONY: demo test lint format serve worker clean
+.PHONY: demo test lint format serve worker clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## translations: extract the Spanish msgids, merge them into the English catalogue, compile it
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output \
+		--project=Participa --version=0.1.0 --copyright-holder="Participa" -o participa/translations/messages.pot .
+	$(BIN)/pybabel update -i participa/translations/messages.pot -d participa/translations \
+		-l en --ignore-obsolete
+	$(BIN)/pybabel compile -d participa/translations -l en --statistics
 
 worker: $(VENV)/.installed
 	$(BIN)/celery -A worker.app worker --loglevel=info
