@@ -3,6 +3,7 @@ environment variable (``PARTICIPA_SECRET_KEY``), and the usual deployment variab
 ``DATABASE_URL``, ``CELERY_BROKER_URL`` and ``SECRET_KEY`` are honoured as well."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -17,6 +18,17 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+def _ratelimit_storage(broker: str | None) -> str:
+    """Where the rate-limit counters live: ``RATELIMIT_STORAGE_URI``, else ``REDIS_URL``,
+    else the Celery broker when it is Redis, else the process's memory."""
+    explicit = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
+    if explicit:
+        return explicit
+    if broker and broker.startswith(("redis://", "rediss://")):
+        return broker
+    return "memory://"
+
+
 def default_config(instance_path: str) -> dict:
     """Defaults that need nothing installed: SQLite in ``instance/`` and eager Celery tasks."""
     broker = os.environ.get("CELERY_BROKER_URL")
@@ -27,8 +39,29 @@ def default_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "es_MX",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PARTICIPA_TIMEZONE", "America/Monterrey"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Cookies: Secure unless the app runs in debug or tests (None: decided by
+        # participa.security.secure_cookies); `make demo` on http:// sets it to false.
+        "SESSION_COOKIE_SECURE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": None,  # None: the same as SESSION_COOKIE_SECURE
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # idle time before logging out
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front (X-Forwarded-For/-Proto trusted)
+        # Rate limits (participa.ratelimit); counters in Redis, failing open if it is down.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": _ratelimit_storage(broker),
+        "RATELIMIT_KEY_PREFIX": "participa-rl",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_LOGIN_PER_IP": "20 per minute; 200 per hour",
+        "RATELIMIT_LOGIN_PER_EMAIL": "10 per 15 minutes",  # failed attempts only
+        "RATELIMIT_REGISTER_PER_IP": "10 per hour; 50 per day",
+        "RATELIMIT_PROPOSAL_PER_USER": "5 per hour; 20 per day",
+        "RATELIMIT_BALLOT_PER_USER": "30 per hour; 100 per day",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY, so changing

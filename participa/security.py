@@ -1,7 +1,9 @@
 """HTTP security headers on every response, with a strict Content Security Policy: scripts
-and styles only from this site's own files (no inline script, no inline style)."""
+and styles only from this site's own files (no inline script, no inline style); cookie
+settings (Secure outside debug and tests) and the trusted reverse proxies."""
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
     (
@@ -27,8 +29,30 @@ HEADERS = {
 }
 
 
+def secure_cookies(app: Flask) -> None:
+    """Decide the cookies' ``Secure`` flag where the configuration left it open (``None``):
+    on, unless the app runs in debug or tests (``make demo`` serves plain http and says
+    ``PARTICIPA_SESSION_COOKIE_SECURE=false``). The remember-me cookie follows the session
+    cookie unless it is set on its own."""
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    if app.config.get("REMEMBER_COOKIE_SECURE") is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["SESSION_COOKIE_SECURE"])
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from
+    their ``X-Forwarded-For``/``-Proto`` headers (the rate limits count per address)."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def init_security(app: Flask) -> None:
-    """Add the headers to every response (a view may set its own stricter value first)."""
+    """Cookie flags, trusted proxies, and the headers on every response (a view may set its
+    own stricter value first)."""
+    secure_cookies(app)
+    trust_proxies(app)
 
     @app.after_request
     def add_headers(response: Response) -> Response:

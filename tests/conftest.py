@@ -71,6 +71,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                 "max_overflow": 30,
             },
             "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,  # tests/functional/test_rate_limits.py builds its own
         }
     )
     with app.app_context():

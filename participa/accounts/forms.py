@@ -1,15 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from participa.accounts.services import MIN_PASSWORD_LENGTH
+from participa.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
 from participa.forms import clean_text
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Correo electrónico"), validators=[DataRequired(), Email()])
-    password = PasswordField(_l("Contraseña"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("Contraseña"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
 
 
 class RegisterForm(FlaskForm):
@@ -21,7 +23,11 @@ class RegisterForm(FlaskForm):
     )
     district_id = SelectField(_l("Tu colonia o sector"), coerce=int, validators=[Optional()])
     password = PasswordField(
-        _l("Contraseña"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("Contraseña"),
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
+        ],
     )
     confirm = PasswordField(
         _l("Repite la contraseña"),
@@ -30,3 +36,10 @@ class RegisterForm(FlaskForm):
             EqualTo("password", message=_l("Las contraseñas no coinciden.")),
         ],
     )
+
+    def validate_password(self, field: PasswordField) -> None:
+        """The password policy (length aside, which ``Length`` reports): each reason shown."""
+        problems = password_problems(field.data or "", self.email.data or "")
+        length_ok = MIN_PASSWORD_LENGTH <= len(field.data or "") <= MAX_PASSWORD_LENGTH
+        if problems and length_ok:
+            raise ValidationError(" ".join(problems))

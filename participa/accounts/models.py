@@ -11,6 +11,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from participa.db import utcnow
 from participa.extensions import db
 
+# werkzeug's scrypt (N=2^15, r=8, p=1); a stored hash of another method is redone at login
+PASSWORD_METHOD = "scrypt:32768:8:1"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
 
 class Role(StrEnum):
     RESIDENT = "resident"
@@ -40,7 +47,7 @@ class User(UserMixin, db.Model):
     district = relationship("District")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

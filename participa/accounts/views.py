@@ -25,6 +25,26 @@ login_manager.localize_callback = str  # flashed in the visitor's language, as p
 login_manager.login_message_category = "info"
 
 
+def start_session(user: User) -> None:
+    """Sign ``user`` in on a fresh session: whatever the browser carried before (a session
+    an attacker may have planted) is dropped, except the chosen language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use
+    login_user(user)
+
+
+def end_session() -> None:
+    """Sign out and forget everything in the session but the chosen language."""
+    locale = session.get("locale")
+    session.clear()
+    logout_user()  # after clearing: it leaves the order to delete a remember-me cookie
+    if locale:
+        session["locale"] = locale
+
+
 @bp.route("/registro", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
@@ -43,7 +63,7 @@ def register():
             return render_template("accounts/register.html", form=form), error.status_code
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             flash(_("¡Bienvenida, bienvenido! Tu cuenta está lista."), "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
@@ -57,7 +77,8 @@ def login():
         if user is None:
             flash(_("Correo o contraseña incorrectos."), "error")
             return render_template("accounts/login.html", form=form), 401
-        login_user(user)
+        db.session.commit()  # a password hashed again with the current method
+        start_session(user)
         flash(_("Hola, %(name)s.", name=user.name), "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
@@ -66,7 +87,7 @@ def login():
 @bp.post("/salir")
 @login_required
 def logout():
-    logout_user()
+    end_session()
     flash(_("Cerraste tu sesión."), "info")
     return redirect(url_for("processes.index"))
 

@@ -1,0 +1,126 @@
+"""Rate limits on the requests worth abusing, with Flask-Limiter.
+
+| endpoint | counted per | limit (config key) |
+|---|---|---|
+| ``accounts.login`` (POST) | client address | ``RATELIMIT_LOGIN_PER_IP`` |
+| ``accounts.login`` (POST) | e-mail tried, failed attempts only | ``RATELIMIT_LOGIN_PER_EMAIL`` |
+| ``accounts.register`` (POST) | client address | ``RATELIMIT_REGISTER_PER_IP`` |
+| ``proposals.new`` (POST) | account | ``RATELIMIT_PROPOSAL_PER_USER`` |
+| ``budgets.confirm`` | account | ``RATELIMIT_BALLOT_PER_USER`` |
+
+The counters live in ``RATELIMIT_STORAGE_URI`` (Redis in production). The limiter fails
+open: if Redis cannot be reached it counts in the process's memory and logs the error, so an
+outage of Redis never stops a login or a vote. A refused request gets a 429 page in plain
+words with ``Retry-After``. ``RATELIMIT_ENABLED=false`` switches the limits off.
+
+Each application gets a limiter of its own (Flask-Limiter keeps its state on the instance),
+so a test can build a limited application next to the unlimited one.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from participa.accounts.services import normalize_email
+
+
+def client_address() -> str:
+    return "ip:" + (get_remote_address() or "unknown")
+
+
+def attempted_email() -> str:
+    """The e-mail typed into the login form (each account's failures are counted apart)."""
+    email = normalize_email(request.form.get("email", ""))[:254]
+    return "email:" + email if email else client_address()
+
+
+def account() -> str:
+    """The signed-in account; anonymous requests (sent to the login page) count per address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.get_id()}"
+    return client_address()
+
+
+def failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    endpoint: str
+    config_key: str
+    key: Callable[[], str]
+    methods: tuple[str, ...] = ("POST",)
+    deduct_when: Callable[[Response], bool] | None = None
+
+
+LIMITS = (
+    RateLimit("accounts.login", "RATELIMIT_LOGIN_PER_IP", client_address),
+    RateLimit(
+        "accounts.login", "RATELIMIT_LOGIN_PER_EMAIL", attempted_email, deduct_when=failed_login
+    ),
+    RateLimit("accounts.register", "RATELIMIT_REGISTER_PER_IP", client_address),
+    RateLimit("proposals.new", "RATELIMIT_PROPOSAL_PER_USER", account),
+    RateLimit("budgets.confirm", "RATELIMIT_BALLOT_PER_USER", account),
+)
+
+
+def _limit_of(config_key: str) -> Callable[[], str]:
+    return lambda: current_app.config[config_key]
+
+
+def _storage_options(app: Flask) -> None:
+    """Short Redis timeouts: a Redis that does not answer must not hold requests up."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if uri.startswith(("redis://", "rediss://")):
+        options = app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+
+
+def init_ratelimit(app: Flask) -> Limiter | None:
+    """Wrap the views of :data:`LIMITS` with their limits (call after the blueprints are
+    registered) and render refusals with ``429.html``."""
+    app.register_error_handler(429, too_many_requests)
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    _storage_options(app)
+    limiter = Limiter(key_func=client_address)
+    limiter.init_app(app)
+    app.extensions["participa_limiter"] = limiter
+    for endpoint in dict.fromkeys(limit.endpoint for limit in LIMITS):
+        view = app.view_functions[endpoint]
+        for limit in (item for item in LIMITS if item.endpoint == endpoint):
+            view = limiter.limit(
+                _limit_of(limit.config_key),
+                key_func=limit.key,
+                methods=list(limit.methods),
+                deduct_when=limit.deduct_when,
+                scope=f"{endpoint}:{limit.config_key}",
+            )(view)
+        app.view_functions[endpoint] = view
+    return limiter
+
+
+def _retry_after() -> int:
+    """Seconds until the breached limit lets requests through again (60 if unknown)."""
+    limiter: Limiter | None = current_app.extensions.get("participa_limiter")
+    try:
+        current = limiter.current_limit if limiter else None
+        if current is not None:
+            return max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:  # the storage is down: the page still answers
+        current_app.logger.exception("rate limit reset time unavailable")
+    return 60
+
+
+def too_many_requests(error: Exception) -> tuple[str, int, dict[str, str]]:
+    seconds = _retry_after()
+    page = render_template("429.html", minutes=max(1, math.ceil(seconds / 60)))
+    return page, 429, {"Retry-After": str(seconds)}
