@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
+from flask_babel import refresh as refresh_locale
 from werkzeug.routing import IntegerConverter
 
 from participa.celery import celery_init_app
@@ -74,6 +75,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel caches the language on ``g``: a request sharing an application context
+    # with another one (the test client, a task run eagerly) must choose its own.
+    app.before_request(refresh_locale)
+    app.teardown_request(lambda _error: refresh_locale())
     celery_init_app(app)
     import participa.notifications.tasks
     import participa.processes.tasks

@@ -3,7 +3,14 @@
 from datetime import datetime as dt
 from fractions import Fraction
 
-from flask_babel import format_currency, format_date, format_decimal, format_time, get_locale
+from flask_babel import (
+    force_locale,
+    format_currency,
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+)
 from flask_babel import format_percent as babel_format_percent
 
 
@@ -11,6 +18,13 @@ def english() -> bool:
     """Whether the interface is in English now (else Spanish, the source language)."""
     locale = get_locale()
     return locale is not None and locale.language == "en"
+
+
+def platform_language():
+    """A context in the platform's language (es-MX) for texts written for someone other
+    than the visitor, such as notifications: the recipient's own choice is not stored, so
+    an English-speaking moderator must not send English e-mails to Spanish speakers."""
+    return force_locale("es_MX")
 
 
 def localized(spanish: str, english_text: str | None) -> str:

@@ -43,6 +43,7 @@ from participa.census.services import csv_rows
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
+from participa.formatting import platform_language
 from participa.notifications.services import notify
 from participa.processes.models import Process
 from participa.results.services import published_run
@@ -392,7 +393,8 @@ def update_item(
         after=after,
     )
     if item.status_id != status_before or effective_progress(item) != progress_before:
-        _tell_followers(item, status_changed=item.status_id != status_before)
+        with platform_language():
+            _tell_followers(item, status_changed=item.status_id != status_before)
     return True
 
 
@@ -588,13 +590,10 @@ def add_milestone(
     users = db.session.scalars(
         select(ItemFollow.user_id).where(ItemFollow.item_id == item.id).order_by(ItemFollow.user_id)
     ).all()
+    with platform_language():
+        subject = _("Nuevo avance en «%(title)s»", title=item.title[:120])
     for user_id in users:
-        notify(
-            user_id,
-            "execution_milestone",
-            _("Nuevo avance en «%(title)s»", title=item.title[:120]),
-            body,
-        )
+        notify(user_id, "execution_milestone", subject, body)
     return milestone
 
 

@@ -31,6 +31,7 @@ from participa.conversation.models import Comment, ContentType, Report, ReportSt
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
+from participa.formatting import platform_language
 from participa.notifications.services import notify
 from participa.processes.models import Action, Process
 from participa.proposals.models import Proposal
@@ -396,7 +397,8 @@ def hide(content: Content, moderator: User) -> int:
         after=_snapshot(content) | {"reports_resolved": resolved},
     )
     if before["hidden_at"] is None or resolved:
-        _tell_author(content)
+        with platform_language():
+            _tell_author(content)
     return resolved
 
 

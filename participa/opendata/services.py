@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select, text
 
 from participa.db import utcnow
@@ -189,7 +190,8 @@ def publish(process: Process, trigger: str = "manual", now: datetime | None = No
     temp = base / f".tmp-{secrets.token_hex(6)}"
     temp.mkdir()
     try:
-        files = _write_all(temp, process)
+        with force_locale("es_MX"):  # the data is Spanish, whatever the visitor's language
+            files = _write_all(temp, process)
         last = latest_publication(process.id)
         digest = fingerprint(files)
         if last is not None and last.fingerprint == digest:

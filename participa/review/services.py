@@ -26,7 +26,7 @@ from participa.budgets.models import Budget, Project
 from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
-from participa.formatting import money
+from participa.formatting import money, platform_language
 from participa.notifications.services import notify
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
@@ -461,7 +461,8 @@ def _publish(proposal: Proposal, actor: User | None) -> None:
         before=before,
         after=snapshot(proposal, ANSWER_FIELDS),
     )
-    subject, body = _answer_message(proposal)
+    with platform_language():
+        subject, body = _answer_message(proposal)
     notify(proposal.author_id, "proposal_answered", subject, body)
 
 
