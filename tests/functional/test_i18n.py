@@ -277,6 +277,8 @@ def test_switcher_needs_the_csrf_token(app, client, monkeypatch):
 def test_main_pages_are_english_with_english_numbers_and_dates(client):
     process, budget, voting, open_budget, resident, admin = english_world()
     slug = process.slug
+    proposal_id = db.session.scalar(select(Proposal.id).where(Proposal.process_id == process.id))
+    project_id = f.project_ids(budget)[0]
     anonymous = {
         "home": "/",
         "process": f"/procesos/{slug}",
@@ -312,6 +314,29 @@ def test_main_pages_are_english_with_english_numbers_and_dates(client):
     # the live meter's words and format come from the page, in English
     assert 'data-msg-money="You are using {total} of {amount}"' in ballot.text
     assert 'data-currency="MXN"' in ballot.text
+    base = f"/procesos/{voting.slug}/presupuestos/{open_budget.id}"
+    chosen = {"project": f.project_ids(open_budget)[:2]}
+    review = client.post(f"{base}/boleta/revisar", data=chosen, headers=EN)
+    assert review.status_code == 200
+    assert_english(review.text, "ballot review")
+    assert "MX$1,100,000" in visible_text(review.text)
+    over = client.post(
+        f"{base}/boleta/revisar", data={"project": f.project_ids(open_budget)}, headers=EN
+    )
+    assert over.status_code == 422
+    assert_english(over.text, "refused ballot")
+    confirmed = client.post(
+        f"{base}/boleta/confirmar", data=chosen, headers=EN, follow_redirects=True
+    )
+    assert "Your receipt code is" in confirmed.text
+    assert_english(confirmed.text, "budget after voting")
+    for name, url in {
+        "verification": "/verificacion",
+        "voting process": f"/procesos/{voting.slug}",
+    }.items():
+        response = client.get(url, headers=EN)
+        assert response.status_code == 200, name
+        assert_english(response.text, name)
     client.post("/salir", headers=EN)
 
     client.post("/entrar", data={"email": admin.email, "password": f.PASSWORD}, headers=EN)
@@ -319,6 +344,20 @@ def test_main_pages_are_english_with_english_numbers_and_dates(client):
         "admin dashboard": "/admin/",
         "admin process": f"/admin/procesos/{process.id}",
         "admin budget": f"/admin/presupuestos/{budget.id}",
+        "admin budget rules": f"/admin/presupuestos/{open_budget.id}/editar",
+        "new process": "/admin/procesos/nuevo",
+        "districts": "/admin/distritos",
+        "census": "/admin/padron",
+        "action log": "/admin/registro",
+        "users and roles": "/admin/usuarios",
+        "admin follow-up": f"/admin/procesos/{process.id}/seguimiento",
+        "review queue": "/evaluacion",
+        "moderation queue": "/moderacion",
+        "polling station": "/casilla",
+        "polling station booth": f"/casilla/{open_budget.id}",
+        "paper ballot batch": f"/casilla/{open_budget.id}/lote",
+        "proposal": f"/procesos/{process.slug}/propuestas/{proposal_id}",
+        "budget project": f"/procesos/{slug}/presupuestos/{budget.id}/proyectos/{project_id}",
     }.items():
         response = client.get(url, headers=EN)
         assert response.status_code == 200, name
