@@ -27,8 +27,10 @@ def refuse(error: DomainError, endpoint: str, **values: object) -> tuple[str, in
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:
-    """A local path to go back to; anything pointing to another site becomes ``fallback``."""
-    if target:
+    """A local path to go back to; anything pointing to another site becomes ``fallback``,
+    and so does anything with a space or a control character (a browser drops tabs and
+    newlines, so ``/<tab>/evil.example`` would become ``//evil.example``)."""
+    if target and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target):
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and target.startswith("/")
         if local and not target.startswith("//") and "\\" not in target:
