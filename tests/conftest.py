@@ -118,6 +118,8 @@ def _service_of(item: pytest.Item) -> str | None:
         return "Chromium (browser)"
     if "/tests/worker/" in path:
         return "Redis + Celery worker"
+    if item.get_closest_marker("redis"):
+        return "Redis"
     if "ctx" in getattr(item, "fixturenames", ()):
         url = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
         return "PostgreSQL" if url else "SQLite"

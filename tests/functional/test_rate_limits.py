@@ -1,0 +1,257 @@
+"""Rate limits: login per address and per e-mail (failures only), registration per address,
+proposals and ballot confirmations per account; a Spanish 429 page with Retry-After; the
+counters in the real Redis; and a Redis that is down never stops a vote.
+
+The shared test application runs without limits (``RATELIMIT_ENABLED=False``); each test here
+builds a limited application of its own on the same database."""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import func, select
+
+from participa import create_app
+from participa.accounts.models import User
+from participa.budgets.models import Ballot
+from participa.config import default_config
+from participa.extensions import db
+from participa.proposals.models import Proposal
+from participa.ratelimit import LIMITS
+from tests import factories as f
+from tests.conftest import need
+
+SMALL = {
+    "RATELIMIT_LOGIN_PER_IP": "100 per minute",
+    "RATELIMIT_LOGIN_PER_EMAIL": "3 per 15 minutes",
+    "RATELIMIT_REGISTER_PER_IP": "2 per hour",
+    "RATELIMIT_PROPOSAL_PER_USER": "2 per hour",
+    "RATELIMIT_BALLOT_PER_USER": "2 per hour",
+}
+
+
+@pytest.fixture
+def make_limited(ctx: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build applications like the test one, with rate limits on (memory storage unless
+    told otherwise); the shared app's Celery stays the current one afterwards."""
+    celery = ctx.extensions["celery"]
+
+    def build(**config) -> Flask:
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": ctx.config["SQLALCHEMY_DATABASE_URI"],
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **SMALL,
+            **config,
+        }
+        app = create_app(settings)
+        celery.set_current()
+        celery.set_default()
+        return app
+
+    yield build
+    celery.set_current()
+    celery.set_default()
+
+
+def login(client, email: str, password: str = f.PASSWORD):
+    return client.post("/entrar", data={"email": email, "password": password})
+
+
+def assert_refused(response) -> None:
+    assert response.status_code == 429
+    assert "Demasiados intentos" in response.text
+    assert "No se guardó ningún cambio." in response.text
+    assert 0 < int(response.headers["Retry-After"]) <= 3600
+
+
+def test_defaults_and_the_table_of_limits():
+    config = default_config("/tmp")
+    assert config["RATELIMIT_ENABLED"] is True
+    assert config["RATELIMIT_SWALLOW_ERRORS"] is True
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    for key in SMALL:
+        assert " per " in config[key], key
+    assert {(limit.endpoint, limit.config_key) for limit in LIMITS} == {
+        ("accounts.login", "RATELIMIT_LOGIN_PER_IP"),
+        ("accounts.login", "RATELIMIT_LOGIN_PER_EMAIL"),
+        ("accounts.register", "RATELIMIT_REGISTER_PER_IP"),
+        ("proposals.new", "RATELIMIT_PROPOSAL_PER_USER"),
+        ("budgets.confirm", "RATELIMIT_BALLOT_PER_USER"),
+    }
+
+
+def test_storage_defaults_to_the_redis_broker(monkeypatch):
+    for name in ("RATELIMIT_STORAGE_URI", "REDIS_URL", "CELERY_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert default_config("/tmp")["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://broker:6379/0")
+    assert default_config("/tmp")["RATELIMIT_STORAGE_URI"] == "redis://broker:6379/0"
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/2")
+    assert default_config("/tmp")["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://limits:6379/1")
+    assert default_config("/tmp")["RATELIMIT_STORAGE_URI"] == "redis://limits:6379/1"
+
+
+def test_failed_logins_are_counted_per_email(make_limited):
+    client = make_limited().test_client()
+    ana, luis = f.user(), f.user()
+    db.session.commit()
+    for _ in range(3):
+        assert login(client, ana.email, "otra-clave-mala").status_code == 401
+    refused = login(client, ana.email.upper())  # even the right password, any case
+    assert_refused(refused)
+    assert int(refused.headers["Retry-After"]) <= 15 * 60
+    assert login(client, luis.email, "otra-clave-mala").status_code == 401  # another account
+    assert login(client, luis.email).status_code == 302
+    assert client.get("/entrar").status_code == 200  # the form itself is not limited
+
+
+def test_successful_logins_do_not_count_against_the_email(make_limited):
+    client = make_limited().test_client()
+    ana = f.user()
+    db.session.commit()
+    for _ in range(5):
+        assert login(client, ana.email).status_code == 302
+        client.post("/salir")
+
+
+def test_logins_are_counted_per_address(make_limited):
+    app = make_limited(RATELIMIT_LOGIN_PER_IP="3 per minute")
+    client = app.test_client()
+    for n in range(3):
+        assert login(client, f"nadie{n}@example.org", "otra-clave-mala").status_code == 401
+    assert_refused(login(client, "alguien-mas@example.org", "otra-clave-mala"))
+    elsewhere = app.test_client()
+    response = elsewhere.post(
+        "/entrar",
+        data={"email": "nadie@example.org", "password": "otra-clave-mala"},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert response.status_code == 401
+
+
+def register(client, n: int):
+    return client.post(
+        "/registro",
+        data={
+            "name": f"Persona {n}",
+            "email": f"nueva{n}@example.org",
+            "district_id": 0,
+            "password": f.PASSWORD,
+            "confirm": f.PASSWORD,
+        },
+    )
+
+
+def test_registrations_are_counted_per_address(make_limited):
+    client = make_limited().test_client()
+    for n in range(2):
+        assert register(client, n).status_code == 302
+        client.post("/salir")
+    assert_refused(register(client, 2))
+    assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def propose(client, slug: str, n: int):
+    return client.post(
+        f"/procesos/{slug}/propuestas/nueva",
+        data={
+            "title": f"Propuesta número {n} del barrio",
+            "body": "Una descripción suficientemente larga de la propuesta.",
+            "category": "cultura",
+            "district_id": 0,
+        },
+    )
+
+
+def test_proposals_are_counted_per_account(make_limited):
+    process = f.process(now_allows=("allows_propose",))
+    ana, luis = f.user(), f.user()
+    db.session.commit()
+    app = make_limited()
+    client = app.test_client()
+    f.login(client, ana)
+    for n in range(2):
+        assert propose(client, process.slug, n).status_code == 302
+    assert_refused(propose(client, process.slug, 2))
+    assert client.get(f"/procesos/{process.slug}/propuestas/nueva").status_code == 200
+    other = app.test_client()  # same address, another account
+    f.login(other, luis)
+    assert propose(other, process.slug, 3).status_code == 302
+    assert db.session.scalar(select(func.count(Proposal.id))) == 3
+
+
+def test_ballot_confirmations_are_counted_per_account(make_limited):
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process)
+    p1, p2, *_ = f.project_ids(budget)
+    ana, luis = f.user(), f.user()
+    db.session.commit()
+    app = make_limited()
+    url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    client = app.test_client()
+    f.login(client, ana)
+    assert client.post(url, data={"project": [p1]}).status_code == 303
+    assert client.post(url, data={"project": [p2]}).status_code == 303
+    assert_refused(client.post(url, data={"project": [p1, p2]}))
+    stored = db.session.scalar(select(Ballot).where(Ballot.user_id == ana.id))
+    assert [item.project_id for item in stored.items] == [p2]  # the refused one changed nothing
+    other = app.test_client()
+    f.login(other, luis)
+    assert other.post(url, data={"project": [p1]}).status_code == 303
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("PARTICIPA_TEST_REDIS_URL", "")
+    need(bool(url), "the rate limits in Redis need PARTICIPA_TEST_REDIS_URL")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as error:
+        need(False, f"Redis at {url} does not answer: {error}")
+    return url
+
+
+@pytest.mark.redis
+def test_counters_live_in_redis(make_limited, redis_url):
+    prefix = f"participa-test-{uuid.uuid4().hex}"
+    server = redis.Redis.from_url(redis_url)
+    try:
+        app = make_limited(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+        ana = f.user()
+        db.session.commit()
+        client = app.test_client()
+        for _ in range(3):
+            assert login(client, ana.email, "otra-clave-mala").status_code == 401
+        keys = [key.decode() for key in server.scan_iter(f"*{prefix}*")]
+        assert any(ana.email in key for key in keys), keys
+        # another application (another gunicorn worker) shares the counters
+        second = make_limited(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+        assert_refused(login(second.test_client(), ana.email))
+    finally:
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)
+
+
+def test_voting_goes_on_when_redis_is_down(make_limited, caplog):
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process)
+    p1, *_ = f.project_ids(budget)
+    ana = f.user()
+    db.session.commit()
+    app = make_limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")  # nothing listens
+    client = app.test_client()
+    assert login(client, ana.email).status_code == 302
+    url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    assert client.post(url, data={"project": [p1]}).status_code == 303
+    assert db.session.scalar(select(func.count(Ballot.id))) == 1
+    # still limited, in the process's memory, while Redis is away
+    client.post(url, data={"project": [p1]})
+    assert_refused(client.post(url, data={"project": [p1]}))

@@ -1,0 +1,118 @@
+"""Session cookies: Secure outside debug and tests, HttpOnly, SameSite; a fresh session at
+login (no fixation), everything forgotten at logout, an idle lifetime."""
+
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+
+from participa.config import default_config
+from participa.extensions import db
+from participa.security import secure_cookies
+from tests import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def flask_app(**config) -> Flask:
+    app = Flask("cookies")
+    app.config.from_mapping(default_config("/tmp"))
+    app.config.update(config)
+    secure_cookies(app)
+    return app
+
+
+def test_cookies_are_secure_unless_debug_or_tests():
+    production = flask_app()
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["REMEMBER_COOKIE_SECURE"] is True
+    assert production.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert production.config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert production.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert production.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
+    assert flask_app(DEBUG=True).config["SESSION_COOKIE_SECURE"] is False
+    assert flask_app(TESTING=True).config["SESSION_COOKIE_SECURE"] is False
+    demo = flask_app(SESSION_COOKIE_SECURE=False)  # PARTICIPA_SESSION_COOKIE_SECURE=false
+    assert demo.config["SESSION_COOKIE_SECURE"] is False
+    assert demo.config["REMEMBER_COOKIE_SECURE"] is False
+    forced = flask_app(TESTING=True, SESSION_COOKIE_SECURE=True)
+    assert forced.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_demo_and_compose_say_it_explicitly():
+    makefile = (ROOT / "Makefile").read_text()
+    demo = makefile[makefile.index("\ndemo:") : makefile.index("\n## test:")]
+    assert "PARTICIPA_SESSION_COOKIE_SECURE=false" in demo and "flask run" in demo
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("web", "worker", "beat"):
+        env = compose["services"][name]["environment"]
+        assert env["PARTICIPA_SESSION_COOKIE_SECURE"] == "true"
+        assert env["PARTICIPA_REMEMBER_COOKIE_SECURE"] == "true"
+        assert env["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+@pytest.fixture
+def secure(ctx, monkeypatch):
+    """The test app as in production: Secure cookies (the test client speaks https)."""
+    monkeypatch.setitem(ctx.config, "SESSION_COOKIE_SECURE", True)
+    monkeypatch.setitem(ctx.config, "REMEMBER_COOKIE_SECURE", True)
+    return ctx
+
+
+def session_cookie(response) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert len(cookies) == 1, response.headers.getlist("Set-Cookie")
+    return cookies[0]
+
+
+def test_login_sets_a_secure_httponly_samesite_cookie_that_expires(secure):
+    client = secure.test_client()
+    user = f.user()
+    db.session.commit()
+    response = client.post(
+        "https://localhost/entrar", data={"email": user.email, "password": f.PASSWORD}
+    )
+    assert response.status_code == 302
+    cookie = session_cookie(response)
+    flags = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert {"secure", "httponly", "samesite", "expires"} <= flags
+    assert "SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    left = expires - datetime.now(UTC)
+    assert timedelta(hours=11, minutes=50) < left <= timedelta(hours=12)
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_login_starts_a_fresh_session_keeping_only_the_language(client):
+    user = f.user()
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+        session["_user_id"] = "999"
+        session["locale"] = "es_MX"
+    f.login(client, user)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == str(user.id)
+        assert session["locale"] == "es_MX"
+        assert session.permanent
+
+
+def test_logout_forgets_the_session(client):
+    user = f.user()
+    db.session.commit()
+    f.login(client, user)
+    with client.session_transaction() as session:
+        session["locale"] = "es_MX"
+        session["draft"] = "something of this person"
+    assert client.get("/verificacion").status_code == 200
+    response = client.post("/salir")
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert set(session.keys()) == {"locale", "_flashes"}  # "Cerraste tu sesión."
+    page = client.get("/verificacion")
+    assert page.status_code == 302 and "/entrar" in page.headers["Location"]
