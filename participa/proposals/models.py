@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,6 +56,10 @@ class ProposalState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# What the public list shows (withdrawn proposals only on request): the partial indexes' rows.
+LISTED = text("hidden_at IS NULL AND state <> 'withdrawn'")
+
+
 class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
@@ -65,6 +70,43 @@ class Proposal(db.Model):
             name="state_known",
         ),
         Index("ix_proposals_process_state", "process_id", "state"),
+        # The public list (participa.proposals.services.proposals_query): one index per
+        # order, holding only the proposals it shows, so that a page, its count and a page
+        # in the middle read the index instead of the table.
+        Index(
+            "ix_proposals_listed_recent",
+            "process_id",
+            "created_at",
+            "id",
+            postgresql_where=LISTED,
+            sqlite_where=LISTED,
+        ),
+        Index(
+            "ix_proposals_listed_supports",
+            "process_id",
+            "supports_count",
+            "id",
+            postgresql_where=LISTED,
+            sqlite_where=LISTED,
+        ),
+        Index(
+            "ix_proposals_listed_title",
+            "process_id",
+            "title",
+            "id",
+            postgresql_where=LISTED,
+            sqlite_where=LISTED,
+        ),
+        Index("ix_proposals_district_id", "district_id"),
+        # The list's search (ILIKE '%words%' on title and body): trigrams on PostgreSQL
+        # (pg_trgm); elsewhere a plain index the search does not use.
+        Index(
+            "ix_proposals_search",
+            "title",
+            "body",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops", "body": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
@@ -43,10 +43,10 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
     if filters.q:
         text = filters.q.strip().lower().replace("\\", "\\\\")
         pattern = "%" + text.replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
+        stmt = stmt.where(  # ILIKE: the trigram index ix_proposals_search on PostgreSQL
             or_(
-                func.lower(Proposal.title).like(pattern, escape="\\"),
-                func.lower(Proposal.body).like(pattern, escape="\\"),
+                Proposal.title.ilike(pattern, escape="\\"),
+                Proposal.body.ilike(pattern, escape="\\"),
             )
         )
     if filters.district_id:
@@ -56,7 +56,7 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
     order = SORTS.get(filters.sort, SORTS["recientes"])
     if filters.sort == "apoyos" and not process.vote_counts_visible():
         order = SORTS["recientes"]  # sorting would reveal the hidden counts
-    return stmt.options(joinedload(Proposal.district), joinedload(Proposal.author)).order_by(*order)
+    return stmt.options(joinedload(Proposal.district)).order_by(*order)
 
 
 def create_proposal(
