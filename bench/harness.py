@@ -1,0 +1,366 @@
+"""What the HTTP benchmarks share: a fresh PostgreSQL database, a gunicorn server on
+loopback, and an open-loop load generator.
+
+The load generator sends request ``i`` at ``start + i / rate`` whether or not earlier
+requests have been answered (open loop, constant arrival rate), over keep-alive
+connections it opens as needed. A request's latency is measured from the moment it was
+*due*, not from when a connection was free to send it, so a slow server cannot hide its
+queue (no coordinated omission, as in wrk2). The requests are whole HTTP/1.1 messages
+built before the clock starts; the generator only writes bytes and reads the status line,
+the headers and ``Content-Length`` bytes of body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1/test")
+
+
+# ── database ─────────────────────────────────────────────────────────────────────────────
+
+
+def fresh_database(name: str) -> str:
+    """Drop and recreate database ``name`` next to ``ADMIN_URL``; its SQLAlchemy URL."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(ADMIN_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def database_url(name: str) -> str:
+    """The SQLAlchemy URL of database ``name`` next to ``ADMIN_URL``."""
+    from sqlalchemy import make_url
+
+    url = make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """The same URL for psycopg directly (no ``+psycopg`` driver suffix)."""
+    from sqlalchemy import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# ── server ───────────────────────────────────────────────────────────────────────────────
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A gunicorn serving ``participa:create_app()`` on 127.0.0.1."""
+
+    env: dict[str, str]
+    workers: int = 3
+    threads: int = 4
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def command(self) -> list[str]:
+        return [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(self.threads),
+            "--keep-alive",
+            "30",
+            "--backlog",
+            "2048",
+            "participa:create_app()",
+        ]
+
+    def start(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer within 30 s")
+
+    def warm(self, paths: list[str], rounds: int = 20) -> None:
+        """A few GETs, so that every worker has imported, compiled and connected."""
+        for _ in range(rounds):
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10).read()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the gunicorn master and its workers, from /proc."""
+        if self.process is None:
+            return 0.0
+        pids = [self.process.pid, *_children(self.process.pid)]
+        return sum(_proc_cpu(pid) for pid in pids)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by every ``postgres`` process of the machine (server + backends)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += _proc_cpu(int(entry.name))
+        except OSError:
+            continue
+    return total
+
+
+def machine() -> str:
+    """CPU count and model, and the load average now."""
+    model = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return f"{os.cpu_count()} CPUs ({model}), load average {load}"
+
+
+# ── sessions ─────────────────────────────────────────────────────────────────────────────
+
+USER_AGENT = "participa-bench/1"
+
+
+def mint_sessions(app, user_ids) -> list[tuple[str, str]]:
+    """(session cookie value, CSRF form token) of each user, made by the application's own
+    code in a request context (``start_session``: Flask-Login's ``login_user`` on a fresh
+    permanent session; Flask-WTF's ``generate_csrf``) and signed with its secret key, as a
+    login through the form would leave them; no password is hashed or checked."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from participa.accounts.models import User
+    from participa.accounts.views import start_session
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    minted = []
+    environ = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": USER_AGENT}
+    for user_id in user_ids:
+        with app.test_request_context("/", environ_base=environ):
+            start_session(User(id=user_id))
+            token = generate_csrf()
+            minted.append((serializer.dumps(dict(session)), token))
+    return minted
+
+
+# ── requests ─────────────────────────────────────────────────────────────────────────────
+
+
+def http_request(
+    method: str, path: str, port: int, *, cookie: str = "", body: bytes = b"", ua: str = ""
+) -> bytes:
+    """One HTTP/1.1 keep-alive request, as bytes."""
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Connection: keep-alive",
+        f"User-Agent: {ua or USER_AGENT}",
+    ]
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    if method == "POST":
+        lines.append("Content-Type: application/x-www-form-urlencoded")
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@dataclass
+class Result:
+    due: float  # when the request should have been sent (seconds from the start)
+    latency: float  # from ``due`` to the last byte of the response; NaN on error
+    status: int  # 0: connection error or timeout
+    location: str = ""
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, str, bool]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length, location, close = 0, "", False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "location":
+            location = value.strip()
+        elif name == "connection" and value.strip().lower() == "close":
+            close = True
+    if length:
+        await reader.readexactly(length)
+    return status, location, close
+
+
+async def _open_loop(
+    port: int, requests: list[bytes], rate: float, max_connections: int, timeout: float
+) -> list[Result]:
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    opened = 0
+    free = asyncio.Condition()
+    results: list[Result] = [Result(0.0, math.nan, 0)] * len(requests)
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+
+    async def connection():
+        nonlocal opened
+        async with free:
+            while not idle and opened >= max_connections:
+                await free.wait()
+            if idle:
+                return idle.pop()
+            opened += 1
+        try:
+            return await asyncio.open_connection("127.0.0.1", port)
+        except BaseException:
+            async with free:
+                opened -= 1
+                free.notify()
+            raise
+
+    async def release(conn, reusable: bool):
+        nonlocal opened
+        async with free:
+            if reusable:
+                idle.append(conn)
+            else:
+                opened -= 1
+                conn[1].close()
+            free.notify()
+
+    async def one(i: int, due: float) -> None:
+        conn = None
+        try:
+            async with asyncio.timeout(timeout):
+                conn = await connection()
+                conn[1].write(requests[i])
+                status, location, close = await _read_response(conn[0])
+            results[i] = Result(due - start, loop.time() - due, status, location)
+            await release(conn, not close)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
+            results[i] = Result(due - start, math.nan, 0)
+            if conn is not None:
+                await release(conn, False)
+
+    tasks = []
+    for i in range(len(requests)):
+        due = start + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    for _reader, writer in idle:
+        writer.close()
+    return results
+
+
+@dataclass
+class Run:
+    results: list[Result]
+    wall: float  # seconds from the first due time to the last answer
+    client_cpu: float  # CPU seconds the generator itself used
+
+
+def open_loop(
+    port: int,
+    requests: list[bytes],
+    rate: float,
+    *,
+    max_connections: int = 256,
+    timeout: float = 10.0,
+) -> Run:
+    """Send ``requests`` at ``rate`` per second (open loop) and time every answer."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    began = time.monotonic()
+    results = asyncio.run(_open_loop(port, requests, rate, max_connections, timeout))
+    wall = time.monotonic() - began
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(results, wall, cpu)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_line(latencies: list[float]) -> str:
+    """Percentiles of the answered requests (failed ones have no latency)."""
+    ms = [x * 1000 for x in latencies if not math.isnan(x)]
+    return (
+        f"p50 {percentile(ms, 50):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
+        f"p99 {percentile(ms, 99):.1f} ms, max {max(ms, default=math.nan):.1f} ms"
+    )
