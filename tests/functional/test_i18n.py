@@ -239,6 +239,8 @@ def test_switcher_stores_the_choice_and_goes_back_to_a_local_page(client):
         "https://evil.example/x",
         "//evil.example/x",
         "/\\evil.example",
+        "/\t/evil.example",
+        " //evil.example",
         "javascript:alert(1)",
         "http:/evil.example",
         "",
