@@ -15,16 +15,16 @@ TOUCH = 44  # px, WCAG 2.5.5 (AAA) target size, kept for buttons where reasonabl
 
 # page name -> CSS selector of its primary action (None: a page without one)
 VISITOR = {
-    "home": ".site-nav a",
+    "home": "main a.button",  # "Ver proceso" of the first process
     "process": "main a.button, main .button",
     "proposals_filtered": '[data-testid="proposal-filters"] button[type="submit"]',
-    "proposal": "main h1",
-    "budget": "main h1",
+    "proposal": 'main a.button[href*="/entrar"]',  # "Entra para apoyar"
+    "budget": '[data-testid="vote-link"]',
     "results": '[data-testid="download-results"]',
-    "opendata": "main h1",
+    "opendata": 'main form button[type="submit"]',
     "opendata_process": "main a[href$='.csv']",
     "receipt": '[data-testid="receipt-form"] button[type="submit"]',
-    "followup": "main h1",
+    "followup": 'main form button[type="submit"]',
     "followup_item": "main h1",
     "login": '[data-testid="login-form"] button[type="submit"]',
     "register": 'main form button[type="submit"]',
@@ -35,7 +35,7 @@ RESIDENT = {
     "ballot_cumulative": '#ballot-form button[type="submit"]',
     "ballot_ordinal": '#ballot-form button[type="submit"]',
     "new_proposal": 'main form button[type="submit"]',
-    "proposal": "main h1",
+    "proposal": '[data-testid="support-button"], [data-testid="unsupport-button"]',
 }
 ADMIN = {
     "admin": "main h1",
