@@ -95,6 +95,7 @@ def test_vote_with_the_keyboard_alone(live_server, page):
     page.keyboard.press("Enter")
     error = page.get_by_test_id("ballot-error")
     error.wait_for()
+    page.wait_for_load_state()  # ballot.js (deferred) moves the focus once it has run
     assert error.get_attribute("role") == "alert"
     assert focused(page) == "ballot-error"
     assert "presupuesto es de" in error.inner_text()
