@@ -1,4 +1,14 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
@@ -30,6 +40,7 @@ def start_session(user: User) -> None:
     an attacker may have planted) is dropped, except the chosen language."""
     locale = session.get("locale")
     session.clear()
+    g.pop("csrf_token", None)  # a form drawn after this gets a token of the new session
     if locale:
         session["locale"] = locale
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use

@@ -1,0 +1,347 @@
+"""Every route of the URL map, with every method, requested as every role: the visitor, a
+resident and each staff role. ``ROUTES`` says who may use each route; a route that is not in
+it fails the test, so every new route gets classified.
+
+- allowed: not refused (no 401/403, no trip to the login page), never a 5xx; a GET answers
+  200 (or the statuses its entry names) and a POST is handled (2xx, 3xx or a 4xx about the
+  empty form, never 404/405 unless its entry says so);
+- a visitor on a private route: sent to the login page (302 to ``/entrar?next=...``);
+- a signed-in person without the role: 403.
+
+Each role gets a fresh seeded world (processes open and finished, a tallied budget, open
+data, follow-up with a photo, comments, census...) and POSTs carry an empty body, so the
+actions that do something act on spare objects (a spare phase, a spare comment, the
+person's own proposal) and logging out comes last.
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from participa.accountability import services as accountability
+from participa.accountability.models import ExecutionItem, ExecutionStatus
+from participa.accounts.models import Role, User
+from participa.census import services as census
+from participa.conversation import services as conversation
+from participa.extensions import db
+from participa.opendata import services as opendata
+from participa.processes.models import District
+from participa.proposals.models import Proposal
+from participa.results import services as results
+from tests import factories as f
+from tests.integration.test_opendata import tallied_process
+
+PUBLIC = "public"
+SIGNED_IN = "signed in"
+ADMIN = frozenset({Role.ADMIN})
+EVALUATORS = frozenset({Role.EVALUATOR, Role.ADMIN})
+MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
+OFFICERS = frozenset({Role.OFFICER, Role.ADMIN})
+HANDLED = (200, 302, 303, 400, 409, 422)  # an empty POST that was let in
+
+
+@dataclass(frozen=True)
+class Access:
+    who: str | frozenset[Role]
+    get: tuple[int, ...] = (200,)
+    post: tuple[int, ...] = HANDLED
+
+
+ROUTES: dict[str, Access] = {
+    # public pages and downloads
+    "static": Access(PUBLIC),
+    "processes.index": Access(PUBLIC),
+    "processes.show": Access(PUBLIC),
+    "proposals.index": Access(PUBLIC),
+    "proposals.show": Access(PUBLIC),
+    "budgets.show": Access(PUBLIC),
+    "results.show": Access(PUBLIC),
+    "results.results_csv": Access(PUBLIC),
+    "results.ballots_csv": Access(PUBLIC),
+    "conversation.project": Access(PUBLIC),
+    "accountability.index": Access(PUBLIC),
+    "accountability.item": Access(PUBLIC),
+    "accountability.photo": Access(PUBLIC),
+    "opendata.portal": Access(PUBLIC),
+    "opendata.process_data": Access(PUBLIC),
+    "opendata.download": Access(PUBLIC),
+    "opendata.latest": Access(PUBLIC, get=(302,)),  # to the permanent URL of the version
+    "opendata.receipt": Access(PUBLIC),
+    "accounts.login": Access(PUBLIC, post=(422,)),
+    "accounts.register": Access(PUBLIC, post=(422,)),
+    "accounts.set_language": Access(PUBLIC, post=(302,)),
+    # the read API: JSON, GET only
+    "api-docs.openapi_json": Access(PUBLIC),
+    "api.list_processes": Access(PUBLIC),
+    "api.get_process": Access(PUBLIC),
+    "api.list_phases": Access(PUBLIC),
+    "api.list_budgets": Access(PUBLIC),
+    "api.list_proposals": Access(PUBLIC),
+    "api.get_proposal": Access(PUBLIC),
+    "api.get_budget": Access(PUBLIC),
+    "api.list_projects": Access(PUBLIC),
+    "api.get_results": Access(PUBLIC),
+    "api.list_datasets": Access(PUBLIC),
+    "api.unknown": Access(PUBLIC, get=(404,)),  # JSON "not found" for unknown API paths
+    # anyone signed in
+    "accounts.logout": Access(SIGNED_IN, post=(302,)),
+    "processes.follow": Access(SIGNED_IN, post=(303,)),
+    "proposals.new": Access(SIGNED_IN, post=(422,)),
+    "proposals.support": Access(SIGNED_IN, post=(303,)),
+    "proposals.unsupport": Access(SIGNED_IN, post=(303,)),
+    "proposals.withdraw": Access(SIGNED_IN, post=(303,)),  # one's own proposal
+    "budgets.ballot": Access(SIGNED_IN),
+    "budgets.review": Access(SIGNED_IN, post=(422,)),
+    "budgets.confirm": Access(SIGNED_IN, post=(422,)),
+    "conversation.comment_proposal": Access(SIGNED_IN, post=(422,)),
+    "conversation.comment_project": Access(SIGNED_IN, post=(422,)),
+    "conversation.report": Access(SIGNED_IN, post=(422,)),  # a reason is needed
+    "accountability.follow": Access(SIGNED_IN, post=(303,)),
+    "accountability.unfollow": Access(SIGNED_IN, post=(303,)),
+    "accountability.comment": Access(SIGNED_IN, post=(422,)),
+    "census.verify": Access(SIGNED_IN, post=(422,)),
+    # moderators
+    "conversation.queue": Access(MODERATORS),
+    "conversation.hide": Access(MODERATORS, post=(303,)),
+    "conversation.restore": Access(MODERATORS, post=(303,)),
+    # evaluators
+    "review.queue": Access(EVALUATORS),
+    "review.evaluate": Access(EVALUATORS, post=(422,)),
+    "review.start": Access(EVALUATORS, post=(303,)),
+    # booth officers
+    "officing.index": Access(OFFICERS),
+    "officing.booth": Access(OFFICERS, post=(422,)),
+    "officing.record": Access(OFFICERS, post=(422,)),
+    "officing.bulk": Access(OFFICERS, post=(422,)),
+    # administrators
+    "admin.dashboard": Access(ADMIN),
+    "admin.districts": Access(ADMIN, post=(422,)),
+    "admin.new_process": Access(ADMIN, post=(422,)),
+    "admin.process": Access(ADMIN),
+    "admin.process_settings": Access(ADMIN, post=(400,)),
+    "admin.add_phase": Access(ADMIN, post=(400,)),
+    "admin.delete_phase": Access(ADMIN, post=(303,)),
+    "admin.move_phase": Access(ADMIN, post=(303,)),
+    "admin.add_budget": Access(ADMIN, post=(400,)),
+    "admin.budget": Access(ADMIN),
+    "admin.edit_budget": Access(ADMIN, post=(422,)),
+    "admin.add_project": Access(ADMIN, post=(400,)),
+    "admin.projects_from_proposals": Access(ADMIN, post=(422,)),
+    "admin.tally": Access(ADMIN, post=(303,)),
+    "admin.compare": Access(ADMIN),
+    "admin.tally_progress": Access(ADMIN),
+    "admin.answer_proposal": Access(ADMIN, post=(400,)),
+    "admin.action_log": Access(ADMIN),
+    "census.admin_census": Access(ADMIN, post=(422,)),
+    "review.assign": Access(ADMIN, post=(400,)),
+    "review.publish": Access(ADMIN, post=(422,)),
+    "review.threshold": Access(ADMIN, post=(303,)),
+    "review.users": Access(ADMIN),
+    "review.set_role": Access(ADMIN, post=(422,)),
+    "accountability.admin_index": Access(ADMIN),
+    "accountability.admin_from_results": Access(ADMIN, post=(303,)),
+    "accountability.admin_add_status": Access(ADMIN, post=(422,)),
+    "accountability.admin_rename_status": Access(ADMIN, post=(400,)),
+    "accountability.admin_bulk": Access(ADMIN, post=(422,)),
+    "accountability.admin_item": Access(ADMIN, post=(303,)),  # empty: its own values
+    "accountability.admin_add_milestone": Access(ADMIN, post=(422,)),
+    "accountability.admin_add_child": Access(ADMIN, post=(422,)),
+}
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+
+@dataclass
+class World:
+    """The ids a URL can name, by argument name, and per-endpoint exceptions."""
+
+    values: dict[str, Any]
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def url(self, app: Flask, rule) -> str:
+        values = {**self.values, **self.overrides.get(rule.endpoint, {})}
+        missing = set(rule.arguments) - set(values)
+        assert not missing, f"{rule.endpoint}: the world has no {missing}; add it to build_world"
+        args = {name: values[name] for name in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            return url_for(rule.endpoint, **args, **self.query.get(rule.endpoint, {}))
+
+
+def build_world(person: User | None) -> World:
+    """A city with something behind every route; ``person`` owns a proposal of its own."""
+    admin = f.admin()
+    centro = District(name="Centro", level="sector")
+    db.session.add(centro)
+    db.session.flush()
+    census.import_census("GOMA850101MNLRRN09,1985-01-01,Centro\n")
+
+    # a process open for everything, with a budget on the ballot
+    open_ = f.process(
+        now_allows=("allows_propose", "allows_support", "allows_comment", "allows_vote")
+    )
+    budget = f.budget(open_)
+    project = f.projects(budget)[0]
+    author = f.user()
+    proposal = Proposal(
+        process_id=open_.id,
+        author_id=author.id,
+        title="Bancas en la plaza principal",
+        body="Bancas a la sombra en la plaza principal, junto a los árboles.",
+        category="espacio-publico",
+    )
+    own = Proposal(
+        process_id=open_.id,
+        author_id=(person or author).id,
+        title="Mi propuesta de alumbrado",
+        body="Luminarias nuevas en la calle de mi casa, que está muy oscura.",
+        category="movilidad",
+    )
+    db.session.add_all([proposal, own])
+    db.session.flush()
+    conversation.add_comment(proposal, author, "Buena idea, la apoyo con gusto.")
+    spare_comment = conversation.add_comment(proposal, author, "Otro comentario más.")
+    conversation.add_comment(project, author, "Este proyecto me gusta mucho.")
+
+    # a finished process: tallied twice, results public, open data, follow-up with a photo
+    done, done_budget, _voters = tallied_process()
+    preview = results.request_tally(done_budget, "equalshares")
+    db.session.commit()
+    results.run_tally(preview.id)
+    official = results.published_run(done_budget)
+    item = db.session.scalar(select(ExecutionItem).where(ExecutionItem.process_id == done.id))
+    status = db.session.scalar(select(ExecutionStatus).where(ExecutionStatus.process_id == done.id))
+    photo = FileStorage(stream=io.BytesIO(PNG), filename="avance.png", content_type="image/png")
+    milestone = accountability.add_milestone(item, admin, date(2026, 1, 15), "Avance", photo)
+    publication = opendata.publish(done, "manual")
+
+    # a process whose phases an administrator may close or delete
+    spare = f.process()
+    phases = sorted(spare.phases, key=lambda phase: phase.starts_at)
+    spare_user = f.user()
+    db.session.commit()
+
+    return World(
+        values={
+            "slug": open_.slug,
+            "budget_id": budget.id,
+            "process_id": open_.id,
+            "proposal_id": proposal.id,
+            "project_id": project.id,
+            "item_id": item.id,
+            "status_id": status.id,
+            "phase_id": phases[-1].id,
+            "user_id": spare_user.id,
+            "kind": "comentario",
+            "content_id": spare_comment.id,
+            "code": "es_MX",
+            "name": milestone.photo,
+            "filename": "procesos.csv",
+            "version": publication.version,
+            "rest": "nada-por-aqui",
+            "move": "cerrar",
+            "what": "seguir",
+            "filename_static": "css/participa.css",
+        },
+        overrides={
+            "static": {"filename": "css/participa.css"},
+            "proposals.withdraw": {"proposal_id": own.id},
+            "admin.move_phase": {"phase_id": phases[1].id},
+            "admin.compare": {"budget_id": done_budget.id},
+            "api.get_results": {"budget_id": done_budget.id},
+            "opendata.process_data": {"slug": done.slug},
+            "opendata.download": {"slug": done.slug},
+            "opendata.latest": {"slug": done.slug},
+            "accountability.index": {"slug": done.slug},
+            **{
+                endpoint: {"slug": done.slug, "budget_id": done_budget.id}
+                for endpoint in ("results.show", "results.results_csv", "results.ballots_csv")
+            },
+            **{
+                endpoint: {"process_id": done.id}
+                for endpoint in ROUTES
+                if endpoint.startswith("accountability.admin_")
+            },
+        },
+        query={"admin.compare": {"a": official.id, "b": preview.id}},
+    )
+
+
+def methods_of(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def test_every_route_is_classified(app):
+    """A new route fails here until ``ROUTES`` says who may use it."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - set(ROUTES)) == [], "classify the new routes in ROUTES"
+    assert sorted(set(ROUTES) - endpoints) == [], "ROUTES names routes that no longer exist"
+    for rule in app.url_map.iter_rules():
+        assert set(methods_of(rule)) <= {"GET", "POST"}, rule  # PUT/DELETE: add them here
+        if rule.endpoint.startswith("api"):
+            assert methods_of(rule) == ["GET"], rule  # the read API stays read-only
+
+
+def requests_in_order(app: Flask, world: World) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url): every GET, then every POST, logging out last."""
+    pending = []
+    for rule in app.url_map.iter_rules():
+        for method in methods_of(rule):
+            pending.append((rule.endpoint, method, world.url(app, rule)))
+    return sorted(pending, key=lambda r: (r[0] == "accounts.logout", r[1] == "POST", r[0], r[2]))
+
+
+def to_login(response) -> bool:
+    return response.status_code in (301, 302, 303) and (
+        urlsplit(response.headers.get("Location", "")).path == "/entrar"
+    )
+
+
+def allowed(access: Access, role: Role | None) -> bool:
+    if access.who == PUBLIC:
+        return True
+    if role is None:
+        return False
+    return access.who == SIGNED_IN or role in access.who
+
+
+def verdict(access: Access, role: Role | None, method: str, response) -> str | None:
+    """What is wrong with ``response``, or None."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if allowed(access, role):
+        if status in (401, 403) or to_login(response):
+            return f"refused ({status}) though allowed"
+        expected = access.get if method == "GET" else access.post
+        if status not in expected:
+            return f"status {status}, expected one of {expected}"
+        return None
+    if role is None:
+        return None if to_login(response) else f"visitor got {status}, not the login page"
+    return None if status == 403 else f"status {status}, expected 403"
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda r: r or "visitor")
+def test_route_matrix(app, client, role):
+    person = f.user(role) if role else None
+    world = build_world(person)
+    if person:
+        f.login(client, person)
+    wrong = []
+    for endpoint, method, url in requests_in_order(app, world):
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        problem = verdict(ROUTES[endpoint], role, method, response)
+        if problem:
+            wrong.append(f"{method} {url} ({endpoint}): {problem}")
+        db.session.rollback()
+    assert not wrong, "\n".join(wrong)
