@@ -39,7 +39,7 @@ from participa.accountability.models import (
 )
 from participa.audit.services import log, snapshot
 from participa.budgets.models import Budget
-from participa.census.services import csv_rows
+from participa.census.services import csv_rows, separator_hint
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
@@ -698,6 +698,9 @@ def _parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
         problems.append(_("falta la columna id o code"))
     if not set(columns) & {"status", "progress", "spent", "office"}:
         problems.append(_("no hay columnas que cambiar (status, progress, spent, office)"))
+    hint = separator_hint(cells)
+    if hint:
+        problems.append(hint)
     return columns, problems
 
 

@@ -32,7 +32,7 @@ from participa.accountability.forms import (
 )
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.budgets.models import Budget, Project
-from participa.census.services import decode_upload
+from participa.census.services import read_upload
 from participa.conversation import services as conversation
 from participa.conversation.forms import CommentForm
 from participa.conversation.models import Comment
@@ -382,7 +382,7 @@ def admin_bulk(process_id: int):
         return _admin_page(process, 422, bulk_form=form)
     try:
         upload = form.file.data
-        text = decode_upload(upload.read()) if upload else form.text.data
+        text, note = read_upload(upload.read()) if upload else (form.text.data, None)
         changed = services.bulk_update_csv(process, current_user, text)
     except services.BulkErrors as error:
         db.session.rollback()
@@ -394,6 +394,8 @@ def admin_bulk(process_id: int):
     db.session.commit()
     dispatch()
     flash(_("Archivo aplicado: %(n)d elementos cambiaron.", n=changed), "success")
+    if note:
+        flash(note, "info")
     return redirect(url_for("accountability.admin_index", process_id=process_id), code=303)
 
 

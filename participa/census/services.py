@@ -114,36 +114,101 @@ class _Row:
     district_id: int
 
 
-def decode_upload(data: bytes) -> str:
-    """The text of an uploaded CSV file: UTF-8 (with or without BOM), else Windows-1252."""
+def read_upload(data: bytes) -> tuple[str, str | None]:
+    """The text of an uploaded CSV file: UTF-8 (with or without BOM), else Windows-1252
+    (Latin-1, as older spreadsheets save CSV), with a note saying so to show with the
+    result. A file with NUL bytes is not text (a spreadsheet, an image, UTF-16): it is
+    refused with ``Invalid``."""
+    if b"\x00" in data:
+        raise Invalid(_not_text())
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError as error:
-        raise Invalid(_("No se pudo leer el archivo: guárdalo como CSV en UTF-8.")) from error
+        raise Invalid(_not_text()) from error
+    return text, _(
+        "El archivo no estaba en UTF-8: lo leímos como Latin-1 (Windows-1252). Revisa que "
+        "los acentos y la ñ se vean bien; la próxima vez guárdalo como «CSV UTF-8»."
+    )
+
+
+def _not_text() -> str:
+    return _(
+        "El archivo no es un archivo CSV de texto (¿una hoja de cálculo o una imagen?). "
+        "Guárdalo como «CSV UTF-8 (delimitado por comas)» y súbelo de nuevo."
+    )
+
+
+MAX_CELL = 1000  # characters in one cell of an uploaded CSV: longer is a mistake
+# control characters other than tab, line feed and carriage return: not in a text CSV
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+OTHER_SEPARATORS = ("|", "\t", ";")
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value from a file, cut to ``limit`` characters to quote it in a message."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def separator_hint(cells: list[str]) -> str | None:
+    """When a CSV row came out as one cell holding another separator, how to fix it."""
+    if len(cells) == 1 and any(sep in cells[0] for sep in OTHER_SEPARATORS):
+        return _("Separa las columnas con comas (,).")
+    return None
 
 
 def csv_rows(text: str, delimiter: str | None = None) -> list[tuple[int, list[str]]]:
     """Non-blank rows of ``text`` with the line number where each starts. The delimiter
-    is ``delimiter``, else a comma, or a semicolon when the first line has semicolons and
-    no commas (as spreadsheets write CSV in Spanish)."""
+    is ``delimiter``, else a comma, or a semicolon (or a tab) when the first line has
+    semicolons (tabs) and no commas, as spreadsheets write CSV in Spanish (and as a copy
+    from a spreadsheet pastes).
+
+    Raises ``Invalid`` naming the line for control characters (the file is not text), a
+    cell longer than ``MAX_CELL`` or broken quoting."""
     text = text.lstrip("\ufeff")
+    control = CONTROL_RE.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise Invalid(
+            _(
+                "Línea %(line)d: tiene caracteres de control; el archivo no es un CSV de texto.",
+                line=line,
+            )
+        )
     first = text.split("\n", 1)[0]
-    delimiter = delimiter or (";" if ";" in first and "," not in first else ",")
+    if delimiter is None:
+        delimiter = ","
+        if "," not in first:
+            delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows = []
     start = 1
     try:
         for row in reader:
+            longest = max((len(cell) for cell in row), default=0)
+            if longest > MAX_CELL:
+                raise Invalid(
+                    _(
+                        "Línea %(line)d: la línea es demasiado larga (una celda tiene "
+                        "%(n)d caracteres; el máximo es %(max)d).",
+                        line=start,
+                        n=longest,
+                        max=MAX_CELL,
+                    )
+                )
             if any(cell.strip() for cell in row):
                 rows.append((start, [cell.strip() for cell in row]))
             start = reader.line_num + 1
     except csv.Error as error:
         raise Invalid(
-            _("Línea %(line)d: el CSV no es válido (%(error)s).", line=start, error=str(error))
+            _(
+                "Línea %(line)d: el CSV no es válido (unas comillas sin cerrar o una línea "
+                "demasiado larga).",
+                line=start,
+            )
         ) from error
     return rows
 
@@ -156,7 +221,19 @@ def _district_ids() -> dict[str, int]:
 def parse_census(text: str) -> list[_Row]:
     """The rows of a census file, hashed; raises ``CensusErrors`` listing every bad row."""
     rows = csv_rows(text)
-    if rows and rows[0][1] and rows[0][1][0].casefold() == "documento":
+    if not rows:
+        raise Invalid(_("El archivo está vacío."))
+    first_line, first = rows[0]
+    if first[0].casefold() != "documento" and not any(c.isdigit() for c in "".join(first)):
+        # a header, but not this file's
+        reason = _(
+            "El encabezado «%(header)s» no se reconoce: debe ser "
+            "documento,fecha_nacimiento,distrito (o quítalo).",
+            header=shown(",".join(first)),
+        )
+        hint = separator_hint(first)
+        raise CensusErrors([(first_line, f"{reason} {hint}" if hint else reason)])
+    if first[0].casefold() == "documento":
         header = [cell.casefold() for cell in rows[0][1]]
         missing = [name for name in COLUMNS if name not in header]
         if missing:
@@ -180,6 +257,10 @@ def parse_census(text: str) -> list[_Row]:
                 (line, _("Tiene %(n)d columnas; se esperan %(m)d.", n=len(cells), m=width))
             )
             continue
+        hint = separator_hint(cells)
+        if hint:
+            errors.append((line, hint))
+            continue
         cells = cells + [""] * (width - len(cells))
         document, born, district = (cells[i] for i in positions)
         problems = []
@@ -197,12 +278,12 @@ def parse_census(text: str) -> list[_Row]:
             problems.append(
                 _(
                     "La fecha de nacimiento «%(value)s» no es una fecha AAAA-MM-DD válida.",
-                    value=born,
+                    value=shown(born),
                 )
             )
         district_id = districts.get(district.casefold()) if district else None
         if district and district_id is None:
-            problems.append(_("El distrito «%(name)s» no existe.", name=district))
+            problems.append(_("El distrito «%(name)s» no existe.", name=shown(district)))
         doc_hash = document_hash(document) if document and valid_document(document) else None
         if doc_hash and doc_hash in seen:
             problems.append(_("El documento ya aparece en la línea %(line)d.", line=seen[doc_hash]))

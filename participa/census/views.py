@@ -31,7 +31,7 @@ def admin_census():
         return render_template("census/admin.html", form=form, **_admin_page()), status
     try:
         upload = form.file.data
-        text = services.decode_upload(upload.read()) if upload else form.text.data
+        text, note = services.read_upload(upload.read()) if upload else (form.text.data, None)
         result = services.import_census(text, actor=current_user)
     except services.CensusErrors as error:
         db.session.rollback()
@@ -52,6 +52,8 @@ def admin_census():
         ),
         "success",
     )
+    if note:
+        flash(note, "info")
     return redirect(url_for("census.admin_census"), code=303)
 
 

@@ -8,6 +8,7 @@ ids as ``voter_ref``). Exporting writes any budget back so that anyone can recou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,8 +45,45 @@ class ImportReport:
     rule: str
 
 
+MAX_CODE = 64  # Project.code and Ballot.voter_ref
+MONEY_MAX = 2**63 - 1  # amounts and costs are BIGINT
+
+
 def import_pb(pb: PbFile, slug: str | None = None) -> ImportReport:
-    """Create a finished process from ``pb``; the caller commits."""
+    """Create a finished process from ``pb``; the caller commits.
+
+    All or nothing: a file the platform cannot hold (a project costing nothing or more
+    than the budget, an id too long, negative points, unreadable numbers or dates, voting
+    rules the platform refuses) raises ``Invalid`` naming the key, project or voter, and
+    leaves the session as it was.
+    """
+    _check(pb)
+    with db.session.begin_nested():
+        return _import(pb, slug)
+
+
+def _check(pb: PbFile) -> None:
+    """What the parser accepts but the platform cannot store."""
+    budget = _int(pb.meta.get("budget", ""), "budget", MONEY_MAX)
+    for code, row in pb.projects.items():
+        if len(code) > MAX_CODE:
+            raise Invalid(f"project_id {code[:20]!r}... is longer than {MAX_CODE} characters")
+        cost = _int(row.get("cost", ""), f"cost of project {code!r}", MONEY_MAX)
+        if cost <= 0:
+            raise Invalid(f"project {code!r} costs {cost}: a cost must be positive")
+        if cost > budget:
+            raise Invalid(f"project {code!r} costs {cost}, more than the whole budget {budget}")
+    for voter in pb.votes:
+        if len(voter) > MAX_CODE:
+            raise Invalid(f"voter_id {voter[:20]!r}... is longer than {MAX_CODE} characters")
+    if pb.meta.get("vote_type") == VoteType.CUMULATIVE:
+        for voter, row in pb.votes.items():
+            for p in row.get("points", "").split(","):
+                if p.strip():
+                    _int(p, f"points of voter {voter!r}")  # not negative, not huge
+
+
+def _import(pb: PbFile, slug: str | None) -> ImportReport:
     meta = pb.meta
     known = {t.value for t in VoteType}
     vote_type = VoteType(meta["vote_type"]) if meta["vote_type"] in known else None
@@ -55,27 +93,29 @@ def import_pb(pb: PbFile, slug: str | None = None) -> ImportReport:
     subunit = meta.get("subunit") or meta.get("district") or ""
     title = " ".join(part for part in (meta["unit"], meta["instance"], subunit) if part)
     process = create_process(
-        title=title,
+        title=title[:200],
         slug=_free_slug(slug or slugify(title)),
         description=meta["description"],
-        municipality=meta["unit"],
+        municipality=meta["unit"][:120],
         district_id=None,
     )
     budget = create_budget(
         process,
-        title=subunit or meta["unit"],
-        amount=_int(meta["budget"]),
+        title=(subunit or meta["unit"])[:150],
+        amount=_int(meta["budget"], "budget", MONEY_MAX),
         currency=(meta.get("currency") or "PLN")[:3],
         ballot_type=BALLOT_TYPES[vote_type],
-        min_projects=_int(meta.get("min_length", "0")),
-        max_projects=_int(meta["max_length"]) if meta.get("max_length") else None,
-        min_points=_int(meta.get("min_points", "0")),
-        max_points=_int(meta["max_points"]) if meta.get("max_points") else None,
-        max_total_points=_int(meta["max_sum_points"])
+        min_projects=_meta_int(meta, "min_length") or 0,
+        max_projects=_meta_int(meta, "max_length"),
+        min_points=_meta_int(meta, "min_points") or 0,
+        max_points=_meta_int(meta, "max_points"),
+        max_total_points=_meta_int(meta, "max_sum_points")
         if meta.get("max_sum_points")
         else (None if meta.get("max_points") or vote_type != VoteType.CUMULATIVE else 10**9),
         rule=rule,
-        min_score=_int(meta["min_project_score_threshold"]) if rule == "greedy-threshold" else None,
+        min_score=_meta_int(meta, "min_project_score_threshold")
+        if rule == "greedy-threshold"
+        else None,
         description=meta.get("comment", ""),
     )
     codes = list(pb.projects)
@@ -87,7 +127,7 @@ def import_pb(pb: PbFile, slug: str | None = None) -> ImportReport:
                 "code": code,
                 "title": (row.get("name") or code)[:150],
                 "description": row.get("category", ""),
-                "cost": _int(row["cost"]),
+                "cost": _int(row["cost"], "cost", MONEY_MAX),
                 "position": i,
                 "created_at": utcnow(),
             }
@@ -137,13 +177,13 @@ def _import_ballots(pb, budget, project_of, vote_type, when) -> tuple[int, int]:
                 if pid in seen:
                     merged += 1
                     if points:
-                        seen[pid]["points"] += _int(points[i])
+                        seen[pid]["points"] += _int(points[i], "points")
                     continue
                 seen[pid] = {
                     "ballot_id": ballot_id,
                     "budget_id": budget.id,
                     "project_id": pid,
-                    "points": _int(points[i]) if points else None,
+                    "points": _int(points[i], "points") if points else None,
                     "rank": i + 1 if vote_type == VoteType.ORDINAL else None,
                 }
             rows += [r for r in seen.values() if r["points"] is None or r["points"] > 0]
@@ -270,11 +310,20 @@ def _free_slug(slug: str) -> str:
     return candidate
 
 
-def _int(text: str) -> int:
-    value = float(text)
-    if value != int(value):
-        raise Invalid(f"{text!r} is not a whole number")
-    return int(value)
+_WHOLE = re.compile(r"\s*\+?([0-9]{1,19})(?:\.0*)?\s*")
+
+
+def _int(text: str, what: str, most: int = 2**31 - 1) -> int:
+    """A whole number from 0 to ``most``, written like ``12`` or ``12.0``; else
+    ``Invalid`` naming ``what``."""
+    match = _WHOLE.fullmatch(text or "")
+    if match is None or int(match[1]) > most:
+        raise Invalid(f"{what} must be a whole number from 0 to {most}, got {str(text)[:40]!r}")
+    return int(match[1])
+
+
+def _meta_int(meta: dict[str, str], key: str) -> int | None:
+    return _int(meta[key], key) if meta.get(key) else None
 
 
 def _date(text: str) -> datetime:

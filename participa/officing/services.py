@@ -28,11 +28,13 @@ from participa.budgets.services import (
 )
 from participa.census.models import CensusEntry, Identity
 from participa.census.services import (
+    OTHER_SEPARATORS,
     account_of,
     census_entry,
     csv_rows,
     document_hash,
     identity_for,
+    shown,
 )
 from participa.db import utcnow
 from participa.errors import Conflict, DomainError, Invalid, NotAllowed
@@ -207,6 +209,8 @@ def parse_bulk_line(budget: Budget, cells: list[str]) -> tuple[str, list[int], l
         raise Invalid(
             _("Tiene %(n)d columnas; se esperan documento, proyectos y puntos.", n=len(cells))
         )
+    if len(cells) == 1 and any(sep in cells[0] for sep in OTHER_SEPARATORS):
+        raise Invalid(_("Separa el documento y los proyectos con una coma (,)."))
     document, projects, points_text = [*cells, "", ""][:3]
     if not document:
         raise Invalid(_("Falta el documento."))
@@ -228,6 +232,17 @@ def parse_bulk_line(budget: Budget, cells: list[str]) -> tuple[str, list[int], l
     return document, project_ids, points
 
 
+BULK_HEADER = ("documento", "proyectos", "puntos")
+
+
+def _is_header(cells: list[str]) -> bool:
+    """A first line naming columns: ``documento...``, or no digit at all (a ballot line
+    always has project numbers)."""
+    return cells[0].casefold().startswith("documento") or not any(
+        c.isdigit() for c in "".join(cells)
+    )
+
+
 def _reason(error: DomainError) -> str:
     return " ".join([error.message, *error.details])
 
@@ -244,7 +259,18 @@ def bulk_paper_ballots(officer: User, budget: Budget, text: str) -> BulkResult:
     require_officer(officer)
     require_voting_open(budget)
     rows = csv_rows(text, delimiter=",")
-    if rows and rows[0][1] and rows[0][1][0].casefold() == "documento":
+    if rows and _is_header(rows[0][1]):
+        line, header = rows[0]
+        if [cell.casefold() for cell in header] not in (list(BULK_HEADER[:2]), list(BULK_HEADER)):
+            raise Invalid(
+                _(
+                    "Línea %(line)d: el encabezado «%(header)s» no se reconoce: debe ser "
+                    "documento,proyectos (y ,puntos en boletas de puntos), separado con "
+                    "comas; o quítalo.",
+                    line=line,
+                    header=shown(",".join(header)),
+                )
+            )
         rows = rows[1:]
     if not rows:
         raise Invalid(_("No hay boletas que registrar."))

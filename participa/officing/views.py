@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from participa.accounts.models import Role
 from participa.budgets.forms import instructions, rank_choices, read_ballot
 from participa.budgets.models import Budget
-from participa.census.services import decode_upload
+from participa.census.services import read_upload
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
 from participa.officing import services
@@ -132,14 +132,17 @@ def bulk(budget_id: int):
         return render_template("officing/bulk.html", **context), 422 if form.errors else 200
     try:
         upload = form.file.data
-        text = decode_upload(upload.read()) if upload else form.text.data
+        text, note = read_upload(upload.read()) if upload else (form.text.data, None)
         result = services.bulk_paper_ballots(current_user, budget, text)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return render_template("officing/bulk.html", **context), error.status_code
-    db.session.commit()
-    context["form"] = BulkForm(formdata=None)  # stored lines are not offered again
+    if result.rejected and not result.accepted:
+        db.session.rollback()  # every line refused: nothing is kept, not even the log entry
+    else:
+        db.session.commit()
+        context["form"] = BulkForm(formdata=None)  # stored lines are not offered again
     if result.rejected:
         flash(
             _(
@@ -152,5 +155,7 @@ def bulk(budget_id: int):
         )
     else:
         flash(_("Se registraron %(n)d boletas.", n=result.accepted), "success")
+    if note:
+        flash(note, "info")
     status = 422 if result.rejected and not result.accepted else 200
     return render_template("officing/bulk.html", result=result, **context), status
