@@ -68,15 +68,34 @@ def default_config(instance_path: str) -> dict:
         # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
         "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
+        # Reliability (README): a tally run queued or running longer than this is presumed
+        # lost and the scheduler tallies its budget again; unsent notifications older than
+        # NOTIFICATION_RESEND_AFTER are queued again by beat (both in seconds).
+        "TALLY_STALE_AFTER": 30 * 60,
+        "NOTIFICATION_RESEND_AFTER": 5 * 60,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,
             "task_always_eager": broker is None,
             "task_eager_propagates": True,
             "task_ignore_result": True,
+            # A dead broker fails a send at once (the caller logs it and carries on) instead
+            # of holding a request up; an unacknowledged message (a late-acked task whose
+            # worker died) goes back to the queue after visibility_timeout.
+            "broker_transport_options": {"socket_connect_timeout": 1, "visibility_timeout": 3600},
+            "task_publish_retry_policy": {
+                "max_retries": 1,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.2,
+            },
             "beat_schedule": {
                 "advance-phases": {
                     "task": "participa.processes.tasks.advance_phases",
+                    "schedule": 60.0,
+                },
+                "send-pending-notifications": {
+                    "task": "participa.notifications.tasks.send_pending",
                     "schedule": 60.0,
                 },
                 "publish-open-data-daily": {

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from participa.admin.forms import (
     AnswerForm,
@@ -29,7 +29,6 @@ from participa.proposals import services as proposal_services
 from participa.proposals.models import Proposal, ProposalState
 from participa.results import services as result_services
 from participa.results.models import TallyRun
-from participa.results.tasks import tally_budget
 from participa.views_common import district_choices, parse_id, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -86,10 +85,19 @@ def new_process():
 
 @bp.get("/procesos/<int:process_id>")
 def process(process_id: int):
-    process = _process(process_id)
+    process = db.first_or_404(  # budgets, their projects and districts: one query each
+        select(Process)
+        .where(Process.id == process_id)
+        .options(
+            selectinload(Process.budgets).options(
+                selectinload(Budget.projects), joinedload(Budget.district)
+            )
+        )
+    )
     proposals = db.session.scalars(
         select(Proposal)
         .where(Proposal.process_id == process.id)
+        .options(joinedload(Proposal.district))
         .order_by(Proposal.supports_count.desc(), Proposal.id)
     ).all()
     return render_template(
@@ -385,8 +393,21 @@ def tally(budget_id: int):
         abort(400)
     run = result_services.request_tally(budget, form.rule.data or None)
     db.session.commit()
-    tally_budget.delay(run.id)
-    if run.preview:
+    if not result_services.enqueue_tally(run):  # the broker is down: logged, run marked failed
+        if budget in result_services.budgets_due_for_tally():  # the scheduler will retry it
+            flash(
+                _(
+                    "El servicio de tareas no responde. El conteo oficial se hará solo en "
+                    "cuanto vuelva; no hace falta pedirlo otra vez."
+                ),
+                "info",
+            )
+        else:
+            flash(
+                _("El servicio de tareas no responde: vuelve a pedir el conteo más tarde."),
+                "error",
+            )
+    elif run.preview:
         flash(_("Vista previa solicitada: no se publica."), "success")
     else:
         flash(_("Conteo solicitado. El resultado aparecerá en cuanto termine."), "success")

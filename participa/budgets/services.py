@@ -324,6 +324,10 @@ def cast_ballot(
     Safe under parallel requests: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
     (budget, voter) pair makes exactly one ballot row, and ``SELECT ... FOR UPDATE``
     serialises the replacement of its items.
+
+    Confirming exactly the stored ballot again (a double click, a retried request) changes
+    nothing: the ballot keeps its receipt code, no new receipt is sent, and the returned
+    ballot's ``receipt_code`` is None.
     """
     require_voting_open(budget)
     require_verified(budget.process, user, Action.VOTE)  # census: the process may ask for it
@@ -346,8 +350,12 @@ def cast_ballot(
         .execution_options(populate_existing=True)
     ).one()
     claim_online_ballot(ballot, user)  # census: refuses after a booth ballot, records identity
+    rows = ballot_item_rows(budget, ballot.id, project_ids, points)
+    if ballot.receipt_hash is not None and _same_items(ballot.id, rows):
+        ballot.receipt_code = None  # unchanged: the code given when it was confirmed holds
+        return ballot
     db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
-    db.session.execute(insert(BallotItem), ballot_item_rows(budget, ballot.id, project_ids, points))
+    db.session.execute(insert(BallotItem), rows)
     ballot.updated_at = now
     ballot.receipt_code = new_receipt_code()
     ballot.receipt_hash = receipt_hash(ballot.receipt_code)
@@ -366,6 +374,17 @@ def cast_ballot(
         ),
     )
     return ballot
+
+
+def _same_items(ballot_id: int, rows: list[dict]) -> bool:
+    """Whether the stored items of ``ballot_id`` are exactly ``rows`` (projects, points,
+    ranks)."""
+    items = BallotItem.__table__.c
+    stored = db.session.execute(
+        select(items.project_id, items.points, items.rank).where(items.ballot_id == ballot_id)
+    ).all()
+    wanted = {(row["project_id"], row["points"], row["rank"]) for row in rows}
+    return len(stored) == len(rows) and {tuple(row) for row in stored} == wanted
 
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to copy by hand

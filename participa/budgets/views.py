@@ -135,6 +135,16 @@ def confirm(slug: str, budget_id: int):
         return render_ballot(budget, entry.marks, error)
     db.session.commit()
     dispatch()
+    if ballot.receipt_code is None:  # the same ballot confirmed again: nothing changed
+        flash(
+            _(
+                "Tu voto ya estaba registrado con esta misma selección y no cambió. Tu código "
+                "de comprobante sigue siendo el que te dimos al confirmarlo (también te lo "
+                "enviamos por correo)."
+            ),
+            "success",
+        )
+        return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id), code=303)
     flash(_("¡Tu voto quedó registrado! Puedes cambiarlo hasta que cierre la votación."), "success")
     flash(
         _(

@@ -3,9 +3,15 @@
 ``notify()`` only adds the row. After committing, the caller calls :func:`dispatch`, which
 hands the new notifications to :func:`participa.notifications.tasks.send_notification`:
 the task always finds its row, and a rolled-back change sends nothing.
+
+The rows are an outbox: a notification is sent when its ``sent_at`` is set. If the broker
+is down when :func:`dispatch` runs, the rows simply stay unsent and beat's
+:func:`participa.notifications.tasks.send_pending` queues them again once it is back.
 """
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -14,6 +20,7 @@ from participa.extensions import db
 from participa.notifications.models import Follow, Notification
 
 _PENDING = "participa.notifications.pending"
+logger = logging.getLogger(__name__)
 
 
 def notify(user_id: int, kind: str, subject: str, body: str) -> Notification:
@@ -49,12 +56,24 @@ def unfollow(user_id: int, process_id: int) -> None:
 
 
 def dispatch() -> int:
-    """Enqueue the sending of the notifications created before the last commit."""
+    """Enqueue the sending of the notifications created before the last commit; the number
+    queued.
+
+    Never raises for an unreachable broker (the change is already committed): it logs,
+    stops trying, and leaves the rest to :func:`participa.notifications.tasks.send_pending`.
+    """
     from participa.notifications.tasks import send_notification
 
     pending = db.session.info.pop(_PENDING, [])
-    for note in pending:
-        send_notification.delay(note.id)
+    for queued, note in enumerate(pending):
+        try:
+            send_notification.delay(note.id)
+        except Exception:  # broker down: the rows stay unsent, beat sends them later
+            logger.exception(
+                "could not queue %d notification(s); they will be sent when the broker is back",
+                len(pending) - queued,
+            )
+            return queued
     return len(pending)
 
 

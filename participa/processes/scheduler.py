@@ -9,7 +9,6 @@ the budgets whose voting just closed.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -21,14 +20,11 @@ from participa.extensions import db
 from participa.notifications.services import dispatch, followers, notify
 from participa.processes.models import Phase
 
-logger = logging.getLogger(__name__)
-
 
 def advance_phases(now: datetime | None = None) -> dict:
     """Record due openings and closings; returns the phase ids opened and closed and the
     tally runs queued."""
-    from participa.results.services import budgets_due_for_tally, request_tally
-    from participa.results.tasks import tally_budget
+    from participa.results.services import budgets_due_for_tally, enqueue_tally, request_tally
 
     now = now or utcnow()
     opened = _claim(Phase.opened_at, Phase.starts_at <= now, now)
@@ -67,10 +63,7 @@ def advance_phases(now: datetime | None = None) -> dict:
     db.session.commit()
     dispatch()
     for run in runs:
-        try:
-            tally_budget.delay(run.id)
-        except Exception:  # broker down: the run stays queued and is retried once stale
-            logger.exception("could not queue tally run %s", run.id)
+        enqueue_tally(run)  # broker down: the run is marked failed and is due at the next pass
     return {"opened": opened, "closed": closed, "tallies": [run.id for run in runs]}
 
 

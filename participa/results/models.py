@@ -67,8 +67,10 @@ class ProjectOutcome(db.Model):
     selected: Mapped[bool]
     remaining_before: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(40))
-    price: Mapped[str | None] = mapped_column(String(80))  # MES: exact price per supporter
-    effective_votes: Mapped[str | None] = mapped_column(String(80))  # MES: cost / price
+    # MES, exact fractions (dozens of digits each with thousands of voters): the price per
+    # supporter, and cost / price
+    price: Mapped[str | None] = mapped_column(Text)
+    effective_votes: Mapped[str | None] = mapped_column(Text)
     tied: Mapped[bool] = mapped_column(default=False)
 
     run: Mapped[TallyRun] = relationship(back_populates="outcomes")

@@ -6,10 +6,12 @@ rows, never one ORM object per item), folded into identical ballots with a weigh
 the run's progress is reported while it goes.
 """
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
@@ -21,7 +23,7 @@ from participa.tallying import Election, Outcome, TallyProject, tally
 from participa.tallying.rules import APPROVAL_ONLY
 
 BATCH_BALLOTS = 50_000
-STALE_AFTER = timedelta(minutes=30)  # a run "running" longer than this is presumed dead
+logger = logging.getLogger(__name__)
 
 
 def request_tally(budget: Budget, rule: str | None = None, now=None) -> TallyRun:
@@ -39,6 +41,33 @@ def request_tally(budget: Budget, rule: str | None = None, now=None) -> TallyRun
     db.session.add(run)
     db.session.flush()
     return run
+
+
+def enqueue_tally(run: TallyRun) -> bool:
+    """Send the committed ``run`` to the worker; False if the broker cannot be reached.
+
+    An unsent run is marked failed (with why) and committed, so it blocks nothing: the
+    scheduler tallies an official one again on its next pass (see
+    :func:`budgets_due_for_tally`); a preview must be asked for again.
+    """
+    from participa.results.tasks import tally_budget
+
+    try:
+        tally_budget.delay(run.id)
+        return True
+    except Exception as error:  # broker down: never a 500, never a run stuck "queued"
+        logger.exception("could not queue tally run %s", run.id)
+        db.session.execute(
+            update(TallyRun)
+            .where(TallyRun.id == run.id, TallyRun.status == RunStatus.QUEUED)
+            .values(
+                status=RunStatus.FAILED,
+                error=f"not queued, the task broker is unreachable: {error!r}"[:2000],
+                finished_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        return False
 
 
 def published_run(budget: Budget) -> TallyRun | None:
@@ -68,9 +97,10 @@ def latest_run(budget: Budget, rule: str | None = None) -> TallyRun | None:
 
 def budgets_due_for_tally(now=None) -> list[Budget]:
     """Budgets whose voting has closed and that have no official tally since: none queued,
-    running (unless stale: a lost message or a dead worker) or done after the close. Failed
-    tallies are due again."""
+    running (unless stale: a lost message or a dead worker, after ``TALLY_STALE_AFTER``
+    seconds) or done after the close. Failed tallies, unsent ones included, are due again."""
     now = now or utcnow()
+    stale = now - timedelta(seconds=current_app.config["TALLY_STALE_AFTER"])
     budgets = db.session.scalars(select(Budget)).all()
     due = []
     for budget in budgets:
@@ -82,8 +112,8 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
             TallyRun.preview.is_(False),
             TallyRun.created_at >= closes,
             (TallyRun.status == RunStatus.DONE)
-            | ((TallyRun.status == RunStatus.QUEUED) & (TallyRun.created_at > now - STALE_AFTER))
-            | ((TallyRun.status == RunStatus.RUNNING) & (TallyRun.started_at > now - STALE_AFTER)),
+            | ((TallyRun.status == RunStatus.QUEUED) & (TallyRun.created_at > stale))
+            | ((TallyRun.status == RunStatus.RUNNING) & (TallyRun.started_at > stale)),
         )
         if db.session.scalar(blocking.limit(1)) is None:
             due.append(budget)

@@ -4,24 +4,36 @@ import logging
 
 from celery import shared_task
 
+from participa.extensions import db
 from participa.opendata.tasks import publish_process
 from participa.results import services
+from participa.results.models import RunStatus, TallyRun
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=False)
+# Acknowledged only once finished: if the worker dies mid-tally (killed, out of memory, the
+# machine restarts) the message is not lost. A prefork child's death requeues it at once
+# (reject_on_worker_lost); a dead worker's message goes back to the queue after the broker's
+# visibility_timeout, and another worker tallies the same run from the start.
+@shared_task(ignore_result=False, acks_late=True, reject_on_worker_lost=True)
 def tally_budget(run_id: int) -> dict:
     """Tally the budget of tally run ``run_id`` and store its outcome.
 
     A failure is recorded on the run (status ``failed`` and the error) and logged; the
-    administrator sees it and can ask again.
+    administrator sees it and can ask again. A second delivery of a finished run counts
+    nothing again (its outcome stays as stored) and only makes sure it is published, which
+    is a no-op when the open data did not change.
     """
-    try:
-        run = services.run_tally(run_id)
-    except Exception:
-        logger.exception("tally run %s failed", run_id)
-        return {"run_id": run_id, "status": "failed", "selected": []}
+    run = db.session.get(TallyRun, run_id)
+    if run is not None and run.status == RunStatus.DONE:
+        logger.info("tally run %s is already done; not counted again", run_id)
+    else:
+        try:
+            run = services.run_tally(run_id)
+        except Exception:
+            logger.exception("tally run %s failed", run_id)
+            return {"run_id": run_id, "status": "failed", "selected": []}
     if not run.preview:
         publish_process.delay(run.budget.process_id, "tally")
     return {

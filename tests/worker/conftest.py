@@ -1,6 +1,12 @@
-"""A real Celery worker on Redis, started once for the worker tests."""
+"""A real Celery worker on Redis, started once for the worker tests.
 
+:func:`start_worker` and :func:`switch_broker` are shared with ``tests/reliability``, which
+starts (and kills) workers of its own.
+"""
+
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -26,20 +32,28 @@ def redis_url() -> str:
     return url  # each run consumes a queue of its own, so nothing needs flushing
 
 
-@pytest.fixture(scope="session")
-def celery_worker(app, database_url, redis_url, tmp_path_factory):
-    """A ``celery worker`` subprocess on the test database, consuming a queue of its own."""
-    queue = f"participa-test-{os.getpid()}"
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = os.environ | {
+def start_worker(
+    *,
+    database_url: str,
+    redis_url: str,
+    queue: str,
+    log: Path,
+    instance: Path,
+    env: dict[str, str] | None = None,
+    pool: str = "solo",
+) -> subprocess.Popen:
+    """A ``celery worker`` subprocess on ``database_url``, consuming only ``queue`` (the
+    tasks it sends stay on it), in a process group of its own; returns once it is ready.
+    ``env`` adds ``PARTICIPA_*`` settings."""
+    environment = os.environ | {
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": redis_url,
         "PARTICIPA_TESTING": "true",
-        "PARTICIPA_CELERY__task_default_queue": queue,  # tasks it sends stay on its queue
+        "PARTICIPA_CELERY__task_default_queue": queue,
         "PARTICIPA_SECRET_KEY": "test-secret",
-        "PARTICIPA_INSTANCE_PATH": str(tmp_path_factory.mktemp("worker-instance")),
+        "PARTICIPA_INSTANCE_PATH": str(instance),
     }
-    with log.open("w") as out:
+    with log.open("a") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -48,7 +62,8 @@ def celery_worker(app, database_url, redis_url, tmp_path_factory):
                 "-A",
                 "worker.app",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "-Q",
                 queue,
                 "--without-gossip",
@@ -56,26 +71,60 @@ def celery_worker(app, database_url, redis_url, tmp_path_factory):
                 "--loglevel=INFO",
             ],
             cwd=ROOT,
-            env=env,
+            env=environment | (env or {}),
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill_worker reaches the children
         )
+    starts = log.read_text().count("ready.")
     deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
+    while log.read_text().count("ready.") == starts:
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            kill_worker(process)
             pytest.fail(f"the Celery worker did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    celery = app.extensions["celery"]
-    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    _switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
-    yield {"process": process, "log": log, "queue": queue}
-    _switch_broker(celery, **saved)
-    process.terminate()
+        time.sleep(0.1)
+    return process
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL the worker's whole process group (no warm shutdown, nothing acknowledged)."""
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
 
 
-def _switch_broker(celery, **conf) -> None:
+def stop_worker(process: subprocess.Popen) -> None:
+    """A warm shutdown (SIGTERM), then SIGKILL if it takes too long."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill_worker(process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_url, redis_url, tmp_path_factory):
+    """A worker subprocess on the test database, consuming a queue of its own, with the
+    test app's Celery sending to it."""
+    queue = f"participa-test-{os.getpid()}"
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    process = start_worker(
+        database_url=database_url,
+        redis_url=redis_url,
+        queue=queue,
+        log=log,
+        instance=tmp_path_factory.mktemp("worker-instance"),
+    )
+    celery = app.extensions["celery"]
+    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    yield {"process": process, "log": log, "queue": queue}
+    switch_broker(celery, **saved)
+    stop_worker(process)
+
+
+def switch_broker(celery, **conf) -> None:
     """Point the test app's Celery at another broker, dropping the connections it cached
     (an eager run earlier in the session leaves a pool bound to ``memory://``)."""
     celery.conf.update(conf)

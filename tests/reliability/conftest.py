@@ -1,0 +1,159 @@
+"""Reliability tests: real PostgreSQL, a real Celery worker on Redis, a real HTTP server.
+
+Every test here needs all three services (``PARTICIPA_TEST_DATABASE_URL`` and
+``PARTICIPA_TEST_REDIS_URL``); with ``PARTICIPA_REQUIRE_SERVICES=1`` a missing one fails.
+"""
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from participa.extensions import db
+from participa.opendata.models import Publication
+from participa.results.models import ProjectOutcome, RunStatus, TallyRun
+from participa.tallying import Outcome
+from tests import factories as f
+from tests.conftest import need
+from tests.worker.conftest import redis_url, start_worker, stop_worker, switch_broker  # noqa: F401
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
+
+
+@pytest.fixture
+def pg(ctx, is_postgres):
+    """An application context on an empty PostgreSQL database."""
+    need(is_postgres, "reliability tests run on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)")
+    return ctx
+
+
+@pytest.fixture(scope="package")
+def worker(app, database_url, redis_url, tmp_path_factory) -> Iterator[dict]:  # noqa: F811
+    """A worker subprocess of this package, on a queue of its own, with the test app's
+    Celery sending to it (and set back to eager afterwards). Unsent notifications are sent
+    again by ``send_pending`` as soon as beat runs (``NOTIFICATION_RESEND_AFTER=0``)."""
+    need(
+        app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
+        "reliability tests run on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)",
+    )
+    queue = f"participa-reliability-{os.getpid()}"
+    log = tmp_path_factory.mktemp("reliability-worker") / "worker.log"
+    process = start_worker(
+        database_url=database_url,
+        redis_url=redis_url,
+        queue=queue,
+        log=log,
+        instance=tmp_path_factory.mktemp("reliability-instance"),
+        env={"PARTICIPA_NOTIFICATION_RESEND_AFTER": "0"},
+    )
+    celery = app.extensions["celery"]
+    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    yield {"process": process, "log": log, "queue": queue, "redis_url": redis_url}
+    switch_broker(celery, **saved)
+    stop_worker(process)
+
+
+@pytest.fixture(scope="package")
+def live_server(app) -> Iterator[str]:
+    """The test app served by a real threaded WSGI server on a free port; its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def login(base_url: str, email: str, password: str = f.PASSWORD) -> requests.Session:
+    """A browser-like session signed in through the login form."""
+    session = requests.Session()
+    response = session.post(
+        f"{base_url}/entrar", data={"email": email, "password": password}, allow_redirects=False
+    )
+    assert response.status_code == 302, response.text
+    return session
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
+    """Poll ``condition`` (in a fresh read of the database) until it is truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def finished_runs(budget_id: int) -> list[TallyRun]:
+    return list(
+        db.session.scalars(
+            select(TallyRun)
+            .where(
+                TallyRun.budget_id == budget_id,
+                TallyRun.status.in_((RunStatus.DONE, RunStatus.FAILED)),
+            )
+            .order_by(TallyRun.id)
+        )
+    )
+
+
+def log_count(log: Path, text: str, start: int = 0) -> int:
+    """Occurrences of ``text`` in the worker's log after character ``start``."""
+    return log.read_text()[start:].count(text)
+
+
+def outcome_rows(run_id: int) -> list[tuple]:
+    """Every stored figure of a run's outcome, project by project in rank order."""
+    rows = db.session.scalars(
+        select(ProjectOutcome).where(ProjectOutcome.run_id == run_id).order_by(ProjectOutcome.rank)
+    )
+    return [
+        (
+            o.project_id,
+            o.rank,
+            o.votes,
+            o.selected,
+            o.remaining_before,
+            o.reason,
+            o.tied,
+            o.price,
+            o.effective_votes,
+        )
+        for o in rows
+    ]
+
+
+def decision_rows(outcome: Outcome) -> list[tuple]:
+    """The same figures from a pure tally, as they would be stored."""
+
+    def text(value) -> str | None:
+        return None if value is None else str(value)
+
+    return [
+        (
+            d.project_id,
+            d.rank,
+            d.score,
+            d.selected,
+            d.remaining_before,
+            str(d.reason),
+            d.tied,
+            text(d.price),
+            text(d.effective_votes),
+        )
+        for d in outcome.decisions
+    ]
+
+
+def publications(process_id: int) -> list[Publication]:
+    return list(db.session.scalars(select(Publication).where(Publication.process_id == process_id)))

@@ -1,0 +1,125 @@
+"""100 simultaneous confirmations by one resident, through a real HTTP server on
+PostgreSQL, with the receipts sent by a real worker: exactly one ballot, one valid receipt.
+
+(The application under test has rate limits switched off: they would turn most of these
+requests into 429s, and it is the database, not the limiter, that must guarantee this.)
+"""
+
+import re
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from participa.budgets.models import Ballot, BallotItem
+from participa.budgets.services import receipt_hash
+from participa.extensions import db
+from participa.notifications.models import Notification
+from tests import factories as f
+from tests.reliability.conftest import log_count, login, wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker]
+
+REQUESTS = 100
+RECEIPT = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
+UNCHANGED = "Tu voto ya estaba registrado con esta misma selección"
+
+
+def confirm_in_parallel(app, base_url, session, url, selections) -> list[tuple[int, dict]]:
+    """POST every selection at once (one thread and one cookie jar each, released together
+    by a barrier). The status of each confirmation and the messages it left for the next
+    page (read from its signed session cookie: what that page would show)."""
+    barrier = threading.Barrier(len(selections))
+    results: list[tuple[int, dict] | None] = [None] * len(selections)
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    serializer = app.session_interface.get_signing_serializer(app)
+
+    def confirm(i: int, selection: list[int]) -> None:
+        import requests
+
+        browser = requests.Session()
+        browser.cookies = session.cookies.copy()  # signed in, a cookie jar of its own
+        barrier.wait()
+        response = browser.post(
+            base_url + url,
+            data={"project": [str(p) for p in selection]},
+            allow_redirects=False,
+            timeout=120,
+        )
+        flashes = serializer.loads(response.cookies[cookie]).get("_flashes", [])
+        results[i] = (response.status_code, dict(flashes))
+
+    threads = [threading.Thread(target=confirm, args=(i, s)) for i, s in enumerate(selections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(results), "a confirmation thread died"
+    return results
+
+
+def shown_codes(results) -> list[str]:
+    """The receipt codes shown after the confirmations."""
+    return [RECEIPT.search(shown["receipt"]).group() for _s, shown in results if "receipt" in shown]
+
+
+def test_100_identical_confirmations_make_one_ballot_one_receipt(pg, worker, live_server):
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process, amount=1000, costs=(400, 300, 300, 200))
+    voter = f.user()
+    db.session.commit()
+    p1, _p2, p3, p4 = f.project_ids(budget)
+    url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    log_start = len(worker["log"].read_text())
+
+    results = confirm_in_parallel(
+        pg, live_server, login(live_server, voter.email), url, [[p1, p3, p4]] * REQUESTS
+    )
+
+    assert [status for status, _page in results] == [303] * REQUESTS
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Ballot.id))) == 1
+    ballot = db.session.scalar(select(Ballot))
+    assert sorted(i.project_id for i in ballot.items) == sorted([p1, p3, p4])
+    # The first confirmation to commit stored the ballot and showed its receipt; the 99
+    # others found the same ballot, changed nothing and said so.
+    (code,) = shown_codes(results)
+    assert ballot.receipt_hash == receipt_hash(code)
+    assert sum(UNCHANGED in shown.get("success", "") for _s, shown in results) == REQUESTS - 1
+    (note,) = db.session.scalars(select(Notification).where(Notification.user_id == voter.id))
+    assert note.kind == "ballot_confirmed" and code in note.body
+    # The receipt went through Redis to the worker once, and was sent once.
+    wait_until(lambda: db.session.get(Notification, note.id).sent_at, 30, "the receipt sent")
+    wait_until(lambda: log_count(worker["log"], "succeeded", log_start) >= 1, 10, "the task logged")
+    assert log_count(worker["log"], "send_notification[", log_start) == 2  # received, succeeded
+
+
+def test_100_different_confirmations_keep_one_whole_ballot_and_the_last_receipt(
+    pg, worker, live_server
+):
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process, amount=1000, costs=(400, 300, 300, 200))
+    voter = f.user()
+    db.session.commit()
+    ids = f.project_ids(budget)
+    url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    selections = [[ids[i % 4], ids[(i + 1) % 4]] for i in range(REQUESTS)]
+
+    session = login(live_server, voter.email)
+    results = confirm_in_parallel(pg, live_server, session, url, selections)
+
+    assert [status for status, _page in results] == [303] * REQUESTS
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Ballot.id))) == 1
+    ballot = db.session.scalar(select(Ballot))
+    stored = sorted(db.session.scalars(select(BallotItem.project_id)))
+    assert stored in [sorted(s) for s in selections]  # one whole selection, never a mix
+    codes = shown_codes(results)
+    assert len(codes) == len(set(codes)) >= 1  # every stored change showed a fresh code...
+    valid = [code for code in codes if receipt_hash(code) == ballot.receipt_hash]
+    assert len(valid) == 1  # ...and exactly one of them is the stored ballot's
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == voter.id).order_by(Notification.id)
+    ).all()
+    assert len(notes) == len(codes)  # one receipt per stored change, none per no-op
+    assert valid[0] in notes[-1].body  # the last receipt sent carries the valid code
