@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -172,8 +172,6 @@ class World:
         assert not missing, f"{rule.endpoint}: the world has no {missing}; add it to build_world"
         args = {name: values[name] for name in rule.arguments}
         with app.test_request_context():
-            from flask import url_for
-
             return url_for(rule.endpoint, **args, **self.query.get(rule.endpoint, {}))
 
 
@@ -250,7 +248,6 @@ def build_world(person: User | None) -> World:
             "rest": "nada-por-aqui",
             "move": "cerrar",
             "what": "seguir",
-            "filename_static": "css/participa.css",
         },
         overrides={
             "static": {"filename": "css/participa.css"},
