@@ -68,13 +68,15 @@ def copy_ballots(budget_id: int, project_ids: list[int], n: int, seed: int) -> N
 
 @pytest.fixture
 def killable_worker(app, database_url, redis_url, tmp_path):
-    """Start workers on a queue of this test, which Redis re-delivers from 2 s after a
-    worker took a message without acknowledging it (production: an hour). Their unacked
-    bookkeeping has keys of its own, so no other test run's messages are touched."""
+    """Start prefork workers (the production pool: a task runs in a child process while
+    the parent keeps talking to Redis) on a queue of this test, whose messages Redis gives
+    out again 4 s after a worker took them without acknowledging them (production: an
+    hour). Their unacked bookkeeping has keys of its own: no other run's messages are
+    touched."""
     queue = f"participa-kill-{os.getpid()}"
     options = "PARTICIPA_CELERY__broker_transport_options__"
     env = {
-        options + "visibility_timeout": "2",
+        options + "visibility_timeout": "4",
         options + "unacked_restore_interval": "1",
         options + "unacked_restore_throttle": "1",
         options + "unacked_key": f"{queue}-unacked",
@@ -91,6 +93,7 @@ def killable_worker(app, database_url, redis_url, tmp_path):
             log=tmp_path / log_name,
             instance=tmp_path / "instance",
             env=env,
+            pool="prefork",
         )
         started.append(process)
         return process
