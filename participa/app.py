@@ -139,6 +139,8 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from participa.errors import refuse_nul_characters
+
     def render_error(error: Any) -> tuple[str, int, list[tuple[str, str]]]:
         code = getattr(error, "code", 500) or 500
         if code >= 500:
@@ -153,6 +155,7 @@ def _register_errors(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 409, 413, 500):
         app.register_error_handler(code, render_error)
+    app.before_request(refuse_nul_characters)  # a 400 before PostgreSQL refuses it with a 500
 
 
 def _register_template_helpers(app: Flask) -> None:

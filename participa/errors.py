@@ -1,5 +1,9 @@
 """Errors raised by domain services; views turn them into flashed messages and 4xx codes."""
 
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
 
 class DomainError(Exception):
     """A request that the rules refuse. ``message`` is shown to the person, as is."""
@@ -28,3 +32,36 @@ class Conflict(DomainError):
     """The input clashes with stored data (e.g. an e-mail already registered)."""
 
     status_code = 409
+
+
+class NulCharacter(BadRequest):
+    """A request whose address, query or form holds a NUL character: it is not text, and
+    PostgreSQL cannot store it. Answered with a 400 page that says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.explanation = _(
+            "Lo que enviaste contiene un carácter nulo, que no es texto. Revisa lo que "
+            "escribiste o pegaste y vuelve a intentarlo."
+        )
+
+
+def refuse_nul_characters() -> None:
+    """``before_request``: refuse a NUL character anywhere in the path, the query or the
+    form fields (uploaded files are checked by whoever reads them). The JSON API validates
+    its own parameters."""
+    if request.path.startswith("/api/"):
+        return
+    texts = [request.path]
+    sources = [request.args]
+    if request.method in BODY_METHODS:
+        sources.append(request.form)
+    for data in sources:
+        for key, values in data.lists():
+            texts.append(key)
+            texts.extend(values)
+    if any("\x00" in text for text in texts):
+        raise NulCharacter()
+
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

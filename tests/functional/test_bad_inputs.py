@@ -426,6 +426,35 @@ def test_html_405_says_which_methods_are_allowed(client):
     assert "Esta acción no está disponible así" in body(response)
 
 
+# --- NUL characters (PostgreSQL cannot store them) -------------------------------------------
+
+NUL_MESSAGE = "contiene un carácter nulo, que no es texto"
+
+
+def test_a_nul_character_anywhere_is_a_400_that_says_so(client):
+    item, process = execution_item()
+    logged_in(client, Role.ADMIN)
+    base = f"/admin/procesos/{process.id}/seguimiento/{item.id}"
+    status_id = str(accountability.statuses(process)[0].id)
+    requests = [
+        ("GET", f"/procesos/{process.slug}/propuestas/?q=a%00b", None),
+        ("GET", "/procesos/a%00b", None),
+        ("POST", base, {"status_id": status_id, "office": "Obras\x00", "code": "A1"}),
+        ("POST", base, {"status_id": status_id, "office": "Obras", "code": "A\x00"}),
+        ("POST", f"{base}/hitos", {"happened_on": "2026-01-01", "text": "Avance\x00 de obra"}),
+        ("POST", f"{base}/partes", {"title": "Parte\x00", "budgeted": "1"}),
+        ("POST", f"{base}/partes", {"title\x00": "Parte", "budgeted": "1"}),
+        ("POST", "/entrar", {"email": "a\x00@b.c", "password": "x"}),
+    ]
+    with Unchanged():
+        for method, path, data in requests:
+            response = client.open(path, method=method, data=data)
+            refused(response, 400, NUL_MESSAGE, "La solicitud no es válida")
+    # the API answers its own way: a documented 422 in JSON
+    api = client.get(f"/api/v1/processes/{process.slug}/proposals?q=a%00")
+    assert api.status_code == 422 and api.is_json
+
+
 # --- bodies above the request limit ---------------------------------------------------------
 
 TOO_BIG = 3 * 1024 * 1024  # the site-wide limit is 2 MB
@@ -568,9 +597,10 @@ def test_census_pasted_with_a_control_character_is_refused(client):
     db.session.add(District(name="Centro"))
     logged_in(client, Role.ADMIN)
     with Unchanged():
-        for pasted in (CONTROL, CONTROL.replace("\x1b", "\x00")):
-            response = client.post("/admin/padron", data={"text": pasted})
-            refused_file(response, [(2, "caracteres de control")])
+        response = client.post("/admin/padron", data={"text": CONTROL})
+        refused_file(response, [(2, "caracteres de control")])
+        response = client.post("/admin/padron", data={"text": CONTROL.replace("\x1b", "\x00")})
+        refused(response, 400, NUL_MESSAGE)
 
 
 def test_census_in_latin_1_or_with_a_bom_is_read_and_says_so(client):
