@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from kombu.exceptions import OperationalError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -59,22 +60,28 @@ def dispatch() -> int:
     """Enqueue the sending of the notifications created before the last commit; the number
     queued.
 
-    Never raises for an unreachable broker (the change is already committed): it logs,
-    stops trying, and leaves the rest to :func:`participa.notifications.tasks.send_pending`.
+    Never raises (the change is already committed): an unreachable broker is logged and
+    the rest is left to :func:`participa.notifications.tasks.send_pending`.
     """
     from participa.notifications.tasks import send_notification
 
     pending = db.session.info.pop(_PENDING, [])
-    for queued, note in enumerate(pending):
+    queued = 0
+    for position, note in enumerate(pending):
         try:
             send_notification.delay(note.id)
-        except Exception:  # broker down: the rows stay unsent, beat sends them later
-            logger.exception(
-                "could not queue %d notification(s); they will be sent when the broker is back",
-                len(pending) - queued,
+        except OperationalError as error:  # broker down: stop; beat sends the rest later
+            logger.error(
+                "could not queue %d notification(s), sent when the broker is back: %s",
+                len(pending) - position,
+                error,
             )
-            return queued
-    return len(pending)
+            break
+        except Exception:  # this one only (e.g. an eager run's mail error): it stays unsent
+            logger.exception("could not send notification %s", note.id)
+        else:
+            queued += 1
+    return queued
 
 
 @event.listens_for(Session, "after_rollback")
