@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from participa.audit.models import ActionLog
 from participa.extensions import db
@@ -65,7 +66,12 @@ def public_entries(process_id: int, limit: int = 50) -> list[ActionLog]:
 
 def entries(*, action: str | None = None, limit: int = 200) -> list[ActionLog]:
     """The whole log for administrators, newest first, optionally of one action."""
-    stmt = select(ActionLog).order_by(ActionLog.id.desc()).limit(limit)
+    stmt = (
+        select(ActionLog)
+        .options(joinedload(ActionLog.actor))  # the page names each actor
+        .order_by(ActionLog.id.desc())
+        .limit(limit)
+    )
     if action:
         stmt = stmt.where(ActionLog.action == action)
     return list(db.session.scalars(stmt))

@@ -292,6 +292,7 @@ class QueueItem:
     content: Content
     reports: list[Report]
     process: Process
+    target: Target | None = None  # a comment's page, held so the template finds it loaded
 
     @property
     def is_hidden(self) -> bool:
@@ -313,7 +314,7 @@ def moderator_queue() -> list[QueueItem]:
     grouped: dict[tuple[str, int], list[Report]] = {}
     for r in reports:
         grouped.setdefault((r.content_type, r.content_id), []).append(r)
-    _preload(grouped)
+    loaded = _preload(grouped)
     items = []
     for (content_type, content_id), pending in grouped.items():
         content = get_content(content_type, content_id)
@@ -323,12 +324,17 @@ def moderator_queue() -> list[QueueItem]:
             process = process_of(content)
         except Invalid:
             continue
-        items.append(QueueItem(content_type, content, pending, process))
+        target = target_of(content) if isinstance(content, Comment) else None
+        items.append(QueueItem(content_type, content, pending, process, target))
+    del loaded  # every item now holds what it shows
     return items
 
 
-def _preload(grouped: dict[tuple[str, int], list[Report]]) -> None:
-    """Load the reported content in one query per type, so the queue is not N+1."""
+def _preload(grouped: dict[tuple[str, int], list[Report]]) -> list:
+    """Load the reported content in one query per type, so the queue is not N+1. The
+    session's identity map holds its objects weakly: the caller keeps them (the returned
+    list) while it reads them with ``get_content``."""
+    loaded: list = []
     ids: dict[str, set[int]] = {}
     for content_type, content_id in grouped:
         ids.setdefault(content_type, set()).add(content_id)
@@ -338,20 +344,22 @@ def _preload(grouped: dict[tuple[str, int], list[Report]]) -> None:
             .where(Comment.id.in_(ids[ContentType.COMMENT]))
             .options(joinedload(Comment.author))
         ).all()
+        loaded += comments
         for c in comments:
             ids.setdefault(c.target_type, set()).add(c.target_id)
     if ids.get(ContentType.PROPOSAL):
-        db.session.scalars(
+        loaded += db.session.scalars(
             select(Proposal)
             .where(Proposal.id.in_(ids[ContentType.PROPOSAL]))
             .options(joinedload(Proposal.author), selectinload(Proposal.process))
         ).all()
     if ids.get(ContentType.PROJECT):
-        db.session.scalars(
+        loaded += db.session.scalars(
             select(Project)
             .where(Project.id.in_(ids[ContentType.PROJECT]))
             .options(joinedload(Project.budget).joinedload(Budget.process))
         ).all()
+    return loaded
 
 
 def pending_count() -> int:

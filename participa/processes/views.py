@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from participa.admin.forms import ConfirmForm
 from participa.audit.services import public_entries
@@ -41,7 +41,7 @@ def show(slug: str):
     budgets = db.session.scalars(
         select(Budget)
         .where(Budget.process_id == process.id)
-        .options(selectinload(Budget.projects))
+        .options(selectinload(Budget.projects), joinedload(Budget.district))
         .order_by(Budget.position, Budget.id)
     ).all()
     proposal_count = db.session.scalar(

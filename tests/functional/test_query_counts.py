@@ -1,0 +1,400 @@
+"""List pages run the same SQL statements whatever the number of rows they list.
+
+Each page is requested once with a few rows and once with many more (3 and 30, fewer for
+the slow-to-build open data versions); the statements the request runs are counted with
+SQLAlchemy's ``before_cursor_execute`` event on the engine. A query per row (an "N+1": a
+lazy load or a count inside a loop of the view or the template) makes the second count
+larger and the test fail, naming the page and both counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from itertools import count
+
+import pytest
+from flask import current_app
+from sqlalchemy import event, select
+
+from participa.accountability import services as accountability
+from participa.accounts.models import Role, User
+from participa.audit.services import log
+from participa.budgets import services as budgets
+from participa.budgets.models import Budget, Project
+from participa.conversation import services as conversation
+from participa.db import utcnow
+from participa.extensions import db
+from participa.opendata import services as opendata
+from participa.processes.models import District, Process
+from participa.proposals import services as proposals
+from participa.proposals.models import Proposal, ProposalState
+from tests import factories as f
+from tests.integration.test_accountability import publish
+
+FEW, MANY = 3, 30
+_n = count(1)
+
+
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    """The SQL statements run inside the block, in order."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def statements(client, url: str) -> tuple[list[str], int]:
+    """The statements one GET of ``url`` runs (it must answer 200), and the length of the
+    answer. The request gets an application context, hence a database session, of its
+    own, as in production: the test's session and what it holds are not shared."""
+    with current_app.app_context(), counting() as seen:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return seen, len(response.data)
+
+
+def assert_flat(client, url: str, grow: Callable[[int], None], sizes=(FEW, MANY)) -> None:
+    """``url`` runs as many statements after ``grow`` has added rows up to ``sizes[1]``
+    as with ``sizes[0]``. ``grow(k)`` adds ``k`` more rows of what the page lists."""
+    grow(sizes[0])
+    db.session.commit()
+    statements(client, url)  # the first request does what is done once per process
+    few, few_length = statements(client, url)
+    grow(sizes[1] - sizes[0])
+    db.session.commit()
+    many, many_length = statements(client, url)
+    assert many_length > few_length, f"{url} does not list the rows added"
+    grown = {s: (few.count(s), many.count(s)) for s in many if many.count(s) > few.count(s)}
+    detail = "\n".join(
+        f"{a} -> {b} times: {' '.join(s.split())[:150]} … {' '.join(s.split())[-150:]}"
+        for s, (a, b) in grown.items()
+    )
+    assert len(many) == len(few), (
+        f"{url}: {len(few)} statements with {sizes[0]} rows, {len(many)} with {sizes[1]}:\n{detail}"
+    )
+
+
+def login(client, role: Role = Role.RESIDENT) -> User:
+    user = f.user(role)
+    db.session.commit()
+    f.login(client, user)
+    return user
+
+
+def district() -> District:
+    place = District(name=f"Colonia {next(_n)}")
+    db.session.add(place)
+    db.session.flush()
+    return place
+
+
+def add_proposals(process: Process, k: int, **values) -> list[Proposal]:
+    """``k`` proposals by different authors in different districts, each with a support."""
+    made = []
+    for _ in range(k):
+        author = f.user()
+        proposal = Proposal(
+            process_id=process.id,
+            author_id=author.id,
+            district_id=district().id,
+            title=f"Propuesta {next(_n)}",
+            body="Un parque con árboles y bancas para la colonia.",
+            category="espacio-publico",
+            cost_estimate=100,
+            **values,
+        )
+        db.session.add(proposal)
+        made.append(proposal)
+    db.session.flush()
+    return made
+
+
+def add_projects(budget: Budget, k: int) -> list[Project]:
+    start = len(budget.projects)
+    made = [
+        Project(budget_id=budget.id, title=f"Proyecto {start + i}", cost=10, position=start + i)
+        for i in range(1, k + 1)
+    ]
+    db.session.add_all(made)
+    db.session.flush()
+    db.session.expire(budget, ["projects"])
+    return made
+
+
+# ── public pages ─────────────────────────────────────────────────────────────────────────
+
+
+def test_home_and_admin_dashboard_list_processes(client):
+    def grow(k):
+        for _ in range(k):
+            process = f.process(now_allows=("allows_propose",))
+            f.budget(process)
+
+    assert_flat(client, "/", grow)
+    login(client, Role.ADMIN)
+    assert_flat(client, "/admin/", grow)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "resident"])
+def test_proposal_list(client, app, monkeypatch, signed_in):
+    monkeypatch.setitem(app.config, "PROPOSALS_PER_PAGE", 50)
+    process = f.process(now_allows=("allows_support", "allows_comment"))
+    viewer = login(client) if signed_in else None
+
+    def grow(k):
+        for proposal in add_proposals(process, k):
+            if viewer is not None:  # the page marks the proposals the viewer supports
+                proposals.support(proposal, viewer)
+
+    assert_flat(client, f"/procesos/{process.slug}/propuestas/", grow)
+    assert_flat(client, f"/procesos/{process.slug}/propuestas/?orden=apoyos&q=parque", grow)
+
+
+def test_process_page_lists_budgets_and_log(client):
+    process = f.process(now_allows=("allows_propose",))
+
+    def grow(k):
+        for _ in range(k):
+            f.budget(process, district_id=district().id)
+            add_proposals(process, 1)
+
+    assert_flat(client, f"/procesos/{process.slug}", grow)
+
+
+def test_proposal_page_lists_comments_and_replies(client):
+    process = f.process(now_allows=("allows_comment",))
+    (proposal,) = add_proposals(process, 1)
+    login(client)
+
+    def grow(k):
+        for _ in range(k):
+            comment = conversation.add_comment(proposal, f.user(), "Me parece muy buena idea.")
+            conversation.add_comment(proposal, f.user(), "Estoy de acuerdo.", parent=comment)
+
+    assert_flat(client, f"/procesos/{process.slug}/propuestas/{proposal.id}", grow)
+
+
+def test_ballot_budget_and_project_pages(client):
+    process = f.process(now_allows=("allows_vote", "allows_comment"))
+    budget = f.budget(process, amount=10_000, costs=())
+    voter = login(client)
+
+    def grow(k):
+        add_projects(budget, k)
+        chosen = [
+            p.id for p in db.session.scalars(select(Project).where(Project.budget_id == budget.id))
+        ]
+        budgets.cast_ballot(budget, voter, chosen)  # the viewer's ballot lists every project
+
+    base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
+    assert_flat(client, f"{base}/", grow)
+    assert_flat(client, f"{base}/boleta", grow)
+    project = add_projects(budget, 1)[0]
+
+    def comments(k):
+        for _ in range(k):
+            conversation.add_comment(project, f.user(), "¿Cuándo empieza la obra?")
+
+    assert_flat(client, f"{base}/proyectos/{project.id}", comments)
+
+
+def test_results_page(client):
+    process = f.process(now_allows=("shows_results",))
+    budget = f.budget(process, amount=10_000, costs=())
+
+    def grow(k):
+        add_projects(budget, k)
+        everything = list(db.session.scalars(select(Project).where(Project.budget_id == budget.id)))
+        publish(budget, everything[::2], everything[1::2])  # a newer official tally
+
+    assert_flat(client, f"/procesos/{process.slug}/presupuestos/{budget.id}/resultados/", grow)
+
+
+def test_open_data_portal_and_versions(client):
+    process = f.process(now_allows=("allows_propose",))
+    add_proposals(process, 2)
+
+    def more_processes(k):
+        for _ in range(k):
+            other = f.process(now_allows=("allows_propose",))
+            add_proposals(other, 1)
+            opendata.publish(other, "manual")
+
+    def more_versions(k):
+        for i in range(k):
+            add_proposals(process, 1)
+            opendata.publish(process, "manual", now=utcnow() + timedelta(minutes=i))
+
+    assert_flat(client, "/datos", more_processes, sizes=(2, 8))
+    assert_flat(client, f"/datos/{process.slug}", more_versions, sizes=(2, 8))
+
+
+def test_accountability_pages(client):
+    process = f.process()
+    admin = f.admin()
+    parent = accountability.add_item(process, admin, "Parque central")
+    login(client)
+
+    def items(k):
+        for _ in range(k):
+            item = accountability.add_item(process, admin, f"Etapa {next(_n)}", parent=parent)
+            accountability.add_milestone(item, admin, date(2026, 5, 1), "Empezó la obra.")
+
+    assert_flat(client, f"/procesos/{process.slug}/seguimiento", items)
+
+    def milestones(k):
+        for _ in range(k):
+            accountability.add_milestone(parent, admin, date(2026, 6, 1), "Avance de la obra.")
+            conversation.add_comment(parent, f.user(), "¡Qué bien que avanza!")
+
+    assert_flat(client, f"/seguimiento/{parent.id}", milestones)
+
+
+# ── staff pages ──────────────────────────────────────────────────────────────────────────
+
+
+def test_admin_process_budget_log_and_users(client):
+    process = f.process(now_allows=("allows_propose",))
+    budget = f.budget(process, amount=10_000, costs=())
+    admin = login(client, Role.ADMIN)
+
+    def proposals_and_budgets(k):
+        add_proposals(process, k, state=ProposalState.ACCEPTED)
+        for _ in range(k):
+            f.budget(process, district_id=district().id)
+
+    assert_flat(client, f"/admin/procesos/{process.id}", proposals_and_budgets)
+
+    def projects_and_candidates(k):
+        add_projects(budget, k)
+        add_proposals(process, k, state=ProposalState.ACCEPTED)
+
+    assert_flat(client, f"/admin/presupuestos/{budget.id}", projects_and_candidates)
+
+    def entries(k):
+        for _ in range(k):
+            log("process.updated", process, actor=f.user(Role.ADMIN), process_id=process.id)
+
+    assert_flat(client, "/admin/registro", entries)
+
+    def users(k):
+        for role in [Role.EVALUATOR, Role.MODERATOR, Role.OFFICER] * k:
+            f.user(role)
+
+    assert_flat(client, "/admin/usuarios", users)
+    assert admin.is_admin
+
+
+def test_moderation_queue(client):
+    process = f.process(now_allows=("allows_comment",))
+    (proposal,) = add_proposals(process, 1)
+    login(client, Role.MODERATOR)
+
+    def grow(k):
+        for reported in add_proposals(process, k):
+            conversation.report("proposal", reported.id, f.user(), "Ofensiva")
+            comment = conversation.add_comment(proposal, f.user(), "Un comentario grosero.")
+            conversation.report("comment", comment.id, f.user(), "Grosero")
+
+    assert_flat(client, "/moderacion", grow)
+
+
+def test_evaluator_queue(client):
+    process = f.process(now_allows=("allows_support",))
+    process.support_threshold = 2
+    evaluator = login(client, Role.EVALUATOR)
+
+    def grow(k):
+        made = add_proposals(process, k)
+        for proposal in made[::2]:
+            proposal.evaluator_id = evaluator.id
+            proposal.state = ProposalState.EVALUATING
+
+    assert_flat(client, "/evaluacion", grow)
+
+
+def test_officer_booth_page(client):
+    login(client, Role.OFFICER)
+
+    def grow(k):
+        for _ in range(k):
+            process = f.process(now_allows=("allows_vote",))
+            f.budget(process)
+
+    assert_flat(client, "/casilla", grow)
+
+
+# ── API ──────────────────────────────────────────────────────────────────────────────────
+
+
+def test_api_lists(client):
+    process = f.process(now_allows=("allows_support",))
+    budget = f.budget(process, amount=10_000, costs=())
+
+    def processes(k):
+        for _ in range(k):
+            other = f.process(now_allows=("allows_propose",))
+            other.district_id = district().id
+
+    def proposals_(k):
+        add_proposals(process, k)
+
+    def budgets_(k):
+        for _ in range(k):
+            f.budget(process, district_id=district().id)
+
+    def projects(k):
+        add_projects(budget, k)
+
+    assert_flat(client, "/api/v1/processes?per_page=50", processes)
+    assert_flat(client, f"/api/v1/processes/{process.slug}/proposals?per_page=50", proposals_)
+    assert_flat(client, f"/api/v1/processes/{process.slug}/budgets?per_page=50", budgets_)
+    assert_flat(client, f"/api/v1/budgets/{budget.id}/projects?per_page=50", projects)
+
+
+def test_api_results_and_datasets(client):
+    process = f.process(now_allows=("shows_results",))
+    budget = f.budget(process, amount=10_000, costs=())
+
+    def outcomes(k):
+        add_projects(budget, k)
+        everything = list(db.session.scalars(select(Project).where(Project.budget_id == budget.id)))
+        publish(budget, everything[::2], everything[1::2])
+
+    assert_flat(client, f"/api/v1/budgets/{budget.id}/results", outcomes)
+
+    def published(k):
+        for _ in range(k):
+            other = f.process(now_allows=("allows_propose",))
+            add_proposals(other, 1)
+            opendata.publish(other, "manual")
+
+    assert_flat(client, "/api/v1/datasets?per_page=50", published, sizes=(2, 8))
+
+
+# ── the counter itself ───────────────────────────────────────────────────────────────────
+
+
+def test_the_counter_sees_a_query_per_row(ctx):
+    """A loop that lazy-loads one relationship per row is caught: the counts differ."""
+    process = f.process()
+    add_proposals(process, MANY)
+    db.session.commit()
+
+    def lazy(limit: int) -> int:
+        db.session.expire_all()
+        with counting() as seen:
+            rows = db.session.scalars(select(Proposal).limit(limit)).all()
+            [row.district.name for row in rows]  # one SELECT per proposal
+        return len(seen)
+
+    assert lazy(FEW) == 1 + FEW and lazy(MANY) == 1 + MANY
