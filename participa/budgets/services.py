@@ -5,6 +5,7 @@ import secrets
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
@@ -334,31 +335,47 @@ def cast_ballot(
     require_vote_scope(budget, user)
     validate_selection(budget, project_ids, points)
     now = utcnow()
-    db.session.execute(
-        insert_ignoring_conflicts(Ballot, ["budget_id", "user_id"]).values(
-            budget_id=budget.id,
-            user_id=user.id,
-            channel=Channel.ONLINE,
-            created_at=now,
-            updated_at=now,
-        )
+    code = new_receipt_code()
+    values = {
+        "budget_id": budget.id,
+        "user_id": user.id,
+        "channel": Channel.ONLINE,
+        "created_at": now,
+        "updated_at": now,
+        "receipt_hash": receipt_hash(code),
+    }
+    new_id = db.session.scalar(
+        insert_ignoring_conflicts(Ballot, ["budget_id", "user_id"])
+        .values(**values)
+        .returning(Ballot.id)
     )
-    ballot = db.session.scalars(
-        select(Ballot)
-        .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    claim_online_ballot(ballot, user)  # census: refuses after a booth ballot, records identity
-    rows = ballot_item_rows(budget, ballot.id, project_ids, points)
-    if ballot.receipt_hash is not None and _same_items(ballot.id, rows):
-        ballot.receipt_code = None  # unchanged: the code given when it was confirmed holds
-        return ballot
-    db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
+    if new_id is not None:
+        # A first ballot: the row just inserted belongs to this transaction (a parallel
+        # confirmation of the same voter waits on the unique index until it ends), so it
+        # needs no lock and has no items yet. It joins the session as the values above,
+        # without being read back.
+        ballot = Ballot(id=new_id, **values)
+        make_transient_to_detached(ballot)
+        db.session.add(ballot)
+        claim_online_ballot(ballot, user)  # census: refuses after a booth ballot
+        rows = ballot_item_rows(budget, new_id, project_ids, points)
+    else:  # a ballot to replace: lock its row
+        ballot = db.session.scalars(
+            select(Ballot)
+            .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        claim_online_ballot(ballot, user)  # census: refuses after a booth ballot
+        rows = ballot_item_rows(budget, ballot.id, project_ids, points)
+        if ballot.receipt_hash is not None and _same_items(ballot.id, rows):
+            ballot.receipt_code = None  # unchanged: the code given when it was confirmed holds
+            return ballot
+        db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
+        ballot.updated_at = now
+        ballot.receipt_hash = values["receipt_hash"]
     db.session.execute(insert(BallotItem), rows)
-    ballot.updated_at = now
-    ballot.receipt_code = new_receipt_code()
-    ballot.receipt_hash = receipt_hash(ballot.receipt_code)
+    ballot.receipt_code = code
     db.session.flush()
     db.session.expire(ballot, ["items"])
     notify(
@@ -409,6 +426,8 @@ def vote_refusal(budget: Budget, user: User) -> str | None:
 
 def require_vote_scope(budget: Budget, user: User) -> None:
     """Refuse a vote outside the process's vote scope."""
+    if budget.district_id is None or budget.process.vote_scope == VoteScope.ALL:
+        return  # nothing to check (and no need to load the voter's district)
     if budget.process.vote_scope == VoteScope.ONE and budget.district_id is not None:
         # Serialise this person's confirmations: two at once in two district budgets would
         # both pass the check.

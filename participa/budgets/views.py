@@ -2,7 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from participa.budgets import services
 from participa.budgets.forms import (
@@ -31,6 +31,17 @@ def get_budget_or_404(slug: str, budget_id: int) -> Budget:
         .options(
             selectinload(Budget.projects), selectinload(Budget.process).selectinload(Process.phases)
         )
+    )
+
+
+def get_budget_for_vote(slug: str, budget_id: int) -> Budget:
+    """The budget with its process and the process's phases, for the confirmation: two
+    queries, no project rows (the validation reads the projects' costs on its own)."""
+    return db.first_or_404(
+        select(Budget)
+        .join(Budget.process)
+        .where(Budget.id == budget_id, Process.slug == slug)
+        .options(contains_eager(Budget.process).selectinload(Process.phases))
     )
 
 
@@ -123,7 +134,7 @@ def review(slug: str, budget_id: int):
 @bp.post("/boleta/confirmar")
 @login_required
 def confirm(slug: str, budget_id: int):
-    budget = get_budget_or_404(slug, budget_id)
+    budget = get_budget_for_vote(slug, budget_id)
     form = BallotForm()
     entry = read_ballot(budget, request.form)
     try:

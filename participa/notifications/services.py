@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from kombu.exceptions import OperationalError
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from participa.extensions import db
@@ -68,8 +68,9 @@ def dispatch() -> int:
     pending = db.session.info.pop(_PENDING, [])
     queued = 0
     for position, note in enumerate(pending):
+        note_id = inspect(note).identity[0]  # note.id would be read again after the commit
         try:
-            send_notification.delay(note.id)
+            send_notification.delay(note_id)
         except OperationalError as error:  # broker down: stop; beat sends the rest later
             logger.error(
                 "could not queue %d notification(s), sent when the broker is back: %s",
@@ -78,7 +79,7 @@ def dispatch() -> int:
             )
             break
         except Exception:  # this one only (e.g. an eager run's mail error): it stays unsent
-            logger.exception("could not send notification %s", note.id)
+            logger.exception("could not send notification %s", note_id)
         else:
             queued += 1
     return queued
