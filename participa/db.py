@@ -27,8 +27,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def insert_ignoring_conflicts(model: type, index_elements: list[str]) -> object:
-    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` for the bound database's dialect.
+def insert_ignoring_conflicts(model: type, index_elements: list[str] | None = None) -> object:
+    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` for the bound database's dialect
+    (without ``index_elements``: a conflict on any unique constraint does nothing).
 
     Used where a unique constraint decides a race (one ballot, one support): the losing
     insert does nothing instead of failing, and the caller reads the winning row.

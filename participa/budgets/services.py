@@ -323,8 +323,8 @@ def cast_ballot(
     """Store ``user``'s ballot on ``budget``, replacing a previous one while voting is open.
 
     Safe under parallel requests: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
-    (budget, voter) pair makes exactly one ballot row, and ``SELECT ... FOR UPDATE``
-    serialises the replacement of its items.
+    (budget, voter) and (budget, census identity) pairs makes exactly one ballot row per
+    person, and ``SELECT ... FOR UPDATE`` serialises the replacement of its items.
 
     Confirming exactly the stored ballot again (a double click, a retried request) changes
     nothing: the ballot keeps its receipt code, no new receipt is sent, and the returned
@@ -344,22 +344,28 @@ def cast_ballot(
         "updated_at": now,
         "receipt_hash": receipt_hash(code),
     }
+    # A first ballot carries the voter's census identity at once: the unique (budget,
+    # voter) and (budget, identity) pairs let it in only if neither this account nor this
+    # person (at a booth) has voted in this budget; any conflict inserts nothing.
     new_id = db.session.scalar(
-        insert_ignoring_conflicts(Ballot, ["budget_id", "user_id"])
-        .values(**values)
+        insert_ignoring_conflicts(Ballot)
+        .values(**values, identity_id=user.identity_id)
         .returning(Ballot.id)
     )
     if new_id is not None:
-        # A first ballot: the row just inserted belongs to this transaction (a parallel
-        # confirmation of the same voter waits on the unique index until it ends), so it
-        # needs no lock and has no items yet. It joins the session as the values above,
-        # without being read back.
-        ballot = Ballot(id=new_id, **values)
+        # The row belongs to this transaction (a parallel confirmation of the same person
+        # waits on the unique indexes until it ends): no lock needed, no items yet. It
+        # joins the session as the values above, without being read back.
+        ballot = Ballot(id=new_id, identity_id=user.identity_id, **values)
         make_transient_to_detached(ballot)
         db.session.add(ballot)
-        claim_online_ballot(ballot, user)  # census: refuses after a booth ballot
         rows = ballot_item_rows(budget, new_id, project_ids, points)
-    else:  # a ballot to replace: lock its row
+    else:
+        # This account's ballot exists (replace it), or this person's identity holds a
+        # ballot cast at a booth (claim_online_ballot refuses it on the row made here).
+        db.session.execute(
+            insert_ignoring_conflicts(Ballot, ["budget_id", "user_id"]).values(**values)
+        )
         ballot = db.session.scalars(
             select(Ballot)
             .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from participa.budgets.models import Budget
 from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
 from participa.notifications.services import dispatch
-from participa.processes.models import Action, Process
+from participa.processes.models import Action, Phase, Process
 from participa.views_common import refuse
 
 bp = Blueprint("budgets", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>")
@@ -35,14 +35,23 @@ def get_budget_or_404(slug: str, budget_id: int) -> Budget:
 
 
 def get_budget_for_vote(slug: str, budget_id: int) -> Budget:
-    """The budget with its process and the process's phases, for the confirmation: two
-    queries, no project rows (the validation reads the projects' costs on its own)."""
-    return db.first_or_404(
-        select(Budget)
-        .join(Budget.process)
-        .where(Budget.id == budget_id, Process.slug == slug)
-        .options(contains_eager(Budget.process).selectinload(Process.phases))
+    """The budget with its process and the process's phases, for the confirmation: one
+    query, no project rows (the validation reads the projects' costs on its own)."""
+    budget = (
+        db.session.scalars(
+            select(Budget)
+            .join(Budget.process)
+            .outerjoin(Process.phases)
+            .where(Budget.id == budget_id, Process.slug == slug)
+            .options(contains_eager(Budget.process).contains_eager(Process.phases))
+            .order_by(Phase.position)
+        )
+        .unique()
+        .first()
     )
+    if budget is None:
+        abort(404)
+    return budget
 
 
 @bp.get("/")
