@@ -77,6 +77,7 @@ class Server:
     env: dict[str, str]
     workers: int = 3
     threads: int = 4
+    worker_class: str = "gthread"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -90,7 +91,7 @@ class Server:
             "--workers",
             str(self.workers),
             "--worker-class",
-            "gthread",
+            self.worker_class,
             "--threads",
             str(self.threads),
             "--keep-alive",
@@ -160,18 +161,34 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU used so far by every ``postgres`` process of the machine (server + backends)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() == "postgres":
-                total += _proc_cpu(int(entry.name))
-        except OSError:
-            continue
-    return total
+def postgres_cpu(database: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL process serving ``database``, and by the
+    server's shared processes (WAL writer, checkpointer, background writer): not by the
+    backends of other databases (other programs on the machine)."""
+    import psycopg
+
+    with psycopg.connect(libpq_url(database_url(database))) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE (datname = %s AND pid <> pg_backend_pid()) OR datname IS NULL",
+                (database,),
+            )
+        ]
+    return {pid: _proc_cpu(pid) for pid in pids}
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two :func:`postgres_cpu` snapshots (new processes count whole)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def machine() -> str:
@@ -336,7 +353,7 @@ def open_loop(
     rate: float,
     *,
     max_connections: int = 256,
-    timeout: float = 10.0,
+    timeout: float = 120.0,
 ) -> Run:
     """Send ``requests`` at ``rate`` per second (open loop) and time every answer."""
     before = resource.getrusage(resource.RUSAGE_SELF)

@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=30)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--pool-size", type=int, default=0, help="0: the threads per worker")
     parser.add_argument("--connections", type=int, default=256, help="most client connections")
     parser.add_argument("--database", default="participa_bench_ballots")
@@ -177,11 +178,16 @@ def main() -> None:
             "CELERY_BROKER_URL": BROKER,
             "PARTICIPA_RATELIMIT_ENABLED": "false",
             "PARTICIPA_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(
-                {"pool_size": args.pool_size or args.threads, "max_overflow": 2}
+                {
+                    "pool_pre_ping": True,  # as the default configuration
+                    "pool_size": args.pool_size or args.threads,
+                    "max_overflow": 2,
+                }
             ),
         },
         workers=args.workers,
         threads=args.threads,
+        worker_class=args.worker_class,
     )
     began = time.perf_counter()
     voters = list(range(1, needed + 1))
@@ -199,19 +205,24 @@ def main() -> None:
         )
     prepared = time.perf_counter() - began
 
+    import redis
+
+    queue = redis.Redis.from_url(BROKER)
+    queue.delete("celery")  # only the tasks this run queues are counted
     log_path = Path(instance) / "gunicorn.log"
     server.start(log_path)
     try:
         server.warm(["/", f"/procesos/{slug}/presupuestos/{budget_id}/"])
-        cpu_web, cpu_pg = server.cpu_seconds(), harness.postgres_cpu_seconds()
+        cpu_web, cpu_pg = server.cpu_seconds(), harness.postgres_cpu(args.database)
+        busy = harness.machine_busy_seconds()
         run = harness.open_loop(server.port, requests, args.rate, max_connections=args.connections)
+        busy = harness.machine_busy_seconds() - busy
         cpu_web = server.cpu_seconds() - cpu_web
-        cpu_pg = harness.postgres_cpu_seconds() - cpu_pg
+        cpu_pg = harness.cpu_since(cpu_pg, harness.postgres_cpu(args.database))
     finally:
         server.stop()
 
     import psycopg
-    import redis
 
     with psycopg.connect(harness.libpq_url(url)) as conn:
         stored = conn.execute("SELECT count(*) FROM ballots WHERE budget_id = %s", (budget_id,))
@@ -221,8 +232,8 @@ def main() -> None:
             "SELECT count(*) FROM ballots WHERE receipt_hash IS NOT NULL"
         ).fetchone()[0]
         notes = conn.execute("SELECT count(*) FROM notifications").fetchone()[0]
-    queued = redis.Redis.from_url(BROKER).llen("celery")
-    redis.Redis.from_url(BROKER).delete("celery")
+    queued = queue.llen("celery")
+    queue.delete("celery")
 
     ok = [r.status == 303 and r.location.endswith(accepted_location) for r in run.results]
     accepted = [r for r, good in zip(run.results, ok, strict=True) if good]
@@ -241,7 +252,8 @@ def main() -> None:
         f"seeded in {seeded:.1f} s, {len(requests):,} requests prepared in {prepared:.1f} s"
     )
     print(
-        f"  server    : gunicorn {args.workers} workers x {args.threads} threads (gthread), "
+        f"  server    : gunicorn {args.workers} workers x {args.threads} threads "
+        f"({args.worker_class}), "
         f"SQLAlchemy pool {args.pool_size or args.threads}/worker, Celery on Redis, CSRF on, "
         f"synchronous_commit on"
     )
@@ -266,8 +278,13 @@ def main() -> None:
         f"  CPU       : gunicorn {cpu_web:.1f} s, PostgreSQL {cpu_pg:.1f} s, generator "
         f"{run.client_cpu:.1f} s over {total:.1f} s wall "
         f"({(cpu_web + cpu_pg + run.client_cpu) / total * 100:.0f}% of one core); "
-        f"per ballot {cpu_web / len(requests) * 1000:.2f} ms web + "
-        f"{cpu_pg / len(requests) * 1000:.2f} ms database"
+        f"per stored ballot {cpu_web / max(stored, 1) * 1000:.2f} ms web + "
+        f"{cpu_pg / max(stored, 1) * 1000:.2f} ms database"
+    )
+    others = max(busy - cpu_web - cpu_pg - run.client_cpu, 0.0)
+    print(
+        f"  machine   : {busy / total / (os.cpu_count() or 1) * 100:.0f}% busy during the run; "
+        f"{others:.1f} s of CPU went to other programs"
     )
     consistent = len(accepted) == stored == receipts == notes and items == expected_items
     print(f"  verdict   : {'consistent' if consistent else 'INCONSISTENT'}")

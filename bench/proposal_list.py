@@ -308,9 +308,12 @@ def main() -> None:
     server.start(Path(instance) / "gunicorn.log")
     try:
         server.warm(list(paths.values()), rounds=6)
-        cpu_web = server.cpu_seconds()
+        cpu_web, cpu_pg = server.cpu_seconds(), harness.postgres_cpu(args.database)
+        busy = harness.machine_busy_seconds()
         run = harness.open_loop(server.port, requests, args.rate)
+        busy = harness.machine_busy_seconds() - busy
         cpu_web = server.cpu_seconds() - cpu_web
+        cpu_pg = harness.cpu_since(cpu_pg, harness.postgres_cpu(args.database))
     finally:
         server.stop()
 
@@ -337,9 +340,12 @@ def main() -> None:
         )
     ok = [r.latency for r in run.results if r.status == 200]
     print(f"  all         : {harness.latency_line(ok)}")
+    others = max(busy - cpu_web - cpu_pg - run.client_cpu, 0.0)
     print(
-        f"  errors      : {len(failed)}; gunicorn CPU {cpu_web / len(requests) * 1000:.1f} ms "
-        f"per request"
+        f"  errors      : {len(failed)}; CPU per request {cpu_web / len(requests) * 1000:.1f} ms "
+        f"gunicorn + {cpu_pg / len(requests) * 1000:.1f} ms PostgreSQL; machine "
+        f"{busy / run.wall / (os.cpu_count() or 1) * 100:.0f}% busy, {others:.1f} s of CPU "
+        f"to other programs"
     )
     if failed:
         sys.exit(1)
