@@ -95,7 +95,7 @@ class Server:
             "--threads",
             str(self.threads),
             "--keep-alive",
-            "30",
+            "300",
             "--backlog",
             "2048",
             "participa:create_app()",
@@ -256,6 +256,10 @@ class Result:
     latency: float  # from ``due`` to the last byte of the response; NaN on error
     status: int  # 0: connection error or timeout
     location: str = ""
+    error: str = ""  # why there is no status
+
+
+IDLE_REUSE = 10.0  # seconds a kept-alive connection may wait unused (the server keeps 300)
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, str, bool]:
@@ -280,7 +284,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, str, bool]:
 async def _open_loop(
     port: int, requests: list[bytes], rate: float, max_connections: int, timeout: float
 ) -> list[Result]:
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    idle: list[tuple[float, asyncio.StreamReader, asyncio.StreamWriter]] = []  # since when
     opened = 0
     free = asyncio.Condition()
     results: list[Result] = [Result(0.0, math.nan, 0)] * len(requests)
@@ -292,8 +296,12 @@ async def _open_loop(
         async with free:
             while not idle and opened >= max_connections:
                 await free.wait()
-            if idle:
-                return idle.pop()
+            while idle:
+                since, reader, writer = idle.pop()
+                if loop.time() - since < IDLE_REUSE:
+                    return reader, writer
+                opened -= 1  # the server may be closing it (keep-alive timeout): a new one
+                writer.close()
             opened += 1
         try:
             return await asyncio.open_connection("127.0.0.1", port)
@@ -307,7 +315,7 @@ async def _open_loop(
         nonlocal opened
         async with free:
             if reusable:
-                idle.append(conn)
+                idle.append((loop.time(), *conn))
             else:
                 opened -= 1
                 conn[1].close()
@@ -322,8 +330,8 @@ async def _open_loop(
                 status, location, close = await _read_response(conn[0])
             results[i] = Result(due - start, loop.time() - due, status, location)
             await release(conn, not close)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
-            results[i] = Result(due - start, math.nan, 0)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
+            results[i] = Result(due - start, math.nan, 0, error=type(error).__name__)
             if conn is not None:
                 await release(conn, False)
 
@@ -335,7 +343,7 @@ async def _open_loop(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i, due)))
     await asyncio.gather(*tasks)
-    for _reader, writer in idle:
+    for _since, _reader, writer in idle:
         writer.close()
     return results
 

@@ -1,7 +1,8 @@
 """Ballots under load: residents confirming their ballots through gunicorn and PostgreSQL.
 
     python bench/load_ballots.py [--rate 500] [--duration 30] [--voters 20000]
-                                 [--workers 3] [--threads 4] [--pool-size 6]
+                                 [--workers 3] [--threads 4] [--worker-class gthread]
+                                 [--pool-size 4] [--rate-limits]
 
 1. A fresh PostgreSQL database (``participa_bench_ballots``, dropped and recreated next to
    ``BENCH_ADMIN_URL``, default ``postgresql://postgres@127.0.0.1/test``) migrated with
@@ -13,16 +14,21 @@
    server's secret key), and the **confirmation POST** of a different valid ballot per
    resident (3 to 8 projects within the budget, with the CSRF token) is written out before
    the clock starts. CSRF protection stays on.
-3. gunicorn (``--workers`` × ``--threads`` gthread) serves ``participa:create_app()`` on
-   127.0.0.1 with Celery on Redis (``redis://127.0.0.1:6379/14``) as in production: the
-   notification of each ballot is a row plus a queued task; no worker drains the queue
-   during the run, and the queue is deleted afterwards.
+3. gunicorn (``--workers`` × ``--threads``) serves ``participa:create_app()`` on
+   127.0.0.1 with the default configuration (``pool_pre_ping`` included) and Celery on
+   Redis (``redis://127.0.0.1:6379/14``) as in production: the notification of each ballot
+   is a row plus a queued task; no worker drains the queue during the run, and the queue
+   is deleted afterwards. The per-account rate limits are off unless ``--rate-limits``
+   (each voter confirms once, so they never refuse; on, they add a Redis round trip).
 4. The open-loop generator of ``bench/harness.py`` sends one confirmation every
    ``1/--rate`` seconds for ``--warmup`` + ``--duration`` seconds (the warm-up is stored
-   but not measured), each resident once. It prints the achieved rate, latency
-   percentiles measured from each request's due time, errors, ballots accepted (303 to the
-   budget page) against ballot rows in the database (must be equal), and the CPU used by
-   gunicorn, PostgreSQL and the generator.
+   but not measured), each resident once. (Debian's ``wrk`` 4.1 is closed-loop, which
+   hides queueing; ``wrk2`` is not packaged. The generator's own CPU is printed.) It
+   prints the achieved rate, latency percentiles measured from each request's due time,
+   errors, ballots accepted (303 to the budget page) against ballot rows, receipts,
+   items and notifications in the database (must agree), the CPU used by gunicorn, by
+   PostgreSQL for this database and by the generator, and the CPU other programs of the
+   machine took meanwhile (measurements are only meaningful when that is small).
 
 Exit status 1 if accepted ballots and stored ones differ or any request failed.
 """
@@ -147,6 +153,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="keep the per-account limits on (counted in Redis); each voter confirms once",
+    )
     parser.add_argument("--pool-size", type=int, default=0, help="0: the threads per worker")
     parser.add_argument("--connections", type=int, default=256, help="most client connections")
     parser.add_argument("--database", default="participa_bench_ballots")
@@ -176,7 +187,7 @@ def main() -> None:
             "SECRET_KEY": secret,
             "PARTICIPA_INSTANCE_PATH": instance,
             "CELERY_BROKER_URL": BROKER,
-            "PARTICIPA_RATELIMIT_ENABLED": "false",
+            "PARTICIPA_RATELIMIT_ENABLED": "true" if args.rate_limits else "false",
             "PARTICIPA_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(
                 {
                     "pool_pre_ping": True,  # as the default configuration
@@ -233,7 +244,7 @@ def main() -> None:
         ).fetchone()[0]
         notes = conn.execute("SELECT count(*) FROM notifications").fetchone()[0]
     queued = queue.llen("celery")
-    queue.delete("celery")
+    queue.delete("celery", *queue.scan_iter("participa-rl*"))  # tasks and rate-limit counters
 
     ok = [r.status == 303 and r.location.endswith(accepted_location) for r in run.results]
     accepted = [r for r, good in zip(run.results, ok, strict=True) if good]
@@ -242,9 +253,9 @@ def main() -> None:
     expected_items = sum(
         req.count(b"&project=") for req, good in zip(requests, ok, strict=True) if good
     )
-    statuses: dict[int, int] = {}
+    statuses: dict[int | str, int] = {}
     for r in failed:
-        statuses[r.status] = statuses.get(r.status, 0) + 1
+        statuses[r.status or r.error] = statuses.get(r.status or r.error, 0) + 1
 
     print(f"Ballot confirmations under load ({harness.machine()})")
     print(
@@ -255,7 +266,7 @@ def main() -> None:
         f"  server    : gunicorn {args.workers} workers x {args.threads} threads "
         f"({args.worker_class}), "
         f"SQLAlchemy pool {args.pool_size or args.threads}/worker, Celery on Redis, CSRF on, "
-        f"synchronous_commit on"
+        f"rate limits {'on' if args.rate_limits else 'off'}, synchronous_commit on"
     )
     span = args.duration
     print(

@@ -42,7 +42,9 @@ def index(slug: str):
         error_out=False,
     )
     supported = services.supported_ids(current_user, [p.id for p in page.items])
-    districts = db.session.scalars(select(District).order_by(District.name)).all()
+    districts = db.session.execute(  # (id, name) rows for the filter: no objects to build
+        select(District.id, District.name).order_by(District.name)
+    ).all()
     return render_template(
         "proposals/index.html",
         process=process,
