@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from participa.errors import DomainError
+from participa.errors import DomainError, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, District
 from participa.processes.views import get_process_or_404
@@ -65,7 +65,10 @@ def index(slug: str):
 def new(slug: str):
     process = get_process_or_404(slug)
     if not process.allows(Action.PROPOSE):
-        flash(_("Este proceso no recibe propuestas en esta fase."), "error")
+        message = _("Este proceso no recibe propuestas en esta fase.")
+        if request.method == "POST":  # a refused submission is a 403, not a redirect
+            return refuse(NotAllowed(message), "processes.show", slug=slug)
+        flash(message, "error")
         return redirect(url_for("processes.show", slug=slug))
     form = ProposalForm()
     form.district_id.choices = district_choices(_("Todo el municipio"))

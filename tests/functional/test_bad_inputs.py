@@ -276,6 +276,20 @@ def test_ballots_outside_the_voting_phase_are_403(client, opens_in):
     assert "La votación no está abierta." in body(client.get(page.headers["Location"]))
 
 
+def test_a_proposal_sent_outside_the_proposal_phase_is_403(client):
+    process = f.process(now_allows=("allows_support",))
+    logged_in(client)
+    form = {
+        "title": "Una banca nueva para la plaza",
+        "category": "espacio-publico",
+        "body": "Una banca a la sombra para las personas mayores que esperan el camión.",
+        "district_id": 0,
+    }
+    with Unchanged():
+        response = client.post(f"/procesos/{process.slug}/propuestas/nueva", data=form)
+    refused(response, 403, "Este proceso no recibe propuestas en esta fase.")
+
+
 def test_a_budget_of_another_district_is_refused_when_the_scope_forbids_it(client):
     centro, norte = District(name="Centro"), District(name="Norte")
     db.session.add_all([centro, norte])
