@@ -191,15 +191,26 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_probe() -> float:
+    """Milliseconds of CPU for a fixed pure-Python loop: how fast this (possibly shared,
+    virtual) machine runs Python right now; lower is faster."""
+    began = time.process_time()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return (time.process_time() - began) * 1000
+
+
 def machine() -> str:
-    """CPU count and model, and the load average now."""
+    """CPU count and model, the load average now and :func:`cpu_probe`."""
     model = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
             model = line.split(":", 1)[1].strip()
             break
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return f"{os.cpu_count()} CPUs ({model}), load average {load}"
+    probe = min(cpu_probe() for _ in range(3))
+    return f"{os.cpu_count()} CPUs ({model}), load average {load}, CPU probe {probe:.0f} ms"
 
 
 # ── sessions ─────────────────────────────────────────────────────────────────────────────

@@ -225,7 +225,7 @@ def main() -> None:
     try:
         server.warm(["/", f"/procesos/{slug}/presupuestos/{budget_id}/"])
         cpu_web, cpu_pg = server.cpu_seconds(), harness.postgres_cpu(args.database)
-        busy = harness.machine_busy_seconds()
+        busy, before = harness.machine_busy_seconds(), harness.machine()
         run = harness.open_loop(server.port, requests, args.rate, max_connections=args.connections)
         busy = harness.machine_busy_seconds() - busy
         cpu_web = server.cpu_seconds() - cpu_web
@@ -257,7 +257,7 @@ def main() -> None:
     for r in failed:
         statuses[r.status or r.error] = statuses.get(r.status or r.error, 0) + 1
 
-    print(f"Ballot confirmations under load ({harness.machine()})")
+    print(f"Ballot confirmations under load ({before} before the run)")
     print(
         f"  setup     : {args.voters:,} verified residents, {len(costs)} projects, knapsack; "
         f"seeded in {seeded:.1f} s, {len(requests):,} requests prepared in {prepared:.1f} s"

@@ -309,7 +309,7 @@ def main() -> None:
     try:
         server.warm(list(paths.values()), rounds=6)
         cpu_web, cpu_pg = server.cpu_seconds(), harness.postgres_cpu(args.database)
-        busy = harness.machine_busy_seconds()
+        busy, before = harness.machine_busy_seconds(), harness.machine()
         run = harness.open_loop(server.port, requests, args.rate)
         busy = harness.machine_busy_seconds() - busy
         cpu_web = server.cpu_seconds() - cpu_web
@@ -318,7 +318,7 @@ def main() -> None:
         server.stop()
 
     failed = [r for r in run.results if r.status != 200]
-    print(f"Proposal list of one process ({harness.machine()})")
+    print(f"Proposal list of one process ({before} before the run)")
     print(
         f"  data      : {args.proposals:,} proposals ({seeded['visible']:,} listed), "
         f"{seeded['supports']:,} supports, {seeded['comments']:,} comments, 101 districts, "
