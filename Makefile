@@ -44,8 +44,9 @@ test: $(VENV)/.installed-dev audit
 AUDIT_FLAGS ?=
 audit: $(VENV)/.installed-dev
 	@if $(BIN)/python -c "import urllib.request as r; r.urlopen('https://pypi.org/simple/pip/', timeout=10)" 2>/dev/null; then \
-		$(BIN)/pip-audit --vulnerability-service pypi --skip-editable --progress-spinner off \
-			--desc off $(AUDIT_FLAGS); \
+		status=0; $(BIN)/pip-audit --vulnerability-service pypi --skip-editable \
+			--progress-spinner off -f json -o $(VENV)/audit.json $(AUDIT_FLAGS) || status=$$?; \
+		$(BIN)/python .ci/audit_summary.py $(VENV)/audit.json && test $$status -eq 0; \
 	else \
 		echo "audit: pypi.org cannot be reached; the dependencies were NOT audited" >&2; \
 		test -z "$(AUDIT_FLAGS)"; \
