@@ -23,7 +23,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LODZ = ROOT.parent / "shared" / "pabulib" / "Poland_Lodz_2022.pb"
+LODZ = (
+    Path(os.environ.get("PARTICIPA_PABULIB_DIR", ROOT.parent / "shared" / "pabulib"))
+    / "Poland_Lodz_2022.pb"
+)
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/participa_bench"
 
 

@@ -13,6 +13,7 @@ from participa.opendata import services
 from participa.results.services import request_tally, run_tally
 from participa.tallying.pabulib import parse, read
 from tests import factories as f
+from tests.conftest import need
 from tests.integration.test_opendata import tallied_process
 from tests.unit.test_pabulib_outcomes import PABULIB
 
@@ -158,7 +159,7 @@ REAL = [
 def test_imported_real_budget_republished_recounts_with_pabutools(ctx, name):
     path = PABULIB / name
     if not path.exists():
-        pytest.skip(f"{path} is missing")
+        need(False, f"{path} is missing")
     report = import_pb(read(path))
     run = request_tally(report.budget)
     db.session.commit()

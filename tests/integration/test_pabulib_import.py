@@ -12,6 +12,7 @@ from participa.interop.pabulib import export_pb, import_pb
 from participa.results.services import published_run, request_tally, run_tally
 from participa.tallying import tally
 from participa.tallying.pabulib import dump, parse, read, to_election
+from tests.conftest import need
 from tests.unit.test_pabulib_outcomes import CHECKABLE, PABULIB, official
 
 
@@ -37,7 +38,7 @@ def test_imported_election_tallies_to_the_official_outcome(ctx, path):
 def test_export_recounts_to_the_published_outcome(ctx):
     path = PABULIB / "Poland_Swiecie_2023.pb"
     if not path.exists():
-        pytest.skip(f"{path} is missing")
+        need(False, f"{path} is missing")
     report = import_and_tally(path)
     exported = parse(dump(export_pb(report.budget)))
     assert exported.meta["rule"] == "equalshares/add1"
@@ -52,7 +53,7 @@ def test_export_is_read_by_pabutools(ctx, tmp_path):
     pabutools = pytest.importorskip("pabutools.election")
     path = PABULIB / "Poland_Czestochowa_2024_Stradom.pb"
     if not path.exists():
-        pytest.skip(f"{path} is missing")
+        need(False, f"{path} is missing")
     report = import_and_tally(path)
     out = tmp_path / "export.pb"
     out.write_text(dump(export_pb(report.budget)), encoding="utf-8")

@@ -10,8 +10,9 @@ from pabutools.election import parse_pabulib
 from participa.tallying.election import WITHDRAWN_COST, Ballot, VoteType
 from participa.tallying.model import TallyProject
 from participa.tallying.pabulib import PbError, PbFile, dump, parse, read, to_election
+from tests.pabulib_dir import pabulib_dir
 
-PABULIB = Path(__file__).resolve().parents[2].parent / "shared" / "pabulib"
+PABULIB = pabulib_dir()
 LARGE = "Poland_Lodz_2022.pb"  # 90,494 voters: parsed by one test only
 
 
