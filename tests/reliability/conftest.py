@@ -5,7 +5,6 @@ Every test here needs all three services (``PARTICIPA_TEST_DATABASE_URL`` and
 """
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from participa.extensions import db
 from participa.opendata.models import Publication
@@ -21,6 +19,7 @@ from participa.results.models import ProjectOutcome, RunStatus, TallyRun
 from participa.tallying import Outcome
 from tests import factories as f
 from tests.conftest import need
+from tests.live import serve
 from tests.worker.conftest import redis_url, start_worker, stop_worker, switch_broker  # noqa: F401
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
@@ -63,12 +62,8 @@ def worker(app, database_url, redis_url, tmp_path_factory) -> Iterator[dict]:  #
 @pytest.fixture(scope="package")
 def live_server(app) -> Iterator[str]:
     """The test app served by a real threaded WSGI server on a free port; its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 def login(base_url: str, email: str, password: str = f.PASSWORD) -> requests.Session:
