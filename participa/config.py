@@ -70,9 +70,11 @@ def default_config(instance_path: str) -> dict:
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
         # Reliability (README): a tally run queued or running longer than this is presumed
         # lost and the scheduler tallies its budget again; unsent notifications older than
-        # NOTIFICATION_RESEND_AFTER are queued again by beat (both in seconds).
+        # NOTIFICATION_RESEND_AFTER are sent by beat (both in seconds). New notifications
+        # are sent by the worker NOTIFICATION_SEND_DELAY seconds after their commit.
         "TALLY_STALE_AFTER": 30 * 60,
         "NOTIFICATION_RESEND_AFTER": 5 * 60,
+        "NOTIFICATION_SEND_DELAY": 1.0,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,

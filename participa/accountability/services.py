@@ -436,8 +436,7 @@ def _tell_followers(item: ExecutionItem, *, status_changed: bool = False) -> Non
             progress=effective_progress(item),
             status=status_name,
         )
-    for user_id in users:
-        notify(user_id, "execution_update", subject, body)
+    notify(users, "execution_update", subject, body)
 
 
 # Roll-up
@@ -592,8 +591,7 @@ def add_milestone(
     ).all()
     with platform_language():
         subject = _("Nuevo avance en «%(title)s»", title=item.title[:120])
-    for user_id in users:
-        notify(user_id, "execution_milestone", subject, body)
+    notify(users, "execution_milestone", subject, body)
     return milestone
 
 

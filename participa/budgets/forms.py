@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from participa.budgets.models import Ballot, BallotType, Budget
+from participa.budgets.validation import BallotRules
 from participa.errors import Invalid
 from participa.formatting import money, percent
 from participa.views_common import parse_id
@@ -44,8 +45,11 @@ def parse_number(value: str | None) -> int | None:
 
 def rank_choices(budget: Budget) -> int:
     """How many places an ordinal ballot offers: at most one per project."""
-    count = len(budget.projects)
-    return min(budget.max_projects, count) if budget.max_projects else count
+    return _places(budget.max_projects, len(budget.projects))
+
+
+def _places(max_projects: int | None, projects: int) -> int:
+    return min(max_projects, projects) if max_projects else projects
 
 
 @dataclass
@@ -131,10 +135,11 @@ def _rank_problems(ranks: list[int]) -> list[str]:
     return problems
 
 
-def read_ballot(budget: Budget, data: MultiDict) -> BallotInput:
-    """Read ``budget``'s ballot from ``data`` (``request.form`` or ``request.args``) in the
-    encoding of its ballot type. Never raises: what cannot be read goes to ``problems``."""
-    entry = BallotInput(budget.ballot_type)
+def read_ballot(rules: BallotRules, projects: int, data: MultiDict) -> BallotInput:
+    """Read a ballot of a budget with these ``rules`` and number of ``projects`` from
+    ``data`` (``request.form`` or ``request.args``) in the encoding of its ballot type.
+    Never raises: what cannot be read goes to ``problems``."""
+    entry = BallotInput(rules.ballot_type)
     duplicate = _("Un proyecto aparece más de una vez en la boleta.")
     bad_project = _("La boleta contiene un proyecto no válido.")
     if entry.cumulative or entry.ordinal:
@@ -151,7 +156,7 @@ def read_ballot(budget: Budget, data: MultiDict) -> BallotInput:
             if len(values) > 1 or pid in seen:  # e.g. "points-7" twice, or with "points-07"
                 entry.problem(duplicate)
             seen.add(pid)
-            mark = _read_mark(budget, entry, values[0])
+            mark = _read_mark(rules, projects, entry, values[0])
             if mark:
                 entry.marks.setdefault(pid, mark)
         return entry
@@ -166,14 +171,14 @@ def read_ballot(budget: Budget, data: MultiDict) -> BallotInput:
     return entry
 
 
-def _read_mark(budget: Budget, entry: BallotInput, value: str) -> int | None:
+def _read_mark(rules: BallotRules, projects: int, entry: BallotInput, value: str) -> int | None:
     """Points or place of one project; 0 or None when it is not chosen or malformed."""
     if value == "":
         return None
     number = parse_number(value)
     if entry.cumulative:
         if number is None:
-            most = budget.max_points or budget.max_total_points
+            most = rules.max_points or rules.max_total_points
             entry.problem(
                 _(
                     "Los puntos de cada proyecto deben ser un número entero de 0 a %(max)d, "
@@ -184,7 +189,7 @@ def _read_mark(budget: Budget, entry: BallotInput, value: str) -> int | None:
                 else _("Los puntos de cada proyecto deben ser un número entero, sin signos.")
             )
         return number
-    places = rank_choices(budget)
+    places = _places(rules.max_projects, projects)
     if number is None or not 1 <= number <= places:
         entry.problem(
             _("El lugar de cada proyecto debe ser un número del 1 al %(n)d.", n=max(places, 1))

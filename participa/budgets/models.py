@@ -49,6 +49,11 @@ class BallotType(StrEnum):
 RULE_NAMES = tuple(RULES)
 
 
+def min_spend(amount: int, percent: int) -> int:
+    """``percent`` % of ``amount``, rounded up: the least a knapsack ballot must spend."""
+    return -(-amount * percent // 100)
+
+
 class Budget(db.Model):
     __tablename__ = "budgets"
     __table_args__ = (
@@ -99,7 +104,7 @@ class Budget(db.Model):
     @property
     def min_spend(self) -> int:
         """Smallest total a knapsack ballot must spend, in currency units (rounded up)."""
-        return -(-self.amount * self.min_spend_percent // 100)
+        return min_spend(self.amount, self.min_spend_percent)
 
     def __str__(self) -> str:
         return self.title

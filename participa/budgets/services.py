@@ -1,11 +1,13 @@
 """Budgets, projects and ballots."""
 
+from __future__ import annotations
+
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, or_, select
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import Executable, bindparam, delete, insert, or_, select
 
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
@@ -17,6 +19,8 @@ from participa.budgets.models import (
     Budget,
     Channel,
     Project,
+    min_spend,
+    new_public_id,
 )
 from participa.budgets.validation import BallotRules, Violation, check_ballot
 from participa.census.services import claim_online_ballot, require_verified
@@ -25,7 +29,7 @@ from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
 from participa.notifications.services import notify
-from participa.processes.models import Action, District, Process, VoteScope
+from participa.processes.models import Action, District, Phase, Process, VoteScope
 from participa.proposals.models import Proposal, ProposalState
 from participa.tallying import VoteType
 from participa.tallying.rules import APPROVAL_ONLY
@@ -246,16 +250,141 @@ def ballot_rules(budget: Budget) -> BallotRules:
     )
 
 
-def project_costs(budget: Budget) -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            select(Project.id, Project.cost).where(Project.budget_id == budget.id)
-        ).all()
+# The statements of a vote, built once: SQLAlchemy reuses their compiled form without
+# building and keying them again on every confirmation.
+_budgets, _processes, _phases = Budget.__table__, Process.__table__, Phase.__table__
+_PROJECT_COSTS = select(Project.__table__.c.id, Project.__table__.c.cost).where(
+    Project.__table__.c.budget_id == bindparam("budget_id")
+)
+_BALLOT_BOX = (
+    select(
+        _budgets.c.title,
+        _budgets.c.currency,
+        _budgets.c.district_id,
+        _budgets.c.ballot_type,
+        _budgets.c.amount,
+        _budgets.c.min_projects,
+        _budgets.c.max_projects,
+        _budgets.c.min_spend_percent,
+        _budgets.c.min_points,
+        _budgets.c.max_points,
+        _budgets.c.max_total_points,
+        _processes.c.id.label("process_id"),
+        _processes.c.title.label("process_title"),
+        _processes.c.vote_scope,
+        _processes.c.verification_to_vote,
+        _phases.c.starts_at,
+        _phases.c.ends_at,
+        _phases.c.allows_vote,
+    )
+    .select_from(
+        _budgets.join(_processes, _processes.c.id == _budgets.c.process_id).outerjoin(
+            _phases, _phases.c.process_id == _processes.c.id
+        )
+    )
+    .where(_budgets.c.id == bindparam("budget_id"), _processes.c.slug == bindparam("slug"))
+    .order_by(_phases.c.position, _phases.c.id)
+)
+_INSERT_ITEMS = insert(BallotItem.__table__)
+_FIRST_BALLOT: dict[str, Executable] = {}  # by dialect name
+
+
+def _insert_first_ballot() -> Executable:
+    """``INSERT INTO ballots ... ON CONFLICT DO NOTHING RETURNING id`` (any unique pair)."""
+    dialect = db.engine.dialect.name
+    if dialect not in _FIRST_BALLOT:
+        ballots = Ballot.__table__
+        _FIRST_BALLOT[dialect] = insert_ignoring_conflicts(ballots).returning(ballots.c.id)
+    return _FIRST_BALLOT[dialect]
+
+
+def project_costs(budget_id: int) -> dict[int, int]:
+    """Cost of each project of a budget's ballot, by project id."""
+    return dict(db.session.connection().execute(_PROJECT_COSTS, {"budget_id": budget_id}).all())
+
+
+@dataclass(frozen=True, slots=True)
+class BallotBox:
+    """What confirming a ballot needs of a budget and its process: rules, project costs,
+    whether voting is open now, who may vote. Plain values, read by :func:`ballot_box` in
+    two statements (a vote is the busiest request of all) or taken from a loaded budget
+    (:meth:`of`)."""
+
+    budget_id: int
+    title: str
+    currency: str
+    district_id: int | None
+    rules: BallotRules
+    costs: dict[int, int]
+    process_id: int
+    process_title: str
+    vote_scope: str
+    verification_to_vote: bool
+    voting_open: bool
+
+    @classmethod
+    def of(cls, budget: Budget) -> BallotBox:
+        process = budget.process
+        return cls(
+            budget_id=budget.id,
+            title=budget.title,
+            currency=budget.currency,
+            district_id=budget.district_id,
+            rules=ballot_rules(budget),
+            costs=project_costs(budget.id),
+            process_id=process.id,
+            process_title=process.title,
+            vote_scope=process.vote_scope,
+            verification_to_vote=process.verification_to_vote,
+            voting_open=process.allows(Action.VOTE),
+        )
+
+    @property
+    def needs_scope_check(self) -> bool:
+        """Whether the process's vote scope can refuse a voter of this budget."""
+        return self.district_id is not None and self.vote_scope != VoteScope.ALL
+
+
+def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
+    """The :class:`BallotBox` of budget ``budget_id`` of process ``slug``, or None: the
+    budget, its process and the process's phases in one statement (a row per phase), the
+    project costs in another."""
+    rows = (
+        db.session.connection().execute(_BALLOT_BOX, {"budget_id": budget_id, "slug": slug}).all()
+    )
+    if not rows:
+        return None
+    first, now = rows[0], utcnow()
+    # As Process.allows(Action.VOTE): the first phase (by position) whose dates contain now.
+    current = next(
+        (r for r in rows if r.starts_at is not None and r.starts_at <= now < r.ends_at), None
+    )
+    return BallotBox(
+        budget_id=budget_id,
+        title=first.title,
+        currency=first.currency,
+        district_id=first.district_id,
+        rules=BallotRules(
+            ballot_type=first.ballot_type,
+            amount=first.amount,
+            min_projects=first.min_projects,
+            max_projects=first.max_projects,
+            min_spend=min_spend(first.amount, first.min_spend_percent),
+            min_points=first.min_points,
+            max_points=first.max_points,
+            max_total_points=first.max_total_points,
+        ),
+        costs=project_costs(budget_id),
+        process_id=first.process_id,
+        process_title=first.process_title,
+        vote_scope=first.vote_scope,
+        verification_to_vote=first.verification_to_vote,
+        voting_open=current is not None and current.allows_vote,
     )
 
 
-def describe(budget: Budget, violation: Violation) -> str:
-    """A violation of a ballot rule in plain words."""
+def describe(currency: str, violation: Violation) -> str:
+    """A violation of a ballot rule in plain words (amounts in ``currency``)."""
     p = violation.params
     messages = {
         "duplicate": lambda: _("Un proyecto aparece más de una vez en la boleta."),
@@ -273,13 +402,13 @@ def describe(budget: Budget, violation: Violation) -> str:
         ),
         "over_budget": lambda: _(
             "Tu selección suma %(total)s y el presupuesto es de %(amount)s.",
-            total=money(p["total"], budget.currency),
-            amount=money(p["amount"], budget.currency),
+            total=money(p["total"], currency),
+            amount=money(p["amount"], currency),
         ),
         "under_min_spend": lambda: _(
             "Tu selección suma %(total)s; debe sumar al menos %(min)s.",
-            total=money(p["total"], budget.currency),
-            min=money(p["min_spend"], budget.currency),
+            total=money(p["total"], currency),
+            min=money(p["min_spend"], currency),
         ),
         "choose_one": lambda: _("Elige exactamente un proyecto."),
         "points_missing": lambda: _("Indica los puntos de cada proyecto que elegiste."),
@@ -298,16 +427,17 @@ def describe(budget: Budget, violation: Violation) -> str:
 
 
 def validate_selection(
-    budget: Budget, project_ids: list[int], points: list[int] | None = None
+    budget: Budget | BallotBox, project_ids: list[int], points: list[int] | None = None
 ) -> list[int]:
     """Check a selection against every rule of ``budget``; return it or raise ``Invalid``.
 
     For an ordinal ballot ``project_ids`` is the ranking, best first; for a cumulative one
     ``points`` is the parallel list of points.
     """
-    violations = check_ballot(ballot_rules(budget), project_costs(budget), project_ids, points)
+    box = budget if isinstance(budget, BallotBox) else BallotBox.of(budget)
+    violations = check_ballot(box.rules, box.costs, project_ids, points)
     if violations:
-        messages = [describe(budget, v) for v in violations]
+        messages = [describe(box.currency, v) for v in violations]
         raise Invalid(messages[0], *messages[1:])
     return project_ids
 
@@ -320,24 +450,39 @@ def require_voting_open(budget: Budget) -> None:
 def cast_ballot(
     budget: Budget, user: User, project_ids: list[int], points: list[int] | None = None
 ) -> Ballot:
-    """Store ``user``'s ballot on ``budget``, replacing a previous one while voting is open.
+    """:func:`confirm_ballot` on a loaded budget."""
+    return confirm_ballot(BallotBox.of(budget), user, project_ids, points)
+
+
+def confirm_ballot(
+    box: BallotBox, user: User, project_ids: list[int], points: list[int] | None = None
+) -> Ballot:
+    """Store ``user``'s ballot on the budget of ``box``, replacing a previous one while
+    voting is open, and queue its receipt (:func:`notify`). Refuses with ``NotAllowed``
+    (voting closed, residency not verified, outside the vote scope), ``Invalid`` (a rule
+    of the ballot broken) or ``Conflict`` (this person voted at a booth).
 
     Safe under parallel requests: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique
     (budget, voter) and (budget, census identity) pairs makes exactly one ballot row per
     person, and ``SELECT ... FOR UPDATE`` serialises the replacement of its items.
 
+    A first ballot, the common case, is a few Core statements: its row (RETURNING its id),
+    its items and its receipt; no ORM object is flushed.
+
     Confirming exactly the stored ballot again (a double click, a retried request) changes
     nothing: the ballot keeps its receipt code, no new receipt is sent, and the returned
     ballot's ``receipt_code`` is None.
     """
-    require_voting_open(budget)
-    require_verified(budget.process, user, Action.VOTE)  # census: the process may ask for it
-    require_vote_scope(budget, user)
-    validate_selection(budget, project_ids, points)
+    if not box.voting_open:
+        raise NotAllowed(_("La votación no está abierta."))
+    require_verified(box.verification_to_vote, user, Action.VOTE)  # census: the process may ask
+    if box.needs_scope_check:
+        require_vote_scope(db.session.get(Budget, box.budget_id), user)
+    validate_selection(box, project_ids, points)
     now = utcnow()
     code = new_receipt_code()
     values = {
-        "budget_id": budget.id,
+        "budget_id": box.budget_id,
         "user_id": user.id,
         "channel": Channel.ONLINE,
         "created_at": now,
@@ -347,19 +492,16 @@ def cast_ballot(
     # A first ballot carries the voter's census identity at once: the unique (budget,
     # voter) and (budget, identity) pairs let it in only if neither this account nor this
     # person (at a booth) has voted in this budget; any conflict inserts nothing.
-    new_id = db.session.scalar(
-        insert_ignoring_conflicts(Ballot)
-        .values(**values, identity_id=user.identity_id)
-        .returning(Ballot.id)
-    )
+    public_id = new_public_id()
+    connection = db.session.connection()
+    new_id = connection.execute(
+        _insert_first_ballot(), {**values, "identity_id": user.identity_id, "public_id": public_id}
+    ).scalar()
     if new_id is not None:
         # The row belongs to this transaction (a parallel confirmation of the same person
-        # waits on the unique indexes until it ends): no lock needed, no items yet. It
-        # joins the session as the values above, without being read back.
-        ballot = Ballot(id=new_id, identity_id=user.identity_id, **values)
-        make_transient_to_detached(ballot)
-        db.session.add(ballot)
-        rows = ballot_item_rows(budget, new_id, project_ids, points)
+        # waits on the unique indexes until it ends): no lock needed, no items yet.
+        ballot = Ballot(id=new_id, identity_id=user.identity_id, public_id=public_id, **values)
+        rows = ballot_item_rows(box, new_id, project_ids, points)
     else:
         # This account's ballot exists (replace it), or this person's identity holds a
         # ballot cast at a booth (claim_online_ballot refuses it on the row made here).
@@ -368,32 +510,32 @@ def cast_ballot(
         )
         ballot = db.session.scalars(
             select(Ballot)
-            .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
+            .where(Ballot.budget_id == box.budget_id, Ballot.user_id == user.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).one()
         claim_online_ballot(ballot, user)  # census: refuses after a booth ballot
-        rows = ballot_item_rows(budget, ballot.id, project_ids, points)
+        rows = ballot_item_rows(box, ballot.id, project_ids, points)
         if ballot.receipt_hash is not None and _same_items(ballot.id, rows):
             ballot.receipt_code = None  # unchanged: the code given when it was confirmed holds
             return ballot
         db.session.execute(delete(BallotItem).where(BallotItem.ballot_id == ballot.id))
         ballot.updated_at = now
         ballot.receipt_hash = values["receipt_hash"]
-    db.session.execute(insert(BallotItem), rows)
+        db.session.flush()
+        db.session.expire(ballot, ["items"])
+    connection.execute(_INSERT_ITEMS, rows)
     ballot.receipt_code = code
-    db.session.flush()
-    db.session.expire(ballot, ["items"])
     notify(
-        user.id,
+        [user.id],
         "ballot_confirmed",
-        _("Tu voto en «%(budget)s» quedó registrado", budget=budget.title),
+        _("Tu voto en «%(budget)s» quedó registrado", budget=box.title),
         _(
             "Gracias por votar en «%(process)s». Tu código de comprobante es %(code)s: con él "
             "puedes comprobar que tu boleta se contó tal como la emitiste. Si cambias tu voto "
             "recibirás un código nuevo.",
-            process=budget.process.title,
-            code=ballot.receipt_code,
+            process=box.process_title,
+            code=code,
         ),
     )
     return ballot
@@ -461,15 +603,22 @@ def selected_ids(ballot: Ballot | None) -> list[int]:
 
 
 def ballot_item_rows(
-    budget: Budget, ballot_id: int, project_ids: list[int], points: list[int] | None = None
+    budget: Budget | BallotBox,
+    ballot_id: int,
+    project_ids: list[int],
+    points: list[int] | None = None,
 ) -> list[dict]:
     """Rows of ``ballot_items`` for one ballot: points for cumulative ballots, ranks (1 =
     first choice) for ordinal ones."""
-    ordinal = budget.ballot_type == BallotType.ORDINAL
+    if isinstance(budget, BallotBox):
+        budget_id, ballot_type = budget.budget_id, budget.rules.ballot_type
+    else:
+        budget_id, ballot_type = budget.id, budget.ballot_type
+    ordinal = ballot_type == BallotType.ORDINAL
     return [
         {
             "ballot_id": ballot_id,
-            "budget_id": budget.id,
+            "budget_id": budget_id,
             "project_id": pid,
             "points": points[i] if points else None,
             "rank": i + 1 if ordinal else None,

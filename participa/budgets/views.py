@@ -2,12 +2,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from participa.budgets import services
 from participa.budgets.forms import (
     BallotForm,
-    BallotInput,
     instructions,
     marks_of,
     rank_choices,
@@ -17,7 +16,7 @@ from participa.budgets.models import Budget
 from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
 from participa.notifications.services import dispatch
-from participa.processes.models import Action, Phase, Process
+from participa.processes.models import Action, Process
 from participa.views_common import refuse
 
 bp = Blueprint("budgets", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>")
@@ -32,26 +31,6 @@ def get_budget_or_404(slug: str, budget_id: int) -> Budget:
             selectinload(Budget.projects), selectinload(Budget.process).selectinload(Process.phases)
         )
     )
-
-
-def get_budget_for_vote(slug: str, budget_id: int) -> Budget:
-    """The budget with its process and the process's phases, for the confirmation: one
-    query, no project rows (the validation reads the projects' costs on its own)."""
-    budget = (
-        db.session.scalars(
-            select(Budget)
-            .join(Budget.process)
-            .outerjoin(Process.phases)
-            .where(Budget.id == budget_id, Process.slug == slug)
-            .options(contains_eager(Budget.process).contains_eager(Process.phases))
-            .order_by(Phase.position)
-        )
-        .unique()
-        .first()
-    )
-    if budget is None:
-        abort(404)
-    return budget
 
 
 @bp.get("/")
@@ -97,17 +76,11 @@ def ballot(slug: str, budget_id: int):
         flash(_("La votación no está abierta."), "error")
         return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id))
     # Coming back from the review page keeps the unconfirmed selection.
-    pending = read_ballot(budget, request.args)
+    pending = read_ballot(services.ballot_rules(budget), len(budget.projects), request.args)
     marks = pending.marks or marks_of(budget, services.ballot_of(budget, current_user))
     if pending.problems:
         return render_ballot(budget, marks, Invalid(*pending.problems))
     return render_ballot(budget, marks)
-
-
-def _selection(form: BallotForm, entry: BallotInput) -> tuple[list[int], list[int] | None]:
-    if not form.validate():
-        raise Invalid(_("La sesión expiró o el formulario no es válido; vuelve a intentarlo."))
-    return entry.selection()
 
 
 @bp.post("/boleta/revisar")
@@ -115,10 +88,10 @@ def _selection(form: BallotForm, entry: BallotInput) -> tuple[list[int], list[in
 def review(slug: str, budget_id: int):
     budget = get_budget_or_404(slug, budget_id)
     form = BallotForm()
-    entry = read_ballot(budget, request.form)
+    entry = read_ballot(services.ballot_rules(budget), len(budget.projects), request.form)
     try:
         services.require_voting_open(budget)
-        services.validate_selection(budget, *_selection(form, entry))
+        services.validate_selection(budget, *entry.selection())
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:
@@ -143,16 +116,21 @@ def review(slug: str, budget_id: int):
 @bp.post("/boleta/confirmar")
 @login_required
 def confirm(slug: str, budget_id: int):
-    budget = get_budget_for_vote(slug, budget_id)
-    form = BallotForm()
-    entry = read_ballot(budget, request.form)
+    # The busiest request of a vote: the budget is read as plain values (BallotBox); the
+    # ORM budget is loaded only to draw the ballot again after a refusal.
+    box = services.ballot_box(slug, budget_id)
+    if box is None:
+        abort(404)
+    # CSRFProtect has checked the form's token before any view runs (a 400 otherwise).
+    entry = read_ballot(box.rules, len(box.costs), request.form)
     try:
-        services.require_voting_open(budget)
-        ballot = services.cast_ballot(budget, current_user, *_selection(form, entry))
+        if not box.voting_open:
+            raise NotAllowed(_("La votación no está abierta."))
+        ballot = services.confirm_ballot(box, current_user, *entry.selection())
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:
-        return render_ballot(budget, entry.marks, error)
+        return render_ballot(get_budget_or_404(slug, budget_id), entry.marks, error)
     db.session.commit()
     dispatch()
     if ballot.receipt_code is None:  # the same ballot confirmed again: nothing changed

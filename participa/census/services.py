@@ -35,7 +35,7 @@ from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
-from participa.processes.models import Action, District, Process
+from participa.processes.models import Action, District
 
 COLUMNS = ("documento", "fecha_nacimiento", "distrito")
 DOCUMENT_RE = re.compile(r"[0-9A-ZÑ]{4,40}")
@@ -534,13 +534,10 @@ class VerificationRequired(NotAllowed):
     link_endpoint = "census.verify"
 
 
-def require_verified(process: Process, user: User, action: Action) -> None:
-    """Refuse ``action`` (vote or propose) in ``process`` to an unverified account when the
-    process asks for verification."""
-    needed = {
-        Action.VOTE: process.verification_to_vote,
-        Action.PROPOSE: process.verification_to_propose,
-    }.get(action, False)
+def require_verified(needed: bool, user: User, action: Action) -> None:
+    """Refuse ``action`` (vote or propose) to an unverified account when the process asks
+    for verification to do it (``needed``: its ``verification_to_vote`` or
+    ``verification_to_propose``)."""
     if not needed or user.is_verified:
         return
     message = {

@@ -493,4 +493,4 @@ def _tell_author(content: Proposal | Comment) -> None:
             "Tu comentario fue ocultado por moderación después de revisar los reportes que "
             "recibió. Si crees que es un error, comunícate con el municipio."
         )
-    notify(content.author_id, "content_hidden", subject, body)
+    notify([content.author_id], "content_hidden", subject, body)

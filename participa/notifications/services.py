@@ -1,35 +1,52 @@
-"""Notifying people: a row per message, sent by a Celery task once the change is committed.
+"""Notifying people: a row per message (an outbox), sent by the worker once the change is
+committed.
 
-``notify()`` only adds the row. After committing, the caller calls :func:`dispatch`, which
-hands the new notifications to :func:`participa.notifications.tasks.send_notification`:
-the task always finds its row, and a rolled-back change sends nothing.
+``notify()`` inserts the rows in the current transaction. After committing, the caller
+calls :func:`dispatch`. With a broker, dispatch asks the worker to run
+:func:`participa.notifications.tasks.send_pending` ``NOTIFICATION_SEND_DELAY`` seconds
+later, which sends every unsent row; a process asks at most once per half that delay, so a
+busy web worker (hundreds of ballot receipts a second) publishes a few messages a second,
+not one per request, and each one it leaves out is committed before the sending it relies
+on starts. Without a broker (eager Celery: development, tests) the new rows are sent at
+once, one by one. A rolled-back change sends nothing.
 
-The rows are an outbox: a notification is sent when its ``sent_at`` is set. If the broker
-is down when :func:`dispatch` runs, the rows simply stay unsent and beat's
-:func:`participa.notifications.tasks.send_pending` queues them again once it is back.
+If the broker is down when :func:`dispatch` runs, the rows simply stay unsent and beat's
+``send_pending`` (every minute) sends them once it is back.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterable
 
+from flask import current_app
 from kombu.exceptions import OperationalError
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Follow, Notification
 
 _PENDING = "participa.notifications.pending"
+_INSERT = insert(Notification.__table__).returning(Notification.__table__.c.id)
 logger = logging.getLogger(__name__)
 
 
-def notify(user_id: int, kind: str, subject: str, body: str) -> Notification:
-    """Queue a message to ``user_id``; it is sent after the current transaction commits."""
-    note = Notification(user_id=user_id, kind=kind, subject=subject, body=body)
-    db.session.add(note)
-    db.session.info.setdefault(_PENDING, []).append(note)
-    return note
+def notify(user_ids: Iterable[int], kind: str, subject: str, body: str) -> list[int]:
+    """Queue the same message to each of ``user_ids`` (one statement); sent after the
+    current transaction commits. The new notifications' ids."""
+    rows = [
+        {"user_id": user_id, "kind": kind, "subject": subject, "body": body, "created_at": now}
+        for now in (utcnow(),)
+        for user_id in user_ids
+    ]
+    if not rows:
+        return []
+    ids = list(db.session.connection().execute(_INSERT, rows).scalars())
+    db.session.info.setdefault(_PENDING, []).extend(ids)
+    return ids
 
 
 def followers(process_id: int) -> list[int]:
@@ -56,33 +73,45 @@ def unfollow(user_id: int, process_id: int) -> None:
         db.session.flush()
 
 
+class _Trigger:
+    """When this process last asked the worker to send what is due (monotonic seconds)."""
+
+    queued_at = float("-inf")
+
+
 def dispatch() -> int:
-    """Enqueue the sending of the notifications created before the last commit; the number
-    queued.
+    """Have the notifications created before the last commit sent; how many there were.
 
     Never raises (the change is already committed): an unreachable broker is logged and
-    the rest is left to :func:`participa.notifications.tasks.send_pending`.
+    the rows are left to beat's :func:`participa.notifications.tasks.send_pending`.
     """
-    from participa.notifications.tasks import send_notification
+    from participa.notifications.tasks import send_notification, send_pending
 
     pending = db.session.info.pop(_PENDING, [])
-    queued = 0
-    for position, note in enumerate(pending):
-        note_id = inspect(note).identity[0]  # note.id would be read again after the commit
-        try:
-            send_notification.delay(note_id)
-        except OperationalError as error:  # broker down: stop; beat sends the rest later
-            logger.error(
-                "could not queue %d notification(s), sent when the broker is back: %s",
-                len(pending) - position,
-                error,
-            )
-            break
-        except Exception:  # this one only (e.g. an eager run's mail error): it stays unsent
-            logger.exception("could not send notification %s", note_id)
-        else:
-            queued += 1
-    return queued
+    if not pending:
+        return 0
+    if current_app.extensions["celery"].conf.task_always_eager:
+        for note_id in pending:
+            try:
+                send_notification(note_id)
+            except Exception:  # this one only (e.g. a mail error): it stays unsent
+                logger.exception("could not send notification %s", note_id)
+        return len(pending)
+    delay = current_app.config["NOTIFICATION_SEND_DELAY"]
+    now = time.monotonic()
+    if now - _Trigger.queued_at < delay / 2:
+        return len(pending)  # the sending already queued starts after this commit
+    _Trigger.queued_at = now
+    try:
+        send_pending.apply_async(kwargs={"older_than": 0}, countdown=delay)
+    except OperationalError as error:  # broker down: beat sends them when it is back
+        _Trigger.queued_at = float("-inf")
+        logger.error(
+            "could not queue %d notification(s), sent when the broker is back: %s",
+            len(pending),
+            error,
+        )
+    return len(pending)
 
 
 @event.listens_for(Session, "after_rollback")

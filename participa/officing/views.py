@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from participa.accounts.models import Role
 from participa.budgets.forms import instructions, rank_choices, read_ballot
 from participa.budgets.models import Budget
+from participa.budgets.services import ballot_rules
 from participa.census.services import read_upload
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
@@ -99,7 +100,7 @@ def booth(budget_id: int):
 def record(budget_id: int):
     budget = _budget(budget_id)
     form = PaperBallotForm()
-    entry = read_ballot(budget, request.form)
+    entry = read_ballot(ballot_rules(budget), len(budget.projects), request.form)
     try:
         if not form.validate():
             raise Invalid(_("La sesión expiró o el formulario no es válido; vuelve a intentarlo."))

@@ -39,17 +39,16 @@ def advance_phases(now: datetime | None = None) -> dict:
             after={"title": phase.title, "at": now.isoformat()},
         )
         if phase.ends_at > now:  # only tell people about a phase they can still take part in
-            for user_id in followers(phase.process_id):
-                notify(
-                    user_id,
-                    "phase_opened",
-                    _("Empezó la fase «%(phase)s»", phase=phase.title),
-                    _(
-                        "En «%(process)s» empezó la fase «%(phase)s».",
-                        process=phase.process.title,
-                        phase=phase.title,
-                    ),
-                )
+            notify(
+                followers(phase.process_id),
+                "phase_opened",
+                _("Empezó la fase «%(phase)s»", phase=phase.title),
+                _(
+                    "En «%(process)s» empezó la fase «%(phase)s».",
+                    process=phase.process.title,
+                    phase=phase.title,
+                ),
+            )
     for phase_id in closed:
         phase = db.session.get(Phase, phase_id)
         log(

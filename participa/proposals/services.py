@@ -72,7 +72,7 @@ def create_proposal(
     """Submit a proposal, if the current phase of ``process`` allows proposing."""
     if not process.allows(Action.PROPOSE):
         raise NotAllowed(_("Este proceso no recibe propuestas en esta fase."))
-    require_verified(process, author, Action.PROPOSE)  # census: the process may ask for it
+    require_verified(process.verification_to_propose, author, Action.PROPOSE)  # census
     if category not in CATEGORIES:
         raise Invalid(_("Elige una categoría de la lista."))
     if cost_estimate is not None and cost_estimate < 0:

@@ -463,7 +463,7 @@ def _publish(proposal: Proposal, actor: User | None) -> None:
     )
     with platform_language():
         subject, body = _answer_message(proposal)
-    notify(proposal.author_id, "proposal_answered", subject, body)
+    notify([proposal.author_id], "proposal_answered", subject, body)
 
 
 def _answer_message(proposal: Proposal) -> tuple[str, str]:
