@@ -140,8 +140,6 @@ def read_ballot(rules: BallotRules, projects: int, data: MultiDict) -> BallotInp
     ``data`` (``request.form`` or ``request.args``) in the encoding of its ballot type.
     Never raises: what cannot be read goes to ``problems``."""
     entry = BallotInput(rules.ballot_type)
-    duplicate = _("Un proyecto aparece más de una vez en la boleta.")
-    bad_project = _("La boleta contiene un proyecto no válido.")
     if entry.cumulative or entry.ordinal:
         prefix = POINTS_PREFIX if entry.cumulative else RANK_PREFIX
         seen: set[int] = set()
@@ -151,10 +149,10 @@ def read_ballot(rules: BallotRules, projects: int, data: MultiDict) -> BallotInp
             pid = parse_id(key.removeprefix(prefix))
             values = data.getlist(key)
             if pid is None:
-                entry.problem(bad_project)
+                entry.problem(_("La boleta contiene un proyecto no válido."))
                 continue
             if len(values) > 1 or pid in seen:  # e.g. "points-7" twice, or with "points-07"
-                entry.problem(duplicate)
+                entry.problem(_("Un proyecto aparece más de una vez en la boleta."))
             seen.add(pid)
             mark = _read_mark(rules, projects, entry, values[0])
             if mark:
@@ -163,9 +161,9 @@ def read_ballot(rules: BallotRules, projects: int, data: MultiDict) -> BallotInp
     for value in data.getlist(PROJECT_FIELD):
         pid = parse_id(value)
         if pid is None:
-            entry.problem(bad_project)
+            entry.problem(_("La boleta contiene un proyecto no válido."))
         elif pid in entry.marks:
-            entry.problem(duplicate)
+            entry.problem(_("Un proyecto aparece más de una vez en la boleta."))
         else:
             entry.marks[pid] = 1
     return entry

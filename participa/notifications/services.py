@@ -45,8 +45,14 @@ def notify(user_ids: Iterable[int], kind: str, subject: str, body: str) -> list[
     if not rows:
         return []
     ids = list(db.session.connection().execute(_INSERT, rows).scalars())
-    db.session.info.setdefault(_PENDING, []).extend(ids)
+    track_notifications(ids)
     return ids
+
+
+def track_notifications(ids: Iterable[int]) -> None:
+    """Have notifications that the caller inserted itself (in one statement with the change
+    they announce) sent after the current transaction commits, as :func:`notify`'s."""
+    db.session.info.setdefault(_PENDING, []).extend(ids)
 
 
 def followers(process_id: int) -> list[int]:
