@@ -16,9 +16,10 @@
    the clock starts. CSRF protection stays on.
 3. gunicorn (``--workers`` × ``--threads``) serves ``participa:create_app()`` on
    127.0.0.1 with the default configuration (``pool_pre_ping`` included) and Celery on
-   Redis (``redis://127.0.0.1:6379/14``) as in production: the notification of each ballot
-   is a row plus a queued task; no worker drains the queue during the run, and the queue
-   is deleted afterwards. The per-account rate limits are off unless ``--rate-limits``
+   Redis (``redis://127.0.0.1:6379/14``) as in production: the receipt of each ballot is
+   a notification row, and each web process queues a sending of the pending ones at most
+   twice a second (the "tasks queued"); no worker drains the queue during the run, and the
+   queue is deleted afterwards. The per-account rate limits are off unless ``--rate-limits``
    (each voter confirms once, so they never refuse; on, they add a Redis round trip).
 4. The open-loop generator of ``bench/harness.py`` sends one confirmation every
    ``1/--rate`` seconds for ``--warmup`` + ``--duration`` seconds (the warm-up is stored
