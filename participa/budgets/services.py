@@ -527,6 +527,9 @@ def confirm_ballot(
     Confirming exactly the stored ballot again (a double click, a retried request) changes
     nothing: the ballot keeps its receipt code, no new receipt is sent, and the returned
     ballot's ``receipt_code`` is None.
+
+    A first ballot is returned as stored but not attached to the session (read its items
+    from the database); a replaced one is the session's row.
     """
     if not box.voting_open:
         raise NotAllowed(_("La votación no está abierta."))

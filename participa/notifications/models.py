@@ -21,6 +21,7 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # given up: the message can never be sent
 
 
 class Follow(db.Model):

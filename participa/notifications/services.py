@@ -11,7 +11,9 @@ on starts. Without a broker (eager Celery: development, tests) the new rows are 
 once, one by one. A rolled-back change sends nothing.
 
 If the broker is down when :func:`dispatch` runs, the rows simply stay unsent and beat's
-``send_pending`` (every minute) sends them once it is back.
+``send_pending`` (every minute) sends them once it is back. The skipped dispatches rely on
+the web servers' and the worker's clocks agreeing within half the delay (NTP); beyond that
+a notification may wait for beat.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import time
 from collections.abc import Iterable
 
 from flask import current_app
-from kombu.exceptions import OperationalError
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
@@ -110,7 +111,7 @@ def dispatch() -> int:
     _Trigger.queued_at = now
     try:
         send_pending.apply_async(kwargs={"older_than": 0}, countdown=delay)
-    except OperationalError as error:  # broker down: beat sends them when it is back
+    except Exception as error:  # e.g. broker down: beat sends them when it is back
         _Trigger.queued_at = float("-inf")
         logger.error(
             "could not queue %d notification(s), sent when the broker is back: %s",

@@ -18,7 +18,6 @@ from participa.notifications.models import Notification
 
 logger = logging.getLogger("participa.mail")
 RESEND_WITHIN = timedelta(days=2)  # older unsent notifications are given up
-SEND_BATCH = 200
 
 
 def _deliver(note: Notification, email: str) -> None:
@@ -58,42 +57,60 @@ def send_notification(notification_id: int) -> bool:
     return True
 
 
+def _never_sendable(error: Exception) -> bool:
+    """Whether sending this one message can never succeed: the server refused its
+    recipient for good (5xx), or the message cannot be written (a malformed address or
+    header). Anything else (the server, the network, the sender's account) is worth
+    trying again later, for every message."""
+    if isinstance(error, ValueError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
 @shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
 def send_pending(older_than: float | None = None) -> int:
     """Send the notifications still unsent ``older_than`` seconds after they were created
     (default ``NOTIFICATION_RESEND_AFTER``; 0: every unsent one, as asked by
     :func:`participa.notifications.services.dispatch`), up to ``RESEND_WITHIN`` old.
 
-    Rows are taken in batches locked with ``SKIP LOCKED``, so parallel runs never send one
-    twice; the ones sent are marked even when a later one fails (the run is then retried).
-    Run by beat every minute, for those whose dispatch found the broker down or whose
-    sending was lost; returns how many were sent."""
+    One at a time: each is locked with ``SKIP LOCKED`` (parallel runs never send one
+    twice), sent and marked sent in its own transaction, so a worker killed mid-run sends
+    again at most the one it was sending. A message that can never be sent is marked
+    ``failed_at`` and skipped; any other error stops the run, which is retried. Run by
+    beat every minute, for those whose dispatch found the broker down or whose sending
+    was lost; returns how many were sent."""
     if older_than is None:
         older_than = current_app.config["NOTIFICATION_RESEND_AFTER"]
     now = utcnow()
-    due = [Notification.sent_at.is_(None), Notification.created_at > now - RESEND_WITHIN]
+    due = [
+        Notification.sent_at.is_(None),
+        Notification.failed_at.is_(None),
+        Notification.created_at > now - RESEND_WITHIN,
+    ]
     if older_than > 0:  # 0: no upper bound, whatever the clocks of the web servers say
         due.append(Notification.created_at <= now - timedelta(seconds=older_than))
     sent = 0
-    while notes := db.session.scalars(
+    while note := db.session.scalar(
         select(Notification)
         .where(*due)
         .order_by(Notification.id)
-        .limit(SEND_BATCH)
+        .limit(1)
         .with_for_update(skip_locked=True)
-    ).all():
-        emails = dict(
-            db.session.execute(
-                select(User.id, User.email).where(User.id.in_({n.user_id for n in notes}))
-            ).all()
-        )
+    ):
         try:
-            for note in notes:
-                _deliver(note, emails[note.user_id])
-                note.sent_at = utcnow()
-                sent += 1
-        finally:
-            db.session.commit()  # the sent ones stay marked even if one failed
+            _deliver(note, db.session.get(User, note.user_id).email)
+        except Exception as error:
+            if not _never_sendable(error):
+                db.session.rollback()
+                raise
+            logger.exception("notification %s can never be sent; given up", note.id)
+            note.failed_at = utcnow()
+        else:
+            note.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
     if sent:
         logger.info("sent %d pending notification(s)", sent)
     return sent

@@ -1,6 +1,5 @@
 """Ballot rules, checked without a database."""
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
