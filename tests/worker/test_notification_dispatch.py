@@ -1,0 +1,46 @@
+"""Receipts through a real broker and worker: dispatches close together share one
+sending, and every notification is sent once."""
+
+import time
+
+from sqlalchemy import select
+
+from participa.extensions import db
+from participa.notifications import services
+from participa.notifications.models import Notification
+from tests import factories as f
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if result := condition():
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+def test_dispatches_close_together_share_one_sending(ctx, celery_worker, monkeypatch):
+    monkeypatch.setattr(services._Trigger, "queued_at", float("-inf"))  # no earlier sending
+    log = celery_worker["log"]
+    start = len(log.read_text())
+    users = [f.user() for _ in range(3)]
+    db.session.commit()
+    began = time.monotonic()
+    for user in users:  # three confirmations, each committed and dispatched
+        services.notify([user.id], "ballot_confirmed", "Tu voto quedó registrado", "Gracias")
+        db.session.commit()
+        assert services.dispatch() == 1
+    assert time.monotonic() - began < ctx.config["NOTIFICATION_SEND_DELAY"] / 2
+
+    def all_sent():
+        rows = db.session.scalars(select(Notification)).all()
+        return len(rows) == 3 and all(n.sent_at for n in rows)
+
+    wait_for(all_sent, 30, "the three receipts sent")
+    wait_for(lambda: log.read_text()[start:].count("succeeded") >= 1, 10, "the task logged")
+    text = log.read_text()[start:]
+    assert text.count("send_pending[") == 2  # one message (received, succeeded) for three
+    for user in users:
+        assert text.count(f"mail to {user.email}") == 1
