@@ -37,6 +37,7 @@ from participa.accountability.models import (
     ItemFollow,
     Milestone,
 )
+from participa.accountability.photo_metadata import strip_metadata
 from participa.audit.services import log, snapshot
 from participa.budgets.models import Budget
 from participa.census.services import csv_rows, separator_hint
@@ -532,7 +533,8 @@ def _photo_type(head: bytes) -> str | None:
 def save_photo(photo: FileStorage) -> str:
     """Store an uploaded JPEG, PNG or WebP photo (at most 5 MB) under the instance's
     ``photos`` folder with a random name, and return that name. The file's first bytes
-    must be those of the image type its name says."""
+    must be those of the image type its name says. Its metadata (GPS position, device,
+    author, dates) is removed before it is stored: the photos are published."""
     filename = (photo.filename or "").lower()
     extension = PHOTO_EXTENSIONS.get(filename.rsplit(".", 1)[-1] if "." in filename else "")
     if extension is None:
@@ -548,7 +550,7 @@ def save_photo(photo: FileStorage) -> str:
     folder = photo_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{kind}"
-    (folder / name).write_bytes(data)
+    (folder / name).write_bytes(strip_metadata(data, kind))
     return name
 
 

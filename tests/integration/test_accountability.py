@@ -336,3 +336,15 @@ def test_items_take_comments_whatever_the_phase(setup):
     db.session.commit()
     assert conversation.target_of(reply) is items[0]
     assert db.session.scalar(select(func.count(Comment.id))) == 2
+
+
+def test_a_photo_is_published_without_where_and_with_what_it_was_taken(setup, app):
+    _process, _budget, admin, items = setup
+    payload = b"Exif\x00\x00GPSLatitude 25.68 N; Pixel 8"
+    exif = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+    taken = JPEG[:2] + exif + JPEG[2:]
+    ms = services.add_milestone(
+        items[0], admin, date(2026, 3, 1), "Avance", photo(taken, "obra.jpg")
+    )
+    stored = (Path(app.instance_path) / "photos" / ms.photo).read_bytes()
+    assert b"GPSLatitude" not in stored and stored == JPEG
