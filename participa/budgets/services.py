@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Executable, String, bindparam, cast, delete, func, or_, select, text
+from sqlalchemy import Executable, Row, String, bindparam, cast, delete, func, or_, select, text
 
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
@@ -237,14 +237,14 @@ def projects_from_proposals(budget: Budget, proposal_ids: set[int]) -> list[Proj
     return [project_from_proposal(budget, proposal) for proposal in candidates]
 
 
-def ballot_rules(budget: Budget) -> BallotRules:
-    """The pure ballot rules of ``budget``."""
+def ballot_rules(budget: Budget | Row) -> BallotRules:
+    """The pure ballot rules of ``budget``: the ORM object or a row of its columns."""
     return BallotRules(
         ballot_type=budget.ballot_type,
         amount=budget.amount,
         min_projects=budget.min_projects,
         max_projects=budget.max_projects,
-        min_spend=budget.min_spend,
+        min_spend=min_spend(budget.amount, budget.min_spend_percent),
         min_points=budget.min_points,
         max_points=budget.max_points,
         max_total_points=budget.max_total_points,
@@ -419,16 +419,7 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
         title=first.title,
         currency=first.currency,
         district_id=first.district_id,
-        rules=BallotRules(
-            ballot_type=first.ballot_type,
-            amount=first.amount,
-            min_projects=first.min_projects,
-            max_projects=first.max_projects,
-            min_spend=min_spend(first.amount, first.min_spend_percent),
-            min_points=first.min_points,
-            max_points=first.max_points,
-            max_total_points=first.max_total_points,
-        ),
+        rules=ballot_rules(first),
         costs=dict(map(int, pair.split(":")) for pair in (first.costs or "").split(",") if pair),
         process_id=first.process_id,
         process_title=first.process_title,
