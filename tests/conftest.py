@@ -5,7 +5,9 @@ The database tests run on PostgreSQL when ``PARTICIPA_TEST_DATABASE_URL`` is set
 is built by the Alembic migrations, and every table is emptied after each test.
 
 With ``PARTICIPA_REQUIRE_SERVICES=1`` (CI), a test that needs a missing service fails instead
-of being skipped.
+of being skipped, and the property tests (hypothesis) try the same examples on every run, so
+that a CI verdict is reproducible; elsewhere they explore new examples each run and replay
+the failures they found (``.hypothesis/``).
 """
 
 import os
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 
@@ -21,6 +24,9 @@ from participa import create_app
 from participa.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"
+settings.register_profile("ci", derandomize=True)
+if REQUIRE_SERVICES:
+    settings.load_profile("ci")
 
 
 def need(condition: bool, reason: str) -> None:
