@@ -5,6 +5,7 @@ Every test here needs all three services (``PARTICIPA_TEST_DATABASE_URL`` and
 """
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,10 +27,25 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection r
 
 
 @pytest.fixture
-def pg(ctx, is_postgres):
-    """An application context on an empty PostgreSQL database."""
+def pg(ctx, is_postgres, request):
+    """An application context on an empty PostgreSQL database. With a worker, the test ends
+    once the sendings of receipts it queued have run: the worker runs them a moment after
+    the commit, and emptying the tables beside one could deadlock."""
     need(is_postgres, "reliability tests run on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)")
-    return ctx
+    yield ctx
+    if "worker" in request.fixturenames:
+        log = request.getfixturevalue("worker")["log"]
+        time.sleep(0.5)  # a sending just queued reaches the worker (which holds it till due)
+        wait_until(lambda: sendings_finished(log), 30, "the queued sendings run")
+        db.session.rollback()
+
+
+def sendings_finished(log: Path) -> bool:
+    """Whether every ``send_pending`` the worker received has ended."""
+    text = log.read_text()
+    received = len(re.findall(r"send_pending\[[^\]]+\] received", text))
+    ended = len(re.findall(r"send_pending\[[^\]]+\] (?:succeeded|raised|retry)", text))
+    return ended >= received
 
 
 @pytest.fixture(scope="package")
