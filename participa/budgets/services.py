@@ -488,8 +488,13 @@ def validate_selection(
     return project_ids
 
 
-def require_voting_open(budget: Budget) -> None:
-    if not budget.process.allows(Action.VOTE):
+def require_voting_open(budget: Budget | BallotBox) -> None:
+    """Refuse a vote unless a voting phase of the budget's process is open now."""
+    if isinstance(budget, BallotBox):
+        is_open = budget.voting_open
+    else:
+        is_open = budget.process.allows(Action.VOTE)
+    if not is_open:
         raise NotAllowed(_("La votación no está abierta."))
 
 
@@ -522,8 +527,7 @@ def confirm_ballot(
     A first ballot is returned as stored but not attached to the session (read its items
     from the database); a replaced one is the session's row.
     """
-    if not box.voting_open:
-        raise NotAllowed(_("La votación no está abierta."))
+    require_voting_open(box)
     require_verified(box.verification_to_vote, user, Action.VOTE)  # census: the process may ask
     if box.needs_scope_check:
         require_vote_scope(db.session.get(Budget, box.budget_id), user)

@@ -124,8 +124,7 @@ def confirm(slug: str, budget_id: int):
     # CSRFProtect has checked the form's token before any view runs (a 400 otherwise).
     entry = read_ballot(box.rules, len(box.costs), request.form)
     try:
-        if not box.voting_open:
-            raise NotAllowed(_("La votación no está abierta."))
+        services.require_voting_open(box)  # before reading the selection, as on review
         ballot = services.confirm_ballot(box, current_user, *entry.selection())
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)

@@ -4,10 +4,9 @@ Every test here needs all three services (``PARTICIPA_TEST_DATABASE_URL`` and
 ``PARTICIPA_TEST_REDIS_URL``); with ``PARTICIPA_REQUIRE_SERVICES=1`` a missing one fails.
 """
 
-import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,15 @@ from participa.tallying import Outcome
 from tests import factories as f
 from tests.conftest import need
 from tests.live import serve
-from tests.worker.conftest import redis_url, start_worker, stop_worker, switch_broker  # noqa: F401
+from tests.worker.conftest import (  # noqa: F401  (redis_url: a fixture)
+    log_count,
+    redis_url,
+    serving_worker,
+    start_worker,
+    stop_worker,
+    switch_broker,
+    wait_until,
+)
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
 
@@ -57,22 +64,11 @@ def worker(app, database_url, redis_url, tmp_path_factory) -> Iterator[dict]:  #
         app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
         "reliability tests run on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)",
     )
-    queue = f"participa-reliability-{os.getpid()}"
-    log = tmp_path_factory.mktemp("reliability-worker") / "worker.log"
-    process = start_worker(
-        database_url=database_url,
-        redis_url=redis_url,
-        queue=queue,
-        log=log,
-        instance=tmp_path_factory.mktemp("reliability-instance"),
-        env={"PARTICIPA_NOTIFICATION_RESEND_AFTER": "0"},
-    )
-    celery = app.extensions["celery"]
-    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
-    yield {"process": process, "log": log, "queue": queue, "redis_url": redis_url}
-    switch_broker(celery, **saved)
-    stop_worker(process)
+    env = {"PARTICIPA_NOTIFICATION_RESEND_AFTER": "0"}
+    with serving_worker(
+        app, database_url, redis_url, tmp_path_factory, "reliability", env
+    ) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="package")
@@ -92,19 +88,6 @@ def login(base_url: str, email: str, password: str = f.PASSWORD) -> requests.Ses
     return session
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll ``condition`` (in a fresh read of the database) until it is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.expire_all()
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
 def finished_runs(budget_id: int) -> list[TallyRun]:
     return list(
         db.session.scalars(
@@ -116,11 +99,6 @@ def finished_runs(budget_id: int) -> list[TallyRun]:
             .order_by(TallyRun.id)
         )
     )
-
-
-def log_count(log: Path, text: str, start: int = 0) -> int:
-    """Occurrences of ``text`` in the worker's log after character ``start``."""
-    return log.read_text()[start:].count(text)
 
 
 def outcome_rows(run_id: int) -> list[tuple]:

@@ -1,7 +1,7 @@
 """A real Celery worker on Redis, started once for the worker tests.
 
-:func:`start_worker` and :func:`switch_broker` are shared with ``tests/reliability``, which
-starts (and kills) workers of its own.
+:func:`start_worker`, :func:`serving_worker`, :func:`wait_until` and :func:`log_count` are
+shared with ``tests/reliability``, which starts (and kills) workers of its own.
 """
 
 import contextlib
@@ -10,11 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
+from participa.extensions import db
 from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,21 +109,52 @@ def stop_worker(process: subprocess.Popen) -> None:
 def celery_worker(app, database_url, redis_url, tmp_path_factory):
     """A worker subprocess on the test database, consuming a queue of its own, with the
     test app's Celery sending to it."""
-    queue = f"participa-test-{os.getpid()}"
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with serving_worker(app, database_url, redis_url, tmp_path_factory, "test") as worker:
+        yield worker
+
+
+@contextlib.contextmanager
+def serving_worker(
+    app, database_url: str, redis_url: str, tmp_path_factory, name: str, env=None
+) -> Iterator[dict]:
+    """A worker subprocess on queue ``participa-<name>-<pid>``, with the test app's Celery
+    sending to it (set back as it was afterwards); its process, log, queue and Redis URL."""
+    queue = f"participa-{name}-{os.getpid()}"
+    log = tmp_path_factory.mktemp(f"{name}-worker") / "worker.log"
     process = start_worker(
         database_url=database_url,
         redis_url=redis_url,
         queue=queue,
         log=log,
-        instance=tmp_path_factory.mktemp("worker-instance"),
+        instance=tmp_path_factory.mktemp(f"{name}-instance"),
+        env=env,
     )
     celery = app.extensions["celery"]
     saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
     switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
-    yield {"process": process, "log": log, "queue": queue}
-    switch_broker(celery, **saved)
-    stop_worker(process)
+    try:
+        yield {"process": process, "log": log, "queue": queue, "redis_url": redis_url}
+    finally:
+        switch_broker(celery, **saved)
+        stop_worker(process)
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
+    """Poll ``condition`` (in a fresh read of the database) until it is truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def log_count(log: Path, text: str, start: int = 0) -> int:
+    """Occurrences of ``text`` in the worker's log after character ``start``."""
+    return log.read_text()[start:].count(text)
 
 
 def switch_broker(celery, **conf) -> None:

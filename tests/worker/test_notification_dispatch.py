@@ -9,16 +9,7 @@ from participa.extensions import db
 from participa.notifications import services
 from participa.notifications.models import Notification
 from tests import factories as f
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {seconds} s")
+from tests.worker.conftest import log_count, wait_until
 
 
 def test_dispatches_close_together_share_one_sending(ctx, celery_worker, monkeypatch):
@@ -38,8 +29,8 @@ def test_dispatches_close_together_share_one_sending(ctx, celery_worker, monkeyp
         rows = db.session.scalars(select(Notification)).all()
         return len(rows) == 3 and all(n.sent_at for n in rows)
 
-    wait_for(all_sent, 30, "the three receipts sent")
-    wait_for(lambda: log.read_text()[start:].count("succeeded") >= 1, 10, "the task logged")
+    wait_until(all_sent, 30, "the three receipts sent")
+    wait_until(lambda: log_count(log, "succeeded", start) >= 1, 10, "the task logged")
     text = log.read_text()[start:]
     assert text.count("send_pending[") == 2  # one message (received, succeeded) for three
     for user in users:
