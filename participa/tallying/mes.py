@@ -294,21 +294,40 @@ def mes_outcome(
 def add1(
     profile: ApprovalProfile, budget: int, utility: str = "cost"
 ) -> tuple[list[Purchase], list[Purchase]]:
-    """MES from ``budget // voters`` each, raising everyone's money by one unit at a time and
-    keeping the last outcome that fits the budget; stops at the first raise that overspends,
-    or once every project that could fit is funded (no raise can add one without
-    overspending: the rest are unsupported or cost more than the whole budget).
+    """The README's Add1: MES from ``budget // voters`` each, raising everyone's money by one
+    unit at a time and keeping the last outcome that fits the budget, until the first raise
+    whose outcome overspends.
 
-    Returns the kept purchases and those of the run that overspent (empty if none did),
-    whose ties also decided the outcome."""
+    Returns the kept purchases and those of the run that overspent (empty when no run that
+    could decide the outcome overspends), whose ties also decided the outcome.
+
+    The loop need not run raise by raise for ever. Call *cheap* the supported projects that
+    cost at most the budget and ``enough`` their total cost. A project over the budget is
+    bought only if its supporters hold its cost, so never below ``ceil(cost / votes)`` each;
+    and from ``enough`` each on, nobody runs out of money buying cheap projects, so each is
+    priced at an equal share and the outcome no longer changes. Hence, when the cheap projects
+    fit the budget together, no outcome overspends before the first project over budget can
+    be bought, and the outcome at ``enough`` each is the last one, however long the README's
+    loop would go on after it.
+    """
     n = profile.voters
+    costs = profile.costs
+    votes = profile.votes.tolist()
     per_voter = budget // n
+    supported = [c for c in range(len(costs)) if votes[c]]
+    enough = sum(costs[c] for c in supported if costs[c] <= budget)
+    settles = enough <= budget  # nothing overspends until a project over budget is bought
+    if settles:
+        over = [-(-costs[c] // votes[c]) for c in supported if costs[c] > budget]
+        first_over = min(over, default=None)
+        if first_over is None or first_over > enough:
+            return equal_shares(profile, max(per_voter, enough), utility), []
+        per_voter = max(per_voter, first_over - 1)
     best = equal_shares(profile, per_voter, utility)
-    fundable = sum(1 for c, cost in enumerate(profile.costs) if profile.votes[c] and cost <= budget)
-    while len(best) < fundable:
+    while not (settles and per_voter >= enough):
         per_voter += 1
         attempt = equal_shares(profile, per_voter, utility)
-        if sum(profile.costs[p.index] for p in attempt) > budget:
+        if sum(costs[p.index] for p in attempt) > budget:
             return best, attempt
         best = attempt
     return best, []
