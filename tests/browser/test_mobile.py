@@ -102,3 +102,15 @@ def test_admin_pages_fit_a_phone(module_live_server, browser, city):
     page = log_in(browser, module_live_server, *city.logins["administrador"], **PHONE)
     check_pages(page, module_live_server, city, "admin", ADMIN)
     page.context.close()
+
+
+def test_support_comes_before_the_comments_on_a_phone(module_live_server, browser, city):
+    # On a phone the two columns stack: the proposal's facts and its "Apoyar" button must
+    # come right after its text, not after the whole comment thread.
+    page = log_in(browser, module_live_server, *city.logins["residente"], **PHONE)
+    page.goto(module_live_server + city.paths["proposal"])
+    action = page.locator(RESIDENT["proposal"]).first.bounding_box()
+    comments = page.get_by_test_id("comments").bounding_box()
+    assert page.get_by_test_id("comments-count").inner_text() != "(0)"  # a real thread
+    assert action["y"] + action["height"] <= comments["y"], (action, comments)
+    page.context.close()
