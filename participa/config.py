@@ -62,6 +62,7 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_REGISTER_PER_IP": "10 per hour; 50 per day",
         "RATELIMIT_PROPOSAL_PER_USER": "5 per hour; 20 per day",
         "RATELIMIT_BALLOT_PER_USER": "30 per hour; 100 per day",
+        "RATELIMIT_RECEIPT_PER_IP": "30 per minute; 300 per hour",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY, so changing

@@ -7,6 +7,7 @@
 | ``accounts.register`` (POST) | client address | ``RATELIMIT_REGISTER_PER_IP`` |
 | ``proposals.new`` (POST) | account | ``RATELIMIT_PROPOSAL_PER_USER`` |
 | ``budgets.confirm`` | account | ``RATELIMIT_BALLOT_PER_USER`` |
+| ``opendata.receipt`` (POST) | client address | ``RATELIMIT_RECEIPT_PER_IP`` |
 
 The counters live in ``RATELIMIT_STORAGE_URI`` (Redis in production). The limiter fails
 open: if Redis cannot be reached it counts in the process's memory and logs the error, so an
@@ -68,6 +69,8 @@ LIMITS = (
     RateLimit("accounts.register", "RATELIMIT_REGISTER_PER_IP", client_address),
     RateLimit("proposals.new", "RATELIMIT_PROPOSAL_PER_USER", account),
     RateLimit("budgets.confirm", "RATELIMIT_BALLOT_PER_USER", account),
+    # Checking a receipt shows the ballot of that code: nobody may try codes by the thousand.
+    RateLimit("opendata.receipt", "RATELIMIT_RECEIPT_PER_IP", client_address),
 )
 
 

@@ -1,6 +1,7 @@
 """Rate limits: login per address and per e-mail (failures only), registration per address,
-proposals and ballot confirmations per account; a Spanish 429 page with Retry-After; the
-counters in the real Redis; and a Redis that is down never stops a vote.
+proposals and ballot confirmations per account, receipt checks per address; a Spanish 429
+page with Retry-After; the counters in the real Redis; and a Redis that is down never stops a
+vote.
 
 The shared test application runs without limits (``RATELIMIT_ENABLED=False``); each test here
 builds a limited application of its own on the same database."""
@@ -30,6 +31,7 @@ SMALL = {
     "RATELIMIT_REGISTER_PER_IP": "2 per hour",
     "RATELIMIT_PROPOSAL_PER_USER": "2 per hour",
     "RATELIMIT_BALLOT_PER_USER": "2 per hour",
+    "RATELIMIT_RECEIPT_PER_IP": "3 per minute",
 }
 
 
@@ -84,6 +86,7 @@ def test_defaults_and_the_table_of_limits():
         ("accounts.register", "RATELIMIT_REGISTER_PER_IP"),
         ("proposals.new", "RATELIMIT_PROPOSAL_PER_USER"),
         ("budgets.confirm", "RATELIMIT_BALLOT_PER_USER"),
+        ("opendata.receipt", "RATELIMIT_RECEIPT_PER_IP"),
     }
 
 
@@ -220,6 +223,20 @@ def redis_url() -> str:
 
 
 @pytest.mark.redis
+def test_receipt_checks_are_counted_per_address(make_limited):
+    client = make_limited().test_client()
+    for _ in range(5):
+        assert client.get("/comprobante").status_code == 200  # the form is never counted
+    for n in range(3):
+        response = client.post("/comprobante", data={"code": f"AAAA-BBBB-CCC{n}"})
+        assert 'data-status="not_found"' in response.text
+    assert_refused(client.post("/comprobante", data={"code": "AAAA-BBBB-CCC3"}))
+    other = client.post(
+        "/comprobante", data={"code": "AAAA-BBBB-CCC4"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+    assert 'data-status="not_found"' in other.text  # another address has its own count
+
+
 def test_counters_live_in_redis(make_limited, redis_url):
     prefix = f"participa-test-{uuid.uuid4().hex}"
     server = redis.Redis.from_url(redis_url)
