@@ -46,6 +46,14 @@ def fresh_database(name: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def analyze(url: str, tables: tuple[str, ...]) -> None:
+    """``ANALYZE`` ``tables`` of the database at SQLAlchemy ``url``, as autovacuum would."""
+    import psycopg
+
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute(f"ANALYZE {', '.join(tables)}")
+
+
 def database_url(name: str) -> str:
     """The SQLAlchemy URL of database ``name`` next to ``ADMIN_URL``."""
     from sqlalchemy import make_url
