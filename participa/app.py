@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from participa.celery import celery_init_app
 from participa.config import default_config
+from participa.db import ping_idle_connections
 from participa.extensions import babel, csrf, db, login_manager, migrate
 from participa.security import init_security
 
@@ -69,6 +70,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.models
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine, app.config["DATABASE_PING_AFTER_IDLE"])
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

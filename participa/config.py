@@ -35,7 +35,10 @@ def default_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Pooled connections idle longer than this (seconds) are checked before reuse
+        # (participa.db.ping_idle_connections); under load they are reused unchecked.
+        "DATABASE_PING_AFTER_IDLE": 1.0,
         "BABEL_DEFAULT_LOCALE": "es_MX",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PARTICIPA_TIMEZONE", "America/Monterrey"),
         "WTF_CSRF_TIME_LIMIT": None,

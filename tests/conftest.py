@@ -72,7 +72,6 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SQLALCHEMY_DATABASE_URI": database_url,
             # room for the parallel-request tests (20 threads, each with its own connection)
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True,
                 "pool_size": 10,
                 "max_overflow": 30,
             },
