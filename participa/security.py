@@ -3,6 +3,8 @@ and styles only from this site's own files (no inline script, no inline style); 
 settings (Secure outside debug and tests) and the trusted reverse proxies."""
 
 from flask import Flask, Response
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
@@ -29,6 +31,24 @@ HEADERS = {
 }
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signing serializer built once per set of keys
+    instead of twice per request (itsdangerous's constructor serializes a sample value to
+    learn what kind of serializer it was given)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers[keys] = serializer
+        return serializer
+
+
 def secure_cookies(app: Flask) -> None:
     """Decide the cookies' ``Secure`` flag where the configuration left it open (``None``):
     on, unless the app runs in debug or tests (``make demo`` serves plain http and says
@@ -53,6 +73,7 @@ def init_security(app: Flask) -> None:
     own stricter value first)."""
     secure_cookies(app)
     trust_proxies(app)
+    app.session_interface = SessionCookies()
 
     @app.after_request
     def add_headers(response: Response) -> Response:

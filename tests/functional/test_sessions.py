@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from flask import Flask
+from flask import Flask, session
 
 from participa.config import default_config
 from participa.extensions import db
-from participa.security import secure_cookies
+from participa.security import SessionCookies, secure_cookies
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +116,29 @@ def test_logout_forgets_the_session(client):
         assert set(session.keys()) == {"locale", "_flashes"}  # "Cerraste tu sesión."
     page = client.get("/verificacion")
     assert page.status_code == 302 and "/entrar" in page.headers["Location"]
+
+
+def test_a_new_secret_key_ends_the_sessions_signed_with_the_old_one_unless_kept():
+    # The signing serializer is built once per set of keys (SessionCookies), so a key
+    # rotated in place must not be served by the serializer of the old key.
+    app = flask_app(SECRET_KEY="old-key")
+    app.session_interface = SessionCookies()
+
+    @app.get("/set")
+    def set_value():
+        session["who"] = "vecina"
+        return ""
+
+    @app.get("/get")
+    def get_value():
+        return session.get("who", "nobody")
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "vecina"
+    app.secret_key = "new-key"
+    assert client.get("/get").text == "nobody"  # signed with a key no longer accepted
+    client.get("/set")
+    app.config["SECRET_KEY_FALLBACKS"] = ["new-key"]
+    app.secret_key = "newest-key"
+    assert client.get("/get").text == "vecina"  # a fallback key still reads it
