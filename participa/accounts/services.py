@@ -7,10 +7,12 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash
 
 from participa.accounts.models import PASSWORD_METHOD, Role, User, hash_password
+from participa.db import DriverStatement
 from participa.errors import Conflict, Invalid
 from participa.extensions import db
 
@@ -99,6 +101,32 @@ def check_password_policy(password: str, email: str = "") -> None:
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+_USER_BY_ID = DriverStatement(
+    select(*User.__table__.columns).where(User.__table__.c.id == bindparam("id"))
+)
+
+
+def signed_in_user(user_id: int) -> User | None:
+    """The account of a signed-in visitor (Flask-Login's user loader: every request of a
+    signed-in visitor runs it), or None if it no longer exists.
+
+    The session's own ``User`` when it holds one; else the row read through the driver
+    (:class:`~participa.db.DriverStatement`) becomes the session's ``User`` just as if the
+    ORM had loaded it (``make_transient_to_detached``, then added: persistent, unchanged,
+    its relationships loaded on use). The ORM's own loading of one row cost twice the CPU.
+    """
+    session = db.session
+    if session.identity_key(User, user_id) in session.identity_map:
+        return session.get(User, user_id)
+    rows = _USER_BY_ID.rows(id=user_id)
+    if not rows:
+        return None
+    user = User(**rows[0]._asdict())
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def find_by_email(email: str) -> User | None:

@@ -26,7 +26,7 @@ bp = Blueprint("accounts", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    return services.signed_in_user(int(user_id))
 
 
 login_manager.login_view = "accounts.login"

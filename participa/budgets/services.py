@@ -25,7 +25,7 @@ from participa.budgets.models import (
 )
 from participa.budgets.validation import BallotRules, Violation, check_ballot
 from participa.census.services import claim_online_ballot, require_verified
-from participa.db import insert_ignoring_conflicts, utcnow
+from participa.db import DriverStatement, insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
@@ -252,7 +252,8 @@ def ballot_rules(budget: Budget | Row) -> BallotRules:
 
 
 # The statements of a vote, built once: SQLAlchemy reuses their compiled form without
-# building and keying them again on every confirmation.
+# building and keying them again on every confirmation, and the two of every confirmation
+# run through psycopg itself on PostgreSQL (DriverStatement).
 _budgets, _processes, _phases = Budget.__table__, Process.__table__, Phase.__table__
 _PROJECT_COSTS = select(Project.__table__.c.id, Project.__table__.c.cost).where(
     Project.__table__.c.budget_id == bindparam("budget_id")
@@ -269,7 +270,7 @@ _COSTS_TEXT = (
     .where(_projects.c.budget_id == _budgets.c.id)
     .scalar_subquery()
 )
-_BALLOT_BOX = (
+_BALLOT_BOX = DriverStatement(
     select(
         _budgets.c.title,
         _budgets.c.currency,
@@ -303,8 +304,9 @@ _ITEM_COLUMNS = ("ballot_id", "budget_id", "project_id", "points", "rank")
 _FIRST_BALLOT: dict[str, Executable] = {}  # by dialect name
 # The ballot, its items and its receipt in one statement: RETURNING nothing when a unique
 # pair stopped the ballot (then nothing at all is inserted).
-_FIRST_BALLOT_POSTGRESQL = text(
-    """
+_FIRST_BALLOT_POSTGRESQL = DriverStatement(
+    text(
+        """
     WITH ballot AS (
         INSERT INTO ballots (budget_id, user_id, identity_id, receipt_hash, public_id,
                              channel, created_at, updated_at)
@@ -324,6 +326,7 @@ _FIRST_BALLOT_POSTGRESQL = text(
     )
     SELECT ballot.id AS ballot_id, receipt.id AS receipt_id FROM ballot, receipt
     """
+    )
 )
 
 
@@ -404,9 +407,7 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
     """The :class:`BallotBox` of budget ``budget_id`` of process ``slug``, or None: the
     budget, its process, its project costs and the process's phases in one statement (a
     row per phase)."""
-    rows = (
-        db.session.connection().execute(_BALLOT_BOX, {"budget_id": budget_id, "slug": slug}).all()
-    )
+    rows = _BALLOT_BOX.rows(budget_id=budget_id, slug=slug)
     if not rows:
         return None
     first, now = rows[0], utcnow()
@@ -601,22 +602,18 @@ def _store_first_ballot(
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         ordinal = box.rules.ballot_type == BallotType.ORDINAL
-        row = connection.execute(
-            _FIRST_BALLOT_POSTGRESQL,
-            {
-                **values,
-                "projects": project_ids,
-                "points": points or [None] * len(project_ids),
-                "ranks": list(range(1, len(project_ids) + 1))
-                if ordinal
-                else [None] * len(project_ids),
-                "kind": "ballot_confirmed",
-                "subject": receipt[0],
-                "body": receipt[1],
-            },
-        ).first()
-        if row is None:
+        stored = _FIRST_BALLOT_POSTGRESQL.rows(
+            **values,
+            projects=project_ids,
+            points=points or [None] * len(project_ids),
+            ranks=list(range(1, len(project_ids) + 1)) if ordinal else [None] * len(project_ids),
+            kind="ballot_confirmed",
+            subject=receipt[0],
+            body=receipt[1],
+        )
+        if not stored:
             return None
+        row = stored[0]
         track_notifications([row.receipt_id])
         return row.ballot_id
     new_id = connection.execute(_insert_first_ballot(), values).scalar()
@@ -642,8 +639,9 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to co
 
 
 def new_receipt_code() -> str:
-    """A random receipt code such as ``7KQ4-MZ2P-X9CA`` (60 bits)."""
-    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    """A random receipt code such as ``7KQ4-MZ2P-X9CA`` (60 bits): 12 random bytes read at
+    once, each mapped to one of the 32 characters (256 is a multiple of 32: uniform)."""
+    chars = "".join(RECEIPT_ALPHABET[byte % 32] for byte in secrets.token_bytes(12))
     return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
 
 
