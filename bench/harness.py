@@ -17,6 +17,7 @@ import contextlib
 import math
 import os
 import resource
+import runpy
 import signal
 import socket
 import subprocess
@@ -25,6 +26,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import uvloop
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1/test")
@@ -78,14 +81,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+GUNICORN = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # the production settings
+
+
 @dataclass
 class Server:
-    """A gunicorn serving ``participa:create_app()`` on 127.0.0.1."""
+    """A gunicorn serving ``participa:create_app()`` on 127.0.0.1 with the settings of
+    ``gunicorn.conf.py``, but the ones given here."""
 
     env: dict[str, str]
-    workers: int = 3
-    threads: int = 4
-    worker_class: str = "gthread"
+    workers: int = GUNICORN["workers"]
+    threads: int = GUNICORN["threads"]
+    worker_class: str = GUNICORN["worker_class"]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -94,6 +101,8 @@ class Server:
     def command(self) -> list[str]:
         return [
             str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -103,7 +112,7 @@ class Server:
             "--threads",
             str(self.threads),
             "--keep-alive",
-            "300",
+            "300",  # no reverse proxy in front: the generator keeps its connections
             "--backlog",
             "2048",
             "participa:create_app()",
@@ -307,8 +316,8 @@ async def _open_loop(
     opened = 0
     free = asyncio.Condition()
     results: list[Result] = [Result(0.0, math.nan, 0)] * len(requests)
-    loop = asyncio.get_running_loop()
-    start = loop.time() + 0.05
+    clock = time.perf_counter  # not loop.time(): uvloop's counts whole milliseconds
+    start = clock() + 0.05
 
     async def connection():
         nonlocal opened
@@ -317,7 +326,7 @@ async def _open_loop(
                 await free.wait()
             while idle:
                 since, reader, writer = idle.pop()
-                if loop.time() - since < IDLE_REUSE:
+                if clock() - since < IDLE_REUSE:
                     return reader, writer
                 opened -= 1  # the server may be closing it (keep-alive timeout): a new one
                 writer.close()
@@ -334,7 +343,7 @@ async def _open_loop(
         nonlocal opened
         async with free:
             if reusable:
-                idle.append((loop.time(), *conn))
+                idle.append((clock(), *conn))
             else:
                 opened -= 1
                 conn[1].close()
@@ -347,7 +356,7 @@ async def _open_loop(
                 conn = await connection()
                 conn[1].write(requests[i])
                 status, location, close = await _read_response(conn[0])
-            results[i] = Result(due - start, loop.time() - due, status, location)
+            results[i] = Result(due - start, clock() - due, status, location)
             await release(conn, not close)
         except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
             results[i] = Result(due - start, math.nan, 0, error=type(error).__name__)
@@ -357,7 +366,7 @@ async def _open_loop(
     tasks = []
     for i in range(len(requests)):
         due = start + i / rate
-        delay = due - loop.time()
+        delay = due - clock()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i, due)))
@@ -385,7 +394,9 @@ def open_loop(
     """Send ``requests`` at ``rate`` per second (open loop) and time every answer."""
     before = resource.getrusage(resource.RUSAGE_SELF)
     began = time.monotonic()
-    results = asyncio.run(_open_loop(port, requests, rate, max_connections, timeout))
+    # uvloop: the generator shares the machine with the server, and costs it half the CPU
+    # of asyncio's own loop (0.14 against 0.25 ms per request, measured here)
+    results = uvloop.run(_open_loop(port, requests, rate, max_connections, timeout))
     wall = time.monotonic() - began
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

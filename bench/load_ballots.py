@@ -1,7 +1,7 @@
 """Ballots under load: residents confirming their ballots through gunicorn and PostgreSQL.
 
     python bench/load_ballots.py [--rate 500] [--duration 30] [--voters 20000]
-                                 [--workers 3] [--threads 4] [--worker-class gthread]
+                                 [--workers W] [--threads T] [--worker-class gthread]
                                  [--pool-size 4] [--rate-limits]
 
 1. A fresh PostgreSQL database (``participa_bench_ballots``, dropped and recreated next to
@@ -15,7 +15,7 @@
    resident (3 to 8 projects within the budget, with the CSRF token) is written out before
    the clock starts. CSRF protection stays on.
 3. gunicorn (``--workers`` × ``--threads``) serves ``participa:create_app()`` on
-   127.0.0.1 with the default configuration (``pool_pre_ping`` included) and Celery on
+   127.0.0.1 with the default configuration and Celery on
    Redis (``redis://127.0.0.1:6379/14``) as in production: the receipt of each ballot is
    a notification row, and each web process queues a sending of the pending ones at most
    twice a second (the "tasks queued"); no worker drains the queue during the run, and the
@@ -153,8 +153,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
     parser.add_argument("--voters", type=int, default=20_000)
     parser.add_argument("--projects", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=harness.GUNICORN["workers"])
+    parser.add_argument("--threads", type=int, default=harness.GUNICORN["threads"])
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument(
         "--rate-limits",
@@ -193,7 +193,6 @@ def main() -> None:
             "PARTICIPA_RATELIMIT_ENABLED": "true" if args.rate_limits else "false",
             "PARTICIPA_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(
                 {
-                    "pool_pre_ping": True,  # as the default configuration
                     "pool_size": args.pool_size or args.threads,
                     "max_overflow": 2,
                 }

@@ -1,7 +1,7 @@
 """The proposal list of a process with 10,000 proposals, through gunicorn and PostgreSQL.
 
     python bench/proposal_list.py [--proposals 10000] [--requests 1500] [--rate 50]
-                                  [--workers 3] [--threads 4]
+                                  [--workers W] [--threads T]
 
 1. A fresh PostgreSQL database (``participa_bench_proposals``, next to ``BENCH_ADMIN_URL``,
    default ``postgresql://postgres@127.0.0.1/test``) migrated with Alembic, then by COPY:
@@ -251,8 +251,8 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=50.0, help="requests per second")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=harness.GUNICORN["workers"])
+    parser.add_argument("--threads", type=int, default=harness.GUNICORN["threads"])
     parser.add_argument("--database", default="participa_bench_proposals")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database of the previous run"

@@ -26,6 +26,18 @@ def test_compose_describes_the_stack_with_real_entry_points():
         assert env["CELERY_BROKER_URL"].startswith("redis://")
 
 
+def test_gunicorn_settings_are_shipped_and_serve_the_app_with_threads():
+    """The web container runs gunicorn from the image's working directory, where it reads
+    gunicorn.conf.py: the file must be in the image and describe the app."""
+    import runpy
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["wsgi_app"] == "participa:create_app()"
+    assert settings["worker_class"] == "gthread" and settings["threads"] >= 2
+    assert settings["workers"] >= 1
+    assert "gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
+
+
 def test_worker_entry_point_registers_the_tasks():
     env = os.environ | {
         "PARTICIPA_SECRET_KEY": "x",

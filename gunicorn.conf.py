@@ -1,0 +1,22 @@
+"""gunicorn's settings for Participa: ``gunicorn 'participa:create_app()'`` run from this
+directory reads them (as do docker-compose and the benchmarks in ``bench/``); command-line
+options and ``GUNICORN_CMD_ARGS`` override them.
+
+Threads, not one process per request: a confirmation spends about a third of its time
+waiting for PostgreSQL, which another thread uses. Two per process, since Python runs one
+thread at a time in a process: with four, the threads of a process mostly wait for each
+other (measured in ``bench/load_ballots.py``: the same CPU per ballot, a longer queue).
+"""
+
+import os
+
+wsgi_app = "participa:create_app()"
+bind = os.environ.get("PARTICIPA_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+threads = int(os.environ.get("PARTICIPA_THREADS", 2))
+keepalive = 5  # seconds an idle client connection is kept (behind a reverse proxy)
+# Each worker tells the master it is alive by touching a file several times a second; on a
+# disk-backed /tmp that costs a filesystem write each time (gunicorn's own advice).
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
