@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
@@ -45,6 +46,15 @@ def select_locale() -> str:
     return best if best in LANGUAGES else DEFAULT_LOCALE
 
 
+# Flask-Babel parses what the selector returns on every request unless it is a Locale.
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
+def request_locale() -> Locale:
+    """:func:`select_locale`'s language as a parsed Locale (Flask-Babel's selector)."""
+    return _LOCALES[select_locale()]
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build a configured Participa application. ``config`` overrides everything else."""
     app = Flask(
@@ -78,7 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=request_locale)
     # Flask-Babel caches the language on ``g``: a request sharing an application context
     # with another one (the test client, a task run eagerly) must choose its own.
     app.before_request(refresh_locale)
