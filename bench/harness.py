@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import math
 import os
+import platform
 import resource
 import runpy
 import signal
@@ -219,7 +220,8 @@ def cpu_probe() -> float:
 
 
 def machine() -> str:
-    """CPU count and model, the load average now and :func:`cpu_probe`."""
+    """CPU count and model, the interpreter (the server's too), the load average now and
+    :func:`cpu_probe`."""
     model = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -227,7 +229,8 @@ def machine() -> str:
             break
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     probe = min(cpu_probe() for _ in range(3))
-    return f"{os.cpu_count()} CPUs ({model}), load average {load}, CPU probe {probe:.0f} ms"
+    python = f"Python {platform.python_version()} {sys.executable}"
+    return f"{os.cpu_count()} CPUs ({model}), {python}, load {load}, CPU probe {probe:.0f} ms"
 
 
 # ── sessions ─────────────────────────────────────────────────────────────────────────────

@@ -36,6 +36,13 @@ def test_gunicorn_settings_are_shipped_and_serve_the_app_with_threads():
     assert settings["worker_class"] == "gthread" and settings["threads"] >= 2
     assert settings["workers"] >= 1
     assert "gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
+    import gc
+
+    try:
+        settings["post_worker_init"](None)  # the loaded app is kept out of collections
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_worker_entry_point_registers_the_tasks():
