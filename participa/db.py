@@ -1,4 +1,6 @@
-"""Declarative base with a stable naming convention so Alembic migrations are reproducible."""
+"""Declarative base with a stable naming convention so Alembic migrations are reproducible;
+the time of record (naive UTC); dialect helpers; the check of idle pooled connections; the
+statements the busiest requests run through the driver itself (:class:`DriverStatement`)."""
 
 import sqlite3
 import time
@@ -9,8 +11,10 @@ from typing import Any
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Executable, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,12 +75,16 @@ def ping_idle_connections(engine: Engine, idle_after: float) -> None:
     """
 
     @event.listens_for(engine, "checkin")
-    def _idle_since(_dbapi_connection: object, record: object) -> None:
-        record.info["idle_since"] = time.monotonic()  # type: ignore[attr-defined]
+    def _idle_since(_dbapi: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _ping_if_idle(dbapi_connection: object, record: object, _proxy: object) -> None:
-        since = record.info.get("idle_since")  # type: ignore[attr-defined]
+    def _ping_if_idle(
+        dbapi_connection: DBAPIConnection,
+        record: ConnectionPoolEntry,
+        _proxy: PoolProxiedConnection,
+    ) -> None:
+        since = record.info.get("idle_since")
         if since is None or time.monotonic() - since <= idle_after:
             return  # a new connection, or one that was in use a moment ago
         try:

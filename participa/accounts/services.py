@@ -115,7 +115,8 @@ def signed_in_user(user_id: int) -> User | None:
     The session's own ``User`` when it holds one; else the row read through the driver
     (:class:`~participa.db.DriverStatement`) becomes the session's ``User`` just as if the
     ORM had loaded it (``make_transient_to_detached``, then added: persistent, unchanged,
-    its relationships loaded on use). The ORM's own loading of one row cost twice the CPU.
+    its relationships loaded on use). The ORM's own loading of the row cost more than twice
+    the CPU.
     """
     session = db.session
     if session.identity_key(User, user_id) in session.identity_map:
