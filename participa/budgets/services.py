@@ -260,14 +260,16 @@ _PROJECT_COSTS = select(Project.__table__.c.id, Project.__table__.c.cost).where(
 )
 _projects = Project.__table__
 # "id:cost,id:cost,...": the costs ride along with the budget's row (string_agg on
-# PostgreSQL, group_concat on SQLite) instead of costing a statement of their own.
+# PostgreSQL, group_concat on SQLite) instead of costing a statement of their own. Tied to
+# the parameter, not to the budget's column, so the database computes it once, not once
+# per phase row.
 _COSTS_TEXT = (
     select(
         func.aggregate_strings(
             cast(_projects.c.id, String) + ":" + cast(_projects.c.cost, String), ","
         )
     )
-    .where(_projects.c.budget_id == _budgets.c.id)
+    .where(_projects.c.budget_id == bindparam("budget_id"))
     .scalar_subquery()
 )
 _BALLOT_BOX = DriverStatement(
