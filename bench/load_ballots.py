@@ -155,7 +155,9 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=30)
     parser.add_argument("--workers", type=int, default=harness.GUNICORN["workers"])
     parser.add_argument("--threads", type=int, default=harness.GUNICORN["threads"])
-    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument(
+        "--worker-class", default=harness.GUNICORN["worker_class"], choices=("gthread", "sync")
+    )
     parser.add_argument(
         "--rate-limits",
         action="store_true",

@@ -33,26 +33,22 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def select_locale() -> str:
-    """Language chosen by the visitor, else the best match of the browser, else es-MX."""
-    if not has_request_context():
-        return DEFAULT_LOCALE
-    chosen = session.get("locale")
-    if chosen in LANGUAGES:
-        return chosen
-    # "es", "es-ES", "en-US"... match the closest language we have; anything else is es-MX.
-    offered = [*LANGUAGES, "es"]
-    best = request.accept_languages.best_match(offered)
-    return best if best in LANGUAGES else DEFAULT_LOCALE
-
-
-# Flask-Babel parses what the selector returns on every request unless it is a Locale.
+# Parsed once: Flask-Babel parses what its selector returns on every request, unless it
+# already is a Locale.
 _LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
-def request_locale() -> Locale:
-    """:func:`select_locale`'s language as a parsed Locale (Flask-Babel's selector)."""
-    return _LOCALES[select_locale()]
+def select_locale() -> Locale:
+    """Language chosen by the visitor, else the best match of the browser, else es-MX."""
+    if not has_request_context():
+        return _LOCALES[DEFAULT_LOCALE]
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return _LOCALES[chosen]
+    # "es", "es-ES", "en-US"... match the closest language we have; anything else is es-MX.
+    offered = [*LANGUAGES, "es"]
+    best = request.accept_languages.best_match(offered)
+    return _LOCALES[best if best in LANGUAGES else DEFAULT_LOCALE]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -88,7 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=request_locale)
+    babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel caches the language on ``g``: a request sharing an application context
     # with another one (the test client, a task run eagerly) must choose its own.
     app.before_request(refresh_locale)
