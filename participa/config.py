@@ -72,11 +72,15 @@ def default_config(instance_path: str) -> dict:
         # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
         "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
-        # Reliability (README): a tally run queued or running longer than this is presumed
-        # lost and the scheduler tallies its budget again; unsent notifications older than
+        # Reliability (README): a tally run queued longer than TALLY_STALE_AFTER, or running
+        # without a heartbeat (written every TALLY_HEARTBEAT_EVERY) for
+        # TALLY_HEARTBEAT_TIMEOUT, is presumed lost: the scheduler gives it up and tallies
+        # its budget again; unsent notifications older than
         # NOTIFICATION_RESEND_AFTER are sent by beat (both in seconds). New notifications
         # are sent by the worker NOTIFICATION_SEND_DELAY seconds after their commit.
         "TALLY_STALE_AFTER": 30 * 60,
+        "TALLY_HEARTBEAT_EVERY": 30.0,
+        "TALLY_HEARTBEAT_TIMEOUT": 5 * 60,
         "NOTIFICATION_RESEND_AFTER": 5 * 60,
         "NOTIFICATION_SEND_DELAY": 1.0,
         "CELERY": {

@@ -368,6 +368,7 @@ def _phases(process: Process, now, phases) -> None:
             title=name,
             starts_at=now + start,
             ends_at=now + end,
+            reason="Datos de demostración",  # the demo's phases begin in the past
             **dict.fromkeys(allows, True),
         )
 

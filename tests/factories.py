@@ -13,6 +13,7 @@ from participa.processes import services as processes
 from participa.processes.models import Process
 
 PASSWORD = "correct-horse-battery"
+HISTORY = "Datos de prueba con historia"  # the reason phases that began in the past need
 _seq = count(1)
 
 
@@ -37,13 +38,18 @@ def process(*, now_allows: tuple[str, ...] = (), slug: str | None = None) -> Pro
     )
     now = utcnow()
     processes.add_phase(
-        p, title="Antes", starts_at=now - timedelta(days=20), ends_at=now - timedelta(days=10)
+        p,
+        title="Antes",
+        starts_at=now - timedelta(days=20),
+        ends_at=now - timedelta(days=10),
+        reason=HISTORY,
     )
     processes.add_phase(
         p,
         title="Ahora",
         starts_at=now - timedelta(days=10),
         ends_at=now + timedelta(days=10),
+        reason=HISTORY,
         **{f"{a}": True for a in now_allows},
     )
     processes.add_phase(
@@ -53,6 +59,14 @@ def process(*, now_allows: tuple[str, ...] = (), slug: str | None = None) -> Pro
         ends_at=now + timedelta(days=20),
         shows_results=True,
     )
+    return p
+
+
+def with_booths(p: Process) -> Process:
+    """Let booths take paper ballots in ``p`` (online voting then needs verification)."""
+    p.verification_to_vote = True
+    p.in_person_voting = True
+    db.session.flush()
     return p
 
 

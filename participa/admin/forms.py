@@ -73,6 +73,11 @@ class PhaseForm(FlaskForm):
     allows_vote = BooleanField(_l("Se puede votar"))
     shows_vote_counts = BooleanField(_l("Se muestran los conteos de apoyos"), default=True)
     shows_results = BooleanField(_l("Se muestran los resultados"))
+    reason = TextAreaField(
+        _l("Motivo (solo si la fase empieza en el pasado o reabre la votación)"),
+        filters=[clean_text],
+        validators=[Length(max=500)],
+    )
 
 
 class BudgetForm(FlaskForm):
@@ -170,6 +175,12 @@ class ConfirmForm(FlaskForm):
     """A button-only form: CSRF protection for actions without fields."""
 
 
+class OpenPhaseForm(FlaskForm):
+    """Open a phase now; a voting phase after voting closed needs a reason."""
+
+    reason = StringField(_l("Motivo"), filters=[clean_text], validators=[Length(max=500)])
+
+
 class CompareForm(FlaskForm):
     """Tally a budget: with its declared rule (empty) or, as a preview, with another."""
 
@@ -192,6 +203,9 @@ class SettingsForm(FlaskForm):
     )
     verification_to_vote = BooleanField(_l("Votar requiere residencia verificada"))
     verification_to_propose = BooleanField(_l("Proponer requiere residencia verificada"))
+    in_person_voting = BooleanField(
+        _l("Casillas: se puede votar en papel (requiere que votar pida residencia verificada)")
+    )
 
 
 class DistrictForm(FlaskForm):

@@ -13,6 +13,7 @@ from participa.admin.forms import (
     CompareForm,
     ConfirmForm,
     DistrictForm,
+    OpenPhaseForm,
     PhaseForm,
     ProcessForm,
     ProjectForm,
@@ -110,6 +111,7 @@ def process(process_id: int):
         states=ProposalState,
         confirm=ConfirmForm(),
         settings_form=SettingsForm(obj=process),
+        voting_closed=process.voting_closed(),
     )
 
 
@@ -156,6 +158,7 @@ def add_phase(process_id: int):
             shows_vote_counts=form.shows_vote_counts.data,
             shows_results=form.shows_results.data,
             actor=current_user,
+            reason=form.reason.data or "",
         )
     except DomainError as error:
         return refuse(error, "admin.process", process_id=process_id)
@@ -183,11 +186,12 @@ def delete_phase(phase_id: int):
 def move_phase(phase_id: int, move: str):
     """Open a future phase now, or close the current one now (logged publicly)."""
     phase = db.get_or_404(Phase, phase_id)
-    if not ConfirmForm().validate():
+    form = OpenPhaseForm()
+    if not form.validate():
         abort(400)
     try:
         if move == "abrir":
-            process_services.open_phase_now(phase, current_user)
+            process_services.open_phase_now(phase, current_user, form.reason.data or "")
         else:
             process_services.close_phase_now(phase, current_user)
     except DomainError as error:
@@ -211,6 +215,7 @@ def process_settings(process_id: int):
             vote_scope=form.vote_scope.data,
             verification_to_vote=form.verification_to_vote.data,
             verification_to_propose=form.verification_to_propose.data,
+            in_person_voting=form.in_person_voting.data,
         )
     except DomainError as error:
         return refuse(error, "admin.process", process_id=process_id)
@@ -391,7 +396,10 @@ def tally(budget_id: int):
     form = CompareForm()
     if not form.validate():
         abort(400)
-    run = result_services.request_tally(budget, form.rule.data or None)
+    try:
+        run = result_services.request_tally(budget, form.rule.data or None)
+    except DomainError as error:
+        return refuse(error, "admin.budget", budget_id=budget_id)
     db.session.commit()
     if not result_services.enqueue_tally(run):  # the broker is down: logged, run marked failed
         if budget in result_services.budgets_due_for_tally():  # the scheduler will retry it

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
@@ -201,3 +202,37 @@ class BallotItem(db.Model):
     rank: Mapped[int | None]  # ordinal ballots: 1 = first choice
 
     ballot: Mapped[Ballot] = relationship(back_populates="items")
+
+
+class AnnulledBallot(db.Model):
+    """A ballot taken out of the count because the same person has another one in the
+    budget, kept whole (choices, receipt hash, dates) so that nothing is lost and the
+    decision can be reviewed.
+
+    It happens when an account that voted online before verifying its residency verifies
+    with a document whose person already voted at a booth: the paper ballot, cast in
+    person before an officer who checked the document, is the one that counts.
+    """
+
+    __tablename__ = "annulled_ballots"
+    __table_args__ = (
+        CheckConstraint("channel IN ('online', 'booth', 'import')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"))
+    kept_ballot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ballots.id", ondelete="SET NULL")
+    )  # the ballot of the same person that counts
+    channel: Mapped[str] = mapped_column(String(20))
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    choices: Mapped[list] = mapped_column(JSON)  # [{"project_id", "points", "rank"}, ...]
+    cast_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    annulled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(40))
+
+    budget: Mapped[Budget] = relationship()

@@ -20,6 +20,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from participa.accounts.models import User
 from participa.audit.models import ActionLog
 from participa.audit.services import log
-from participa.budgets.models import Ballot, Channel
+from participa.budgets.models import AnnulledBallot, Ballot, Budget, Channel
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
@@ -437,14 +438,20 @@ class Verification:
 def verify(user: User, document: str, birth_date: date) -> Verification:
     """Verify ``user``'s residency against the census, once.
 
-    Links the account to the document's identity and sets its district to the census one.
-    Raises ``Invalid`` when the document and birth date are not in the census together
-    (without saying which one is wrong) and ``IdentityTaken`` when another account already
-    holds the document.
+    Links the account to the document's identity, sets its district to the census one and
+    ties the account's online ballots to the identity (see :func:`link_ballots`: a ballot
+    cast before verifying whose person also voted at a booth is annulled). Raises
+    ``Invalid`` when the document and birth date are not in the census together (without
+    saying which one is wrong) and ``IdentityTaken`` when another account already holds
+    the document.
+
+    The attempts of one account are serialized (its row is locked first), so parallel
+    tries cannot pass the daily limit: each sees the failures committed before it.
     """
     if user.is_verified:
         identity = db.session.get(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if failed_attempts(user) >= MAX_FAILED_VERIFICATIONS:
         raise NotAllowed(
             _(
@@ -475,7 +482,7 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
     except IntegrityError:
         _record_conflict(identity, user)
         raise IdentityTaken(_taken_message()) from None
-    return Verification(identity, entry.district)
+    return Verification(identity, entry.district, notes=link_ballots(user, identity))
 
 
 MAX_FAILED_VERIFICATIONS = 5  # per account and 24 hours: a CURP contains the birth date
@@ -523,6 +530,125 @@ def identity_conflicts(limit: int = 200) -> list[ConflictRow]:
         select(IdentityConflict).order_by(IdentityConflict.id.desc()).limit(limit)
     ).all()
     return [ConflictRow(c, account_of(c.identity)) for c in conflicts]
+
+
+# --- one ballot per person across channels -------------------------------------------------
+
+
+class AnnulReason(StrEnum):
+    PAPER_BALLOT_COUNTS = "paper_ballot_counts"
+
+
+def _same_person_ballot(ballot: Ballot, identity: Identity) -> Ballot | None:
+    """Another ballot of ``identity`` on ``ballot``'s budget (a paper ballot), locked."""
+    return db.session.scalar(
+        select(Ballot)
+        .where(
+            Ballot.budget_id == ballot.budget_id,
+            Ballot.identity_id == identity.id,
+            Ballot.id != ballot.id,
+        )
+        .with_for_update()
+    )
+
+
+def link_ballots(user: User, identity: Identity) -> list[str]:
+    """Tie the ballots ``user`` cast before verifying to ``identity``, so that the unique
+    (budget, identity) pair holds for them too; a booth then sees them.
+
+    The declared rule when the same person already has another ballot on a budget (a
+    paper ballot recorded at a booth with the same document): **the paper ballot counts**,
+    since it was cast in person before an officer who checked the document. While voting
+    is open, the online ballot is annulled: moved whole to ``annulled_ballots`` (nothing is
+    lost), logged for administrators, and the resident is told. Once voting has closed the
+    ballots are final and the tally may have run: nothing is changed, and the duplicate is
+    logged for administrators to decide. Returns the messages for the resident.
+    """
+    notes: list[str] = []
+    ballots = db.session.scalars(
+        select(Ballot)
+        .where(Ballot.user_id == user.id, Ballot.identity_id.is_(None))
+        .order_by(Ballot.id)
+        .with_for_update()
+    ).all()
+    for ballot in ballots:
+        other = _same_person_ballot(ballot, identity)
+        if other is None:
+            try:
+                with db.session.begin_nested():
+                    ballot.identity_id = identity.id
+                    db.session.flush()
+                continue
+            except IntegrityError:  # a booth recorded this person's paper ballot meanwhile
+                other = _same_person_ballot(ballot, identity)
+                if other is None:
+                    raise
+        notes.append(_resolve_duplicate(ballot, other, user))
+    return notes
+
+
+def _resolve_duplicate(online: Ballot, kept: Ballot, user: User) -> str:
+    budget = db.session.get(Budget, online.budget_id)
+    details = {
+        "budget_id": budget.id,
+        "kept_ballot": kept.public_id,
+        "kept_channel": kept.channel,
+        "duplicate_ballot": online.public_id,
+        "duplicate_channel": online.channel,
+    }
+    if budget.process.voting_closed():
+        log(
+            "ballot.duplicate_after_close",
+            online,
+            actor=user,
+            process_id=budget.process_id,
+            after=details,
+        )
+        return _(
+            "Ya tenías una boleta en papel en «%(budget)s» y la votación ya cerró: "
+            "el municipio revisará el caso.",
+            budget=budget.title,
+        )
+    annulled = AnnulledBallot(
+        budget_id=online.budget_id,
+        user_id=online.user_id,
+        identity_id=kept.identity_id,
+        kept_ballot_id=kept.id,
+        channel=online.channel,
+        public_id=online.public_id,
+        receipt_hash=online.receipt_hash,
+        choices=[
+            {"project_id": item.project_id, "points": item.points, "rank": item.rank}
+            for item in sorted(online.items, key=lambda item: item.project_id)
+        ],
+        cast_at=online.created_at,
+        updated_at=online.updated_at,
+        reason=AnnulReason.PAPER_BALLOT_COUNTS,
+    )
+    db.session.add(annulled)
+    db.session.delete(online)  # its items go with it; the copy keeps them
+    db.session.flush()
+    log(
+        "ballot.annulled",
+        annulled,
+        actor=user,
+        process_id=budget.process_id,
+        after={**details, "reason": AnnulReason.PAPER_BALLOT_COUNTS.value},
+    )
+    return _(
+        "Ya habías votado en papel en una casilla en «%(budget)s»: esa boleta es la que "
+        "cuenta, y la que enviaste en línea antes de verificar tu residencia se anuló.",
+        budget=budget.title,
+    )
+
+
+def annulled_ballots(limit: int = 200) -> list[AnnulledBallot]:
+    """Ballots taken out of the count, newest first (for administrators)."""
+    return list(
+        db.session.scalars(
+            select(AnnulledBallot).order_by(AnnulledBallot.id.desc()).limit(limit)
+        ).all()
+    )
 
 
 # --- hooks for voting and proposing ----------------------------------------------------------

@@ -83,4 +83,6 @@ def verify():
     db.session.commit()
     district = result.district.name if result.district else _("sin distrito")
     flash(_("Verificamos tu residencia. Tu distrito: %(district)s.", district=district), "success")
+    for note in result.notes:
+        flash(note, "warning")
     return redirect(back, code=303)

@@ -138,13 +138,22 @@ def _import(pb: PbFile, slug: str | None) -> ImportReport:
     closes = _date(meta["date_end"]) + timedelta(days=1)
     ballots, merged = _import_ballots(pb, budget, project_of, vote_type, closes)
     opens = min(_date(meta["date_begin"]), closes - timedelta(days=1))
-    add_phase(process, title="Votación", starts_at=opens, ends_at=closes, allows_vote=True)
+    reason = "Proceso importado de un archivo Pabulib"  # its phases are history
+    add_phase(
+        process,
+        title="Votación",
+        starts_at=opens,
+        ends_at=closes,
+        allows_vote=True,
+        reason=reason,
+    )
     add_phase(
         process,
         title="Resultados",
         starts_at=closes,
         ends_at=closes + timedelta(days=365),
         shows_results=True,
+        reason=reason,
     )
     return ImportReport(budget, ballots, merged, rule)
 

@@ -87,10 +87,20 @@ def _already_voted(ballot: Ballot) -> Conflict:
     )
 
 
+def require_booths(budget: Budget) -> None:
+    """Booths take ballots only in processes with in-person voting (which requires verified
+    online voting: see ``Process.in_person_voting``)."""
+    if not budget.process.in_person_voting:
+        raise NotAllowed(
+            _("Este proceso no tiene votación en casilla: no se pueden registrar boletas en papel.")
+        )
+
+
 def check_in(officer: User, budget: Budget, document: str) -> CheckIn:
     """Find the person of ``document`` in the census and make sure they have not voted on
     ``budget`` yet (online or at a booth). Writes nothing."""
     require_officer(officer)
+    require_booths(budget)
     if not document.strip():
         raise Invalid(_("Escribe el documento de la persona."))
     entry = census_entry(document)
@@ -258,6 +268,7 @@ def bulk_paper_ballots(officer: User, budget: Budget, text: str) -> BulkResult:
     """
     require_officer(officer)
     require_voting_open(budget)
+    require_booths(budget)
     rows = csv_rows(text, delimiter=",")
     if rows and _is_header(rows[0][1]):
         line, header = rows[0]
@@ -316,4 +327,4 @@ def open_budgets() -> list[Budget]:
         .options(selectinload(Budget.process).selectinload(Process.phases))
         .order_by(Process.created_at.desc(), Budget.position, Budget.id)
     ).all()
-    return [b for b in budgets if b.process.allows(Action.VOTE)]
+    return [b for b in budgets if b.process.in_person_voting and b.process.allows(Action.VOTE)]

@@ -57,6 +57,13 @@ class District(db.Model):
 
 class Process(db.Model):
     __tablename__ = "processes"
+    __table_args__ = (
+        # A booth checks people in by their document; an online ballot of an unverified
+        # account cannot be matched to that document, so booths require verified voting.
+        CheckConstraint(
+            "NOT in_person_voting OR verification_to_vote", name="booths_need_verified_voting"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -69,6 +76,7 @@ class Process(db.Model):
     support_threshold: Mapped[int | None]  # supports a proposal needs to reach review
     verification_to_vote: Mapped[bool] = mapped_column(default=False)
     verification_to_propose: Mapped[bool] = mapped_column(default=False)
+    in_person_voting: Mapped[bool] = mapped_column(default=False)  # booths take paper ballots
 
     district: Mapped[District | None] = relationship()
     phases: Mapped[list[Phase]] = relationship(

@@ -5,6 +5,10 @@ Every minute beat calls :func:`advance_phases`, which *claims* each due transiti
 conditional ``UPDATE ... WHERE opened_at IS NULL`` (so two schedulers, or a re-run, record it
 once), logs it, tells the process's followers that a phase opened, and queues the tally of
 the budgets whose voting just closed.
+
+A pass holds the scheduler's lock (a PostgreSQL advisory lock of its transaction): a second
+beat firing at the same minute skips its pass instead of queueing a second official tally;
+the database's partial unique index on active official runs holds even without the lock.
 """
 
 from __future__ import annotations
@@ -24,9 +28,19 @@ from participa.processes.models import Phase
 def advance_phases(now: datetime | None = None) -> dict:
     """Record due openings and closings; returns the phase ids opened and closed and the
     tally runs queued."""
-    from participa.results.services import budgets_due_for_tally, enqueue_tally, request_tally
+    from participa.results.services import (
+        TallyInProgress,
+        budgets_due_for_tally,
+        enqueue_tally,
+        give_up_stale_runs,
+        request_tally,
+        take_scheduler_lock,
+    )
 
     now = now or utcnow()
+    if not take_scheduler_lock():  # another scheduler is making this pass
+        db.session.rollback()
+        return {"opened": [], "closed": [], "tallies": [], "skipped": True}
     opened = _claim(Phase.opened_at, Phase.starts_at <= now, now)
     closed = _claim(Phase.closed_at, Phase.ends_at <= now, now)
     for phase_id in opened:
@@ -58,7 +72,13 @@ def advance_phases(now: datetime | None = None) -> dict:
             public=True,
             after={"title": phase.title, "at": now.isoformat()},
         )
-    runs = [request_tally(budget, now=now) for budget in budgets_due_for_tally(now)]
+    give_up_stale_runs(now)
+    runs = []
+    for budget in budgets_due_for_tally(now):
+        try:
+            runs.append(request_tally(budget, now=now))
+        except TallyInProgress:  # queued meanwhile by an administrator
+            continue
     db.session.commit()
     dispatch()
     for run in runs:

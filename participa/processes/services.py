@@ -2,19 +2,25 @@
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
+from participa.budgets.models import Budget
 from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import District, Phase, Process, VoteScope
+from participa.results.models import RunStatus, TallyRun
 
 EARLIEST, LATEST = datetime(1990, 1, 1), datetime(2200, 1, 1)
+# A phase starting this long before now is "in the past" and needs a stated reason (the
+# few minutes between opening the form and sending it are not).
+BACKDATE_GRACE = timedelta(minutes=15)
+MIN_REASON = 10  # characters of a stated reason
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -72,7 +78,12 @@ PHASE_FIELDS = (
     "shows_vote_counts",
     "shows_results",
 )
-SETTINGS_FIELDS = ("vote_scope", "verification_to_vote", "verification_to_propose")
+SETTINGS_FIELDS = (
+    "vote_scope",
+    "verification_to_vote",
+    "verification_to_propose",
+    "in_person_voting",
+)
 
 
 def add_phase(
@@ -89,10 +100,14 @@ def add_phase(
     shows_vote_counts: bool = True,
     shows_results: bool = False,
     actor: User | None = None,
+    reason: str = "",
 ) -> Phase:
     """Add a phase (naive UTC dates). Phases may not overlap; they are ordered by start date.
 
-    The change is logged publicly (the process page lists its configuration changes).
+    What may not happen silently (see :func:`check_history`): a phase that starts in the
+    past, or a voting phase after the process's voting has closed, needs a ``reason``;
+    voting that has been counted cannot be reopened at all. The change, with its reason,
+    is logged publicly (the process page lists its configuration changes).
     """
     if ends_at <= starts_at:
         raise Invalid(_("La fase debe terminar después de empezar."))
@@ -101,6 +116,7 @@ def add_phase(
     if allows_vote and shows_results:
         raise Invalid(_("Una fase de votación no puede mostrar resultados a la vez."))
     _check_overlap(process, starts_at, ends_at)
+    reason = check_history(process, starts_at, allows_vote, reason, actor)
     phase = Phase(
         title=title.strip(),
         description=description.strip(),
@@ -116,15 +132,92 @@ def add_phase(
     )
     process.phases.append(phase)
     _renumber(process)
-    log(
-        "phase.added",
-        phase,
-        actor=actor,
-        process_id=process.id,
-        public=True,
-        after=snapshot(phase, PHASE_FIELDS),
-    )
+    after = snapshot(phase, PHASE_FIELDS)
+    if reason:
+        after["reason"] = reason
+    log("phase.added", phase, actor=actor, process_id=process.id, public=True, after=after)
     return phase
+
+
+class VotingCounted(NotAllowed):
+    """Voting of the process has been counted: it cannot be reopened."""
+
+
+def voting_counted(process: Process) -> bool:
+    """Whether an official tally of one of the process's budgets is queued, running or
+    done: from then on its ballots are final."""
+    return (
+        db.session.scalar(
+            select(TallyRun.id)
+            .join(Budget, Budget.id == TallyRun.budget_id)
+            .where(
+                Budget.process_id == process.id,
+                TallyRun.preview.is_(False),
+                TallyRun.status != RunStatus.FAILED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def check_history(
+    process: Process,
+    starts_at: datetime,
+    allows_vote: bool,
+    reason: str,
+    actor: User | None = None,
+) -> str:
+    """The rules that keep a process's record honest when a phase is added or opened; the
+    stated reason, cleaned, when one is needed.
+
+    - Voting that has been counted (an official tally exists) is never reopened: the count
+      stands, and a correction is a new process.
+    - A voting phase once a voting phase has ended (and nothing is counted yet) reopens the
+      vote: it needs a reason, logged publicly.
+    - A phase that starts in the past rewrites what the process allowed then: it needs a
+      reason, logged publicly.
+    """
+    now = utcnow()
+    reason = " ".join((reason or "").split())
+    reopens = allows_vote and any(p.allows_vote and p.ends_at <= now for p in process.phases)
+    if reopens and voting_counted(process):
+        raise VotingCounted(
+            _(
+                "La votación de este proceso ya se cerró y se contó: no se puede reabrir. "
+                "El resultado se mantiene; una corrección requiere un proceso nuevo."
+            )
+        )
+    backdated = starts_at < now - BACKDATE_GRACE
+    if (reopens or backdated) and len(reason) < MIN_REASON:
+        raise ReasonRequired(
+            _(
+                "La votación de este proceso ya cerró: reabrirla queda en el registro público. "
+                "Escribe el motivo (al menos %(n)d caracteres) para confirmarlo.",
+                n=MIN_REASON,
+            )
+            if reopens
+            else _(
+                "La fase empieza en el pasado: cambia lo que el proceso permitía entonces y "
+                "queda en el registro público. Escribe el motivo (al menos %(n)d caracteres) "
+                "para confirmarlo.",
+                n=MIN_REASON,
+            )
+        )
+    if reopens:
+        log(
+            "voting.reopened",
+            process,
+            actor=actor,
+            process_id=process.id,
+            public=True,
+            after={"starts_at": starts_at.isoformat(), "reason": reason},
+        )
+    return reason if (reopens or backdated) else ""
+
+
+class ReasonRequired(Invalid):
+    """The change needs a stated reason (``reason``), which is logged publicly."""
 
 
 def delete_phase(phase: Phase, actor: User | None = None) -> None:
@@ -145,12 +238,14 @@ def delete_phase(phase: Phase, actor: User | None = None) -> None:
     _renumber(process)
 
 
-def open_phase_now(phase: Phase, actor: User) -> None:
+def open_phase_now(phase: Phase, actor: User, reason: str = "") -> None:
     """An administrator opens a future phase now: it starts now, and a current phase that
-    would overlap ends now. Logged publicly, with the dates before and after."""
+    would overlap ends now. Logged publicly, with the dates before and after. A voting
+    phase after voting closed reopens the vote (see :func:`check_history`)."""
     now = utcnow()
     if phase.starts_at <= now:
         raise Conflict(_("La fase «%(title)s» ya empezó.", title=phase.title))
+    check_history(phase.process, now, phase.allows_vote, reason, actor)
     before = snapshot(phase, ("starts_at", "ends_at"))
     for other in phase.process.phases:
         if other is not phase and other.starts_at <= now < other.ends_at:
@@ -199,22 +294,36 @@ def update_settings(
     vote_scope: str,
     verification_to_vote: bool,
     verification_to_propose: bool,
+    in_person_voting: bool = False,
 ) -> None:
-    """Who may vote where, and whether voting and proposing need a verified residency.
+    """Who may vote where, whether voting and proposing need a verified residency, and
+    whether booths take paper ballots.
 
-    The voting settings are fixed once voting has started."""
+    Booths need verified online voting: an officer checks a person in by their document,
+    and only a verified account's online ballot is tied to a document, so only then does
+    the database's one ballot per person and budget hold across both channels. The voting
+    settings are fixed once voting has started."""
     if vote_scope not in {s.value for s in VoteScope}:
         raise Invalid(_("Alcance de voto desconocido."))
+    if in_person_voting and not verification_to_vote:
+        raise Invalid(
+            _(
+                "La votación en casilla requiere que votar en línea pida residencia "
+                "verificada: así una persona no puede votar en línea y también en papel."
+            )
+        )
     before = snapshot(process, SETTINGS_FIELDS)
-    voting_changed = (vote_scope, verification_to_vote) != (
+    voting_changed = (vote_scope, verification_to_vote, in_person_voting) != (
         process.vote_scope,
         process.verification_to_vote,
+        process.in_person_voting,
     )
     if voting_changed and process.voting_started():
         raise NotAllowed(_("La votación ya empezó: sus reglas no se pueden cambiar."))
     process.vote_scope = vote_scope
     process.verification_to_vote = verification_to_vote
     process.verification_to_propose = verification_to_propose
+    process.in_person_voting = in_person_voting
     log(
         "process.settings",
         process,

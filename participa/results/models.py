@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.budgets.models import Budget, Project
@@ -26,6 +26,15 @@ class TallyRun(db.Model):
     __tablename__ = "tally_runs"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
+        # At most one official run of a budget queued or running at a time, whoever asks
+        # (two schedulers at the same minute, an administrator, a redelivered message).
+        Index(
+            "uq_tally_runs_active_official",
+            "budget_id",
+            unique=True,
+            postgresql_where=text("NOT preview AND status IN ('queued', 'running')"),
+            sqlite_where=text("NOT preview AND status IN ('queued', 'running')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +48,9 @@ class TallyRun(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
+    # Written by the worker while it counts (TALLY_HEARTBEAT_EVERY): a running run whose
+    # heartbeat is older than TALLY_HEARTBEAT_TIMEOUT is presumed lost, however long it ran.
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     budget: Mapped[Budget] = relationship()

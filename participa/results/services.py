@@ -7,15 +7,21 @@ the run's progress is reported while it goes.
 """
 
 import logging
+import threading
 from collections import Counter
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
 from participa.db import utcnow
+from participa.errors import Conflict
 from participa.extensions import db
 from participa.results.models import ProjectOutcome, RunStatus, TallyRun
 from participa.tallying import Ballot as TallyBallot
@@ -26,20 +32,37 @@ BATCH_BALLOTS = 50_000
 logger = logging.getLogger(__name__)
 
 
+class TallyInProgress(Conflict):
+    """An official tally of the budget is already queued or running."""
+
+
 def request_tally(budget: Budget, rule: str | None = None, now=None) -> TallyRun:
     """Record a queued tally run of ``budget``; the caller commits, then enqueues
     :func:`participa.results.tasks.tally_budget` with the run's id.
 
     The run is a *preview*, never published, when it uses another rule than the declared
-    one or when voting is still open.
+    one or when voting is still open. At most one official run of a budget is queued or
+    running at a time (a partial unique index decides between parallel requests):
+    otherwise ``TallyInProgress``.
     """
     rule, now = rule or budget.rule, now or utcnow()
     preview = rule != budget.rule or not budget.process.voting_closed(now)
     run = TallyRun(
-        budget_id=budget.id, rule=rule, preview=preview, status=RunStatus.QUEUED, created_at=now
+        budget_id=budget.id,
+        rule=rule,
+        preview=preview,
+        status=RunStatus.QUEUED,
+        created_at=now,
+        heartbeat_at=now,
     )
-    db.session.add(run)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(run)
+            db.session.flush()
+    except IntegrityError:
+        raise TallyInProgress(
+            _("Ya hay un conteo oficial de este presupuesto en curso; espera a que termine.")
+        ) from None
     return run
 
 
@@ -95,12 +118,46 @@ def latest_run(budget: Budget, rule: str | None = None) -> TallyRun | None:
     return db.session.scalar(stmt.order_by(TallyRun.id.desc()).limit(1))
 
 
+def _stale(now: datetime):
+    """The condition of an official run presumed lost: queued for longer than
+    ``TALLY_STALE_AFTER`` (its message was lost), or running without a heartbeat for
+    ``TALLY_HEARTBEAT_TIMEOUT`` (its worker died), however long it has been counting."""
+    config = current_app.config
+    queued_before = now - timedelta(seconds=config["TALLY_STALE_AFTER"])
+    silent_since = now - timedelta(seconds=config["TALLY_HEARTBEAT_TIMEOUT"])
+    beat = func.coalesce(TallyRun.heartbeat_at, TallyRun.started_at, TallyRun.created_at)
+    return ((TallyRun.status == RunStatus.QUEUED) & (TallyRun.created_at <= queued_before)) | (
+        (TallyRun.status == RunStatus.RUNNING) & (beat <= silent_since)
+    )
+
+
+def give_up_stale_runs(now: datetime | None = None) -> list[int]:
+    """Mark the official runs presumed lost as failed (so a new one may be queued); their
+    ids. A worker still counting one of them stores nothing (see :func:`run_tally`)."""
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(TallyRun.id).where(TallyRun.preview.is_(False), _stale(now)).with_for_update()
+    ).all()
+    if ids:
+        db.session.execute(
+            update(TallyRun)
+            .where(TallyRun.id.in_(ids), _stale(now))
+            .values(
+                status=RunStatus.FAILED,
+                error="given up: no sign of life from its worker",
+                finished_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        logger.warning("tally runs %s presumed lost and given up", ids)
+    return list(ids)
+
+
 def budgets_due_for_tally(now=None) -> list[Budget]:
     """Budgets whose voting has closed and that have no official tally since: none queued,
-    running (unless stale: a lost message or a dead worker, after ``TALLY_STALE_AFTER``
-    seconds) or done after the close. Failed tallies, unsent ones included, are due again."""
+    running (unless stale, see :func:`_stale`) or done after the close. Failed tallies,
+    unsent ones included, are due again."""
     now = now or utcnow()
-    stale = now - timedelta(seconds=current_app.config["TALLY_STALE_AFTER"])
     budgets = db.session.scalars(select(Budget)).all()
     due = []
     for budget in budgets:
@@ -112,8 +169,7 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
             TallyRun.preview.is_(False),
             TallyRun.created_at >= closes,
             (TallyRun.status == RunStatus.DONE)
-            | ((TallyRun.status == RunStatus.QUEUED) & (TallyRun.created_at > stale))
-            | ((TallyRun.status == RunStatus.RUNNING) & (TallyRun.started_at > stale)),
+            | (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]) & ~_stale(now)),
         )
         if db.session.scalar(blocking.limit(1)) is None:
             due.append(budget)
@@ -225,21 +281,42 @@ def compute_outcome(budget: Budget, rule: str, progress: Callable[[int], None]) 
 def run_tally(run_id: int) -> TallyRun:
     """Count the ballots of the run's budget and store the outcome; idempotent.
 
-    The outcome rows are replaced in the same transaction that marks the run done, so a
-    reader sees either the previous outcome or the whole new one.
+    The run is claimed if it is queued, or running (a redelivery after its worker died);
+    a done or failed run (given up as stale meanwhile) is returned as it is. While it
+    counts, a heartbeat is written every ``TALLY_HEARTBEAT_EVERY`` seconds. The outcome
+    rows are replaced in the same transaction that marks the run done, so a reader sees
+    either the previous outcome or the whole new one; a run given up meanwhile stores
+    nothing.
     """
-    run = db.session.get(TallyRun, run_id)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(TallyRun)
+        .where(TallyRun.id == run_id, TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+        .values(status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, error=None, progress=0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    run = db.session.get(TallyRun, run_id, populate_existing=True)
     if run is None:
         raise LookupError(f"tally run {run_id} does not exist")
-    run.status, run.started_at, run.error, run.progress = RunStatus.RUNNING, utcnow(), None, 0
-    db.session.commit()
+    if not claimed:
+        logger.info("tally run %s is %s; not counted", run_id, run.status)
+        return run
     try:
         budget = db.session.get(Budget, run.budget_id)
         total = ballot_count(budget.id)
-        outcome = compute_outcome(budget, run.rule, _progress_reporter(run_id, total))
+        with _heartbeat(db.engine, run_id, current_app.config["TALLY_HEARTBEAT_EVERY"]):
+            outcome = compute_outcome(budget, run.rule, _progress_reporter(run_id, total))
         run = db.session.scalars(
-            select(TallyRun).where(TallyRun.id == run_id).with_for_update()
+            select(TallyRun)
+            .where(TallyRun.id == run_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).one()
+        if run.status != RunStatus.RUNNING:
+            logger.warning("tally run %s was given up while counting; outcome discarded", run_id)
+            db.session.rollback()
+            return db.session.get(TallyRun, run_id)
         db.session.execute(delete(ProjectOutcome).where(ProjectOutcome.run_id == run.id))
         db.session.execute(
             insert(ProjectOutcome),
@@ -274,15 +351,58 @@ def run_tally(run_id: int) -> TallyRun:
     return run
 
 
+@contextmanager
+def _heartbeat(engine: Engine, run_id: int, every: float) -> Iterator[None]:
+    """Write the run's heartbeat every ``every`` seconds from a thread, on connections of
+    its own, while the block runs (a long Equal Shares computation reports no progress)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(
+                        update(TallyRun)
+                        .where(TallyRun.id == run_id, TallyRun.status == RunStatus.RUNNING)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is retried; the tally itself decides
+                logger.exception("tally run %s: heartbeat not written", run_id)
+
+    thread = threading.Thread(target=beat, name=f"tally-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _progress_reporter(run_id: int, total: int) -> Callable[[int], None]:
-    """Store a run's progress (0–99 %) on its own connection, visible at once to the admin
-    page, without touching the tally's transaction."""
+    """Store a run's progress (0–99 %) and heartbeat on its own connection, visible at
+    once to the admin page, without touching the tally's transaction."""
 
     def report(done: int) -> None:
         percent = min(99, done * 100 // total) if total else 99
         with db.engine.begin() as connection:
             connection.execute(
-                update(TallyRun).where(TallyRun.id == run_id).values(progress=percent)
+                update(TallyRun)
+                .where(TallyRun.id == run_id)
+                .values(progress=percent, heartbeat_at=utcnow())
             )
 
     return report
+
+
+SCHEDULER_LOCK = 0x7061727469636970  # "particip": the scheduler's advisory lock key
+
+
+def take_scheduler_lock() -> bool:
+    """Whether this transaction holds the scheduler's lock (PostgreSQL: an advisory lock,
+    released at commit or rollback). Two beats at the same minute: the second one skips
+    its pass. SQLite has one writer at a time; the partial unique index still decides."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(
+        db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SCHEDULER_LOCK})
+    )

@@ -34,7 +34,7 @@ def tally_budget(run_id: int) -> dict:
         except Exception:
             logger.exception("tally run %s failed", run_id)
             return {"run_id": run_id, "status": "failed", "selected": []}
-    if not run.preview:
+    if not run.preview and run.status == RunStatus.DONE:
         publish_process.delay(run.budget.process_id, "tally")
     return {
         "run_id": run.id,

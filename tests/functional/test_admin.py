@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from participa.audit import services as audit
 from participa.budgets.models import Budget, Project
 from participa.extensions import db
 from participa.processes.models import Phase, Process
@@ -126,18 +127,19 @@ def test_admin_builds_a_process_end_to_end(client):
     ]
 
     add_phase = f"/admin/procesos/{process.id}/fases"
-    assert (
-        client.post(
-            add_phase,
-            data={
-                "title": "Votación",
-                "starts_at": "2020-01-01T00:00",
-                "ends_at": "2099-01-01T00:00",
-                "allows_vote": "y",
-            },
-        ).status_code
-        == 303
-    )
+    backdated = {
+        "title": "Votación",
+        "starts_at": "2020-01-01T00:00",
+        "ends_at": "2099-01-01T00:00",
+        "allows_vote": "y",
+    }
+    unexplained = client.post(add_phase, data=backdated)  # starts in the past: say why
+    assert unexplained.status_code == 422 and "empieza en el pasado" in unexplained.text
+    assert process.phases == []
+    reason = "Votación abierta desde la asamblea vecinal"
+    assert client.post(add_phase, data={**backdated, "reason": reason}).status_code == 303
+    (added,) = audit.entries(action="phase.added")
+    assert added.after["reason"] == reason and added.public
     overlapping = client.post(
         add_phase,
         data={

@@ -48,6 +48,7 @@ def finished_process():
     processes.add_phase(
         p,
         title="Votación",
+        reason="Datos de prueba con historia",
         starts_at=now - timedelta(days=10),
         ends_at=now - timedelta(days=1),
         allows_vote=True,
@@ -55,6 +56,7 @@ def finished_process():
     processes.add_phase(
         p,
         title="Resultados",
+        reason="Datos de prueba con historia",
         starts_at=now - timedelta(days=1),
         ends_at=now + timedelta(days=30),
         shows_results=True,

@@ -231,6 +231,7 @@ def voting_phase_process(*, opens_in: timedelta) -> Process:
         processes.add_phase(
             process,
             title="Propuestas",
+            reason="Datos de prueba con historia",
             starts_at=now - timedelta(days=5),
             ends_at=now + opens_in,
             allows_propose=True,
@@ -238,6 +239,7 @@ def voting_phase_process(*, opens_in: timedelta) -> Process:
         processes.add_phase(
             process,
             title="Votación",
+            reason="Datos de prueba con historia",
             starts_at=now + opens_in,
             ends_at=now + opens_in * 2,
             allows_vote=True,
@@ -246,6 +248,7 @@ def voting_phase_process(*, opens_in: timedelta) -> Process:
         processes.add_phase(
             process,
             title="Votación",
+            reason="Datos de prueba con historia",
             starts_at=now + opens_in * 2,
             ends_at=now + opens_in,
             allows_vote=True,
@@ -253,6 +256,7 @@ def voting_phase_process(*, opens_in: timedelta) -> Process:
         processes.add_phase(
             process,
             title="Resultados",
+            reason="Datos de prueba con historia",
             starts_at=now + opens_in,
             ends_at=now + timedelta(days=30),
             shows_results=True,
@@ -338,7 +342,8 @@ def test_an_online_ballot_after_a_paper_one_is_409(client):
     db.session.add(District(name="Centro"))
     db.session.flush()
     census.import_census(f"{ANA},1985-01-01,Centro\n")
-    budget = voting_budget(BallotType.APPROVAL)
+    process = f.with_booths(f.process(now_allows=("allows_vote",)))
+    budget = voting_budget(BallotType.APPROVAL, process=process)
     voter = logged_in(client)
     census.verify(voter, ANA, date(1985, 1, 1))
     officing.record_paper_ballot(f.user(Role.OFFICER), budget, ANA, f.project_ids(budget)[:1])
@@ -639,7 +644,8 @@ def booth(client):
     db.session.add(District(name="Centro"))
     db.session.flush()
     census.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
-    budget = voting_budget(BallotType.APPROVAL)
+    process = f.with_booths(f.process(now_allows=("allows_vote",)))
+    budget = voting_budget(BallotType.APPROVAL, process=process)
     logged_in(client, Role.OFFICER)
     return budget, f.project_ids(budget)
 

@@ -134,8 +134,7 @@ def test_unverified_resident_cannot_vote_where_verification_is_asked(client):
 
 def test_officer_checks_in_and_records_a_paper_ballot(client):
     setup_census()
-    process = f.process(now_allows=("allows_vote",))
-    process.verification_to_vote = True
+    process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = f.budget(process)
     officer = f.user(Role.OFFICER)
     db.session.commit()
@@ -171,7 +170,7 @@ def test_officer_checks_in_and_records_a_paper_ballot(client):
 
 def test_officer_enters_a_bulk_of_paper_ballots(client):
     setup_census()
-    budget = f.budget(f.process(now_allows=("allows_vote",)))
+    budget = f.budget(f.with_booths(f.process(now_allows=("allows_vote",))))
     officer = f.user(Role.OFFICER)
     db.session.commit()
     f.login(client, officer)
@@ -191,7 +190,7 @@ def test_officer_enters_a_bulk_of_paper_ballots(client):
 
 def test_booth_pages_when_voting_is_closed(client):
     setup_census()
-    budget = f.budget(f.process(now_allows=("allows_propose",)))
+    budget = f.budget(f.with_booths(f.process(now_allows=("allows_propose",))))
     admin = f.admin()
     db.session.commit()
     f.login(client, admin)

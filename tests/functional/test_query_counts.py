@@ -327,7 +327,7 @@ def test_officer_booth_page(client):
 
     def grow(k):
         for _ in range(k):
-            process = f.process(now_allows=("allows_vote",))
+            process = f.with_booths(f.process(now_allows=("allows_vote",)))
             f.budget(process)
 
     assert_flat(client, "/casilla", grow)

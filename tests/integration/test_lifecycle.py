@@ -151,7 +151,7 @@ def test_booth_respects_the_vote_scope_by_census_district(ctx):
     from participa.officing.services import record_paper_ballot
 
     _city, north, south, _colonia = districts()
-    process = f.process(now_allows=("allows_vote",))
+    process = f.with_booths(f.process(now_allows=("allows_vote",)))
     process.vote_scope = VoteScope.OWN
     south_budget = f.budget(process, district_id=south.id)
     north_budget = f.budget(process, district_id=north.id)

@@ -39,8 +39,7 @@ def booth(ctx):
         f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n"
         f"{ROSA},1970-03-30,Centro\n{EVA},2001-01-01,Centro\n"
     )
-    process = f.process(now_allows=("allows_vote",))
-    process.verification_to_vote = True
+    process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = f.budget(process)
     officer = f.user(Role.OFFICER)
     db.session.commit()

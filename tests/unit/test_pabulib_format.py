@@ -16,13 +16,27 @@ PABULIB = pabulib_dir()
 LARGE = "Poland_Lodz_2022.pb"  # 90,494 voters: parsed by one test only
 
 
+def _has_cents(path: Path) -> bool:
+    """Whether the file's budget is written with a fractional part (e.g. ``1741081.19``)."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            key, _sep, value = line.strip().partition(";")
+            if key == "budget":
+                return "." in value and value.split(".")[1].strip("0") != ""
+            if line.startswith("PROJECTS"):
+                return False
+    return False
+
+
 def pabulib_files(*, large: bool = True) -> list:
     """Every ``.pb`` file of the shared folder as a parameter (a skipped one if it is missing)."""
     paths = sorted(PABULIB.glob("*.pb")) if PABULIB.is_dir() else []
     if not large:
         paths = [p for p in paths if p.name != LARGE]
     missing = pytest.mark.skipif(not paths, reason=f"no Pabulib files in {PABULIB}")
-    return [pytest.param(p, id=p.stem) for p in paths] or [
+    # amounts with cents are refused until exact money (issue 11): strict, so it shows
+    cents = pytest.mark.xfail(strict=True, raises=PbError, reason="cents: issue 11")
+    return [pytest.param(p, id=p.stem, marks=[cents] if _has_cents(p) else []) for p in paths] or [
         pytest.param(None, marks=missing, id="no-files")
     ]
 
