@@ -9,10 +9,12 @@ migration) are reconciled when the account verifies: the paper ballot counts, th
 one is annulled and kept whole, and administrators see it in the action log.
 """
 
+import threading
 from datetime import date, timedelta
 from itertools import permutations
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +33,7 @@ from participa.processes import services as processes
 from participa.processes.models import District
 from participa.results import services as results
 from tests import factories as f
+from tests.conftest import need
 
 ANA = "GOMA850101MNLRRN09"
 BORN = date(1985, 1, 1)
@@ -224,3 +227,34 @@ def test_a_duplicate_found_after_voting_closed_changes_no_ballot(legacy):
     (entry,) = entries(action="ballot.duplicate_after_close")
     assert entry.after["duplicate_ballot"] == online.public_id
     assert any("revisará" in note for note in result.notes)
+
+
+def test_parallel_verification_attempts_stop_at_the_daily_limit(people, is_postgres):
+    """Twenty wrong tries at once from one account: exactly the limit's worth are checked
+    (and logged); the others are refused without looking at the census."""
+    need(is_postgres, "concurrency is tested on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)")
+    resident, _officer = people
+    db.session.commit()
+    app = current_app._get_current_object()
+    clients = []
+    for _ in range(20):
+        client = app.test_client()
+        f.login(client, resident)
+        clients.append(client)
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def attempt(client):
+        barrier.wait()
+        response = client.post("/verificacion", data={"document": ANA, "birth_date": "1999-09-09"})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    checked = entries(action="census.verify_failed")
+    assert len(checked) == census.MAX_FAILED_VERIFICATIONS
+    assert statuses.count(403) == len(clients) - census.MAX_FAILED_VERIFICATIONS
