@@ -236,3 +236,4 @@ class AnnulledBallot(db.Model):
     reason: Mapped[str] = mapped_column(String(40))
 
     budget: Mapped[Budget] = relationship()
+    user = relationship("User", foreign_keys=[user_id])

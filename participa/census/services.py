@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from participa.accounts.models import User
 from participa.audit.models import ActionLog
@@ -646,7 +647,10 @@ def annulled_ballots(limit: int = 200) -> list[AnnulledBallot]:
     """Ballots taken out of the count, newest first (for administrators)."""
     return list(
         db.session.scalars(
-            select(AnnulledBallot).order_by(AnnulledBallot.id.desc()).limit(limit)
+            select(AnnulledBallot)
+            .options(selectinload(AnnulledBallot.budget), selectinload(AnnulledBallot.user))
+            .order_by(AnnulledBallot.id.desc())
+            .limit(limit)
         ).all()
     )
 

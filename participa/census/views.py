@@ -16,7 +16,11 @@ bp = Blueprint("census", __name__)
 
 def _admin_page():
     conflicts = services.identity_conflicts()
-    return {"conflicts": conflicts, "size": services.census_size()}
+    return {
+        "conflicts": conflicts,
+        "annulled": services.annulled_ballots(),
+        "size": services.census_size(),
+    }
 
 
 @bp.route("/admin/padron", methods=["GET", "POST"])

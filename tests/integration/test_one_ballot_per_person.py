@@ -258,3 +258,18 @@ def test_parallel_verification_attempts_stop_at_the_daily_limit(people, is_postg
     checked = entries(action="census.verify_failed")
     assert len(checked) == census.MAX_FAILED_VERIFICATIONS
     assert statuses.count(403) == len(clients) - census.MAX_FAILED_VERIFICATIONS
+
+
+def test_administrators_see_the_annulled_ballot(legacy):
+    budget, resident, officer = legacy
+    ids = f.project_ids(budget)
+    budgets.cast_ballot(budget, resident, ids[:2])
+    db.session.commit()
+    legacy_paper_ballot(budget, officer, [ids[3]])
+    census.verify(resident, ANA, BORN)
+    db.session.commit()
+    client = current_app.test_client()
+    f.login(client, f.admin())
+    page = client.get("/admin/padron").text
+    table = page.split('data-testid="annulled-ballots"')[1].split("</table>")[0]
+    assert budget.title in table and resident.email in table
