@@ -36,6 +36,7 @@ from participa.processes.models import District
 from participa.proposals.models import Proposal
 from participa.results import services as results
 from tests import factories as f
+from tests.integration.test_accountability import image_bytes
 from tests.integration.test_opendata import tallied_process
 
 PUBLIC = "public"
@@ -155,7 +156,7 @@ ROUTES: dict[str, Access] = {
     "accountability.admin_add_child": Access(ADMIN, post=(422,)),
 }
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+PNG = image_bytes("PNG")  # a decodable image: uploaded photos are re-encoded
 
 
 @dataclass
