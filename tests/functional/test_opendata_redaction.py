@@ -140,8 +140,7 @@ def test_redaction_is_idempotent_and_completes_an_interrupted_run(ctx):
     publication = services.publications(process.id)[0]
     touched = ("propuestas", "proyectos", "datapackage")
     publication.files = [
-        dict(e, sha256="0" * 64) if e["name"].startswith(touched) else e
-        for e in publication.files
+        dict(e, sha256="0" * 64) if e["name"].startswith(touched) else e for e in publication.files
     ]
     db.session.commit()
     assert tasks.redact_process(process.id)["status"] == "redacted"
