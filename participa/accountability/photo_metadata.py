@@ -21,7 +21,6 @@ a segment). A byte-level filter has to understand every such trick; re-encoding 
 from __future__ import annotations
 
 import io
-import warnings
 
 from PIL import Image, ImageCms, ImageOps
 
@@ -63,23 +62,28 @@ def strip_metadata(data: bytes, kind: str) -> bytes:
 def _decode(data: bytes, kind: str) -> Image.Image:
     """The decoded, upright, sRGB picture in a mode ``kind`` can be written in."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[FORMATS[kind]]) as opened:
-                width, height = opened.size
-                if width < 1 or height < 1 or width * height > MAX_PIXELS:
-                    raise PhotoTooLarge(f"{width}x{height} pixels")
-                opened.seek(0)  # an animation: its first frame
-                opened.load()  # the whole image: a truncated or corrupt file fails here
-                image = ImageOps.exif_transpose(opened)
-                image = _to_srgb(image)
-                return _writable(image, kind)
+        with Image.open(io.BytesIO(data), formats=[FORMATS[kind]]) as opened:
+            width, height = opened.size
+            if width < 1 or height < 1 or width * height > MAX_PIXELS:
+                raise PhotoTooLarge(f"{width}x{height} pixels")
+            opened.seek(0)  # an animation: its first frame
+            opened.load()  # the whole image: a truncated or corrupt file fails here
+            image = _upright(opened)
+            image = _to_srgb(image)
+            return _writable(image, kind)
     except UnreadablePhoto:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
         raise UnreadablePhoto(str(error)) from error
-    except Image.DecompressionBombWarning as error:
-        raise PhotoTooLarge(str(error)) from error
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The pixels turned as the Exif orientation says; an Exif block too odd to read
+    leaves them as they are (the picture itself decoded fine)."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # any parsing error of the metadata, which is dropped anyway
+        return image.copy()
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
