@@ -72,6 +72,10 @@ def default_config(instance_path: str) -> dict:
         # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
         "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
+        # How long browsers and proxies may keep a published open data file without asking
+        # again (seconds). Not "immutable": a version is redacted when content in it is
+        # hidden by moderation, and the redacted file must replace cached copies.
+        "OPENDATA_MAX_AGE": 3600,
         # Reliability (README): a tally run queued longer than TALLY_STALE_AFTER, or running
         # without a heartbeat (written every TALLY_HEARTBEAT_EVERY) for
         # TALLY_HEARTBEAT_TIMEOUT, is presumed lost: the scheduler gives it up and tallies

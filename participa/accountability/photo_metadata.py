@@ -1,87 +1,115 @@
 """Removing the metadata of uploaded photos: where a phone took them (GPS), with which
-device, when, by whom. Pure: bytes in, bytes out, no image library.
+device, when, by whom.
 
-The picture itself is copied byte for byte; only metadata containers are left out:
+The photo is decoded with Pillow and encoded again from its pixels alone, so nothing but
+the picture can come through: no Exif (GPS, device, author, dates), XMP, IPTC, comments,
+PNG text chunks, thumbnails, nor anything hidden after the image's end (a second image
+appended after a JPEG's end marker) or behind an odd but legal structure (fill bytes before
+a segment). A byte-level filter has to understand every such trick; re-encoding does not.
 
-- JPEG: the APP1 (Exif, XMP), APP3–APP13 and APP15 segments and comments before the
-  first scan (APP0/JFIF, the ICC profile in APP2 and Adobe's APP14, which decide the
-  colours, stay);
-- PNG: the ``eXIf``, ``tEXt``, ``zTXt``, ``iTXt`` and ``tIME`` chunks;
-- WebP: the ``EXIF`` and ``XMP `` chunks (and their flags in ``VP8X``).
-
-A file whose structure cannot be followed is returned as it came from the point where it
-stops making sense (the type check of the upload has already looked at its first bytes).
+- The Exif orientation is applied to the pixels first, so the photo stays upright.
+- The colour profile (ICC) is converted to sRGB and then dropped: colours stay right, and
+  the profile's own text (description, copyright) does not travel.
+- JPEG is saved at quality 85 (RGB or grey), PNG losslessly, WebP at quality 85 (alpha
+  kept); an animated image keeps its first frame.
+- Fail closed: a file Pillow cannot decode completely (truncated, corrupt, another format
+  behind the right first bytes) raises :class:`UnreadablePhoto`, and nothing is stored.
+- Decompression bombs: an image over ``MAX_PIXELS`` (40 megapixels, ~120 MB decoded) is
+  refused from its header, before its pixels are decoded.
 """
 
 from __future__ import annotations
 
-import struct
+import io
 
-JPEG_DROPPED = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}  # APP1, APP3–APP13, APP15, COM
-JPEG_START_OF_SCAN = 0xDA
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_DROPPED = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
-WEBP_DROPPED = {b"EXIF", b"XMP "}
-WEBP_VP8X_METADATA_FLAGS = 0x08 | 0x04  # Exif, XMP
+from PIL import Image, ImageCms, ImageOps
+
+MAX_PIXELS = 40_000_000
+JPEG_QUALITY = 85
+WEBP_QUALITY = 85
+FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# Modes each format is written in; anything else is converted (with alpha -> RGBA).
+WRITTEN_MODES = {
+    "jpg": ("RGB", "L"),
+    "png": ("RGB", "RGBA", "L", "LA", "I;16", "I"),  # 16-bit grey stays 16-bit
+    "webp": ("RGB", "RGBA"),
+}
+
+
+class UnreadablePhoto(ValueError):
+    """The file is not an image of its type that can be decoded whole."""
+
+
+class PhotoTooLarge(UnreadablePhoto):
+    """The image has more pixels than :data:`MAX_PIXELS`."""
 
 
 def strip_metadata(data: bytes, kind: str) -> bytes:
-    """``data`` (a ``jpg``, ``png`` or ``webp`` file) without its metadata."""
-    strip = {"jpg": _jpeg, "png": _png, "webp": _webp}[kind]
-    return strip(data)
+    """``data`` (a ``jpg``, ``png`` or ``webp`` file) re-encoded from its pixels: the same
+    picture, upright, without any metadata. Raises :class:`UnreadablePhoto`."""
+    image = _decode(data, kind)
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())  # pixels only, no info
+    out = io.BytesIO()
+    if kind == "jpg":
+        clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    elif kind == "png":
+        clean.save(out, "PNG", optimize=False)
+    else:
+        clean.save(out, "WEBP", quality=WEBP_QUALITY)
+    return out.getvalue()
 
 
-def _jpeg(data: bytes) -> bytes:
-    kept = [data[:2]]  # SOI
-    pos = 2
-    while pos + 4 <= len(data) and data[pos] == 0xFF:
-        marker = data[pos + 1]
-        if marker == JPEG_START_OF_SCAN:
-            break
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        end = pos + 2 + length
-        if length < 2 or end > len(data):
-            break
-        if marker not in JPEG_DROPPED:
-            kept.append(data[pos:end])
-        pos = end
-    kept.append(data[pos:])  # the scans, or whatever could not be followed
-    return b"".join(kept)
+def _decode(data: bytes, kind: str) -> Image.Image:
+    """The decoded, upright, sRGB picture in a mode ``kind`` can be written in."""
+    try:
+        with Image.open(io.BytesIO(data), formats=[FORMATS[kind]]) as opened:
+            width, height = opened.size
+            if width < 1 or height < 1 or width * height > MAX_PIXELS:
+                raise PhotoTooLarge(f"{width}x{height} pixels")
+            opened.seek(0)  # an animation: its first frame
+            opened.load()  # the whole image: a truncated or corrupt file fails here
+            image = _upright(opened)
+            image = _to_srgb(image)
+            return _writable(image, kind)
+    except UnreadablePhoto:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
+        raise UnreadablePhoto(str(error)) from error
 
 
-def _png(data: bytes) -> bytes:
-    kept = [data[:8]]
-    pos = 8
-    while pos + 12 <= len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind = data[pos + 4 : pos + 8]
-        end = pos + 12 + length
-        if end > len(data):
-            break
-        if kind not in PNG_DROPPED:
-            kept.append(data[pos:end])
-        pos = end
-        if kind == b"IEND":
-            break
-    kept.append(data[pos:])
-    return b"".join(kept)
+def _upright(image: Image.Image) -> Image.Image:
+    """The pixels turned as the Exif orientation says; an Exif block too odd to read
+    leaves them as they are (the picture itself decoded fine)."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # any parsing error of the metadata, which is dropped anyway
+        return image.copy()
 
 
-def _webp(data: bytes) -> bytes:
-    chunks = []
-    pos = 12  # "RIFF", size, "WEBP"
-    while pos + 8 <= len(data):
-        fourcc = data[pos : pos + 4]
-        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
-        end = pos + 8 + size + (size & 1)  # chunks are padded to an even length
-        if end > len(data):
-            return data  # not a structure this code can rewrite safely: left as it is
-        chunk = data[pos:end]
-        if fourcc == b"VP8X" and size >= 1:
-            flags = chunk[8] & ~WEBP_VP8X_METADATA_FLAGS
-            chunk = chunk[:8] + bytes([flags]) + chunk[9:]
-        if fourcc not in WEBP_DROPPED:
-            chunks.append(chunk)
-        pos = end
-    body = b"WEBP" + b"".join(chunks) + data[pos:]
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert from the embedded ICC profile to sRGB; without one (or with a profile that
+    cannot be read) the pixels are taken as sRGB already."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        target = ImageCms.createProfile("sRGB")
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, source, target, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+
+
+def _writable(image: Image.Image, kind: str) -> Image.Image:
+    if image.mode in WRITTEN_MODES[kind]:
+        return image
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha and "RGBA" in WRITTEN_MODES[kind]:
+        return image.convert("RGBA")
+    if has_alpha:  # JPEG: no transparency, put on white
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")

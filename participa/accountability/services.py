@@ -37,7 +37,12 @@ from participa.accountability.models import (
     ItemFollow,
     Milestone,
 )
-from participa.accountability.photo_metadata import strip_metadata
+from participa.accountability.photo_metadata import (
+    MAX_PIXELS,
+    PhotoTooLarge,
+    UnreadablePhoto,
+    strip_metadata,
+)
 from participa.audit.services import log, snapshot
 from participa.budgets.models import Budget
 from participa.census.services import csv_rows, separator_hint
@@ -530,27 +535,49 @@ def _photo_type(head: bytes) -> str | None:
     return None
 
 
+class InvalidPhoto(Invalid):
+    """The uploaded photo is refused; the form shows why beside its photo field."""
+
+
 def save_photo(photo: FileStorage) -> str:
     """Store an uploaded JPEG, PNG or WebP photo (at most 5 MB) under the instance's
     ``photos`` folder with a random name, and return that name. The file's first bytes
-    must be those of the image type its name says. Its metadata (GPS position, device,
-    author, dates) is removed before it is stored: the photos are published."""
+    must be those of the image type its name says. It is decoded and encoded again from
+    its pixels (``photo_metadata``), so its metadata (GPS position, device, author, dates)
+    is not stored: the photos are published. A file that cannot be decoded is refused
+    (:class:`InvalidPhoto`) and nothing is written."""
     filename = (photo.filename or "").lower()
     extension = PHOTO_EXTENSIONS.get(filename.rsplit(".", 1)[-1] if "." in filename else "")
     if extension is None:
-        raise Invalid(_("La foto debe ser JPG, PNG o WebP."))
+        raise InvalidPhoto(_("La foto debe ser JPG, PNG o WebP."))
     data = photo.stream.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
-        raise Invalid(_("La foto puede pesar como máximo 5 MB."))
+        raise InvalidPhoto(_("La foto puede pesar como máximo 5 MB."))
     if not data:
-        raise Invalid(_("El archivo de la foto está vacío."))
+        raise InvalidPhoto(_("El archivo de la foto está vacío."))
     kind = _photo_type(data[:16])
     if kind is None or kind != extension:
-        raise Invalid(_("El archivo no es una imagen JPG, PNG o WebP válida."))
+        raise InvalidPhoto(_("El archivo no es una imagen JPG, PNG o WebP válida."))
+    try:
+        clean = strip_metadata(data, kind)  # re-encoded from its pixels: no metadata left
+    except PhotoTooLarge:
+        raise InvalidPhoto(
+            _(
+                "La foto es demasiado grande: puede tener como máximo %(n)d megapíxeles.",
+                n=MAX_PIXELS // 1_000_000,
+            )
+        ) from None
+    except UnreadablePhoto:
+        raise InvalidPhoto(
+            _(
+                "No se pudo leer la imagen: el archivo está dañado o incompleto. "
+                "Vuelve a exportarla como JPG o PNG e inténtalo de nuevo."
+            )
+        ) from None
     folder = photo_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{kind}"
-    (folder / name).write_bytes(strip_metadata(data, kind))
+    (folder / name).write_bytes(clean)
     return name
 
 

@@ -471,6 +471,12 @@ def admin_add_milestone(process_id: int, item_id: int):
         services.add_milestone(
             item, current_user, form.happened_on.data, form.text.data, form.photo.data or None
         )
+    except services.InvalidPhoto as error:  # said beside the photo field
+        db.session.rollback()
+        form.photo.errors = [*form.photo.errors, error.message]
+        return _item_page(
+            db.session.get(ExecutionItem, item_id), error.status_code, milestone_form=form
+        )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

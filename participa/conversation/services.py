@@ -33,6 +33,7 @@ from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import platform_language
 from participa.notifications.services import notify
+from participa.opendata.redaction import request_redaction
 from participa.processes.models import Action, Process
 from participa.proposals.models import Proposal
 
@@ -260,6 +261,7 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
                 before={"hidden_at": None, "reports_count": count - 1},
                 after={"hidden_at": hidden.isoformat(), "reports_count": count},
             )
+            _redact_published(content)
     db.session.refresh(content, list(_AUDITED))
     return True
 
@@ -407,7 +409,16 @@ def hide(content: Content, moderator: User) -> int:
     if before["hidden_at"] is None or resolved:
         with platform_language():
             _tell_author(content)
+    _redact_published(content)
     return resolved
+
+
+def _redact_published(content: Content) -> None:
+    """A hidden proposal leaves the open data versions already published, once the hiding
+    is committed (the view then calls ``opendata.tasks.queue_redactions``). Comments are
+    never published."""
+    if isinstance(content, Proposal):
+        request_redaction(content.process_id)
 
 
 def restore(content: Content, moderator: User) -> int:

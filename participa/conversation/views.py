@@ -24,6 +24,7 @@ from participa.conversation.models import Comment, ContentType
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.notifications.services import dispatch
+from participa.opendata.tasks import queue_redactions
 from participa.processes.models import Process
 from participa.processes.views import get_process_or_404
 from participa.proposals.models import Proposal
@@ -212,6 +213,7 @@ def report(kind: str, content_id: int):
         db.session.rollback()
         return render_template("refused.html", error=error, back=back), error.status_code
     db.session.commit()
+    queue_redactions()  # enough reports hid a published proposal
     if added:
         flash(_("Gracias: tu reporte llegó al equipo de moderación."), "success")
     else:
@@ -253,5 +255,6 @@ def _decide(decision, kind: str, content_id: int, done: str):
         return refuse(error, "conversation.queue")
     db.session.commit()
     dispatch()
+    queue_redactions()
     flash(done, "success")
     return redirect(safe_next(form.next.data, url_for("conversation.queue")), code=303)

@@ -4,6 +4,13 @@ Importing a file makes a finished process: one voting phase with the file's date
 results phase after it, a budget with the file's ballot type and rule, its projects (the
 file's ids kept as ``Project.code``) and its ballots (channel ``import``, the file's voter
 ids as ``voter_ref``). Exporting writes any budget back so that anyone can recount it.
+
+An exported file is also opened in spreadsheets (it is ``;``-separated text), so its free
+text cells (the META ``description``, ``unit`` and ``subunit``, and each project's ``name``)
+get the CSVs' rule (:func:`participa.results.exports.safe_cell`): text starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so a title like
+``=HYPERLINK(...)`` is shown, never run. Ids, costs, votes, points, dates and the rule are
+never touched: the file recounts exactly as before.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from participa.errors import Invalid
 from participa.extensions import db
 from participa.processes.models import Process
 from participa.processes.services import add_phase, create_process, slugify
+from participa.results.exports import safe_cell
 from participa.results.services import published_run, scores
 from participa.tallying import RULES, VoteType
 from participa.tallying.pabulib import PbFile
@@ -217,11 +225,11 @@ def export_pb(budget: Budget) -> PbFile:
     votes = _vote_rows(budget, code, vote_type)
     ends = max((p.ends_at for p in voting), default=None)
     meta = {
-        "description": f"{process.title}: {budget.title}",
+        "description": safe_cell(f"{process.title}: {budget.title}"),
         "country": current_app.config.get("COUNTRY", "Mexico"),
-        "unit": process.municipality,
+        "unit": safe_cell(process.municipality),
         "instance": process.slug,
-        "subunit": budget.title,
+        "subunit": safe_cell(budget.title),
         "num_projects": str(len(projects)),
         "num_votes": str(len(votes)),
         "budget": str(budget.amount),
@@ -259,7 +267,7 @@ def export_pb(budget: Budget) -> PbFile:
             "project_id": code[p.id],
             "cost": str(p.cost),
             "votes": str(voters_per_project.get(p.id, 0)),
-            "name": p.title,
+            "name": safe_cell(p.title),
         }
         if scored:
             row["score"] = str(totals.get(p.id, 0))

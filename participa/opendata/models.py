@@ -14,8 +14,10 @@ from participa.extensions import db
 class Publication(db.Model):
     """One published version of a process's datasets.
 
-    The files live under the instance folder (``opendata/<slug>/v<version>/``) and never
-    change once written; ``files`` lists them with their size and sha256.
+    The files live under the instance folder (``opendata/<slug>/v<version>/``) and change
+    only when the version is redacted (content hidden by moderation after it was published
+    is taken out, see ``participa.opendata.redaction``); ``files`` lists them with their
+    current size and sha256, and ``redacted_at`` says when the last redaction happened.
     """
 
     __tablename__ = "publications"
@@ -31,5 +33,6 @@ class Publication(db.Model):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     files: Mapped[list] = mapped_column(JSON, default=list)  # [{name, bytes, sha256, rows}]
     fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the content, to skip repeats
+    redacted_at: Mapped[datetime | None]  # last time hidden content was taken out
 
     process = relationship("Process")

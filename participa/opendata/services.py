@@ -4,8 +4,9 @@ A version is a folder ``<instance>/opendata/<slug>/v<N>/`` holding every dataset
 and JSON, one Pabulib ``.pb`` file per budget whose outcome and ballots are public, and a
 Frictionless ``datapackage.json`` (the data dictionary, licence, sources, version, date and
 the size and sha256 of every file). The files are written into a hidden temporary folder
-and renamed into place at the end, so a version appears whole or not at all, and never
-changes afterwards. Nothing is published when the data are the same as the last version.
+and renamed into place at the end, so a version appears whole or not at all; afterwards it
+changes only to redact content hidden by moderation (``redaction``). Nothing is published
+when the data are the same as the last version.
 """
 
 from __future__ import annotations

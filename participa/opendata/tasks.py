@@ -1,7 +1,8 @@
-"""Celery tasks of open data: publish a process after its tally, and every process daily.
+"""Celery tasks of open data: publish a process after its tally, and every process daily;
+redact a process's published versions after moderation hides content they hold.
 
 They take ids, and are safe to run twice: a publication whose data did not change since
-the last version is skipped.
+the last version is skipped, and a redaction with nothing left to take out changes nothing.
 """
 
 import logging
@@ -10,7 +11,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from participa.extensions import db
-from participa.opendata import services
+from participa.opendata import redaction, services
 from participa.processes.models import Process
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,45 @@ def publish_process(process_id: int, trigger: str = "manual") -> dict:
 
 @shared_task(ignore_result=False)
 def publish_all(trigger: str = "daily") -> list[dict]:
-    """The daily publication: every process, one after the other."""
+    """The daily publication: every process, one after the other, each first redacted
+    (a hiding whose redaction task was lost is caught here)."""
     ids = db.session.scalars(select(Process.id).order_by(Process.id)).all()
+    for pid in ids:
+        redact_process(pid)
     return [publish_process(pid, trigger) for pid in ids]
+
+
+@shared_task(ignore_result=False)
+def redact_process(process_id: int) -> dict:
+    """Take the proposals hidden by moderation out of every published version of process
+    ``process_id`` (see :mod:`participa.opendata.redaction`). Idempotent; a failure is
+    logged and reported, and the daily run tries again."""
+    try:
+        process = db.session.get(Process, process_id)
+        if process is None:
+            return {"process_id": process_id, "status": "missing", "versions": []}
+        changed = redaction.redact(process)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        logger.exception("redaction of the open data of process %s failed", process_id)
+        return {"process_id": process_id, "status": "failed", "versions": []}
+    versions = sorted(p.version for p in changed)
+    return {
+        "process_id": process_id,
+        "status": "redacted" if versions else "unchanged",
+        "versions": versions,
+    }
+
+
+def queue_redactions() -> int:
+    """After a commit that hid published content: send the redactions it asked for to the
+    worker (eager: run them now). Never raises: the hiding is committed, and the daily
+    publication redacts what a lost task did not."""
+    pending = redaction.take_requested()
+    for process_id in pending:
+        try:
+            redact_process.delay(process_id)
+        except Exception:  # broker down: the daily run redacts it
+            logger.exception("could not queue the redaction of process %s", process_id)
+    return len(pending)

@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -18,6 +28,7 @@ from wtforms.validators import DataRequired, Length
 
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
 from participa.budgets.services import receipt_hash
+from participa.downloads import CSV_CONTENT_TYPE, excel_name, wants_excel, with_bom
 from participa.extensions import db
 from participa.formatting import localized
 from participa.opendata import services
@@ -240,7 +251,14 @@ def _publication_or_404(slug: str, version: int) -> tuple[Process, Publication]:
 
 @bp.get("/datos/<slug>/v<int:version>/<filename>")
 def download(slug: str, version: int, filename: str):
-    """A file of a published version: permanent, never changes."""
+    """A file of a published version: a permanent URL whose content changes only when the
+    version is redacted (content hidden by moderation taken out, see ``redaction``).
+
+    Cached for ``OPENDATA_MAX_AGE`` (an hour), never as "immutable": the ETag is the
+    file's current sha256, so a cache asking again after a redaction gets the new file,
+    and until then gets a cheap 304. ``?excel=1`` on a CSV adds a UTF-8 BOM (a different
+    representation with its own ETag); the stored file and its published hash stay
+    plain UTF-8."""
     process, publication = _publication_or_404(slug, version)
     listed = {f["name"]: f for f in publication.files}
     if filename not in listed:
@@ -250,21 +268,39 @@ def download(slug: str, version: int, filename: str):
         abort(404)
     ext = Path(filename).suffix.lstrip(".")
     mimetype = {
-        "csv": "text/csv; charset=utf-8",
+        "csv": CSV_CONTENT_TYPE,
         "json": "application/json",
         "pb": "text/plain; charset=utf-8",
     }.get(ext, "application/octet-stream")
-    response = send_file(
-        path,
-        mimetype=mimetype,
-        as_attachment=ext in ("csv", "pb"),
-        download_name=f"{slug}-v{version}-{filename}",
-        etag=listed[filename]["sha256"],
-        max_age=365 * 24 * 3600,
-        conditional=True,
-    )
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    download_name = f"{slug}-v{version}-{filename}"
+    sha = listed[filename]["sha256"]
+    max_age = current_app.config["OPENDATA_MAX_AGE"]
+    if ext == "csv" and wants_excel():
+        response = Response(
+            with_bom(_chunks(path)),
+            content_type=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{excel_name(download_name)}"'},
+        )
+        response.set_etag(f"{sha}-excel")
+        response.last_modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        response.make_conditional(request)
+    else:
+        response = send_file(
+            path,
+            mimetype=mimetype.removesuffix("; charset=utf-8"),  # send_file adds it to text/*
+            as_attachment=ext in ("csv", "pb"),
+            download_name=download_name,
+            etag=sha,
+            conditional=True,
+        )
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
+
+
+def _chunks(path: Path, size: int = 256 * 1024):
+    with open(path, "rb") as stream:
+        while chunk := stream.read(size):
+            yield chunk
 
 
 @bp.get("/datos/<slug>/latest/<filename>")

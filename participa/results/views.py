@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, render_template, stream_with_conte
 from flask_login import current_user
 
 from participa.budgets.views import get_budget_or_404
+from participa.downloads import csv_response
 from participa.results import exports, services
 from participa.results.models import TallyRun
 
@@ -45,11 +46,7 @@ def _chart(run: TallyRun) -> dict:
 
 
 def _csv(body, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(body, filename)  # plain UTF-8; ?excel=1 adds the BOM
 
 
 @bp.get("/resultados.csv")

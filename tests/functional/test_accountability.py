@@ -13,7 +13,7 @@ from participa.conversation.models import Comment
 from participa.extensions import db
 from participa.processes.models import District
 from tests import factories as f
-from tests.integration.test_accountability import JPEG, PNG, publish
+from tests.integration.test_accountability import JPEG, PNG, pixels, publish
 
 
 @pytest.fixture
@@ -214,7 +214,9 @@ def test_admin_edits_an_item_and_adds_milestones(client, world):
     assert too_big_csv.status_code == 413
     assert db.session.scalar(select(func.count(Milestone.id))) == 2
     photo = client.get(f"/seguimiento/fotos/{milestone.photo}")
-    assert photo.status_code == 200 and photo.data == PNG
+    assert photo.status_code == 200
+    assert photo.data == (services.photo_dir() / milestone.photo).read_bytes()
+    assert pixels(photo.data) == pixels(PNG)
     assert photo.headers["Content-Type"] == "image/png"
     photo.close()
     public = client.get(f"/seguimiento/{item.id}")
@@ -270,3 +272,44 @@ def test_bulk_upload_through_the_client(client, world):
     assert (park.status.key, park.progress, park.spent) == ("terminado", 100, 600)
     empty = client.post(url, data={"text": ""})
     assert empty.status_code == 422
+
+
+def test_milestone_photos_are_reencoded_and_undecodable_ones_refused_beside_the_field(
+    client, world
+):
+    """Through the admin form: the JPEG that hid a second, GPS-tagged image after its end
+    marker is published without it; a file that cannot be decoded is refused with a
+    message beside the photo field, and neither a milestone nor a file is stored."""
+    from tests.unit.test_photo_metadata import AUTHOR, WHERE, exif, jpeg
+
+    process, admin, items, _districts = world
+    item = items["Parque del Centro"]
+    f.login(client, admin)
+    target = f"/admin/procesos/{process.id}/seguimiento/{item.id}/hitos"
+
+    def post(data: bytes, name: str):
+        return client.post(
+            target,
+            data={"happened_on": "2026-03-01", "text": "Avance", "photo": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
+
+    def stored() -> set[str]:
+        folder = services.photo_dir()
+        return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+    before = stored()
+    broken = post(jpeg()[:80], "obra.jpg")
+    assert broken.status_code == 422
+    error = re.search(r'id="ms-photo-error">(.*?)</p>', broken.text, re.S)
+    assert error and "No se pudo leer la imagen" in error.group(1)
+    assert 'aria-invalid="true"' in broken.text
+    assert db.session.scalar(select(func.count(Milestone.id))) == 0
+    assert stored() == before
+    attack = jpeg() + jpeg(size=(2, 2), exif=exif().tobytes())
+    assert AUTHOR.encode() in attack
+    assert post(attack, "obra.jpg").status_code == 303
+    milestone = db.session.scalar(select(Milestone))
+    served = client.get(f"/seguimiento/fotos/{milestone.photo}").data
+    assert served[:2] == b"\xff\xd8"
+    assert AUTHOR.encode() not in served and WHERE.encode() not in served

