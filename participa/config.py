@@ -52,6 +52,9 @@ def default_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # idle time before logging out
+        # Sessions are stored server-side (participa.accounts.services.open_session) and
+        # end after this long however busy (a timedelta, or seconds from the environment).
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(days=7),
         "TRUSTED_PROXIES": 0,  # reverse proxies in front (X-Forwarded-For/-Proto trusted)
         # Rate limits (participa.ratelimit); counters in Redis, failing open if it is down.
         "RATELIMIT_ENABLED": True,
