@@ -75,6 +75,11 @@ def default_config(instance_path: str) -> dict:
         # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
         "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
+        # Only reports of trusted accounts count towards that automatic hiding: older than
+        # this many hours and, if required, verified residents. The others go to the
+        # moderators' queue all the same (participa.conversation.services.report).
+        "MODERATION_REPORTER_MIN_AGE_HOURS": 24,
+        "MODERATION_REPORTER_MUST_BE_VERIFIED": True,
         # Reliability (README): a tally run queued or running longer than this is presumed
         # lost and the scheduler tallies its budget again; unsent notifications older than
         # NOTIFICATION_RESEND_AFTER are sent by beat (both in seconds). New notifications

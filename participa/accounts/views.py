@@ -149,7 +149,7 @@ def logout_everywhere():
     end_session()
     db.session.commit()
     flash(_("Cerraste tu sesión en todos los dispositivos."), "info")
-    return redirect(url_for("accounts.login"))
+    return redirect(url_for("processes.index"))
 
 
 @bp.post("/idioma/<code>")

@@ -154,7 +154,7 @@ def test_log_out_everywhere_ends_every_session_of_the_account(ctx):
     page = laptop.get("/cuenta")
     assert "Cerrar sesión en todos los dispositivos" in page.text
     response = laptop.post("/cuenta/cerrar-sesiones")
-    assert response.status_code == 302 and response.headers["Location"] == "/entrar"
+    assert response.status_code == 302 and response.headers["Location"] == "/"
     assert not signed_in(phone.get("/verificacion"))
     assert not signed_in(laptop.get("/verificacion"))
     assert not signed_in(replay(ctx, copied))
