@@ -65,8 +65,15 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_LOGIN_PER_IP": "20 per minute; 200 per hour",
         "RATELIMIT_LOGIN_PER_EMAIL": "10 per 15 minutes",  # failed attempts only
+        # accepted submissions; refused ones (a typo, a rule) have their own, higher limit
         "RATELIMIT_REGISTER_PER_IP": "10 per hour; 50 per day",
+        "RATELIMIT_REGISTER_FAILED_PER_IP": "30 per hour; 100 per day",
         "RATELIMIT_PROPOSAL_PER_USER": "5 per hour; 20 per day",
+        "RATELIMIT_PROPOSAL_FAILED_PER_USER": "30 per hour; 100 per day",
+        "RATELIMIT_COMMENT_PER_USER": "5 per minute; 30 per hour; 100 per day",
+        "RATELIMIT_COMMENT_FAILED_PER_USER": "30 per hour; 100 per day",
+        "RATELIMIT_REPORT_PER_USER": "10 per hour; 30 per day",
+        "RATELIMIT_REPORT_FAILED_PER_USER": "30 per hour; 100 per day",
         "RATELIMIT_BALLOT_PER_USER": "30 per hour; 100 per day",
         "RATELIMIT_RECEIPT_PER_IP": "30 per minute; 300 per hour",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
