@@ -119,10 +119,13 @@ def test_logout_forgets_the_session(client):
 
 
 def replay(app: Flask, cookie: str):
-    """A request to a signed-in page from another browser holding a copy of ``cookie``."""
-    thief = app.test_client()
-    thief.set_cookie("session", cookie)
-    return thief.get("/verificacion")
+    """A request to a signed-in page from another browser holding a copy of ``cookie``,
+    in an application context of its own, as on a real server (the test's context would
+    hand it the user that the previous request left in ``g``)."""
+    with app.app_context():
+        thief = app.test_client()
+        thief.set_cookie("session", cookie)
+        return thief.get("/verificacion")
 
 
 def signed_in(response) -> bool:
