@@ -241,13 +241,15 @@ USER_AGENT = "participa-bench/1"
 def mint_sessions(app, user_ids) -> list[tuple[str, str]]:
     """(session cookie value, CSRF form token) of each user, made by the application's own
     code in a request context (``start_session``: Flask-Login's ``login_user`` on a fresh
-    permanent session; Flask-WTF's ``generate_csrf``) and signed with its secret key, as a
-    login through the form would leave them; no password is hashed or checked."""
+    permanent session, stored server-side and committed; Flask-WTF's ``generate_csrf``)
+    and signed with its secret key, as a login through the form would leave them; no
+    password is hashed or checked."""
     from flask import session
     from flask_wtf.csrf import generate_csrf
 
     from participa.accounts.models import User
     from participa.accounts.views import start_session
+    from participa.extensions import db
 
     serializer = app.session_interface.get_signing_serializer(app)
     minted = []
@@ -255,6 +257,7 @@ def mint_sessions(app, user_ids) -> list[tuple[str, str]]:
     for user_id in user_ids:
         with app.test_request_context("/", environ_base=environ):
             start_session(User(id=user_id))
+            db.session.commit()
             token = generate_csrf()
             minted.append((serializer.dumps(dict(session)), token))
     return minted

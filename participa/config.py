@@ -52,6 +52,9 @@ def default_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),  # idle time before logging out
+        # Sessions are stored server-side (participa.accounts.services.open_session) and
+        # end after this long however busy (a timedelta, or seconds from the environment).
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(days=7),
         "TRUSTED_PROXIES": 0,  # reverse proxies in front (X-Forwarded-For/-Proto trusted)
         # Rate limits (participa.ratelimit); counters in Redis, failing open if it is down.
         "RATELIMIT_ENABLED": True,
@@ -62,8 +65,15 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_LOGIN_PER_IP": "20 per minute; 200 per hour",
         "RATELIMIT_LOGIN_PER_EMAIL": "10 per 15 minutes",  # failed attempts only
+        # accepted submissions; refused ones (a typo, a rule) have their own, higher limit
         "RATELIMIT_REGISTER_PER_IP": "10 per hour; 50 per day",
+        "RATELIMIT_REGISTER_FAILED_PER_IP": "30 per hour; 100 per day",
         "RATELIMIT_PROPOSAL_PER_USER": "5 per hour; 20 per day",
+        "RATELIMIT_PROPOSAL_FAILED_PER_USER": "30 per hour; 100 per day",
+        "RATELIMIT_COMMENT_PER_USER": "5 per minute; 30 per hour; 100 per day",
+        "RATELIMIT_COMMENT_FAILED_PER_USER": "30 per hour; 100 per day",
+        "RATELIMIT_REPORT_PER_USER": "10 per hour; 30 per day",
+        "RATELIMIT_REPORT_FAILED_PER_USER": "30 per hour; 100 per day",
         "RATELIMIT_BALLOT_PER_USER": "30 per hour; 100 per day",
         "RATELIMIT_RECEIPT_PER_IP": "30 per minute; 300 per hour",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
@@ -72,6 +82,11 @@ def default_config(instance_path: str) -> dict:
         # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
         "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
+        # Only reports of trusted accounts count towards that automatic hiding: older than
+        # this many hours and, if required, verified residents. The others go to the
+        # moderators' queue all the same (participa.conversation.services.report).
+        "MODERATION_REPORTER_MIN_AGE_HOURS": 24,
+        "MODERATION_REPORTER_MUST_BE_VERIFIED": True,
         # How long browsers and proxies may keep a published open data file without asking
         # again (seconds). Not "immutable": a version is redacted when content in it is
         # hidden by moderation, and the redacted file must replace cached copies.

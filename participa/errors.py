@@ -46,6 +46,21 @@ class NulCharacter(BadRequest):
         )
 
 
+class BadNumber(BadRequest):
+    """A number in the query (``?page=``, ``?distrito=``) that is not a whole number within
+    its bounds: answered with a 400 page that says which one, instead of reaching the
+    database (a page of 922337203685477580 overflows PostgreSQL's bigint)."""
+
+    def __init__(self, name: str, maximum: int) -> None:
+        super().__init__()
+        self.explanation = _(
+            "«%(name)s» debe ser un número entero entre 1 y %(max)s. Corrige la dirección o "
+            "regresa a la página anterior.",
+            name=name,
+            max=f"{maximum:,}",
+        )
+
+
 def refuse_nul_characters() -> None:
     """``before_request``: refuse a NUL character anywhere in the path, the query or the
     form fields (uploaded files are checked by whoever reads them). The JSON API validates

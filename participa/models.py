@@ -1,7 +1,7 @@
 """Every model, imported in one place so the mappers and Alembic see the whole schema."""
 
 from participa.accountability.models import ExecutionItem, ExecutionStatus, ItemFollow, Milestone
-from participa.accounts.models import Role, User
+from participa.accounts.models import Role, User, UserSession
 from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, BallotItem, Budget, Project
 from participa.census.models import CensusEntry, Identity, IdentityConflict
@@ -39,4 +39,5 @@ __all__ = [
     "Support",
     "TallyRun",
     "User",
+    "UserSession",
 ]

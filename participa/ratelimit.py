@@ -1,13 +1,25 @@
 """Rate limits on the requests worth abusing, with Flask-Limiter.
 
-| endpoint | counted per | limit (config key) |
-|---|---|---|
-| ``accounts.login`` (POST) | client address | ``RATELIMIT_LOGIN_PER_IP`` |
-| ``accounts.login`` (POST) | e-mail tried, failed attempts only | ``RATELIMIT_LOGIN_PER_EMAIL`` |
-| ``accounts.register`` (POST) | client address | ``RATELIMIT_REGISTER_PER_IP`` |
-| ``proposals.new`` (POST) | account | ``RATELIMIT_PROPOSAL_PER_USER`` |
-| ``budgets.confirm`` | account | ``RATELIMIT_BALLOT_PER_USER`` |
-| ``opendata.receipt`` (POST) | client address | ``RATELIMIT_RECEIPT_PER_IP`` |
+| endpoint | counted per | what counts | limit (config key) |
+|---|---|---|---|
+| ``accounts.login`` (POST) | client address | every attempt | ``RATELIMIT_LOGIN_PER_IP`` |
+| ``accounts.login`` (POST) | e-mail tried | failures | ``RATELIMIT_LOGIN_PER_EMAIL`` |
+| ``accounts.register`` (POST) | client address | accepted | ``RATELIMIT_REGISTER_PER_IP`` |
+| ``accounts.register`` (POST) | client address | refused | ``RATELIMIT_REGISTER_FAILED_PER_IP`` |
+| ``proposals.new`` (POST) | account | accepted | ``RATELIMIT_PROPOSAL_PER_USER`` |
+| ``proposals.new`` (POST) | account | refused | ``RATELIMIT_PROPOSAL_FAILED_PER_USER`` |
+| comments (POST, every page) | account | accepted | ``RATELIMIT_COMMENT_PER_USER`` |
+| comments (POST, every page) | account | refused | ``RATELIMIT_COMMENT_FAILED_PER_USER`` |
+| ``conversation.report`` (POST) | account | accepted | ``RATELIMIT_REPORT_PER_USER`` |
+| ``conversation.report`` (POST) | account | refused | ``RATELIMIT_REPORT_FAILED_PER_USER`` |
+| ``budgets.confirm`` | account | every attempt | ``RATELIMIT_BALLOT_PER_USER`` |
+| ``opendata.receipt`` (POST) | client address | every attempt | ``RATELIMIT_RECEIPT_PER_IP`` |
+
+"Accepted" is a submission the site took (a redirect: the account, proposal, comment or
+report was stored), "refused" one it answered with a 4xx (a typo in the form, a rule): a
+resident who mistypes five times is not locked out of proposing, yet refused submissions
+have a ceiling of their own. Both are checked before the request; a request over either
+is refused. The comments of proposals, projects and follow-up items share one count.
 
 The counters live in ``RATELIMIT_STORAGE_URI`` (Redis in production). The limiter fails
 open: if Redis cannot be reached it counts in the process's memory and logs the error, so an
@@ -52,9 +64,26 @@ def failed_login(response: Response) -> bool:
     return response.status_code == 401
 
 
+def accepted(response: Response) -> bool:
+    """The submission was taken (the view redirects once it stored it)."""
+    return 200 <= response.status_code < 400
+
+
+def refused(response: Response) -> bool:
+    """The submission was refused by the form or the rules (not by a rate limit)."""
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+COMMENTS = (
+    "conversation.comment_proposal",
+    "conversation.comment_project",
+    "accountability.comment",
+)
+
+
 @dataclass(frozen=True)
 class RateLimit:
-    endpoint: str
+    endpoints: tuple[str, ...]
     config_key: str
     key: Callable[[], str]
     methods: tuple[str, ...] = ("POST",)
@@ -62,15 +91,38 @@ class RateLimit:
 
 
 LIMITS = (
-    RateLimit("accounts.login", "RATELIMIT_LOGIN_PER_IP", client_address),
+    RateLimit(("accounts.login",), "RATELIMIT_LOGIN_PER_IP", client_address),
     RateLimit(
-        "accounts.login", "RATELIMIT_LOGIN_PER_EMAIL", attempted_email, deduct_when=failed_login
+        ("accounts.login",),
+        "RATELIMIT_LOGIN_PER_EMAIL",
+        attempted_email,
+        deduct_when=failed_login,
     ),
-    RateLimit("accounts.register", "RATELIMIT_REGISTER_PER_IP", client_address),
-    RateLimit("proposals.new", "RATELIMIT_PROPOSAL_PER_USER", account),
-    RateLimit("budgets.confirm", "RATELIMIT_BALLOT_PER_USER", account),
+    RateLimit(
+        ("accounts.register",), "RATELIMIT_REGISTER_PER_IP", client_address, deduct_when=accepted
+    ),
+    RateLimit(
+        ("accounts.register",),
+        "RATELIMIT_REGISTER_FAILED_PER_IP",
+        client_address,
+        deduct_when=refused,
+    ),
+    RateLimit(("proposals.new",), "RATELIMIT_PROPOSAL_PER_USER", account, deduct_when=accepted),
+    RateLimit(
+        ("proposals.new",), "RATELIMIT_PROPOSAL_FAILED_PER_USER", account, deduct_when=refused
+    ),
+    RateLimit(COMMENTS, "RATELIMIT_COMMENT_PER_USER", account, deduct_when=accepted),
+    RateLimit(COMMENTS, "RATELIMIT_COMMENT_FAILED_PER_USER", account, deduct_when=refused),
+    RateLimit(("conversation.report",), "RATELIMIT_REPORT_PER_USER", account, deduct_when=accepted),
+    RateLimit(
+        ("conversation.report",),
+        "RATELIMIT_REPORT_FAILED_PER_USER",
+        account,
+        deduct_when=refused,
+    ),
+    RateLimit(("budgets.confirm",), "RATELIMIT_BALLOT_PER_USER", account),
     # Checking a receipt shows the ballot of that code: nobody may try codes by the thousand.
-    RateLimit("opendata.receipt", "RATELIMIT_RECEIPT_PER_IP", client_address),
+    RateLimit(("opendata.receipt",), "RATELIMIT_RECEIPT_PER_IP", client_address),
 )
 
 
@@ -97,17 +149,17 @@ def init_ratelimit(app: Flask) -> Limiter | None:
     limiter = Limiter(key_func=client_address)
     limiter.init_app(app)
     app.extensions["participa_limiter"] = limiter
-    for endpoint in dict.fromkeys(limit.endpoint for limit in LIMITS):
-        view = app.view_functions[endpoint]
-        for limit in (item for item in LIMITS if item.endpoint == endpoint):
-            view = limiter.limit(
-                _limit_of(limit.config_key),
-                key_func=limit.key,
-                methods=list(limit.methods),
-                deduct_when=limit.deduct_when,
-                scope=f"{endpoint}:{limit.config_key}",
-            )(view)
-        app.view_functions[endpoint] = view
+    for limit in LIMITS:
+        # one counter per limit, shared by its endpoints
+        decorator = limiter.shared_limit(
+            _limit_of(limit.config_key),
+            scope=limit.config_key,
+            key_func=limit.key,
+            methods=list(limit.methods),
+            deduct_when=limit.deduct_when,
+        )
+        for endpoint in limit.endpoints:
+            app.view_functions[endpoint] = decorator(app.view_functions[endpoint])
     return limiter
 
 

@@ -7,7 +7,7 @@ from flask import render_template, request, url_for
 from sqlalchemy import select
 from wtforms.fields import SelectChoice
 
-from participa.errors import DomainError
+from participa.errors import BadNumber, DomainError
 from participa.extensions import db
 from participa.processes.models import District
 
@@ -46,6 +46,32 @@ def parse_id(value: str | None) -> int | None:
     return int(value) if value and ID_RE.fullmatch(value) else None
 
 
+MAX_ID = 999_999_999  # parse_id's nine digits
+MAX_PAGE = 100_000  # far past any list's last page, far below what overflows an OFFSET
+NUMBER_RE = re.compile(r"[0-9]{1,18}")
+
+
+def query_int(name: str, *, default: int | None = None, maximum: int = MAX_ID) -> int | None:
+    """The whole number in the query argument ``name``, from 1 to ``maximum``; ``default``
+    when absent or empty. Anything else (letters, a sign, zero, too many digits, beyond
+    ``maximum``) is answered with a 400 page (:class:`~participa.errors.BadNumber`): every
+    numeric query argument of the site is read through here."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return default
+    number = int(value) if NUMBER_RE.fullmatch(value) else 0
+    if not 1 <= number <= maximum:
+        raise BadNumber(name, maximum)
+    return number
+
+
 def int_arg(name: str) -> int | None:
-    """A positive integer query argument, or None when absent or malformed."""
-    return parse_id(request.args.get(name))
+    """An id in the query argument ``name`` (a filter), or None when absent; 400 when
+    malformed or out of bounds (:func:`query_int`)."""
+    return query_int(name)
+
+
+def page_arg() -> int:
+    """The list page asked for (``?page=``), 1 when absent; 400 when malformed or beyond
+    :data:`MAX_PAGE`. Give it to ``db.paginate`` (which would read the argument unbounded)."""
+    return query_int("page", default=1, maximum=MAX_PAGE)

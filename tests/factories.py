@@ -96,3 +96,18 @@ def projects(b: Budget) -> list[Project]:
 def login(client, u: User) -> None:
     response = client.post("/entrar", data={"email": u.email, "password": PASSWORD})
     assert response.status_code == 302, response.text
+
+
+def trusted_user(role: Role = Role.RESIDENT) -> User:
+    """A verified resident whose account is two days old: their reports count towards the
+    automatic hiding of content (``conversation.services.counts_towards_hiding``)."""
+    from participa.census.models import Identity
+
+    u = user(role)
+    identity = Identity(document_hash=f"{next(_seq):064x}")
+    db.session.add(identity)
+    db.session.flush()
+    u.identity_id = identity.id
+    u.created_at = utcnow() - timedelta(days=2)
+    db.session.flush()
+    return u

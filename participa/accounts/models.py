@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), unique=True)
+    # blocked by moderation: cannot sign in, and every session of the account has ended
+    blocked_at: Mapped[datetime | None]
 
     district = relationship("District")
 
@@ -64,5 +66,28 @@ class User(UserMixin, db.Model):
     def is_verified(self) -> bool:
         return self.identity_id is not None
 
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's flag: a blocked account cannot be signed in."""
+        return self.blocked_at is None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser (a session cookie carries its random token; only the token's
+    SHA-256 is stored). A cookie whose row is gone is anonymous: logging out deletes the
+    row, and "log out everywhere", a password change and blocking delete all of the
+    account's rows."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_created_at", "created_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

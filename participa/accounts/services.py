@@ -1,20 +1,27 @@
-"""Registration, authentication and administrator creation; the password policy."""
+"""Registration, authentication, server-side sessions and administrator creation; the
+password policy."""
 
 import gzip
+import hashlib
 import secrets
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash
 
-from participa.accounts.models import PASSWORD_METHOD, Role, User, hash_password
-from participa.db import DriverStatement
+from participa.accounts.models import PASSWORD_METHOD, Role, User, UserSession, hash_password
+from participa.db import DriverStatement, utcnow
 from participa.errors import Conflict, Invalid
 from participa.extensions import db
+from participa.formatting import platform_language
+from participa.notifications.services import notify
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -103,31 +110,98 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-_USER_BY_ID = DriverStatement(
-    select(*User.__table__.columns).where(User.__table__.c.id == bindparam("id"))
+_users, _sessions = User.__table__, UserSession.__table__
+# One statement (and round trip) per signed-in request: the account, if the session's
+# token is still stored, young enough, and the account not blocked.
+_USER_OF_SESSION = DriverStatement(
+    select(*_users.columns)
+    .join(_sessions, _sessions.c.user_id == _users.c.id)
+    .where(
+        _users.c.id == bindparam("id"),
+        _sessions.c.token_hash == bindparam("token_hash"),
+        _sessions.c.created_at > bindparam("since"),
+        _users.c.blocked_at.is_(None),
+    )
 )
 
 
-def signed_in_user(user_id: int) -> User | None:
-    """The account of a signed-in visitor (Flask-Login's user loader: every request of a
-    signed-in visitor runs it), or None if it no longer exists.
+def token_hash(token: str) -> str:
+    """What is stored of a session token: its SHA-256 (a leaked table signs nobody in)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
-    The session's own ``User`` when it holds one; else the row read through the driver
-    (:class:`~participa.db.DriverStatement`) becomes the session's ``User`` just as if the
-    ORM had loaded it (``make_transient_to_detached``, then added: persistent, unchanged,
-    its relationships loaded on use). The ORM's own loading of the row cost more than twice
-    the CPU.
+
+def session_lifetime() -> timedelta:
+    """How long a session lasts at most, however busy (``SESSION_ABSOLUTE_LIFETIME``: a
+    ``timedelta`` or seconds); idle sessions end sooner, with their cookie."""
+    value = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+def signed_in_user(user_id: int, token: str | None) -> User | None:
+    """The account of a signed-in visitor (Flask-Login's user loader: every request of a
+    signed-in visitor runs it), or None if the session was ended (logout, "log out
+    everywhere", a password change, blocking), is older than :func:`session_lifetime`,
+    or the account no longer exists.
+
+    One statement read through the driver (:class:`~participa.db.DriverStatement`); the
+    row becomes the session's ``User`` just as if the ORM had loaded it
+    (``make_transient_to_detached``, then added: persistent, unchanged, its relationships
+    loaded on use), or the session's own ``User`` when it already holds one. The ORM's own
+    loading of the row cost more than twice the CPU.
     """
+    if not token:
+        return None
+    rows = _USER_OF_SESSION.rows(
+        id=user_id, token_hash=token_hash(token), since=utcnow() - session_lifetime()
+    )
+    if not rows:
+        return None
     session = db.session
     if session.identity_key(User, user_id) in session.identity_map:
         return session.get(User, user_id)
-    rows = _USER_BY_ID.rows(id=user_id)
-    if not rows:
-        return None
     user = User(**rows[0]._asdict())
     make_transient_to_detached(user)
     session.add(user)
     return user
+
+
+def open_session(user: User) -> str:
+    """Store a new session of ``user``; its token, for the session cookie (the caller
+    commits). Sessions past :func:`session_lifetime` are swept away meanwhile."""
+    now = utcnow()
+    expired = UserSession.created_at <= now - session_lifetime()
+    db.session.execute(delete(UserSession).where(expired))
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now))
+    db.session.flush()
+    return token
+
+
+def close_session(token: str | None) -> None:
+    """End one session (logging out): its cookie, even copied elsewhere, signs nobody in."""
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+        db.session.flush()
+
+
+def close_all_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every session of ``user`` (log out everywhere, blocking), but ``keep``'s; how
+    many ended."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.token_hash != token_hash(keep))
+    ended = db.session.execute(query).rowcount or 0
+    db.session.flush()
+    return ended
+
+
+def change_password(user: User, password: str, *, keep: str | None = None) -> None:
+    """Give ``user`` a new password (checked against the policy) and end every other
+    session (``keep``: the token of the session that changed it, if it stays signed in).
+    The hook for the password change and reset pages to come."""
+    check_password_policy(password, user.email)
+    user.set_password(password)
+    close_all_sessions(user, keep=keep)
 
 
 def find_by_email(email: str) -> User | None:
@@ -146,7 +220,8 @@ def register_user(
     """Create an account.
 
     Raises ``Conflict`` if the e-mail is taken and ``Invalid`` for a password that breaks
-    the policy (:func:`password_problems`).
+    the policy (:func:`password_problems`). For administrators and the command line: the
+    registration page uses :func:`sign_up`, which never tells whether an e-mail is taken.
     """
     check_password_policy(password, email)
     if find_by_email(email):
@@ -156,6 +231,53 @@ def register_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def sign_up(email: str, name: str, password: str, *, district_id: int | None = None) -> None:
+    """The registration form: the same answer, and about the same work, whether ``email``
+    already has an account or not, so the page tells nobody which addresses are registered.
+
+    A new address gets its account and a welcome e-mail; the owner of a registered one is
+    told by e-mail that someone tried to register with it (the password is hashed either
+    way, and the account is left as it was). Both e-mails are queued in the outbox: the
+    caller commits, then dispatches. Raises ``Invalid`` for a password that breaks the
+    policy (which does not depend on the account)."""
+    check_password_policy(password, email)
+    existing = find_by_email(email)
+    if existing is None:
+        try:
+            with db.session.begin_nested():  # a parallel registration of the same address
+                user = register_user(email, name, password, district_id=district_id)
+        except (Conflict, IntegrityError):
+            existing = find_by_email(email)
+            if existing is None:
+                return
+        else:
+            with platform_language():
+                notify(
+                    [user.id],
+                    "account_created",
+                    _("Tu cuenta en Participa está lista"),
+                    _(
+                        "Hola, %(name)s. Tu cuenta en Participa quedó registrada con este "
+                        "correo. Ya puedes entrar con tu correo y tu contraseña.",
+                        name=user.name,
+                    ),
+                )
+            return
+    else:
+        hash_password(password)  # the same work as creating the account
+    with platform_language():
+        notify(
+            [existing.id],
+            "registration_attempt",
+            _("Alguien intentó registrarse con tu correo"),
+            _(
+                "Alguien intentó crear una cuenta en Participa con este correo, que ya "
+                "tiene una. Si fuiste tú, entra con tu correo y tu contraseña; tu cuenta "
+                "no cambió. Si no fuiste tú, no tienes que hacer nada."
+            ),
+        )
 
 
 @cache

@@ -11,7 +11,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from participa.accounts import services
 from participa.accounts.forms import LoginForm, RegisterForm
@@ -19,14 +19,26 @@ from participa.accounts.models import User
 from participa.app import LANGUAGES
 from participa.errors import DomainError
 from participa.extensions import db, login_manager
+from participa.notifications.services import dispatch
 from participa.views_common import district_choices, safe_next
 
 bp = Blueprint("accounts", __name__)
 
 
+SESSION_TOKEN = "_token"  # the session's key of its server-side token
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return services.signed_in_user(int(user_id))
+    return services.signed_in_user(int(user_id), session.get(SESSION_TOKEN))
+
+
+@bp.before_app_request
+def forget_the_previous_visitor() -> None:
+    """Load the visitor of each request from its own cookie: requests sharing one
+    application context (the test client's) must not inherit the previous request's user
+    from ``g`` (a fresh context per request, as in production, has none)."""
+    g.pop("_login_user", None)
 
 
 login_manager.login_view = "accounts.login"
@@ -36,19 +48,24 @@ login_manager.login_message_category = "info"
 
 
 def start_session(user: User) -> None:
-    """Sign ``user`` in on a fresh session: whatever the browser carried before (a session
-    an attacker may have planted) is dropped, except the chosen language."""
+    """Sign ``user`` in on a fresh session, stored server-side (the caller commits):
+    whatever the browser carried before (a session an attacker may have planted) is
+    dropped, except the chosen language."""
+    token = services.open_session(user)
     locale = session.get("locale")
     session.clear()
     g.pop("csrf_token", None)  # a form drawn after this gets a token of the new session
     if locale:
         session["locale"] = locale
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use
+    session[SESSION_TOKEN] = token
     login_user(user)
 
 
 def end_session() -> None:
-    """Sign out and forget everything in the session but the chosen language."""
+    """Sign out: the server forgets the session (a copy of the cookie signs nobody in; the
+    caller commits), and the browser everything in it but the chosen language."""
+    services.close_session(session.get(SESSION_TOKEN))
     locale = session.get("locale")
     session.clear()
     logout_user()  # after clearing: it leaves the order to delete a remember-me cookie
@@ -58,11 +75,14 @@ def end_session() -> None:
 
 @bp.route("/registro", methods=["GET", "POST"])
 def register():
+    """The same answer whether the e-mail already has an account or not (the owner of a
+    registered address is told by e-mail instead): a new account is not signed in here,
+    its owner enters through the login page like everybody else."""
     form = RegisterForm()
     form.district_id.choices = district_choices(_("Prefiero no decirlo"))
     if form.validate_on_submit():
         try:
-            user = services.register_user(
+            services.sign_up(
                 form.email.data,
                 form.name.data,
                 form.password.data,
@@ -72,11 +92,18 @@ def register():
             db.session.rollback()
             flash(error.message, "error")
             return render_template("accounts/register.html", form=form), error.status_code
-        else:
-            db.session.commit()
-            start_session(user)
-            flash(_("¡Bienvenida, bienvenido! Tu cuenta está lista."), "success")
-            return redirect(safe_next(request.args.get("next")))
+        db.session.commit()
+        dispatch()
+        flash(
+            _(
+                "Revisa tu correo: te enviamos un mensaje a %(email)s. Si tu cuenta es "
+                "nueva, ya puedes entrar con tu correo y tu contraseña.",
+                email=services.normalize_email(form.email.data),
+            ),
+            "success",
+        )
+        back = request.args.get("next")
+        return redirect(url_for("accounts.login", next=back and safe_next(back)))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
@@ -88,8 +115,12 @@ def login():
         if user is None:
             flash(_("Correo o contraseña incorrectos."), "error")
             return render_template("accounts/login.html", form=form), 401
-        db.session.commit()  # a password hashed again with the current method
+        if user.is_blocked:
+            db.session.rollback()
+            flash(_("Esta cuenta está bloqueada por moderación. Comunícate con el municipio."))
+            return render_template("accounts/login.html", form=form), 403
         start_session(user)
+        db.session.commit()  # the session, and a password hashed again with the current method
         flash(_("Hola, %(name)s.", name=user.name), "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
@@ -99,7 +130,25 @@ def login():
 @login_required
 def logout():
     end_session()
+    db.session.commit()
     flash(_("Cerraste tu sesión."), "info")
+    return redirect(url_for("processes.index"))
+
+
+@bp.get("/cuenta")
+@login_required
+def account():
+    return render_template("accounts/account.html")
+
+
+@bp.post("/cuenta/cerrar-sesiones")
+@login_required
+def logout_everywhere():
+    """End every session of the account, on every device, this one included."""
+    services.close_all_sessions(current_user)
+    end_session()
+    db.session.commit()
+    flash(_("Cerraste tu sesión en todos los dispositivos."), "info")
     return redirect(url_for("processes.index"))
 
 

@@ -30,7 +30,7 @@ from participa.proposals import services as proposal_services
 from participa.proposals.models import Proposal, ProposalState
 from participa.results import services as result_services
 from participa.results.models import TallyRun
-from participa.views_common import district_choices, parse_id, refuse
+from participa.views_common import district_choices, parse_id, query_int, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -428,7 +428,7 @@ def compare(budget_id: int):
     budget = _budget(budget_id)
     runs = [
         run
-        for run_id in (parse_id(request.args.get("a")), parse_id(request.args.get("b")))
+        for run_id in (query_int("a"), query_int("b"))
         if run_id and (run := db.session.get(TallyRun, run_id)) and run.budget_id == budget.id
     ]
     if len(runs) != 2:

@@ -1,8 +1,12 @@
 """Comments on proposals and projects, reports of content, and the moderators' decisions.
 
 ``reports_count`` (on proposals and comments) counts the reports still waiting for a
-moderator: each new report adds one, and when it reaches ``MODERATION_HIDE_AFTER`` the
-content is hidden until a moderator decides. A moderator's decision (hide or restore)
+moderator that come from trusted accounts (:func:`counts_towards_hiding`: verified
+residents whose account is older than ``MODERATION_REPORTER_MIN_AGE_HOURS``): each such
+report adds one, and when it reaches ``MODERATION_HIDE_AFTER`` the content is hidden until
+a moderator decides. Reports of new or unverified accounts reach the moderators' queue
+all the same, but never hide anything by themselves, so a few throwaway accounts cannot
+take a proposal down. A moderator's decision (hide or restore)
 resolves every pending report and sets the counter back to zero, so content that was
 restored needs that many new reports to be hidden again. The reports themselves stay, with
 their state, as the record.
@@ -15,7 +19,7 @@ reports of a project are resolved by restoring it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -25,6 +29,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from participa.accountability.models import ExecutionItem
 from participa.accounts.models import Role, User
+from participa.accounts.services import close_all_sessions
 from participa.audit.services import log
 from participa.budgets.models import Budget, Project
 from participa.conversation.models import Comment, ContentType, Report, ReportState
@@ -204,13 +209,25 @@ def thread(target: Target, viewer: Any = None) -> Thread:
 # Reports
 
 
+def counts_towards_hiding(reporter: User) -> bool:
+    """Whether a report of ``reporter`` counts towards the automatic hiding: the account
+    is older than ``MODERATION_REPORTER_MIN_AGE_HOURS`` (24) and, while
+    ``MODERATION_REPORTER_MUST_BE_VERIFIED`` (the default), a verified resident's."""
+    config = current_app.config
+    if config.get("MODERATION_REPORTER_MUST_BE_VERIFIED", True) and not reporter.is_verified:
+        return False
+    min_age = timedelta(hours=float(config.get("MODERATION_REPORTER_MIN_AGE_HOURS") or 0))
+    return reporter.created_at <= utcnow() - min_age
+
+
 def report(content_type: str, content_id: int, reporter: User, reason: str) -> bool:
     """Report a proposal, project or comment to the moderators, with a reason.
 
     One report per person and content: the unique constraint decides races, and a second
-    report is a friendly no-op (returns False). Each new report adds one to the content's
-    pending ``reports_count``; when it reaches ``MODERATION_HIDE_AFTER`` the content is
-    hidden until a moderator decides (its reports stay pending).
+    report is a friendly no-op (returns False). Each new report of a trusted account
+    (:func:`counts_towards_hiding`) adds one to the content's pending ``reports_count``;
+    when it reaches ``MODERATION_HIDE_AFTER`` the content is hidden until a moderator
+    decides (its reports stay pending). Other reports wait for a moderator only.
     """
     content = get_content(content_type, content_id)
     if content is None:
@@ -220,6 +237,7 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
         raise Invalid(_("Explica por qué reportas este contenido."))
     if len(text) > MAX_REASON:
         raise Invalid(_("El motivo puede tener como máximo %(n)d caracteres.", n=MAX_REASON))
+    counts = counts_towards_hiding(reporter)
     inserted = db.session.scalar(
         insert_ignoring_conflicts(Report, ["content_type", "content_id", "reporter_id"])
         .values(
@@ -227,6 +245,7 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
             content_id=content_id,
             reporter_id=reporter.id,
             reason=text,
+            counts=counts,
             state=ReportState.PENDING,
             created_at=utcnow(),
         )
@@ -234,6 +253,8 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
     )
     if inserted is None:
         return False
+    if not counts:
+        return True  # in the moderators' queue; it hides nothing by itself
     if isinstance(content, Project):
         return True  # counted from its pending reports; projects are never hidden here
     model = type(content)
@@ -381,7 +402,8 @@ def pending_count() -> int:
 
 def hide(content: Content, moderator: User) -> int:
     """A moderator hides a proposal or comment from the public and resolves its pending
-    reports as ``hidden``. Logged with the values before and after; the author is told.
+    reports as ``hidden``; on content its reports already hid, this confirms the hiding
+    and closes the case. Logged with the values before and after; the author is told.
     Returns how many reports were resolved."""
     _require_moderator(moderator)
     if isinstance(content, Project):
@@ -399,7 +421,8 @@ def hide(content: Content, moderator: User) -> int:
     content.reports_count = 0
     db.session.flush()
     log(
-        "moderation.hidden",
+        # content hidden by its reports: the moderator confirms the hiding and closes them
+        "moderation.hidden" if before["hidden_at"] is None else "moderation.hide_confirmed",
         content,
         actor=moderator,
         process_id=process_of(content).id,
@@ -442,6 +465,55 @@ def restore(content: Content, moderator: User) -> int:
         after=_snapshot(content) | {"reports_resolved": resolved},
     )
     return resolved
+
+
+def block(account: User, moderator: User) -> int:
+    """A moderator blocks a resident's account: it can no longer sign in, and every one
+    of its sessions ends at once. Staff accounts are not blocked here (an administrator
+    changes their role first). Logged; returns how many sessions ended."""
+    _require_moderator(moderator)
+    if account.role != Role.RESIDENT:
+        raise NotAllowed(
+            _(
+                "Solo se bloquean cuentas de residentes; pide a la administración que "
+                "cambie primero el rol de esta cuenta."
+            )
+        )
+    db.session.refresh(account, with_for_update=True)
+    if account.blocked_at is not None:
+        return 0
+    account.blocked_at = utcnow()
+    ended = close_all_sessions(account)
+    log(
+        "accounts.blocked",
+        account,
+        actor=moderator,
+        before={"blocked_at": None},
+        after={"blocked_at": account.blocked_at.isoformat(), "sessions_ended": ended},
+    )
+    return ended
+
+
+def unblock(account: User, moderator: User) -> bool:
+    """A moderator lets a blocked account sign in again. Logged; False if not blocked."""
+    _require_moderator(moderator)
+    db.session.refresh(account, with_for_update=True)
+    if account.blocked_at is None:
+        return False
+    before = {"blocked_at": account.blocked_at.isoformat()}
+    account.blocked_at = None
+    db.session.flush()
+    log("accounts.unblocked", account, actor=moderator, before=before, after={"blocked_at": None})
+    return True
+
+
+def blocked_accounts() -> list[User]:
+    """The blocked accounts, the latest first, for the moderation page."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.blocked_at.is_not(None)).order_by(User.blocked_at.desc())
+        )
+    )
 
 
 def _require_moderator(user: User) -> None:

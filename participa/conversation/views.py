@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from participa.accountability.models import ExecutionItem
+from participa.accounts.models import User
 from participa.budgets.models import Budget, Project
 from participa.conversation import services
 from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
@@ -229,7 +230,11 @@ def report(kind: str, content_id: int):
 @bp.get("/moderacion")
 @moderator_required
 def queue():
-    return render_template("conversation/queue.html", items=services.moderator_queue())
+    return render_template(
+        "conversation/queue.html",
+        items=services.moderator_queue(),
+        blocked=services.blocked_accounts(),
+    )
 
 
 @bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/ocultar")
@@ -242,6 +247,33 @@ def hide(kind: str, content_id: int):
 @moderator_required
 def restore(kind: str, content_id: int):
     return _decide(services.restore, kind, content_id, _("Contenido restaurado."))
+
+
+@bp.post("/moderacion/cuentas/<int:user_id>/bloquear")
+@moderator_required
+def block(user_id: int):
+    account = db.get_or_404(User, user_id)
+    form = DecisionForm()
+    try:
+        services.block(account, current_user)
+    except DomainError as error:
+        return refuse(error, "conversation.queue")
+    db.session.commit()
+    flash(_("Cuenta bloqueada: ya no puede entrar ni actuar."), "success")
+    return redirect(safe_next(form.next.data, url_for("conversation.queue")), code=303)
+
+
+@bp.post("/moderacion/cuentas/<int:user_id>/desbloquear")
+@moderator_required
+def unblock(user_id: int):
+    account = db.get_or_404(User, user_id)
+    try:
+        services.unblock(account, current_user)
+    except DomainError as error:
+        return refuse(error, "conversation.queue")
+    db.session.commit()
+    flash(_("Cuenta desbloqueada."), "success")
+    return redirect(url_for("conversation.queue"), code=303)
 
 
 def _decide(decision, kind: str, content_id: int, done: str):

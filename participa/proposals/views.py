@@ -10,7 +10,7 @@ from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
 from participa.proposals.models import CATEGORY_LABELS, Proposal, ProposalState
-from participa.views_common import district_choices, int_arg, refuse, safe_next
+from participa.views_common import district_choices, int_arg, page_arg, refuse, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
 
@@ -38,6 +38,7 @@ def index(slug: str):
     )
     page = db.paginate(
         services.proposals_query(process, filters),
+        page=page_arg(),
         per_page=current_app.config["PROPOSALS_PER_PAGE"],
         error_out=False,
     )

@@ -22,7 +22,7 @@ from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 from participa.review import roles, services
 from participa.review.forms import EvaluationForm, RoleForm, ThresholdForm
-from participa.views_common import int_arg, parse_id, refuse, safe_next
+from participa.views_common import int_arg, page_arg, parse_id, refuse, safe_next
 
 bp = Blueprint("review", __name__)
 
@@ -86,6 +86,7 @@ def queue():
         services.queue_query(current_user, process_id=process_id, state=state, scope=scope).options(
             joinedload(Proposal.process)
         ),
+        page=page_arg(),
         per_page=QUEUE_PER_PAGE,
         error_out=False,
     )
@@ -292,7 +293,9 @@ def users():
     """Everyone with an account, searchable, with their role."""
     q = request.args.get("q", "")[:100]
     role = request.args.get("rol", "")
-    page = db.paginate(roles.users_query(q, role), per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(
+        roles.users_query(q, role), page=page_arg(), per_page=USERS_PER_PAGE, error_out=False
+    )
     return render_template(
         "review/users.html",
         page=page,

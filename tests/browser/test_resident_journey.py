@@ -28,6 +28,11 @@ def test_register_propose_support_vote_results_download(live_server, page):
     page.get_by_label("Contraseña", exact=True).fill("una-clave-muy-larga")
     page.get_by_label("Repite la contraseña").fill("una-clave-muy-larga")
     page.get_by_role("button", name="Crear cuenta").click()
+    page.wait_for_url(f"{live_server}/entrar")  # the same answer for a registered e-mail
+    assert "Revisa tu correo" in page.content()
+    page.get_by_label("Correo electrónico").fill("rosa@example.org")
+    page.get_by_label("Contraseña").fill("una-clave-muy-larga")
+    page.get_by_role("button", name="Entrar").click()
     page.wait_for_url(f"{live_server}/")
     assert "Rosa Martínez" in page.content()
 

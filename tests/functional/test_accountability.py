@@ -81,8 +81,9 @@ def test_public_page_filters(client, world):
     ]
     assert titles(client.get(f"{base}?distrito={norte.id}").text) == ["Biblioteca del Norte"]
     assert titles(client.get(base + "?q=obras+p%C3%BAblicas").text) == ["Parque del Centro"]
-    empty = client.get(base + "?q=zzz&estado=nada&distrito=abc")
+    empty = client.get(base + "?q=zzz&estado=nada")
     assert empty.status_code == 200 and 'data-testid="empty-state"' in empty.text
+    assert client.get(base + "?distrito=abc").status_code == 400  # test_query_numbers.py
     assert client.get("/procesos/no-existe/seguimiento").status_code == 404
 
 

@@ -54,8 +54,10 @@ def test_preview_other_rule_and_compare(client):
     assert preview.selected[0].price == "75"
     assert (
         client.get(f"/admin/presupuestos/{budget.id}/comparar?a={official.id}&b=x").status_code
-        == 404
+        == 400  # a malformed number (test_query_numbers.py)
     )
+    missing = f"/admin/presupuestos/{budget.id}/comparar?a={official.id}&b=999999"
+    assert client.get(missing).status_code == 404
 
     progress = client.get(f"/admin/presupuestos/{budget.id}/progreso.json").get_json()
     assert {(r["id"], r["status"], r["progress"]) for r in progress} == {

@@ -3,9 +3,11 @@
 from sqlalchemy import func, select
 
 from participa.accounts.models import Role
+from participa.audit.models import ActionLog
 from participa.conversation import services
 from participa.conversation.models import Comment, Report, ReportState
 from participa.extensions import db
+from participa.notifications.models import Notification
 from participa.proposals.models import Proposal
 from tests import factories as f
 
@@ -143,7 +145,7 @@ def test_project_page_with_comments_and_report(client):
 def test_report_from_the_page_and_duplicate_is_friendly(client):
     proposal = make_proposal()
     comment = services.add_comment(proposal, f.user(), "Comentario con insultos.")
-    reporter = f.user()
+    reporter = f.trusted_user()
     db.session.commit()
     anonymous = client.post(report_url("comentario", comment.id), data={"reason": "Insultos"})
     assert anonymous.status_code == 302 and "/entrar" in anonymous.headers["Location"]
@@ -196,7 +198,7 @@ def test_queue_is_for_moderators_only(client):
 
 def test_reports_hide_and_moderator_restores(client):
     proposal = make_proposal()
-    reporters = [f.user() for _ in range(3)]
+    reporters = [f.trusted_user() for _ in range(3)]
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
     index = f"/procesos/{proposal.process.slug}/propuestas/"
@@ -238,7 +240,7 @@ def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client):
     proposal = make_proposal()
     comment = services.add_comment(proposal, f.user(), "Texto ofensivo aquí.")
     reply = services.add_comment(proposal, f.user(), "Respuesta amable.", parent=comment)
-    reporter, moderator = f.user(), f.user(Role.MODERATOR)
+    reporter, moderator = f.trusted_user(), f.user(Role.MODERATOR)
     db.session.commit()
     f.login(client, reporter)
     client.post(report_url("comentario", comment.id), data={"reason": "Ofensivo"})
@@ -291,7 +293,7 @@ def test_moderator_hides_a_proposal_directly(client):
 def test_projects_are_not_hidden_from_the_queue(client):
     budget = f.budget(f.process(now_allows=("allows_comment",)))
     project = f.projects(budget)[0]
-    services.report("project", project.id, f.user(), "Costo dudoso")
+    services.report("project", project.id, f.trusted_user(), "Costo dudoso")
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
     f.login(client, moderator)
@@ -300,3 +302,72 @@ def test_projects_are_not_hidden_from_the_queue(client):
     assert client.post(f"/moderacion/proyecto/{project.id}/ocultar").status_code == 403
     assert client.post(f"/moderacion/proyecto/{project.id}/restaurar").status_code == 303
     assert "No hay reportes pendientes" in client.get("/moderacion").text
+
+
+def test_moderator_confirms_an_automatic_hiding_and_closes_the_case(client):
+    proposal = make_proposal()
+    for n in range(3):
+        services.report("proposal", proposal.id, f.trusted_user(), f"Insultos {n}")
+    moderator = f.user(Role.MODERATOR)
+    db.session.commit()
+    assert proposal.is_hidden
+    f.login(client, moderator)
+    queue = client.get("/moderacion").text
+    assert 'data-testid="confirm-hide-button"' in queue and 'data-testid="restore-button"' in queue
+    response = client.post(f"/moderacion/propuesta/{proposal.id}/ocultar", data={"next": "/x"})
+    assert response.status_code == 303
+    assert "No hay reportes pendientes" in client.get("/moderacion").text  # case closed
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).is_hidden  # and it stays hidden
+    assert db.session.scalars(select(Report.state)).all() == [ReportState.HIDDEN] * 3
+    entry = db.session.scalar(
+        select(ActionLog).where(ActionLog.action == "moderation.hide_confirmed")
+    )
+    assert entry.actor_id == moderator.id and entry.after["reports_resolved"] == 3
+    note = db.session.scalar(select(Notification).where(Notification.kind == "content_hidden"))
+    assert note.user_id == proposal.author_id
+
+
+def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
+    proposal = make_proposal()
+    troll, moderator, evaluator = f.user(), f.user(Role.MODERATOR), f.user(Role.EVALUATOR)
+    services.add_comment(proposal, troll, "Comentario ofensivo.")
+    db.session.commit()
+    comment = db.session.scalar(select(Comment))
+    services.report("comment", comment.id, f.trusted_user(), "Insultos")
+    db.session.commit()
+    troll_browser, desk = ctx.test_client(), ctx.test_client()
+    f.login(troll_browser, troll)
+    f.login(desk, moderator)
+    queue = desk.get("/moderacion").text
+    assert 'data-testid="block-button"' in queue
+    response = desk.post(f"/moderacion/cuentas/{troll.id}/bloquear", data={"next": "/moderacion"})
+    assert response.status_code == 303
+    assert 'data-testid="account-blocked"' in desk.get("/moderacion").text
+    # the open session has ended: the next comment goes to the login page, unsaved
+    comment_url = proposal_url(proposal) + "/comentarios"
+    response = troll_browser.post(comment_url, data={"body": "Sigo aquí."})
+    assert response.status_code == 302 and "/entrar" in response.headers["Location"]
+    assert db.session.scalar(select(func.count(Comment.id))) == 1
+    login = troll_browser.post("/entrar", data={"email": troll.email, "password": f.PASSWORD})
+    assert login.status_code == 403 and "bloqueada" in login.text
+    entry = db.session.scalar(select(ActionLog).where(ActionLog.action == "accounts.blocked"))
+    assert (entry.actor_id, entry.target_id) == (moderator.id, troll.id)
+    assert entry.after["sessions_ended"] == 1
+    # staff accounts are not blocked from the queue
+    refused = desk.post(f"/moderacion/cuentas/{evaluator.id}/bloquear")
+    assert refused.status_code == 403
+    assert db.session.get(type(evaluator), evaluator.id).blocked_at is None
+    # unblocked, it signs in again
+    assert desk.post(f"/moderacion/cuentas/{troll.id}/desbloquear").status_code == 303
+    login = troll_browser.post("/entrar", data={"email": troll.email, "password": f.PASSWORD})
+    assert login.status_code == 302
+    assert db.session.scalar(select(ActionLog).where(ActionLog.action == "accounts.unblocked"))
+
+
+def test_residents_cannot_block(client):
+    resident, other = f.user(), f.user()
+    db.session.commit()
+    f.login(client, resident)
+    assert client.post(f"/moderacion/cuentas/{other.id}/bloquear").status_code == 403
+    assert db.session.get(type(other), other.id).blocked_at is None

@@ -19,6 +19,7 @@ from participa import create_app
 from participa.accounts.models import User
 from participa.budgets.models import Ballot
 from participa.config import default_config
+from participa.conversation.models import Comment, Report
 from participa.extensions import db
 from participa.proposals.models import Proposal
 from participa.ratelimit import LIMITS
@@ -29,7 +30,13 @@ SMALL = {
     "RATELIMIT_LOGIN_PER_IP": "100 per minute",
     "RATELIMIT_LOGIN_PER_EMAIL": "3 per 15 minutes",
     "RATELIMIT_REGISTER_PER_IP": "2 per hour",
+    "RATELIMIT_REGISTER_FAILED_PER_IP": "6 per hour",
     "RATELIMIT_PROPOSAL_PER_USER": "2 per hour",
+    "RATELIMIT_PROPOSAL_FAILED_PER_USER": "6 per hour",
+    "RATELIMIT_COMMENT_PER_USER": "3 per minute",
+    "RATELIMIT_COMMENT_FAILED_PER_USER": "6 per hour",
+    "RATELIMIT_REPORT_PER_USER": "3 per hour",
+    "RATELIMIT_REPORT_FAILED_PER_USER": "6 per hour",
     "RATELIMIT_BALLOT_PER_USER": "2 per hour",
     "RATELIMIT_RECEIPT_PER_IP": "3 per minute",
 }
@@ -80,11 +87,20 @@ def test_defaults_and_the_table_of_limits():
     assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
     for key in SMALL:
         assert " per " in config[key], key
-    assert {(limit.endpoint, limit.config_key) for limit in LIMITS} == {
+    comments = ("conversation.comment_proposal", "conversation.comment_project")
+    assert {(endpoint, limit.config_key) for limit in LIMITS for endpoint in limit.endpoints} == {
         ("accounts.login", "RATELIMIT_LOGIN_PER_IP"),
         ("accounts.login", "RATELIMIT_LOGIN_PER_EMAIL"),
         ("accounts.register", "RATELIMIT_REGISTER_PER_IP"),
+        ("accounts.register", "RATELIMIT_REGISTER_FAILED_PER_IP"),
         ("proposals.new", "RATELIMIT_PROPOSAL_PER_USER"),
+        ("proposals.new", "RATELIMIT_PROPOSAL_FAILED_PER_USER"),
+        *((endpoint, "RATELIMIT_COMMENT_PER_USER") for endpoint in comments),
+        *((endpoint, "RATELIMIT_COMMENT_FAILED_PER_USER") for endpoint in comments),
+        ("accountability.comment", "RATELIMIT_COMMENT_PER_USER"),
+        ("accountability.comment", "RATELIMIT_COMMENT_FAILED_PER_USER"),
+        ("conversation.report", "RATELIMIT_REPORT_PER_USER"),
+        ("conversation.report", "RATELIMIT_REPORT_FAILED_PER_USER"),
         ("budgets.confirm", "RATELIMIT_BALLOT_PER_USER"),
         ("opendata.receipt", "RATELIMIT_RECEIPT_PER_IP"),
     }
@@ -140,33 +156,43 @@ def test_logins_are_counted_per_address(make_limited):
     assert response.status_code == 401
 
 
-def register(client, n: int):
+def register(client, n: int, password: str = f.PASSWORD):
     return client.post(
         "/registro",
         data={
             "name": f"Persona {n}",
             "email": f"nueva{n}@example.org",
             "district_id": 0,
-            "password": f.PASSWORD,
-            "confirm": f.PASSWORD,
+            "password": password,
+            "confirm": password,
         },
     )
 
 
 def test_registrations_are_counted_per_address(make_limited):
     client = make_limited().test_client()
+    for n in range(4):  # typos do not count against the registrations
+        assert register(client, 100 + n, password="corta").status_code == 422
     for n in range(2):
         assert register(client, n).status_code == 302
-        client.post("/salir")
     assert_refused(register(client, 2))
     assert db.session.scalar(select(func.count(User.id))) == 2
 
 
-def propose(client, slug: str, n: int):
+def test_refused_registrations_have_their_own_higher_limit(make_limited):
+    client = make_limited().test_client()
+    for n in range(6):
+        assert register(client, n, password="1234567890").status_code == 422
+    assert_refused(register(client, 6))  # even a good one, from that address, for a while
+    assert register(client, 7, password="corta").status_code == 429
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def propose(client, slug: str, n: int, title: str | None = None):
     return client.post(
         f"/procesos/{slug}/propuestas/nueva",
         data={
-            "title": f"Propuesta número {n} del barrio",
+            "title": f"Propuesta número {n} del barrio" if title is None else title,
             "body": "Una descripción suficientemente larga de la propuesta.",
             "category": "cultura",
             "district_id": 0,
@@ -189,6 +215,72 @@ def test_proposals_are_counted_per_account(make_limited):
     f.login(other, luis)
     assert propose(other, process.slug, 3).status_code == 302
     assert db.session.scalar(select(func.count(Proposal.id))) == 3
+
+
+def test_typos_do_not_lock_a_resident_out_of_proposing(make_limited):
+    process = f.process(now_allows=("allows_propose",))
+    ana = f.user()
+    db.session.commit()
+    client = make_limited().test_client()
+    f.login(client, ana)
+    for n in range(5):  # five submissions with a title too short
+        assert propose(client, process.slug, n, title="Sí").status_code == 422
+    assert propose(client, process.slug, 5).status_code == 302  # accepted
+    assert propose(client, process.slug, 6).status_code == 302
+    assert_refused(propose(client, process.slug, 7))  # the limit of accepted ones
+    assert db.session.scalar(select(func.count(Proposal.id))) == 2
+
+
+def test_refused_proposals_have_their_own_higher_limit(make_limited):
+    process = f.process(now_allows=("allows_propose",))
+    ana = f.user()
+    db.session.commit()
+    client = make_limited().test_client()
+    f.login(client, ana)
+    for n in range(6):
+        assert propose(client, process.slug, n, title="").status_code == 422
+    assert_refused(propose(client, process.slug, 6, title=""))
+    assert_refused(propose(client, process.slug, 7))
+    assert db.session.scalar(select(func.count(Proposal.id))) == 0
+
+
+def test_comments_and_reports_are_counted_per_account(make_limited):
+    process = f.process(now_allows=("allows_comment",))
+    author, ana, luis = f.user(), f.user(), f.user()
+    proposals = [
+        Proposal(
+            process_id=process.id,
+            author_id=author.id,
+            title=f"Propuesta {n} para la colonia",
+            body="Una descripción suficientemente larga de la propuesta.",
+            category="cultura",
+        )
+        for n in range(5)
+    ]
+    db.session.add_all(proposals)
+    db.session.commit()
+    app = make_limited()
+    client = app.test_client()
+    f.login(client, ana)
+    page = f"/procesos/{process.slug}/propuestas/{proposals[0].id}"
+    assert client.post(page + "/comentarios", data={"body": "x"}).status_code == 422  # typo
+    for n in range(3):
+        assert client.post(page + "/comentarios", data={"body": f"Idea {n}"}).status_code == 303
+    assert_refused(client.post(page + "/comentarios", data={"body": "Una más"}))
+    elsewhere = f"/procesos/{process.slug}/propuestas/{proposals[1].id}/comentarios"
+    assert_refused(client.post(elsewhere, data={"body": "En otra página"}))  # one count
+    assert client.post(f"/contenido/propuesta/{proposals[0].id}/reportar").status_code == 422
+    for p in proposals[:3]:
+        response = client.post(f"/contenido/propuesta/{p.id}/reportar", data={"reason": "Spam"})
+        assert response.status_code == 303
+    reported = f"/contenido/propuesta/{proposals[3].id}/reportar"
+    assert_refused(client.post(reported, data={"reason": "Spam"}))
+    assert db.session.scalar(select(func.count(Comment.id))) == 3
+    assert db.session.scalar(select(func.count(Report.id))) == 3
+    other = app.test_client()  # same address, another account
+    f.login(other, luis)
+    assert other.post(page + "/comentarios", data={"body": "Hola"}).status_code == 303
+    assert other.post(reported, data={"reason": "Spam"}).status_code == 303
 
 
 def test_ballot_confirmations_are_counted_per_account(make_limited):

@@ -4,12 +4,13 @@ import csv
 import io
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from participa.accounts.models import User
 from participa.budgets.models import Ballot
 from participa.db import utcnow
 from participa.extensions import db
+from participa.notifications.models import Notification
 from participa.proposals.models import Proposal, Support
 from participa.results import services as results
 from tests import factories as f
@@ -29,23 +30,69 @@ def register(client, email="ana@example.org"):
 
 
 def test_register_login_logout(client):
-    assert register(client).status_code == 302
+    response = register(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/entrar"
     assert (
         db.session.scalar(select(User).where(User.email == "ana@example.org")).name == "Ana López"
     )
+    assert "Revisa tu correo" in client.get("/entrar").text
+    page = client.get("/verificacion")  # a new account is not signed in by registering
+    assert page.status_code == 302 and "/entrar" in page.headers["Location"]
+    good = client.post("/entrar", data={"email": "ANA@example.org", "password": "una-clave-larga"})
+    assert good.status_code == 302
+    assert client.get("/verificacion").status_code == 200
     assert client.post("/salir").status_code == 302
     bad = client.post("/entrar", data={"email": "ana@example.org", "password": "otra-cosa-xx"})
     assert "Correo o contraseña incorrectos" in bad.text
-    good = client.post("/entrar", data={"email": "ANA@example.org", "password": "una-clave-larga"})
-    assert good.status_code == 302
 
 
-def test_duplicate_registration_is_refused(client):
-    register(client)
-    client.post("/salir")
-    response = register(client, email="Ana@Example.org")
-    assert "Ya existe una cuenta" in response.text
-    assert db.session.scalar(select(func.count(User.id))) == 1
+def visible(response) -> str:
+    """The answer as the browser sees it, the registered address aside."""
+    return response.text.replace("ana@example.org", "EMAIL").replace("luis@example.org", "EMAIL")
+
+
+def test_registration_answers_the_same_for_a_registered_email(ctx):
+    """Nobody learns from the registration page which addresses have an account: the
+    owner of a registered one is told by e-mail instead, and the account is untouched."""
+    register(ctx.test_client(), email="ana@example.org")
+    ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+    ana_hash = ana.password_hash
+    db.session.execute(delete(Notification))
+    db.session.commit()
+    answers = {}
+    for email in ("luis@example.org", "Ana@Example.org"):
+        client = ctx.test_client()  # each from a browser of its own
+        response = register(client, email=email)
+        landing = client.get(response.headers["Location"])
+        answers[email] = (response.status_code, response.headers["Location"], visible(landing))
+    assert answers["luis@example.org"] == answers["Ana@Example.org"]
+    assert answers["luis@example.org"][0] == 302
+    assert db.session.scalar(select(func.count(User.id))) == 2  # no second Ana
+    db.session.expire_all()
+    assert db.session.get(User, ana.id).password_hash == ana_hash
+    assert db.session.get(User, ana.id).name == "Ana López"
+    notes = {n.user_id: n for n in db.session.scalars(select(Notification))}
+    luis = db.session.scalar(select(User).where(User.email == "luis@example.org"))
+    assert set(notes) == {ana.id, luis.id}  # each address gets an e-mail
+    assert notes[ana.id].kind == "registration_attempt"
+    assert "intentó crear una cuenta" in notes[ana.id].body
+    assert notes[luis.id].kind == "account_created"
+    assert all(n.sent_at is not None for n in notes.values())  # sent after the commit
+
+
+def test_registration_hashes_a_password_for_a_registered_email_too(client, monkeypatch):
+    from participa.accounts import services
+
+    register(client, email="ana@example.org")
+    hashed = []
+    original = services.hash_password
+    monkeypatch.setattr(services, "hash_password", lambda p: hashed.append(p) or original(p))
+    monkeypatch.setattr(
+        "participa.accounts.models.hash_password", lambda p: hashed.append(p) or original(p)
+    )
+    register(client, email="luis@example.org")
+    register(client, email="ana@example.org")
+    assert hashed == ["una-clave-larga", "una-clave-larga"]  # the same work both times
 
 
 def test_login_next_never_leaves_the_site(client):

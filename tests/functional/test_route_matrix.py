@@ -11,7 +11,7 @@ it fails the test, so every new route gets classified.
 Each role gets a fresh seeded world (processes open and finished, a tallied budget, open
 data, follow-up with a photo, comments, census...) and POSTs carry an empty body, so the
 actions that do something act on spare objects (a spare phase, a spare comment, the
-person's own proposal) and logging out comes last.
+person's own proposal) and logging out (everywhere, then here) comes last.
 """
 
 import io
@@ -93,6 +93,8 @@ ROUTES: dict[str, Access] = {
     "api.unknown": Access(PUBLIC, get=(404,)),  # JSON "not found" for unknown API paths
     # anyone signed in
     "accounts.logout": Access(SIGNED_IN, post=(302,)),
+    "accounts.account": Access(SIGNED_IN),
+    "accounts.logout_everywhere": Access(SIGNED_IN, post=(302,)),
     "processes.follow": Access(SIGNED_IN, post=(303,)),
     "proposals.new": Access(SIGNED_IN, post=(422,)),
     "proposals.support": Access(SIGNED_IN, post=(303,)),
@@ -112,6 +114,8 @@ ROUTES: dict[str, Access] = {
     "conversation.queue": Access(MODERATORS),
     "conversation.hide": Access(MODERATORS, post=(303,)),
     "conversation.restore": Access(MODERATORS, post=(303,)),
+    "conversation.block": Access(MODERATORS, post=(303,)),
+    "conversation.unblock": Access(MODERATORS, post=(303,)),
     # evaluators
     "review.queue": Access(EVALUATORS),
     "review.evaluate": Access(EVALUATORS, post=(422,)),
@@ -303,7 +307,10 @@ def requests_in_order(app: Flask, world: World) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         for method in methods_of(rule):
             pending.append((rule.endpoint, method, world.url(app, rule)))
-    return sorted(pending, key=lambda r: (r[0] == "accounts.logout", r[1] == "POST", r[0], r[2]))
+    last = ["accounts.logout_everywhere", "accounts.logout"]  # they end the session
+    return sorted(
+        pending, key=lambda r: (r[0] in last and 1 + last.index(r[0]), r[1] == "POST", r[0], r[2])
+    )
 
 
 def to_login(response) -> bool:
@@ -345,6 +352,8 @@ def test_route_matrix(app, client, role):
         f.login(client, person)
     wrong = []
     for endpoint, method, url in requests_in_order(app, world):
+        if endpoint == "accounts.logout" and person:
+            f.login(client, person)  # logging out everywhere, just before, ended the session
         response = client.open(url, method=method, data={} if method == "POST" else None)
         problem = verdict(ROUTES[endpoint], role, method, response)
         if problem:

@@ -118,6 +118,54 @@ def test_logout_forgets_the_session(client):
     assert page.status_code == 302 and "/entrar" in page.headers["Location"]
 
 
+def replay(app: Flask, cookie: str):
+    """A request to a signed-in page from another browser holding a copy of ``cookie``,
+    in an application context of its own, as on a real server (the test's context would
+    hand it the user that the previous request left in ``g``)."""
+    with app.app_context():
+        thief = app.test_client()
+        thief.set_cookie("session", cookie)
+        return thief.get("/verificacion")
+
+
+def signed_in(response) -> bool:
+    if response.status_code == 302:
+        assert "/entrar" in response.headers["Location"]
+        return False
+    assert response.status_code == 200
+    return True
+
+
+def test_a_cookie_copied_before_logout_signs_nobody_in_after_it(ctx):
+    user = f.user()
+    db.session.commit()
+    client = ctx.test_client()
+    f.login(client, user)
+    copied = client.get_cookie("session").value
+    assert signed_in(replay(ctx, copied))  # the copy works while the session lasts
+    assert client.post("/salir").status_code == 302
+    assert not signed_in(replay(ctx, copied))
+
+
+def test_log_out_everywhere_ends_every_session_of_the_account(ctx):
+    ana, luis = f.user(), f.user()
+    db.session.commit()
+    phone, laptop, other = ctx.test_client(), ctx.test_client(), ctx.test_client()
+    for client, user in ((phone, ana), (laptop, ana), (other, luis)):
+        f.login(client, user)
+    copied = phone.get_cookie("session").value
+    page = laptop.get("/cuenta")
+    assert "Cerrar sesión en todos los dispositivos" in page.text
+    response = laptop.post("/cuenta/cerrar-sesiones")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert not signed_in(phone.get("/verificacion"))
+    assert not signed_in(laptop.get("/verificacion"))
+    assert not signed_in(replay(ctx, copied))
+    assert signed_in(other.get("/verificacion"))  # nobody else's
+    f.login(phone, ana)  # and the account can sign in again
+    assert signed_in(phone.get("/verificacion"))
+
+
 def test_a_new_secret_key_ends_the_sessions_signed_with_the_old_one_unless_kept():
     # The signing serializer is built once per set of keys (SessionCookies), so a key
     # rotated in place must not be served by the serializer of the old key.

@@ -1,6 +1,7 @@
 """Comments, reports and moderation on the real database."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from participa.accounts.models import Role
 from participa.audit.models import ActionLog
 from participa.conversation import services
 from participa.conversation.models import Report, ReportState
+from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.notifications.models import Notification
@@ -164,16 +166,16 @@ def test_thread_nests_replies_and_keeps_hidden_comments_in_place(ctx):
 def test_report_needs_a_reason(ctx):
     target = proposal()
     with pytest.raises(Invalid):
-        services.report("proposal", target.id, f.user(), "   ")
+        services.report("proposal", target.id, f.trusted_user(), "   ")
     with pytest.raises(Invalid):
-        services.report("proposal", target.id, f.user(), "x" * 501)
+        services.report("proposal", target.id, f.trusted_user(), "x" * 501)
     with pytest.raises(Invalid):
-        services.report("proposal", 999_999, f.user(), "No existe")
+        services.report("proposal", 999_999, f.trusted_user(), "No existe")
 
 
 def test_duplicate_report_is_a_friendly_no_op(ctx):
     target = proposal()
-    reporter = f.user()
+    reporter = f.trusted_user()
     assert services.report("proposal", target.id, reporter, "Publicidad") is True
     assert services.report("proposal", target.id, reporter, "Otra vez") is False
     db.session.commit()
@@ -184,7 +186,7 @@ def test_duplicate_report_is_a_friendly_no_op(ctx):
 
 def test_database_refuses_duplicate_reports(ctx):
     target = proposal()
-    reporter = f.user()
+    reporter = f.trusted_user()
     for _ in range(2):
         db.session.add(
             Report(
@@ -201,9 +203,9 @@ def test_reports_reaching_the_threshold_hide_the_content(ctx, kind):
     target = proposal()
     content = target if kind == "proposal" else services.add_comment(target, f.user(), "Hola.")
     for n in (1, 2):
-        services.report(kind, content.id, f.user(), f"Motivo {n}")
+        services.report(kind, content.id, f.trusted_user(), f"Motivo {n}")
         assert content.reports_count == n and content.hidden_at is None
-    services.report(kind, content.id, f.user(), "Motivo 3")
+    services.report(kind, content.id, f.trusted_user(), "Motivo 3")
     assert content.reports_count == 3 and content.hidden_at is not None
     assert pending(kind, content.id) == 3  # still waiting for a moderator
     entry = db.session.scalar(
@@ -219,11 +221,48 @@ def test_reports_reaching_the_threshold_hide_the_content(ctx, kind):
         assert target not in listed.all()
 
 
+def test_throwaway_accounts_cannot_hide_content_by_themselves(ctx):
+    """New or unverified accounts report to the moderators, but their reports never hide
+    anything: three fresh accounts used to take any proposal down."""
+    assert ctx.config["MODERATION_HIDE_AFTER"] == 3
+    target = proposal()
+    for n in range(5):
+        assert services.report("proposal", target.id, f.user(), f"Spam {n}")
+    old_unverified = f.user()
+    old_unverified.created_at = utcnow() - timedelta(days=30)
+    new_verified = f.trusted_user()
+    new_verified.created_at = utcnow() - timedelta(hours=23)
+    for reporter in (old_unverified, new_verified):
+        services.report("proposal", target.id, reporter, "Spam")
+    assert not target.is_hidden and target.reports_count == 0
+    assert pending("proposal", target.id) == 7  # all of them wait for a moderator
+    assert not any(db.session.scalars(select(Report.counts)))
+    [item] = services.moderator_queue()
+    assert item.content.id == target.id and not item.is_hidden
+    listed = db.session.scalars(proposals.proposals_query(target.process, ProposalFilters()))
+    assert target in listed.all()
+    for n in range(3):  # trusted accounts still hide it
+        services.report("proposal", target.id, f.trusted_user(), f"Insultos {n}")
+    assert target.is_hidden and target.reports_count == 3
+
+
+def test_who_counts_towards_hiding_comes_from_the_config(ctx, monkeypatch):
+    fresh, old = f.user(), f.user()
+    old.created_at = utcnow() - timedelta(hours=25)
+    assert not services.counts_towards_hiding(old)  # unverified
+    assert services.counts_towards_hiding(f.trusted_user())
+    monkeypatch.setitem(ctx.config, "MODERATION_REPORTER_MUST_BE_VERIFIED", False)
+    assert services.counts_towards_hiding(old)
+    assert not services.counts_towards_hiding(fresh)  # younger than 24 hours
+    monkeypatch.setitem(ctx.config, "MODERATION_REPORTER_MIN_AGE_HOURS", 0)
+    assert services.counts_towards_hiding(fresh)
+
+
 def test_threshold_comes_from_the_config(ctx):
     ctx.config["MODERATION_HIDE_AFTER"] = 1
     try:
         target = proposal()
-        services.report("proposal", target.id, f.user(), "Insultos")
+        services.report("proposal", target.id, f.trusted_user(), "Insultos")
         assert target.is_hidden
     finally:
         ctx.config["MODERATION_HIDE_AFTER"] = 3
@@ -233,7 +272,7 @@ def test_projects_can_be_reported_but_not_hidden(ctx):
     budget = f.budget(f.process(now_allows=("allows_comment",)))
     project = f.projects(budget)[0]
     for n in range(3):
-        assert services.report("project", project.id, f.user(), f"Costo dudoso {n}")
+        assert services.report("project", project.id, f.trusted_user(), f"Costo dudoso {n}")
     assert pending("project", project.id) == 3
     moderator = f.user(Role.MODERATOR)
     with pytest.raises(NotAllowed):
@@ -261,7 +300,7 @@ def test_moderator_hide_resolves_reports_logs_and_tells_the_author(ctx):
     author = f.user()
     target = proposal(author=author)
     comment = services.add_comment(target, author, "Comentario reportado.")
-    reporters = [f.user(), f.user()]
+    reporters = [f.trusted_user(), f.trusted_user()]
     for r in reporters:
         services.report("comment", comment.id, r, "Ofensivo")
     moderator = f.user(Role.MODERATOR)
@@ -290,7 +329,7 @@ def test_moderator_hide_resolves_reports_logs_and_tells_the_author(ctx):
 def test_moderator_restore_after_automatic_hiding(ctx):
     target = proposal()
     for n in range(3):
-        services.report("proposal", target.id, f.user(), f"Motivo {n}")
+        services.report("proposal", target.id, f.trusted_user(), f"Motivo {n}")
     assert target.is_hidden
     hidden_at = target.hidden_at
     moderator = f.user(Role.MODERATOR)
@@ -306,16 +345,16 @@ def test_moderator_restore_after_automatic_hiding(ctx):
     listed = db.session.scalars(proposals.proposals_query(target.process, ProposalFilters()))
     assert target in listed.all()
     # once restored, it takes a full threshold of new reports to hide it again
-    services.report("proposal", target.id, f.user(), "Nuevo motivo")
+    services.report("proposal", target.id, f.trusted_user(), "Nuevo motivo")
     assert not target.is_hidden and target.reports_count == 1
 
 
 def test_queue_lists_longest_waiting_first(ctx):
     target = proposal()
     comment = services.add_comment(target, f.user(), "Comentario.")
-    services.report("comment", comment.id, f.user(), "Primero en llegar")
-    services.report("proposal", target.id, f.user(), "Segundo")
-    services.report("comment", comment.id, f.user(), "Tercero")
+    services.report("comment", comment.id, f.trusted_user(), "Primero en llegar")
+    services.report("proposal", target.id, f.trusted_user(), "Segundo")
+    services.report("comment", comment.id, f.trusted_user(), "Tercero")
     queue = services.moderator_queue()
     assert [(i.content_type, len(i.reports)) for i in queue] == [("comment", 2), ("proposal", 1)]
     assert services.pending_count() == 2
@@ -352,7 +391,7 @@ def _logged_in(ctx, user):
 def test_parallel_reports_by_one_person_make_one_report(ctx, is_postgres):
     need(is_postgres, "concurrency is tested on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)")
     target = proposal()
-    reporter = f.user()
+    reporter = f.trusted_user()
     db.session.commit()
     url = f"/contenido/propuesta/{target.id}/reportar"
     clients = [_logged_in(ctx, reporter) for _ in range(THREADS)]
@@ -366,7 +405,7 @@ def test_parallel_reports_by_one_person_make_one_report(ctx, is_postgres):
 def test_parallel_reports_hide_once_and_count_every_report(ctx, is_postgres):
     need(is_postgres, "concurrency is tested on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)")
     target = proposal()
-    reporters = [f.user() for _ in range(THREADS)]
+    reporters = [f.trusted_user() for _ in range(THREADS)]
     db.session.commit()
     url = f"/contenido/propuesta/{target.id}/reportar"
     requests = [(_logged_in(ctx, r), url, {"reason": "Spam"}) for r in reporters]
