@@ -4,8 +4,10 @@ Each :class:`Dataset` yields plain tuples (ints, strings, dates, booleans, None)
 of its fields, reading the database in batches: nothing holds a whole table in memory. Its
 Table Schema is the data dictionary, in Spanish (``description``) and English
 (``description_en``). What a phase hides is never yielded: hidden proposals are left out,
-support counts are empty while the current phase hides vote counts, and a budget's ballots
-and results appear only once its results are public (and vote counts are shown).
+support counts are empty while the current phase hides vote counts, and a budget's results
+and ballots appear as :func:`participa.results.visibility.public_disclosure` says: nothing
+before results are public, the funded projects without any count while the phase hides
+vote counts, everything (ballots included) after.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from participa.extensions import db
 from participa.processes.models import District, Phase, Process
 from participa.proposals.models import CATEGORIES, Proposal
 from participa.results.models import TallyRun
-from participa.results.services import published_run
+from participa.results.visibility import results_access, visible_run
 
 BATCH = 10_000
 
@@ -107,19 +109,24 @@ SUBTOPICS = {
 # --- visibility --------------------------------------------------------------------------
 
 
+def counts_public(process: Process) -> bool:
+    """Vote counts, and the ballots that carry them, are published (``EVERYTHING``)."""
+    return results_access(process).counts  # as anyone: published files are public
+
+
 def ballots_public(process: Process) -> bool:
-    """Ballots (and the vote counts they carry) are published once results are public and
-    the current phase does not hide vote counts."""
-    return process.results_visible() and process.vote_counts_visible()
+    """The anonymous ballots (and the .pb files) are published: only with the counts."""
+    return counts_public(process)
 
 
 def published_budgets(process: Process) -> list[tuple[Budget, TallyRun]]:
     """The budgets whose official outcome is public, with that tally run."""
-    if not process.results_visible():
+    access = results_access(process)  # as anyone: published files are public
+    if not access.outcome:
         return []
     out = []
     for budget in _budgets(process):
-        run = published_run(budget)
+        run = visible_run(budget, access)
         if run is not None:
             out.append((budget, run))
     return out
@@ -157,7 +164,7 @@ def process_rows(process: Process) -> Iterator[tuple]:
         districts.get(process.district_id) if process.district_id else None,
         process.vote_scope,
         process.support_threshold,
-        process.results_visible(),
+        results_access(process).outcome,
         _day(process.created_at),
     )
 
@@ -253,7 +260,7 @@ def proposal_keywords(process: Process) -> list[str]:
 def budget_rows(process: Process) -> Iterator[tuple]:
     districts = _district_names()
     runs = {b.id: run for b, run in published_budgets(process)}
-    public_ballots = ballots_public(process)
+    public_ballots = counts_public(process)
     for b in _budgets(process):
         run = runs.get(b.id)
         yield (
@@ -381,7 +388,7 @@ def ballot_rows(process: Process) -> Iterator[tuple]:
 
 
 def result_rows(process: Process) -> Iterator[tuple]:
-    counts = process.vote_counts_visible()
+    counts = counts_public(process)
     for budget, run in published_budgets(process):
         cost = dict(
             db.session.execute(
