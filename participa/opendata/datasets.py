@@ -332,13 +332,14 @@ def project_rows(process: Process) -> Iterator[tuple]:
 
 def ballot_rows_of_budget(budget: Budget, batch: int = BATCH) -> Iterator[tuple]:
     """Every ballot of ``budget``, ordered by its random public id (keyset pagination):
-    (public id, budget id, day, project ids, points, receipt hash)."""
+    (public id, budget id, day, project ids, points). Never its receipt hash: whoever
+    holds a code could find the ballot's choices (see :func:`receipt_rows`)."""
     ordinal = budget.ballot_type == BallotType.ORDINAL
     last = ""
     items_t = BallotItem.__table__.c
     while True:
         ballots = db.session.execute(
-            select(Ballot.id, Ballot.public_id, Ballot.updated_at, Ballot.receipt_hash)
+            select(Ballot.id, Ballot.public_id, Ballot.updated_at)
             .where(Ballot.budget_id == budget.id, Ballot.public_id > last)
             .order_by(Ballot.public_id)
             .limit(batch)
@@ -354,7 +355,7 @@ def ballot_rows_of_budget(budget: Budget, batch: int = BATCH) -> Iterator[tuple]
             items.setdefault(ballot_id, []).append(
                 (rank if ordinal else project_id, project_id, points)
             )
-        for ballot_id, public_id, updated_at, receipt in ballots:
+        for ballot_id, public_id, updated_at in ballots:
             chosen = sorted(items.pop(ballot_id, ()))
             yield (
                 public_id,
@@ -362,7 +363,6 @@ def ballot_rows_of_budget(budget: Budget, batch: int = BATCH) -> Iterator[tuple]
                 updated_at.date(),
                 ",".join(str(p) for _, p, _ in chosen),
                 ",".join(str(pt) for _, _, pt in chosen if pt is not None),
-                receipt,
             )
         if len(ballots) < batch:
             return
@@ -382,6 +382,33 @@ def ballot_rows(process: Process) -> Iterator[tuple]:
         return
     for budget, _run in published_budgets(process):
         yield from ballot_rows_of_budget(budget)
+
+
+def receipt_rows(process: Process, batch: int = BATCH) -> Iterator[tuple]:
+    """(budget id, receipt hash) of every counted ballot, ordered by the hash: a voter finds
+    their code's SHA-256 among the counted ballots, but nothing ties it to a ballot's row
+    (no id, no day, not the ballots' order), so the code proves that the ballot was
+    counted, never how its voter voted."""
+    if not ballots_public(process):
+        return
+    for budget, _run in published_budgets(process):
+        last = ""
+        while True:
+            hashes = db.session.scalars(
+                select(Ballot.receipt_hash)
+                .where(
+                    Ballot.budget_id == budget.id,
+                    Ballot.receipt_hash.is_not(None),
+                    Ballot.receipt_hash > last,
+                )
+                .order_by(Ballot.receipt_hash)
+                .limit(batch)
+            ).all()
+            for receipt in hashes:
+                yield (budget.id, receipt)
+            if len(hashes) < batch:
+                break
+            last = hashes[-1]
 
 
 # --- results -----------------------------------------------------------------------------
@@ -689,16 +716,36 @@ DATASETS: tuple[Dataset, ...] = (
                 "Boletas de puntos: los puntos de cada proyecto, en el mismo orden",
                 "Cumulative ballots: points per project, same order",
             ),
-            F(
-                "receipt_hash",
-                "string",
-                "SHA-256 del código de comprobante de quien votó (búscalo para verificar tu "
-                "boleta)",
-                "SHA-256 of the voter's receipt code (look it up to check your ballot)",
-            ),
         ),
         rows=ballot_rows,
         primary_key=("ballot",),
+        foreign_keys=(("budget_id", "presupuestos", "id"),),
+        keywords=budget_keywords,
+    ),
+    Dataset(
+        name="comprobantes",
+        title="Comprobantes de las boletas contadas",
+        title_en="Receipts of the counted ballots",
+        description="La huella SHA-256 del código de comprobante de cada boleta contada, "
+        "ordenadas por huella y sin relación con las boletas anónimas: con tu código "
+        "compruebas que tu boleta se contó, pero nadie puede saber con él cómo votaste.",
+        description_en="The SHA-256 of each counted ballot's receipt code, sorted by hash and "
+        "not linked to the anonymous ballots: your code proves your ballot was counted, "
+        "never how you voted.",
+        topic="votacion",
+        subtopic="boletas",
+        fields=(
+            F("budget_id", "integer", "Presupuesto", "Budget id", True),
+            F(
+                "receipt_hash",
+                "string",
+                "SHA-256 del código de comprobante (mayúsculas, sin guiones ni espacios)",
+                "SHA-256 of the receipt code (upper case, no hyphens or spaces)",
+                True,
+            ),
+        ),
+        rows=receipt_rows,
+        primary_key=("budget_id", "receipt_hash"),
         foreign_keys=(("budget_id", "presupuestos", "id"),),
         keywords=budget_keywords,
     ),

@@ -8,9 +8,10 @@ from participa.accounts.models import User
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
 from participa.extensions import db
+from participa.opendata import services as opendata
 from participa.results import services as results
 from tests import factories as f
-from tests.integration.test_opendata import shift_phases
+from tests.integration.test_opendata import folder_of, read_csv, shift_phases
 
 
 def voted(process_allows=("allows_vote",)):
@@ -76,6 +77,22 @@ def test_counted_ballot_says_counted_and_never_what_it_holds(client):
     assert ballot.public_id not in page and ballot.receipt_hash not in page
     assert 'data-testid="receipt-projects"' not in page
     assert 'data-testid="own-ballot-link"' not in page
+
+
+def test_the_published_data_tell_a_code_holder_no_more(ctx):
+    """Whoever holds a code can hash it, as the open data invite; the hash is among the
+    counted receipts, and in no file beside a ballot's choices."""
+    process, budget, code, _projects = counted(voted())
+    folder = folder_of(opendata.publish(process, "manual"))
+    db.session.commit()
+    digest = budgets.receipt_hash(code)
+    holding = sorted(p.name for p in folder.iterdir() if digest in p.read_text(encoding="utf-8"))
+    assert holding == ["comprobantes.csv", "comprobantes.json"]
+    receipts = read_csv(folder, "comprobantes.csv")
+    assert list(receipts[0]) == ["budget_id", "receipt_hash"]  # no ballot id, no day
+    assert [r["receipt_hash"] for r in receipts] == sorted(r["receipt_hash"] for r in receipts)
+    assert len(receipts) == len(read_csv(folder, "boletas.csv")) == 2
+    assert str(budget.id) == receipts[0]["budget_id"]
 
 
 def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, app):
