@@ -230,16 +230,27 @@ class OutcomeSchema(Schema):
     title = _out(fields.String)
     cost = _out(fields.Integer)
     rank = _out(fields.Integer)
-    votes = _out(fields.Integer)
+    votes = _nullable(
+        fields.Integer,
+        metadata={"description": "Votes or points; null while the phase hides vote counts."},
+    )
     selected = _out(fields.Boolean)
     tied = _out(fields.Boolean)
     remaining_before = _out(fields.Integer)
     reason = _out(fields.String)
     price = _nullable(
-        fields.String, metadata={"description": "Equal Shares: price per supporter (fraction)."}
+        fields.String,
+        metadata={
+            "description": "Equal Shares: price per supporter (fraction); null while the "
+            "phase hides vote counts."
+        },
     )
     effective_votes = _nullable(
-        fields.String, metadata={"description": "Equal Shares: cost / price (fraction)."}
+        fields.String,
+        metadata={
+            "description": "Equal Shares: cost / price (fraction); null while the phase "
+            "hides vote counts."
+        },
     )
 
 
@@ -248,7 +259,13 @@ class ResultsSchema(Schema):
     rule = _out(fields.String)
     amount = _out(fields.Integer)
     currency = _out(fields.String)
-    ballots_counted = _nullable(fields.Integer)
+    vote_counts_visible = _out(
+        fields.Boolean,
+        metadata={"description": "False while the phase hides vote counts (they are null)."},
+    )
+    ballots_counted = _nullable(
+        fields.Integer, metadata={"description": "Null while the phase hides vote counts."}
+    )
     total_cost = _nullable(fields.Integer)
     tallied_at = _nullable(UTCDateTime)
     projects = _out(fields.List, fields.Nested(OutcomeSchema))

@@ -25,7 +25,7 @@ from participa.processes.models import District, Phase, Process
 from participa.proposals import services as proposal_services
 from participa.proposals.models import Proposal
 from participa.results.models import ProjectOutcome
-from participa.results.services import published_run
+from participa.results.visibility import budget_results
 
 blp = Blueprint(
     "api",
@@ -234,7 +234,9 @@ def _project(project: Project) -> dict:
     }
 
 
-def _outcome(outcome: ProjectOutcome) -> dict:
+def _outcome(outcome: ProjectOutcome, counts: bool) -> dict:
+    """One project's outcome; without ``counts`` (the phase hides them) no votes and no
+    Equal Shares price or effective votes (cost / price counts supporters)."""
     project = outcome.project
     return {
         "project_id": outcome.project_id,
@@ -242,13 +244,13 @@ def _outcome(outcome: ProjectOutcome) -> dict:
         "title": project.title,
         "cost": project.cost,
         "rank": outcome.rank,
-        "votes": outcome.votes,
+        "votes": outcome.votes if counts else None,
         "selected": outcome.selected,
         "tied": outcome.tied,
         "remaining_before": outcome.remaining_before,
         "reason": outcome.reason,
-        "price": outcome.price,
-        "effective_votes": outcome.effective_votes,
+        "price": outcome.price if counts else None,
+        "effective_votes": outcome.effective_votes if counts else None,
     }
 
 
@@ -411,11 +413,13 @@ def get_results(budget_id: int):
     """The published outcome of a budget's tally, project by project in rank order.
 
     404 until the results are public (voting closed and a phase showing them started)
-    and the official tally is done."""
+    and the official tally is done. While the current phase hides vote counts
+    (`vote_counts_visible` false) the funded projects are listed without any count:
+    `votes`, `price`, `effective_votes` and `ballots_counted` are null."""
     budget = _budget_or_404(budget_id)
-    if not budget.process.results_visible():
+    access, run = budget_results(budget)  # as anyone: the API has no staff view
+    if not access.outcome:
         _not_found("The results of this budget are not public yet.")
-    run = published_run(budget)
     if run is None:
         _not_found("This budget has no published tally yet.")
     outcomes = db.session.scalars(
@@ -429,10 +433,11 @@ def get_results(budget_id: int):
         "rule": run.rule,
         "amount": budget.amount,
         "currency": budget.currency,
-        "ballots_counted": run.ballots_counted,
+        "vote_counts_visible": access.counts,
+        "ballots_counted": run.ballots_counted if access.counts else None,
         "total_cost": run.total_cost,
         "tallied_at": run.finished_at,
-        "projects": [_outcome(o) for o in outcomes],
+        "projects": [_outcome(o, access.counts) for o in outcomes],
     }
 
 

@@ -29,6 +29,8 @@ from participa.db import DriverStatement, insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
+from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
+from participa.notifications.sealing import seal
 from participa.notifications.services import notify, track_notifications
 from participa.processes.models import Action, District, Phase, Process, VoteScope
 from participa.proposals.models import Proposal, ProposalState
@@ -322,8 +324,8 @@ _FIRST_BALLOT_POSTGRESQL = DriverStatement(
         FROM ballot, unnest(CAST(:projects AS integer[]), CAST(:points AS integer[]),
                             CAST(:ranks AS integer[])) AS item (project_id, points, rank)
     ), receipt AS (
-        INSERT INTO notifications (user_id, kind, subject, body, created_at)
-        SELECT :user_id, :kind, :subject, :body, :created_at FROM ballot
+        INSERT INTO notifications (user_id, kind, subject, body, secret, created_at)
+        SELECT :user_id, :kind, :subject, :body, :secret, :created_at FROM ballot
         RETURNING id
     )
     SELECT ballot.id AS ballot_id, receipt.id AS receipt_id FROM ballot, receipt
@@ -545,15 +547,16 @@ def confirm_ballot(
         "updated_at": now,
         "receipt_hash": receipt_hash(code),
     }
-    receipt = (
+    receipt = (  # subject, body, and the code: stored sealed, put in the body when sent
         _("Tu voto en «%(budget)s» quedó registrado", budget=box.title),
         _(
             "Gracias por votar en «%(process)s». Tu código de comprobante es %(code)s: con él "
             "puedes comprobar que tu boleta se contó tal como la emitiste. Si cambias tu voto "
             "recibirás un código nuevo.",
             process=box.process_title,
-            code=code,
+            code=SECRET_PLACEHOLDER,
         ),
+        code,
     )
     first = {**values, "identity_id": user.identity_id, "public_id": new_public_id()}
     new_id = _store_first_ballot(box, first, project_ids, points, receipt)
@@ -591,7 +594,7 @@ def _store_first_ballot(
     values: dict,
     project_ids: list[int],
     points: list[int] | None,
-    receipt: tuple[str, str],
+    receipt: tuple[str, str, str],
 ) -> int | None:
     """Insert a first ballot with its items and its receipt; its id, or None when a unique
     pair stopped it: (budget, voter) or (budget, census identity) already holds a ballot
@@ -612,6 +615,7 @@ def _store_first_ballot(
             kind="ballot_confirmed",
             subject=receipt[0],
             body=receipt[1],
+            secret=seal(receipt[2]),
         )
         if not stored:
             return None

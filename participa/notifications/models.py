@@ -19,6 +19,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # a secret of the body (a receipt code), sealed (participa.notifications.sealing): the
+    # body holds a placeholder instead; erased once the message is sent or given up
+    secret: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]  # given up: the message can never be sent

@@ -29,22 +29,37 @@ from sqlalchemy.orm import Session
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Follow, Notification
+from participa.notifications.sealing import seal
 
 _PENDING = "participa.notifications.pending"
 _INSERT = insert(Notification.__table__).returning(Notification.__table__.c.id)
 logger = logging.getLogger(__name__)
 
 
-def notify(user_ids: Iterable[int], kind: str, subject: str, body: str) -> list[int]:
+def notify(
+    user_ids: Iterable[int], kind: str, subject: str, body: str, secret: str | None = None
+) -> list[int]:
     """Queue the same message to each of ``user_ids`` (one statement); sent after the
-    current transaction commits. The new notifications' ids."""
+    current transaction commits. The new notifications' ids.
+
+    ``secret`` (a receipt code) is stored only sealed; the body holds
+    :data:`participa.notifications.sealing.PLACEHOLDER` where it goes."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return []
+    sealed = None if secret is None else seal(secret)
+    now = utcnow()
     rows = [
-        {"user_id": user_id, "kind": kind, "subject": subject, "body": body, "created_at": now}
-        for now in (utcnow(),)
+        {
+            "user_id": user_id,
+            "kind": kind,
+            "subject": subject,
+            "body": body,
+            "secret": sealed,
+            "created_at": now,
+        }
         for user_id in user_ids
     ]
-    if not rows:
-        return []
     ids = list(db.session.connection().execute(_INSERT, rows).scalars())
     track_notifications(ids)
     return ids

@@ -1,4 +1,6 @@
-"""Sending notifications: SMTP when ``MAIL_SERVER`` is configured, else the log."""
+"""Sending notifications: SMTP when ``MAIL_SERVER`` is configured, else a line in the log
+that says which notification was written for whom (a user id), never the address or the
+content (a receipt code must not reach the logs)."""
 
 from __future__ import annotations
 
@@ -9,26 +11,28 @@ from email.message import EmailMessage
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from participa.accounts.models import User
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Notification
+from participa.notifications.sealing import fill
 
 logger = logging.getLogger("participa.mail")
 RESEND_WITHIN = timedelta(days=2)  # older unsent notifications are given up
 
 
 def _deliver(note: Notification, email: str) -> None:
-    """Send one message: by SMTP when ``MAIL_SERVER`` is configured, else to the log."""
+    """Send one message, its sealed secret opened into the body: by SMTP when
+    ``MAIL_SERVER`` is configured, else only a line in the log (no address, no content)."""
     config = current_app.config
     if config.get("MAIL_SERVER"):
         message = EmailMessage()
         message["From"] = config.get("MAIL_FROM", "participa@localhost")
         message["To"] = email
         message["Subject"] = note.subject
-        message.set_content(note.body)
+        message.set_content(fill(note.body, note.secret))
         with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25))) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()
@@ -36,7 +40,14 @@ def _deliver(note: Notification, email: str) -> None:
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
             smtp.send_message(message)
     else:
-        logger.info("mail to %s: %s\n%s", email, note.subject, note.body)
+        fill(note.body, note.secret)  # a secret that cannot be opened fails here as by SMTP
+        logger.info(
+            "no mail server: notification %s (%s) for user %s written to this log only, "
+            "without its address or content",
+            note.id,
+            note.kind,
+            note.user_id,
+        )
 
 
 @shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
@@ -53,6 +64,7 @@ def send_notification(notification_id: int) -> bool:
         return False
     _deliver(note, db.session.get(User, note.user_id).email)
     note.sent_at = utcnow()
+    note.secret = None  # sent: the code is erased
     db.session.commit()
     return True
 
@@ -69,6 +81,15 @@ def _never_sendable(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
+def _why(error: Exception) -> str:
+    """The kind of error and the server's codes, without the addresses it names."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _text in error.recipients.values()})
+        return f"{type(error).__name__} {codes}"
+    code = getattr(error, "smtp_code", None)
+    return type(error).__name__ if code is None else f"{type(error).__name__} {code}"
+
+
 @shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
 def send_pending(older_than: float | None = None) -> int:
     """Send the notifications still unsent ``older_than`` seconds after they were created
@@ -78,9 +99,11 @@ def send_pending(older_than: float | None = None) -> int:
     One at a time: each is locked with ``SKIP LOCKED`` (parallel runs never send one
     twice), sent and marked sent in its own transaction, so a worker killed mid-run sends
     again at most the one it was sending. A message that can never be sent is marked
-    ``failed_at`` and skipped; any other error stops the run, which is retried. Run by
-    beat every minute, for those whose dispatch found the broker down or whose sending
-    was lost; returns how many were sent."""
+    ``failed_at`` and skipped; any other error stops the run, which is retried. A sealed
+    secret (a receipt code) is erased once its message is sent or given up, and beat's
+    runs erase those of messages too old to be sent. Run by beat every minute, for those
+    whose dispatch found the broker down or whose sending was lost; returns how many
+    were sent."""
     if older_than is None:
         older_than = current_app.config["NOTIFICATION_RESEND_AFTER"]
     now = utcnow()
@@ -91,6 +114,17 @@ def send_pending(older_than: float | None = None) -> int:
     ]
     if older_than > 0:  # 0: no upper bound, whatever the clocks of the web servers say
         due.append(Notification.created_at <= now - timedelta(seconds=older_than))
+        # beat's run: the sealed secrets of those too old to be sent any more are erased
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.secret.is_not(None),
+                Notification.sent_at.is_(None),
+                Notification.created_at <= now - RESEND_WITHIN,
+            )
+            .values(secret=None)
+        )
+        db.session.commit()
     sent = 0
     while note := db.session.scalar(
         select(Notification)
@@ -105,11 +139,18 @@ def send_pending(older_than: float | None = None) -> int:
             if not _never_sendable(error):
                 db.session.rollback()
                 raise
-            logger.exception("notification %s can never be sent; given up", note.id)
+            logger.error(  # not the exception itself: it names the address
+                "notification %s (%s) for user %s can never be sent, given up: %s",
+                note.id,
+                note.kind,
+                note.user_id,
+                _why(error),
+            )
             note.failed_at = utcnow()
         else:
             note.sent_at = utcnow()
             sent += 1
+        note.secret = None  # sent or given up: the code is erased
         db.session.commit()
     if sent:
         logger.info("sent %d pending notification(s)", sent)

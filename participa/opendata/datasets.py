@@ -4,8 +4,10 @@ Each :class:`Dataset` yields plain tuples (ints, strings, dates, booleans, None)
 of its fields, reading the database in batches: nothing holds a whole table in memory. Its
 Table Schema is the data dictionary, in Spanish (``description``) and English
 (``description_en``). What a phase hides is never yielded: hidden proposals are left out,
-support counts are empty while the current phase hides vote counts, and a budget's ballots
-and results appear only once its results are public (and vote counts are shown).
+support counts are empty while the current phase hides vote counts, and a budget's results
+and ballots appear as :func:`participa.results.visibility.public_disclosure` says: nothing
+before results are public, the funded projects without any count while the phase hides
+vote counts, everything (ballots included) after.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from participa.extensions import db
 from participa.processes.models import District, Phase, Process
 from participa.proposals.models import CATEGORIES, Proposal
 from participa.results.models import TallyRun
-from participa.results.services import published_run
+from participa.results.visibility import results_access, visible_run
 
 BATCH = 10_000
 
@@ -107,19 +109,24 @@ SUBTOPICS = {
 # --- visibility --------------------------------------------------------------------------
 
 
+def counts_public(process: Process) -> bool:
+    """Vote counts, and the ballots that carry them, are published (``EVERYTHING``)."""
+    return results_access(process).counts  # as anyone: published files are public
+
+
 def ballots_public(process: Process) -> bool:
-    """Ballots (and the vote counts they carry) are published once results are public and
-    the current phase does not hide vote counts."""
-    return process.results_visible() and process.vote_counts_visible()
+    """The anonymous ballots (and the .pb files) are published: only with the counts."""
+    return counts_public(process)
 
 
 def published_budgets(process: Process) -> list[tuple[Budget, TallyRun]]:
     """The budgets whose official outcome is public, with that tally run."""
-    if not process.results_visible():
+    access = results_access(process)  # as anyone: published files are public
+    if not access.outcome:
         return []
     out = []
     for budget in _budgets(process):
-        run = published_run(budget)
+        run = visible_run(budget, access)
         if run is not None:
             out.append((budget, run))
     return out
@@ -157,7 +164,7 @@ def process_rows(process: Process) -> Iterator[tuple]:
         districts.get(process.district_id) if process.district_id else None,
         process.vote_scope,
         process.support_threshold,
-        process.results_visible(),
+        results_access(process).outcome,
         _day(process.created_at),
     )
 
@@ -253,7 +260,7 @@ def proposal_keywords(process: Process) -> list[str]:
 def budget_rows(process: Process) -> Iterator[tuple]:
     districts = _district_names()
     runs = {b.id: run for b, run in published_budgets(process)}
-    public_ballots = ballots_public(process)
+    public_ballots = counts_public(process)
     for b in _budgets(process):
         run = runs.get(b.id)
         yield (
@@ -325,13 +332,14 @@ def project_rows(process: Process) -> Iterator[tuple]:
 
 def ballot_rows_of_budget(budget: Budget, batch: int = BATCH) -> Iterator[tuple]:
     """Every ballot of ``budget``, ordered by its random public id (keyset pagination):
-    (public id, budget id, day, project ids, points, receipt hash)."""
+    (public id, budget id, day, project ids, points). Never its receipt hash: whoever
+    holds a code could find the ballot's choices (see :func:`receipt_rows`)."""
     ordinal = budget.ballot_type == BallotType.ORDINAL
     last = ""
     items_t = BallotItem.__table__.c
     while True:
         ballots = db.session.execute(
-            select(Ballot.id, Ballot.public_id, Ballot.updated_at, Ballot.receipt_hash)
+            select(Ballot.id, Ballot.public_id, Ballot.updated_at)
             .where(Ballot.budget_id == budget.id, Ballot.public_id > last)
             .order_by(Ballot.public_id)
             .limit(batch)
@@ -347,7 +355,7 @@ def ballot_rows_of_budget(budget: Budget, batch: int = BATCH) -> Iterator[tuple]
             items.setdefault(ballot_id, []).append(
                 (rank if ordinal else project_id, project_id, points)
             )
-        for ballot_id, public_id, updated_at, receipt in ballots:
+        for ballot_id, public_id, updated_at in ballots:
             chosen = sorted(items.pop(ballot_id, ()))
             yield (
                 public_id,
@@ -355,7 +363,6 @@ def ballot_rows_of_budget(budget: Budget, batch: int = BATCH) -> Iterator[tuple]
                 updated_at.date(),
                 ",".join(str(p) for _, p, _ in chosen),
                 ",".join(str(pt) for _, _, pt in chosen if pt is not None),
-                receipt,
             )
         if len(ballots) < batch:
             return
@@ -377,11 +384,38 @@ def ballot_rows(process: Process) -> Iterator[tuple]:
         yield from ballot_rows_of_budget(budget)
 
 
+def receipt_rows(process: Process, batch: int = BATCH) -> Iterator[tuple]:
+    """(budget id, receipt hash) of every counted ballot, ordered by the hash: a voter finds
+    their code's SHA-256 among the counted ballots, but nothing ties it to a ballot's row
+    (no id, no day, not the ballots' order), so the code proves that the ballot was
+    counted, never how its voter voted."""
+    if not ballots_public(process):
+        return
+    for budget, _run in published_budgets(process):
+        last = ""
+        while True:
+            hashes = db.session.scalars(
+                select(Ballot.receipt_hash)
+                .where(
+                    Ballot.budget_id == budget.id,
+                    Ballot.receipt_hash.is_not(None),
+                    Ballot.receipt_hash > last,
+                )
+                .order_by(Ballot.receipt_hash)
+                .limit(batch)
+            ).all()
+            for receipt in hashes:
+                yield (budget.id, receipt)
+            if len(hashes) < batch:
+                break
+            last = hashes[-1]
+
+
 # --- results -----------------------------------------------------------------------------
 
 
 def result_rows(process: Process) -> Iterator[tuple]:
-    counts = process.vote_counts_visible()
+    counts = counts_public(process)
     for budget, run in published_budgets(process):
         cost = dict(
             db.session.execute(
@@ -682,16 +716,36 @@ DATASETS: tuple[Dataset, ...] = (
                 "Boletas de puntos: los puntos de cada proyecto, en el mismo orden",
                 "Cumulative ballots: points per project, same order",
             ),
-            F(
-                "receipt_hash",
-                "string",
-                "SHA-256 del código de comprobante de quien votó (búscalo para verificar tu "
-                "boleta)",
-                "SHA-256 of the voter's receipt code (look it up to check your ballot)",
-            ),
         ),
         rows=ballot_rows,
         primary_key=("ballot",),
+        foreign_keys=(("budget_id", "presupuestos", "id"),),
+        keywords=budget_keywords,
+    ),
+    Dataset(
+        name="comprobantes",
+        title="Comprobantes de las boletas contadas",
+        title_en="Receipts of the counted ballots",
+        description="La huella SHA-256 del código de comprobante de cada boleta contada, "
+        "ordenadas por huella y sin relación con las boletas anónimas: con tu código "
+        "compruebas que tu boleta se contó, pero nadie puede saber con él cómo votaste.",
+        description_en="The SHA-256 of each counted ballot's receipt code, sorted by hash and "
+        "not linked to the anonymous ballots: your code proves your ballot was counted, "
+        "never how you voted.",
+        topic="votacion",
+        subtopic="boletas",
+        fields=(
+            F("budget_id", "integer", "Presupuesto", "Budget id", True),
+            F(
+                "receipt_hash",
+                "string",
+                "SHA-256 del código de comprobante (mayúsculas, sin guiones ni espacios)",
+                "SHA-256 of the receipt code (upper case, no hyphens or spaces)",
+                True,
+            ),
+        ),
+        rows=receipt_rows,
+        primary_key=("budget_id", "receipt_hash"),
         foreign_keys=(("budget_id", "presupuestos", "id"),),
         keywords=budget_keywords,
     ),

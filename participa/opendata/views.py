@@ -21,12 +21,13 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Project
+from participa.budgets.models import Ballot, Budget
 from participa.budgets.services import receipt_hash
 from participa.downloads import CSV_CONTENT_TYPE, excel_name, wants_excel, with_bom
 from participa.extensions import db
@@ -35,7 +36,7 @@ from participa.opendata import services
 from participa.opendata.datasets import SUBTOPICS, TOPICS
 from participa.opendata.models import Publication
 from participa.processes.models import Process
-from participa.results.services import published_run
+from participa.results.visibility import budget_results
 
 bp = Blueprint("opendata", __name__)
 
@@ -322,36 +323,31 @@ class ReceiptForm(FlaskForm):
     code = StringField(_l("Código de comprobante"), validators=[DataRequired(), Length(max=40)])
 
 
-def check_receipt(code: str) -> dict:
-    """What the public may learn from a receipt code: whether a ballot with it exists and,
-    once its budget's results are published, that it was counted and what it holds."""
+def check_receipt(code: str, viewer: object | None = None) -> dict:
+    """What anyone holding a receipt code may learn: whether a ballot with it is stored
+    (and in which budget) and, once the budget's results are published, whether it was
+    counted. Never what it holds: a public answer with the choices would let a voter prove
+    their vote to whoever bought it. ``own`` says that ``viewer``, signed in, cast it: they
+    see their choices on the budget's page, with their session."""
     ballot = db.session.scalar(
         select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)).limit(1)
     )
     if ballot is None:
         return {"status": "not_found"}
     budget = db.session.get(Budget, ballot.budget_id)
-    process = budget.process
-    run = published_run(budget) if process.results_visible() else None
-    if run is None or (run.started_at and ballot.updated_at > run.started_at):
-        return {"status": "recorded", "budget": budget, "process": process}
-    rows = db.session.execute(
-        select(Project, BallotItem.points, BallotItem.rank)
-        .join(BallotItem, BallotItem.project_id == Project.id)
-        .where(BallotItem.ballot_id == ballot.id)
-    ).all()
-    if budget.ballot_type == BallotType.ORDINAL:
-        rows.sort(key=lambda r: r[2] or 0)
-    else:
-        rows.sort(key=lambda r: (r[0].position, r[0].id))
+    _access, run = budget_results(budget)  # as anyone: the check is public
+    counted = run is not None and not (run.started_at and ballot.updated_at > run.started_at)
+    own = bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and ballot.user_id is not None
+        and ballot.user_id == viewer.id
+    )
     return {
-        "status": "counted",
+        "status": "counted" if counted else "recorded",
         "budget": budget,
-        "process": process,
-        "projects": rows,
-        "receipt_hash": ballot.receipt_hash,
-        "public_id": ballot.public_id,
-        "ballots_file": services.latest_publication(process.id) is not None,
+        "process": budget.process,
+        "own": own,
     }
 
 
@@ -360,5 +356,5 @@ def receipt():
     form = ReceiptForm()
     result = None
     if form.validate_on_submit():
-        result = check_receipt(form.code.data)
+        result = check_receipt(form.code.data, current_user)
     return render_template("opendata/receipt.html", form=form, result=result)

@@ -49,8 +49,10 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def results_csv(run: TallyRun) -> str:
-    """The outcome of ``run`` as CSV text with a header row."""
+def results_csv(run: TallyRun, *, counts: bool) -> str:
+    """The outcome of ``run`` as CSV text with a header row; without ``counts`` (the phase
+    hides vote counts: ``participa.results.visibility``) the columns ``votes``, ``price``
+    and ``effective_votes`` are left empty."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(RESULTS_COLUMNS)
@@ -60,13 +62,13 @@ def results_csv(run: TallyRun) -> str:
                 o.project_id,
                 safe_cell(o.project.title),
                 o.project.cost,
-                o.votes,
+                o.votes if counts else "",
                 o.rank,
                 int(o.selected),
                 o.remaining_before,
                 o.reason,
-                o.price or "",
-                o.effective_votes or "",
+                (o.price or "") if counts else "",
+                (o.effective_votes or "") if counts else "",
             ]
         )
     return buffer.getvalue()

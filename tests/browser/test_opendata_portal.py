@@ -52,7 +52,14 @@ def test_portal_search_download_and_receipt(live_server, page):
     with open(Path(download.path()), encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 4
-    assert budgets.receipt_hash(code) in {r["receipt_hash"] for r in rows}
+    assert "receipt_hash" not in rows[0]  # nothing ties a receipt to a ballot's choices
+
+    # the receipts of the counted ballots, apart
+    with page.expect_download() as info:
+        page.get_by_test_id("download-comprobantes-csv").click()
+    with open(Path(info.value.path()), encoding="utf-8", newline="") as handle:
+        receipts = list(csv.DictReader(handle))
+    assert budgets.receipt_hash(code) in {r["receipt_hash"] for r in receipts}
 
     # check the receipt
     page.goto(f"{live_server}/datos")
@@ -61,7 +68,7 @@ def test_portal_search_download_and_receipt(live_server, page):
     page.get_by_role("button", name="Comprobar").click()
     result = page.get_by_test_id("receipt-result")
     assert result.get_attribute("data-status") == "counted"
-    assert "se contó tal como se emitió" in result.inner_text()
-    listed = page.get_by_test_id("receipt-projects").inner_text()
-    assert p2.title in listed and p4.title in listed and p1.title not in listed
+    shown = result.inner_text()
+    assert "Tu boleta se contó" in shown and budget.title in shown
+    assert all(p.title not in shown for p in (p1, p2, p3, p4))  # never what it holds
     screenshot(page, "opendata-receipt")

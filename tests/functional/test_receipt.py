@@ -1,5 +1,6 @@
-"""The public receipt check: a receipt code tells whether its ballot was counted as cast,
-and nothing else."""
+"""The public receipt check: a receipt code tells whether its ballot was stored and counted,
+and nothing else: never what it holds (a vote buyer holding the code learns nothing of the
+vote). Only the signed-in voter who cast the ballot sees its choices, on the budget page."""
 
 from sqlalchemy import select
 
@@ -7,9 +8,10 @@ from participa.accounts.models import User
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
 from participa.extensions import db
+from participa.opendata import services as opendata
 from participa.results import services as results
 from tests import factories as f
-from tests.integration.test_opendata import shift_phases
+from tests.integration.test_opendata import folder_of, read_csv, shift_phases
 
 
 def voted(process_allows=("allows_vote",)):
@@ -50,18 +52,68 @@ def test_recorded_ballot_before_results_reveals_nothing_else(client):
     assert p2.title not in page and p3.title not in page
 
 
-def test_counted_ballot_once_results_are_published(client):
-    process, budget, code, (p1, p2, p3) = voted()
+def counted(voted_process):
+    """Close the vote of ``voted()``'s process and publish its official tally."""
+    process, budget, code, projects = voted_process
     shift_phases(process, 15)
     run = results.request_tally(budget)
     db.session.commit()
     results.run_tally(run.id)
+    return process, budget, code, projects
+
+
+def test_counted_ballot_says_counted_and_never_what_it_holds(client):
+    _process, budget, code, (p1, p2, p3) = counted(voted())
     # lower case, spaces instead of dashes: the code is normalised
     page = check(client, " " + code.lower().replace("-", " ") + " ")
     assert 'data-status="counted"' in page
-    assert "Tu boleta se contó tal como se emitió" in page
-    assert p2.title in page and p3.title in page and p1.title not in page
-    assert budgets.receipt_hash(code) in page
+    assert "Tu boleta se contó" in page and budget.title in page
+    for project in (p1, p2, p3):  # neither the choices nor what was left out
+        assert project.title not in page
+    ballot = db.session.scalar(
+        select(Ballot).where(Ballot.receipt_hash == budgets.receipt_hash(code))
+    )
+    # nor anything that finds the ballot's row (and its choices) in the published ballots
+    assert ballot.public_id not in page and ballot.receipt_hash not in page
+    assert 'data-testid="receipt-projects"' not in page
+    assert 'data-testid="own-ballot-link"' not in page
+
+
+def test_the_published_data_tell_a_code_holder_no_more(ctx):
+    """Whoever holds a code can hash it, as the open data invite; the hash is among the
+    counted receipts, and in no file beside a ballot's choices."""
+    process, budget, code, _projects = counted(voted())
+    folder = folder_of(opendata.publish(process, "manual"))
+    db.session.commit()
+    digest = budgets.receipt_hash(code)
+    holding = sorted(p.name for p in folder.iterdir() if digest in p.read_text(encoding="utf-8"))
+    assert holding == ["comprobantes.csv", "comprobantes.json"]
+    receipts = read_csv(folder, "comprobantes.csv")
+    assert list(receipts[0]) == ["budget_id", "receipt_hash"]  # no ballot id, no day
+    assert [r["receipt_hash"] for r in receipts] == sorted(r["receipt_hash"] for r in receipts)
+    assert len(receipts) == len(read_csv(folder, "boletas.csv")) == 2
+    assert str(budget.id) == receipts[0]["budget_id"]
+
+
+def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, app):
+    process, budget, code, (_p1, p2, _p3) = counted(voted())
+    owner = db.session.get(
+        User,
+        db.session.scalar(
+            select(Ballot.user_id).where(Ballot.receipt_hash == budgets.receipt_hash(code))
+        ),
+    )
+    f.login(client, f.user())  # someone else, signed in, holding the code: counted, no more
+    page = check(client, code)
+    assert 'data-status="counted"' in page and 'data-testid="own-ballot-link"' not in page
+    assert p2.title not in page
+    owners = app.test_client()
+    f.login(owners, owner)
+    page = check(owners, code)
+    assert 'data-status="counted"' in page and 'data-testid="own-ballot-link"' in page
+    assert p2.title not in page  # the check itself still lists nothing
+    own = owners.get(f"/procesos/{process.slug}/presupuestos/{budget.id}/").text
+    assert own.count('data-testid="chosen-note"') == 2  # the owner's page: their two choices
 
 
 def test_old_code_after_a_changed_vote_is_not_found(client):

@@ -166,9 +166,14 @@ def test_datasets_hold_ballots_results_and_execution(ctx):
     stored = db.session.execute(
         select(Ballot.public_id, Ballot.receipt_hash).where(Ballot.budget_id == budget.id)
     ).all()
-    assert sorted((b["ballot"], b["receipt_hash"]) for b in ballots) == sorted(stored)
+    assert sorted(b["ballot"] for b in ballots) == sorted(public for public, _hash in stored)
     assert all(len(b["date"]) == 10 for b in ballots)  # the day only
-    assert list(ballots[0]) == ["ballot", "budget_id", "date", "projects", "points", "receipt_hash"]
+    assert list(ballots[0]) == ["ballot", "budget_id", "date", "projects", "points"]
+    # the receipts apart, sorted by hash: nothing ties a receipt to a ballot's choices
+    receipts = read_csv(folder, "comprobantes.csv")
+    assert list(receipts[0]) == ["budget_id", "receipt_hash"]
+    assert [r["receipt_hash"] for r in receipts] == sorted(hash_ for _public, hash_ in stored)
+    assert {r["budget_id"] for r in receipts} == {str(budget.id)}
     outcome = read_csv(folder, "resultados.csv")
     run = results.published_run(budget)
     assert {int(r["project_id"]) for r in outcome if r["selected"] == "true"} == {
@@ -223,6 +228,7 @@ def test_ballots_and_counts_absent_before_results_are_public(ctx):
     folder = folder_of(services.publish(process, "daily"))
     db.session.commit()
     assert read_csv(folder, "boletas.csv") == []
+    assert read_csv(folder, "comprobantes.csv") == []
     assert read_csv(folder, "resultados.csv") == []
     assert not list(folder.glob("*.pb"))
     row = read_csv(folder, "propuestas.csv")[0]

@@ -20,6 +20,7 @@ from participa.tallying import Outcome
 from tests import factories as f
 from tests.conftest import need
 from tests.live import serve
+from tests.smtp_sink import SMTPSink
 from tests.worker.conftest import (  # noqa: F401  (redis_url: a fixture)
     log_count,
     redis_url,
@@ -59,16 +60,22 @@ def sendings_finished(log: Path) -> bool:
 def worker(app, database_url, redis_url, tmp_path_factory) -> Iterator[dict]:  # noqa: F811
     """A worker subprocess of this package, on a queue of its own, with the test app's
     Celery sending to it (and set back to eager afterwards). Unsent notifications are sent
-    again by ``send_pending`` as soon as beat runs (``NOTIFICATION_RESEND_AFTER=0``)."""
+    again by ``send_pending`` as soon as beat runs (``NOTIFICATION_RESEND_AFTER=0``). It
+    mails by SMTP to ``worker["mailbox"]`` (``tests/smtp_sink.py``)."""
     need(
         app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
         "reliability tests run on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)",
     )
-    env = {"PARTICIPA_NOTIFICATION_RESEND_AFTER": "0"}
-    with serving_worker(
-        app, database_url, redis_url, tmp_path_factory, "reliability", env
-    ) as worker:
-        yield worker
+    with SMTPSink() as mailbox:
+        env = {
+            "PARTICIPA_NOTIFICATION_RESEND_AFTER": "0",
+            "PARTICIPA_MAIL_SERVER": "127.0.0.1",
+            "PARTICIPA_MAIL_PORT": str(mailbox.port),
+        }
+        with serving_worker(
+            app, database_url, redis_url, tmp_path_factory, "reliability", env
+        ) as worker:
+            yield worker | {"mailbox": mailbox}
 
 
 @pytest.fixture(scope="package")

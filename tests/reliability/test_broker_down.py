@@ -16,6 +16,7 @@ from participa.budgets.services import receipt_hash
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Notification
+from participa.notifications.sealing import unseal
 from participa.notifications.tasks import send_pending
 from participa.processes import scheduler
 from participa.processes.tasks import advance_phases
@@ -73,7 +74,10 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
             assert ballot.receipt_hash == receipt_hash(code)
         notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
         assert [(n.user_id, n.sent_at) for n in notes] == [(v.id, None) for v in voters]
-        assert all(code in note.body for note, code in zip(notes, codes, strict=True))
+        assert all(  # each waits with its code sealed, none in the clear
+            code not in note.body and unseal(note.secret) == code
+            for note, code in zip(notes, codes, strict=True)
+        )
 
         # An administrator's preview while voting is open: refused in plain words.
         _status, page, elapsed = post(admin_browser, tally_button, {"rule": ""})
@@ -125,4 +129,10 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
         "every receipt sent",
     )
     assert len(db.session.scalars(select(Notification)).all()) == len(voters)
+    mailbox = worker["mailbox"]  # each voter got their own code, once
+    wait_until(lambda: all(mailbox.to(v.email) for v in voters), 10, "the receipts received")
+    assert [
+        [code in body for _subject, body in mailbox.to(voter.email)]
+        for voter, code in zip(voters, codes, strict=True)
+    ] == [[True]] * len(voters)
     wait_until(lambda: publications(process.id), 30, "the open data")

@@ -1,0 +1,248 @@
+"""A ballot's receipt code reaches its voter by e-mail once, and is kept nowhere in the clear:
+not in the outbox row (sealed until sent, then erased), not in the mail log (which names
+neither the address nor the content).
+
+The mail server is ``tests/smtp_sink.py``: a real SMTP conversation on a local port that
+keeps what it receives."""
+
+import logging
+import os
+import re
+from datetime import timedelta
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, select, text
+
+from participa import create_app
+from participa.budgets import services as budgets
+from participa.db import utcnow
+from participa.extensions import db
+from participa.notifications import sealing, tasks
+from participa.notifications.models import Notification
+from participa.notifications.services import notify
+from tests import factories as f
+from tests.conftest import _postgres_admin
+from tests.smtp_sink import SMTPSink
+
+CODE = re.compile(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
+
+
+@pytest.fixture
+def mailbox(ctx, monkeypatch):
+    """The app sends by SMTP to a server of the test's own (``tests/smtp_sink.py``)."""
+    with SMTPSink() as sink:
+        monkeypatch.setitem(ctx.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(ctx.config, "MAIL_PORT", sink.port)
+        yield sink
+
+
+@pytest.fixture
+def mail_log(caplog):
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def row_text(note: Notification) -> str:
+    """Every column of a notification row, as the database holds it."""
+    db.session.expire_all()
+    row = db.session.execute(select(Notification.__table__).where(Notification.id == note.id)).one()
+    return " ".join(str(value) for value in row)
+
+
+def vote(budget, voter, choice) -> tuple[str, Notification]:
+    """Cast ``voter``'s ballot (first or changed), commit; its code and its receipt row."""
+    code = budgets.cast_ballot(budget, voter, choice).receipt_code
+    db.session.commit()
+    note = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == voter.id)
+        .order_by(Notification.id.desc())
+        .limit(1)
+    ).one()
+    return code, note
+
+
+@pytest.fixture
+def budget(ctx):
+    process = f.process(now_allows=("allows_vote",))
+    return f.budget(process, amount=1000, costs=(400, 300, 300, 200))
+
+
+def test_the_receipt_code_is_sealed_in_the_outbox_and_mailed_once(budget, mailbox, mail_log):
+    voter = f.user()
+    p1, p2, *_ = f.project_ids(budget)
+    first, first_note = vote(budget, voter, [p1])  # a first ballot (one statement)
+    second, second_note = vote(budget, voter, [p2])  # a changed one (a new code)
+    assert first != second
+    for code, note in ((first, first_note), (second, second_note)):
+        stored = row_text(note)
+        assert code not in stored and code.replace("-", "") not in stored
+        assert sealing.PLACEHOLDER in note.body and note.secret
+        assert sealing.unseal(note.secret) == code  # what the worker will write
+
+    assert tasks.send_pending(older_than=0) == 2
+    assert tasks.send_pending(older_than=0) == 0  # once
+    assert [body for _subject, body in mailbox.to(voter.email)] == [
+        first_note.body.replace(sealing.PLACEHOLDER, first),
+        second_note.body.replace(sealing.PLACEHOLDER, second),
+    ]
+    assert len(mailbox.messages) == 2
+    assert all(sealing.PLACEHOLDER not in body for _s, body in mailbox.to(voter.email))
+    for note in (first_note, second_note):  # sent: nothing of the code is left
+        db.session.refresh(note)
+        assert note.sent_at is not None and note.secret is None
+    logged = mail_log.text
+    assert voter.email not in logged and first not in logged and second not in logged
+
+
+def test_the_confirmation_mails_the_code_it_shows(client, budget, mailbox, mail_log):
+    voter = f.user()
+    db.session.commit()
+    f.login(client, voter)
+    p1, *_ = f.project_ids(budget)
+    url = f"/procesos/{budget.process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    page = client.post(url, data={"project": [p1]}, follow_redirects=True).text
+    (shown,) = set(CODE.findall(page))
+    ((_subject, body),) = mailbox.to(voter.email)  # after the commit (eager in tests)
+    assert shown in body
+    (note,) = db.session.scalars(select(Notification).where(Notification.user_id == voter.id))
+    assert note.sent_at is not None and note.secret is None
+    assert shown not in row_text(note)
+    assert shown not in mail_log.text and voter.email not in mail_log.text
+
+
+def test_without_a_mail_server_the_log_names_neither_the_address_nor_the_code(budget, mail_log):
+    voter = f.user()
+    code, note = vote(budget, voter, f.project_ids(budget)[:1])
+    assert tasks.send_pending(older_than=0) == 1
+    line = next(r.getMessage() for r in mail_log.records if r.name == "participa.mail")
+    assert f"notification {note.id} (ballot_confirmed) for user {voter.id}" in line
+    assert voter.email not in mail_log.text
+    assert code not in mail_log.text and "Gracias por votar" not in mail_log.text
+    db.session.refresh(note)
+    assert note.sent_at is not None and note.secret is None
+
+
+def test_a_rotated_secret_key_still_opens_what_waits(ctx, mailbox, monkeypatch):
+    voter = f.user()
+    notify([voter.id], "ballot_confirmed", "Tu voto", f"Código {sealing.PLACEHOLDER}.", "AB")
+    db.session.commit()
+    monkeypatch.setitem(ctx.config, "SECRET_KEY_FALLBACKS", [ctx.config["SECRET_KEY"]])
+    monkeypatch.setitem(ctx.config, "SECRET_KEY", "the-new-key")
+    assert tasks.send_pending(older_than=0) == 1
+    assert mailbox.to(voter.email) == [("Tu voto", "Código AB.")]
+
+
+def test_a_secret_no_key_opens_is_given_up_and_erased(ctx, mailbox, monkeypatch, mail_log):
+    voter = f.user()
+    (note_id,) = notify([voter.id], "ballot_confirmed", "Tu voto", sealing.PLACEHOLDER, "AB")
+    db.session.commit()
+    monkeypatch.setitem(ctx.config, "SECRET_KEY", "another-key-without-fallbacks")
+    assert tasks.send_pending(older_than=0) == 0
+    note = db.session.get(Notification, note_id)
+    assert note.failed_at is not None and note.secret is None and mailbox.messages == []
+    assert voter.email not in mail_log.text
+
+
+def test_beat_erases_the_secrets_too_old_to_be_sent(ctx, mailbox):
+    voter = f.user()
+    old, recent = (
+        notify([voter.id], "ballot_confirmed", "Tu voto", sealing.PLACEHOLDER, code)[0]
+        for code in ("OLD", "NEW")
+    )
+    db.session.get(Notification, old).created_at = utcnow() - tasks.RESEND_WITHIN
+    db.session.commit()
+    assert tasks.send_pending() == 0  # beat's run: the recent one is not due yet
+    assert db.session.get(Notification, old).secret is None
+    assert db.session.get(Notification, recent).secret is not None
+    assert tasks.send_pending(older_than=0) == 1
+    assert mailbox.to(voter.email) == [("Tu voto", "NEW")]
+
+
+# --- the migration: rows written before it -------------------------------------------
+
+BEFORE, SEALED = "c4f1a9e2b7d3", "bfae45aed10b"
+
+
+@pytest.fixture
+def bare_database(tmp_path):
+    """A database of this test's own, empty (PostgreSQL when the tests run on it)."""
+    pg = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
+    if not pg:
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+        return
+    name = f"participa_test_{os.getpid()}_secrets"
+    base, admin = _postgres_admin(pg)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_the_migration_seals_waiting_codes_and_blanks_sent_ones(app, bare_database):
+    tests_celery = app.extensions["celery"]
+    migrating = create_app(
+        {"TESTING": True, "SECRET_KEY": "migration-key", "SQLALCHEMY_DATABASE_URI": bare_database}
+    )
+    tests_celery.set_current()  # the tasks stay bound to the tests' app, not this one
+    tests_celery.set_default()
+    engine = create_engine(bare_database)
+    now = utcnow()
+    body = "Gracias por votar. Tu código de comprobante es {}: con él puedes comprobar."
+    rows = {  # id: (code, created, sent)
+        1: ("7KQ4-MZ2P-X9CA", now - timedelta(hours=1), now),
+        2: ("AAAA-BBBB-CCCC", now - timedelta(minutes=1), None),  # waiting
+        3: ("DDDD-EEEE-FFFF", now - timedelta(days=3), None),  # never to be sent
+    }
+    try:
+        with migrating.app_context():
+            upgrade(revision=BEFORE)
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, password_hash, role, created_at) "
+                        "VALUES (1, 'a@example.org', 'A', 'x', 'resident', :now)"
+                    ),
+                    {"now": now},
+                )
+                for note_id, (code, created, sent) in rows.items():
+                    conn.execute(
+                        text(
+                            "INSERT INTO notifications (id, user_id, kind, subject, body, "
+                            "created_at, sent_at) VALUES (:id, 1, 'ballot_confirmed', 'S', "
+                            ":body, :created, :sent)"
+                        ),
+                        {
+                            "id": note_id,
+                            "body": body.format(code),
+                            "created": created,
+                            "sent": sent,
+                        },
+                    )
+            upgrade(revision=SEALED)
+            with engine.connect() as conn:
+                stored = {
+                    r.id: (r.body, r.secret)
+                    for r in conn.execute(text("SELECT id, body, secret FROM notifications"))
+                }
+                dump = " ".join(
+                    str(v) for r in conn.execute(text("SELECT * FROM notifications")) for v in r
+                )
+            for code, _created, _sent in rows.values():
+                assert code not in dump
+            assert stored[1] == (body.format("····-····-····"), None)
+            assert stored[3] == (body.format("····-····-····"), None)
+            assert stored[2][0] == body.format(sealing.PLACEHOLDER)
+            assert sealing.unseal(stored[2][1]) == "AAAA-BBBB-CCCC"
+            downgrade(revision=BEFORE)  # the waiting code goes back, sendable by the old code
+            with engine.connect() as conn:
+                waiting = conn.execute(text("SELECT body FROM notifications WHERE id = 2"))
+                assert waiting.scalar() == body.format("AAAA-BBBB-CCCC")
+    finally:
+        engine.dispose()
+        with migrating.app_context():
+            db.engine.dispose()
