@@ -185,7 +185,8 @@ def csv_rows(text: str, delimiter: str | None = None) -> list[tuple[int, list[st
         delimiter = ","
         if "," not in first:
             delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # strict: an unclosed quote is refused, not read on to the end of the file as one cell
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     rows = []
     start = 1
     try:
