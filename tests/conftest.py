@@ -136,6 +136,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.user_properties.append(("service", _service_of(item)))
 
 
+SKIP_IN_CI = (
+    "skipped, and PARTICIPA_REQUIRE_SERVICES=1 allows no skip (a missing service, package or "
+    "data file must fail CI): "
+)
+
+
+def _skip_reason(longrepr: object) -> str:
+    """The reason of a skip report (pytest keeps it as ``(path, line, reason)``)."""
+    return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """In CI, any skipped test fails: ``pytest.skip``, ``importorskip``, a ``skipif`` mark.
+    An expected failure (``xfail``, reported as skipped with ``wasxfail``) stays one."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = SKIP_IN_CI + _skip_reason(report.longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """In CI, a module skipped as a whole (a module-level ``importorskip``, which also takes
+    away every module importing from it) is a collection error, not tests that vanish."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = SKIP_IN_CI + _skip_reason(report.longrepr)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """One line per real service: how many tests ran on it, and how many were skipped."""
     counts: dict[str, dict[str, int]] = {}

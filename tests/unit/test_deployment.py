@@ -1,7 +1,9 @@
 """docker-compose.yml cannot run here (no Docker engine); check what can be checked."""
 
 import importlib
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,12 @@ def test_compose_describes_the_stack_with_real_entry_points():
     assert "'participa:create_app()'" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A worker.app worker")
     assert services["beat"]["command"].startswith("celery -A worker.app beat")
-    assert callable(importlib.import_module("participa").create_app)
+    # the entry points the commands name exist: the web's app factory, the worker's module
+    module, factory = re.search(r"'([\w.]+):(\w+)\(\)'", services["web"]["command"]).groups()
+    assert callable(getattr(importlib.import_module(module), factory, None)), (module, factory)
+    for name in ("worker", "beat"):
+        celery_app = services[name]["command"].split()[2]  # celery -A <module> ...
+        assert importlib.util.find_spec(celery_app) is not None, celery_app
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
