@@ -5,7 +5,8 @@ The database tests run on PostgreSQL when ``PARTICIPA_TEST_DATABASE_URL`` is set
 is built by the Alembic migrations, and every table is emptied after each test.
 
 With ``PARTICIPA_REQUIRE_SERVICES=1`` (CI), a test that needs a missing service fails instead
-of being skipped, and the property tests (hypothesis) try the same examples on every run, so
+of being skipped (as does any other skip: a missing package or data file, a ``skipif``, a
+module skipped whole), and the property tests (hypothesis) try the same examples on every run, so
 that a CI verdict is reproducible; elsewhere they explore new examples each run and replay
 the failures they found (``.hypothesis/``).
 """

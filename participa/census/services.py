@@ -58,6 +58,8 @@ def census_salt() -> bytes:
     salt = current_app.config.get("CENSUS_SALT")
     if salt:
         return salt.encode() if isinstance(salt, str) else bytes(salt)
+    if not current_app.config.get("SECRET_KEY"):  # a `flask` command run without one
+        raise RuntimeError("SECRET_KEY (or CENSUS_SALT) must be set to hash the census.")
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, b"participa-census-salt", hashlib.sha256).digest()
 
