@@ -132,7 +132,22 @@ def _service_of(item: pytest.Item) -> str | None:
     return None
 
 
+def _redis_marker_error(item: pytest.Item) -> str | None:
+    """A test that uses Redis (the ``redis_url`` fixture) carries the ``redis`` marker (or
+    ``worker``, as every test of tests/worker/ does), and only such a test carries it."""
+    uses = "redis_url" in getattr(item, "fixturenames", ())
+    marked = item.get_closest_marker("redis") or item.get_closest_marker("worker")
+    if uses and not marked and "/tests/worker/" not in str(item.path):
+        return f"{item.nodeid} uses Redis but has no redis marker"
+    if item.get_closest_marker("redis") and not uses:
+        return f"{item.nodeid} is marked redis but does not use Redis (redis_url)"
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    errors = [error for item in items if (error := _redis_marker_error(item))]
+    if errors:
+        raise pytest.UsageError("\n".join(errors))
     for item in items:
         item.user_properties.append(("service", _service_of(item)))
 
