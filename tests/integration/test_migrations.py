@@ -5,6 +5,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
 from participa.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
