@@ -64,13 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))  # any cwd
-    secret_file = Path(app.instance_path) / "secret_key"
-    if not app.config.get("SECRET_KEY") and secret_file.exists():
-        app.config["SECRET_KEY"] = secret_file.read_text().strip()  # written by `make demo`
-    if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing):
-            raise RuntimeError("SECRET_KEY must be set outside debug and tests.")
-        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    _secret_key(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     import participa.models
@@ -104,6 +98,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     _register_template_helpers(app)
     return app
+
+
+MISSING_SECRET = "SECRET_KEY must be set outside debug and tests."
+
+
+def _secret_key(app: Flask) -> None:
+    """``SECRET_KEY``, else the file ``make demo`` writes, else a fixed one in debug and
+    tests. Without one, a server or worker refuses to start; a ``flask --app participa``
+    command (counting a ``.pb`` file, migrating the database) runs, and only what needs
+    the secret refuses: serving a request, hashing the census."""
+    secret_file = Path(app.instance_path) / "secret_key"
+    if not app.config.get("SECRET_KEY") and secret_file.exists():
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()  # written by `make demo`
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.debug or app.testing:
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+        return
+    if not _built_by_flask_command():
+        raise RuntimeError(MISSING_SECRET)
+
+    def refuse_to_serve(_environ, _start_response):  # `flask run`: never unsigned sessions
+        raise RuntimeError(MISSING_SECRET)
+
+    app.wsgi_app = refuse_to_serve  # type: ignore[method-assign]
+
+
+def _built_by_flask_command() -> bool:
+    """Whether the ``flask`` command line is loading the app to run one of its commands."""
+    import click
+    from flask.cli import ScriptInfo
+
+    context = click.get_current_context(silent=True)
+    return context is not None and context.find_object(ScriptInfo) is not None
 
 
 def _register_blueprints(app: Flask) -> None:

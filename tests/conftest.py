@@ -5,7 +5,8 @@ The database tests run on PostgreSQL when ``PARTICIPA_TEST_DATABASE_URL`` is set
 is built by the Alembic migrations, and every table is emptied after each test.
 
 With ``PARTICIPA_REQUIRE_SERVICES=1`` (CI), a test that needs a missing service fails instead
-of being skipped, and the property tests (hypothesis) try the same examples on every run, so
+of being skipped (as does any other skip: a missing package or data file, a ``skipif``, a
+module skipped whole), and the property tests (hypothesis) try the same examples on every run, so
 that a CI verdict is reproducible; elsewhere they explore new examples each run and replay
 the failures they found (``.hypothesis/``).
 """
@@ -131,9 +132,57 @@ def _service_of(item: pytest.Item) -> str | None:
     return None
 
 
+def _redis_marker_error(item: pytest.Item) -> str | None:
+    """A test that uses Redis (the ``redis_url`` fixture) carries the ``redis`` marker (or
+    ``worker``, as every test of tests/worker/ does), and only such a test carries it."""
+    uses = "redis_url" in getattr(item, "fixturenames", ())
+    marked = item.get_closest_marker("redis") or item.get_closest_marker("worker")
+    if uses and not marked and "/tests/worker/" not in str(item.path):
+        return f"{item.nodeid} uses Redis but has no redis marker"
+    if item.get_closest_marker("redis") and not uses:
+        return f"{item.nodeid} is marked redis but does not use Redis (redis_url)"
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    errors = [error for item in items if (error := _redis_marker_error(item))]
+    if errors:
+        raise pytest.UsageError("\n".join(errors))
     for item in items:
         item.user_properties.append(("service", _service_of(item)))
+
+
+SKIP_IN_CI = (
+    "skipped, and PARTICIPA_REQUIRE_SERVICES=1 allows no skip (a missing service, package or "
+    "data file must fail CI): "
+)
+
+
+def _skip_reason(longrepr: object) -> str:
+    """The reason of a skip report (pytest keeps it as ``(path, line, reason)``)."""
+    return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """In CI, any skipped test fails: ``pytest.skip``, ``importorskip``, a ``skipif`` mark.
+    An expected failure (``xfail``, reported as skipped with ``wasxfail``) stays one."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = SKIP_IN_CI + _skip_reason(report.longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """In CI, a module skipped as a whole (a module-level ``importorskip``, which also takes
+    away every module importing from it) is a collection error, not tests that vanish."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = SKIP_IN_CI + _skip_reason(report.longrepr)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -58,6 +58,8 @@ def census_salt() -> bytes:
     salt = current_app.config.get("CENSUS_SALT")
     if salt:
         return salt.encode() if isinstance(salt, str) else bytes(salt)
+    if not current_app.config.get("SECRET_KEY"):  # a `flask` command run without one
+        raise RuntimeError("SECRET_KEY (or CENSUS_SALT) must be set to hash the census.")
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, b"participa-census-salt", hashlib.sha256).digest()
 
@@ -185,7 +187,8 @@ def csv_rows(text: str, delimiter: str | None = None) -> list[tuple[int, list[st
         delimiter = ","
         if "," not in first:
             delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # strict: an unclosed quote is refused, not read on to the end of the file as one cell
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     rows = []
     start = 1
     try:

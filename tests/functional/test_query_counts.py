@@ -265,7 +265,7 @@ def test_accountability_pages(client):
 def test_admin_process_budget_log_and_users(client):
     process = f.process(now_allows=("allows_propose",))
     budget = f.budget(process, amount=10_000, costs=())
-    admin = login(client, Role.ADMIN)
+    login(client, Role.ADMIN)  # each page must answer 200 (statements() checks it)
 
     def proposals_and_budgets(k):
         add_proposals(process, k, state=ProposalState.ACCEPTED)
@@ -291,7 +291,6 @@ def test_admin_process_budget_log_and_users(client):
             f.user(role)
 
     assert_flat(client, "/admin/usuarios", users)
-    assert admin.is_admin
 
 
 def test_moderation_queue(client):

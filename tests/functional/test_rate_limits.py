@@ -314,7 +314,6 @@ def redis_url() -> str:
     return url
 
 
-@pytest.mark.redis
 def test_receipt_checks_are_counted_per_address(make_limited):
     client = make_limited().test_client()
     for _ in range(5):
@@ -329,6 +328,7 @@ def test_receipt_checks_are_counted_per_address(make_limited):
     assert 'data-status="not_found"' in other.text  # another address has its own count
 
 
+@pytest.mark.redis
 def test_counters_live_in_redis(make_limited, redis_url):
     prefix = f"participa-test-{uuid.uuid4().hex}"
     server = redis.Redis.from_url(redis_url)

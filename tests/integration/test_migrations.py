@@ -1,11 +1,14 @@
 """The migrations have one head and build exactly the schema the models describe."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import Migrate
 
 from participa.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_single_head(ctx):
@@ -20,4 +23,10 @@ def test_models_and_migrations_agree(ctx):
 
 
 def test_migrate_extension_is_bound(ctx):
-    assert isinstance(ctx.extensions["migrate"].migrate, Migrate)
+    """``flask db ...`` finds the repository's migrations from any working directory, and
+    the database the app runs on is at their head."""
+    migrate = ctx.extensions["migrate"]
+    assert Path(migrate.directory) == ROOT / "migrations"
+    heads = ScriptDirectory.from_config(migrate.migrate.get_config()).get_heads()
+    with db.engine.connect() as conn:
+        assert set(MigrationContext.configure(conn).get_current_heads()) == set(heads)

@@ -29,7 +29,14 @@ from tests.reliability.conftest import DEAD_BROKER, login, publications, switch_
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
 RECEIPT = re.compile(r"Tu código de comprobante es ([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})")
-FAST = 2.0  # seconds: a request never waits long on a dead broker
+# Seconds a request may take while the broker is down: a generous bound, not a speed test.
+# The dead broker refuses the connection at once and a send gives up after one retry
+# (CELERY.task_publish_retry_policy): these requests take 10-70 ms here, and the slowest
+# minutes of this shared machine put even a busy ballot POST's p99 at 1.2 s (README,
+# Performance). What the bound catches is a send that keeps retrying and holds the
+# request: with 40 retries 0.5 s apart each of these POSTs took 4 s. Hence 3 s: 40 times
+# the usual figure, 2.5 times the slowest minute's. (Speed itself is for bench/.)
+PATIENCE = 3.0
 
 
 def post(session, url: str, data: dict) -> tuple[int, str, float]:
@@ -64,7 +71,7 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
         codes = []
         for browser, selection in zip(browsers, selections, strict=True):
             _status, page, elapsed = post(browser, confirm, {"project": selection})
-            assert elapsed < FAST
+            assert elapsed < PATIENCE
             (code,) = RECEIPT.findall(page)  # the resident sees the receipt anyway
             codes.append(code)
         db.session.expire_all()
@@ -81,7 +88,7 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
 
         # An administrator's preview while voting is open: refused in plain words.
         _status, page, elapsed = post(admin_browser, tally_button, {"rule": ""})
-        assert elapsed < FAST
+        assert elapsed < PATIENCE
         assert "El servicio de tareas no responde" in page
         assert "vuelve a pedir el conteo más tarde" in page
         (preview,) = db.session.scalars(select(TallyRun)).all()
@@ -95,7 +102,7 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
         db.session.commit()
         started = time.monotonic()
         (run_id,) = scheduler.advance_phases()["tallies"]
-        assert time.monotonic() - started < FAST
+        assert time.monotonic() - started < PATIENCE
         run = db.session.get(TallyRun, run_id)
         assert not run.preview and run.status == RunStatus.FAILED  # not sent: nothing stuck
         assert services.budgets_due_for_tally() == [budget]  # due at beat's next run

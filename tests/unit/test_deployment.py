@@ -1,7 +1,9 @@
 """docker-compose.yml cannot run here (no Docker engine); check what can be checked."""
 
 import importlib
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,12 @@ def test_compose_describes_the_stack_with_real_entry_points():
     assert "'participa:create_app()'" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A worker.app worker")
     assert services["beat"]["command"].startswith("celery -A worker.app beat")
-    assert callable(importlib.import_module("participa").create_app)
+    # the entry points the commands name exist: the web's app factory, the worker's module
+    module, factory = re.search(r"'([\w.]+):(\w+)\(\)'", services["web"]["command"]).groups()
+    assert callable(getattr(importlib.import_module(module), factory, None)), (module, factory)
+    for name in ("worker", "beat"):
+        celery_app = services[name]["command"].split()[2]  # celery -A <module> ...
+        assert importlib.util.find_spec(celery_app) is not None, celery_app
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
@@ -67,6 +74,95 @@ def test_secret_key_is_required_outside_debug_and_tests():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def _clean_environment(instance: Path) -> dict[str, str]:
+    """A shell of a fresh clone: no SECRET_KEY, no PARTICIPA_* setting, no database or
+    broker, and an empty instance folder (so no ``secret_key`` file from ``make demo``)."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "SYSTEMROOT")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    return env | {"PARTICIPA_INSTANCE_PATH": str(instance)}
+
+
+SMALL_PB = """\
+META
+key;value
+description;Tres proyectos
+country;Mexico
+unit;Santa Lucía
+instance;2026
+num_projects;3
+num_votes;5
+date_begin;01.03.2026
+date_end;31.03.2026
+budget;1000
+vote_type;approval
+rule;greedy
+PROJECTS
+project_id;cost;name
+a;600;Parque
+b;500;Biblioteca
+c;300;Luminarias
+VOTES
+voter_id;vote
+v1;a,b
+v2;a,c
+v3;a,b,c
+v4;c
+v5;c
+"""
+
+
+def test_pb_tally_from_a_fresh_clone_needs_no_secret(tmp_path):
+    """README: ``flask --app participa pb tally FILE.pb`` counts a file; nothing is signed or
+    hashed, so no SECRET_KEY is needed (greedy: c 300 with 4 votes, a 600 with 3, and b 500
+    with 2 no longer fits)."""
+    pb = tmp_path / "tres.pb"
+    pb.write_text(SMALL_PB, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "participa", "pb", "tally", str(pb)],
+        cwd=ROOT,
+        env=_clean_environment(tmp_path / "instance"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(result.stdout.split()) == ["a", "c"]
+
+
+def test_a_flask_command_without_secret_serves_nothing_and_hashes_nothing(tmp_path):
+    """The app a ``flask`` command builds without SECRET_KEY refuses what needs the secret:
+    a request (``flask run`` would sign sessions with nothing) and the census hashes."""
+    code = """
+import click
+from flask.cli import ScriptInfo
+from participa import create_app
+with click.Context(click.Command("flask"), obj=ScriptInfo()):
+    app = create_app()
+print("built")
+for name, attempt in (
+    ("request", lambda: app.test_client().get("/")),
+    ("census", lambda: __import__("participa.census.services").census.services.census_salt()),
+):
+    try:
+        with app.app_context():
+            attempt()
+        print(name, "served")
+    except RuntimeError as error:
+        print(name, "refused:", error)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_environment(tmp_path / "instance"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "built"
+    assert lines[1] == "request refused: SECRET_KEY must be set outside debug and tests."
+    assert lines[2].startswith("census refused: SECRET_KEY (or CENSUS_SALT) must be set")
 
 
 def test_every_import_of_the_app_is_a_declared_dependency():

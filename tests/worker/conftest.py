@@ -1,11 +1,13 @@
 """A real Celery worker on Redis, started once for the worker tests.
 
-:func:`start_worker`, :func:`serving_worker`, :func:`wait_until` and :func:`log_count` are
-shared with ``tests/reliability``, which starts (and kills) workers of its own.
+:func:`start_worker`, :func:`serving_worker`, :func:`wait_until`, :func:`log_count`,
+:func:`published_tasks` and :func:`tasks_ended` are shared with ``tests/reliability``, which
+starts (and kills) workers of its own.
 """
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery.signals import after_task_publish
 
 from participa.extensions import db
 from tests.conftest import need
@@ -155,6 +158,32 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str) -> ob
 def log_count(log: Path, text: str, start: int = 0) -> int:
     """Occurrences of ``text`` in the worker's log after character ``start``."""
     return log.read_text()[start:].count(text)
+
+
+@contextlib.contextmanager
+def published_tasks() -> Iterator[list[tuple[str, str]]]:
+    """The (task name, task id) of every task this process sends during the block (the
+    test's own sends and those of a live server it runs)."""
+    sent: list[tuple[str, str]] = []
+
+    def record(sender=None, headers=None, **_kwargs) -> None:
+        sent.append((sender, headers["id"]))
+
+    after_task_publish.connect(record, weak=False)
+    try:
+        yield sent
+    finally:
+        after_task_publish.disconnect(record)
+
+
+def tasks_ended(log: Path, tasks: list[tuple[str, str]]) -> bool:
+    """Whether the worker has finished each of ``tasks`` (succeeded or raised: its last
+    word; a retry keeps the task's id and ends in one of them later)."""
+    text = log.read_text()
+    return all(
+        re.search(rf"{re.escape(name)}\[{re.escape(task_id)}\] (?:succeeded|raised)", text)
+        for name, task_id in tasks
+    )
 
 
 def switch_broker(celery, **conf) -> None:

@@ -13,6 +13,7 @@ from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import tally_budget
 from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
+from tests.worker.conftest import tasks_ended, wait_until
 
 
 def wait_for_runs(budget_id: int, count: int = 1, timeout: float = 60) -> list[TallyRun]:
@@ -62,8 +63,11 @@ def test_scheduled_task_tallies_closed_budgets_once(ctx, celery_worker):
 
     advance_phases.delay()  # what beat sends every minute
     wait_for_runs(budget.id)
-    advance_phases.delay()  # a second beat finds nothing left to do
-    time.sleep(1.5)
+    second = advance_phases.delay()  # a second beat finds nothing left to do
+    name = "participa.processes.tasks.advance_phases"
+    log = celery_worker["log"]
+    # once it has ended, any run it queued is committed (queued before it is sent)
+    wait_until(lambda: tasks_ended(log, [(name, second.id)]), 60, "the second advance_phases")
     db.session.expire_all()
     runs = db.session.scalars(select(TallyRun).where(TallyRun.budget_id == budget.id)).all()
     assert [r.status for r in runs] == [RunStatus.DONE]
