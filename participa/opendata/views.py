@@ -27,7 +27,7 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from participa.budgets.models import Ballot, Budget
+from participa.budgets.models import AnnulledBallot, Ballot, Budget
 from participa.budgets.services import receipt_hash
 from participa.downloads import CSV_CONTENT_TYPE, excel_name, wants_excel, with_bom
 from participa.extensions import db
@@ -333,7 +333,17 @@ def check_receipt(code: str, viewer: object | None = None) -> dict:
         select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)).limit(1)
     )
     if ballot is None:
-        return {"status": "not_found"}
+        annulled = db.session.scalar(
+            select(AnnulledBallot).where(AnnulledBallot.receipt_hash == receipt_hash(code)).limit(1)
+        )
+        if annulled is None:
+            return {"status": "not_found"}
+        return {  # the same person's paper ballot counts instead (census.link_ballots)
+            "status": "annulled",
+            "budget": annulled.budget,
+            "process": annulled.budget.process,
+            "own": False,
+        }
     budget = db.session.get(Budget, ballot.budget_id)
     _access, run = budget_results(budget)  # as anyone: the check is public
     counted = run is not None and not (run.started_at and ballot.updated_at > run.started_at)

@@ -122,7 +122,7 @@ def english_world():
         processes.add_phase(
             process,
             title=f"Stage {i}",
-            reason="Datos de prueba con historia",
+            reason="Test data with a history",
             starts_at=now + timedelta(days=start),
             ends_at=now + timedelta(days=end),
             **flags,
@@ -174,7 +174,7 @@ def english_world():
     processes.add_phase(
         voting,
         title="Vote",
-        reason="Datos de prueba con historia",
+        reason="Test data with a history",
         starts_at=now - timedelta(days=1),
         ends_at=now + timedelta(days=9),
         allows_vote=True,

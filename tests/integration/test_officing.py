@@ -80,15 +80,14 @@ def test_online_then_booth_is_refused(booth):
     assert only.identity_id == resident.identity_id
 
 
-def test_online_before_verifying_then_booth_is_refused(booth):
-    budget, officer = booth
-    budget.process.verification_to_vote = False
-    resident = f.user()
-    budgets.cast_ballot(budget, resident, f.project_ids(budget)[:1])
-    census.verify(resident, LUIS, date(1990, 2, 15))  # the ballot has no identity yet
-    db.session.commit()
-    with pytest.raises(Conflict):
-        officing.record_paper_ballot(officer, budget, LUIS, f.project_ids(budget)[:1])
+def test_an_unverified_account_cannot_vote_online_where_booths_are_open(booth):
+    """Booths need verified online voting, so every online ballot carries its person
+    (every order of online vote, booth and verification: test_one_ballot_per_person)."""
+    budget, _officer = booth
+    with pytest.raises(census.VerificationRequired):
+        budgets.cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
+    db.session.rollback()
+    assert ballots() == []
 
 
 def test_booth_then_online_is_refused(booth):

@@ -172,7 +172,7 @@ def test_verifying_after_voting_in_both_channels_keeps_the_paper_ballot(legacy, 
         paper = legacy_paper_ballot(budget, officer, [ids[3]])
         online = budgets.cast_ballot(budget, resident, ids[:2])
         db.session.commit()
-    online_public_id, receipt = online.public_id, online.receipt_hash
+    online_public_id, receipt, code = online.public_id, online.receipt_hash, online.receipt_code
     assert counted(budget) == 2  # the double vote the verification reveals
 
     result = census.verify(resident, ANA, BORN)
@@ -194,6 +194,8 @@ def test_verifying_after_voting_in_both_channels_keeps_the_paper_ballot(legacy, 
     with pytest.raises(Conflict):  # and the account cannot vote online again
         budgets.cast_ballot(budget, resident, ids[:1])
     db.session.rollback()
+    check = current_app.test_client().post("/comprobante", data={"code": code})
+    assert 'data-status="annulled"' in check.text  # its receipt says it does not count
 
 
 def test_verifying_after_voting_online_ties_the_ballot_to_the_person(legacy):
