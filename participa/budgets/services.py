@@ -551,8 +551,9 @@ def confirm_ballot(
         _("Tu voto en «%(budget)s» quedó registrado", budget=box.title),
         _(
             "Gracias por votar en «%(process)s». Tu código de comprobante es %(code)s: con él "
-            "puedes comprobar que tu boleta se contó tal como la emitiste. Si cambias tu voto "
-            "recibirás un código nuevo.",
+            "puedes comprobar en «Comprobar mi boleta» que tu boleta está registrada y, al "
+            "publicarse los resultados, que se contó. El código no muestra lo que elegiste. "
+            "Si cambias tu voto recibirás un código nuevo.",
             process=box.process_title,
             code=SECRET_PLACEHOLDER,
         ),

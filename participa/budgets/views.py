@@ -146,7 +146,7 @@ def confirm(slug: str, budget_id: int):
     flash(
         _(
             "Tu código de comprobante es %(code)s. Guárdalo: con él podrás comprobar que tu "
-            "boleta se contó tal como la emitiste (también te lo enviamos por correo).",
+            "boleta se registró y se contó (también te lo enviamos por correo).",
             code=ballot.receipt_code,
         ),
         "receipt",
