@@ -4,6 +4,8 @@ from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
+from participa.formatting import number
+
 
 class DomainError(Exception):
     """A request that the rules refuse. ``message`` is shown to the person, as is."""
@@ -57,7 +59,7 @@ class BadNumber(BadRequest):
             "«%(name)s» debe ser un número entero entre 1 y %(max)s. Corrige la dirección o "
             "regresa a la página anterior.",
             name=name,
-            max=f"{maximum:,}",
+            max=number(maximum),
         )
 
 
