@@ -78,8 +78,9 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_RECEIPT_PER_IP": "30 per minute; 300 per hour",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
-        # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY, so changing
-        # SECRET_KEY without setting this makes the stored census unreadable (re-import it).
+        # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in
+        # production and never change it: the census records the key's fingerprint and is
+        # refused under another key (a re-import would give everyone a second identity).
         "CENSUS_SALT": os.environ.get("CENSUS_SALT") or None,
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
         # Only reports of trusted accounts count towards that automatic hiding: older than

@@ -8,7 +8,19 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Executable, Row, String, bindparam, cast, delete, func, or_, select, text
+from sqlalchemy import (
+    Executable,
+    Row,
+    String,
+    bindparam,
+    cast,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    text,
+)
 
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
@@ -667,10 +679,9 @@ def require_vote_scope(budget: Budget, user: User) -> None:
     """Refuse a vote outside the process's vote scope."""
     if budget.district_id is None or budget.process.vote_scope == VoteScope.ALL:
         return  # nothing to check (and no need to load the voter's district)
-    if budget.process.vote_scope == VoteScope.ONE and budget.district_id is not None:
-        # Serialise this person's confirmations: two at once in two district budgets would
-        # both pass the check.
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # Serialise this person's confirmations (and paper ballots, which lock the same row):
+    # two at once in two district budgets would both pass the check.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     refusal = vote_refusal(budget, user)
     if refusal:
         raise NotAllowed(refusal)
@@ -727,33 +738,45 @@ def scope_refusal(
     process = budget.process
     if budget.district_id is None or process.vote_scope == VoteScope.ALL:
         return None
-    if process.vote_scope == VoteScope.OWN:
-        if home is None:
-            return _(
-                "Este presupuesto es de un distrito: indica o verifica tu distrito para "
-                "votar en él."
-            )
-        if budget.district_id not in {d.id for d in home.lineage()}:
-            return _(
-                "Solo puedes votar en los presupuestos de tu distrito (%(name)s).", name=home.name
-            )
-        return None
     voters = [Ballot.user_id == user_id] if user_id else []
     if identity_id:
         voters.append(Ballot.identity_id == identity_id)
-    if not voters:
-        return None
-    elsewhere = db.session.scalar(
+    others = (  # this person's ballots in the process's other district budgets
         select(Budget.title)
         .join(Ballot, Ballot.budget_id == Budget.id)
         .where(
             Budget.process_id == process.id,
             Budget.district_id.is_not(None),
             Budget.id != budget.id,
-            or_(*voters),
+            or_(false(), *voters),
         )
         .limit(1)
     )
+    if process.vote_scope == VoteScope.OWN:
+        if home is None:
+            return _(
+                "Este presupuesto es de un distrito: indica o verifica tu distrito para "
+                "votar en él."
+            )
+        lineage = {d.id for d in home.lineage()}
+        if budget.district_id not in lineage:
+            return _(
+                "Solo puedes votar en los presupuestos de tu distrito (%(name)s).", name=home.name
+            )
+        # A move (a census re-import, a changed district) gives no second district vote.
+        moved = (
+            db.session.scalar(others.where(Budget.district_id.not_in(lineage))) if voters else None
+        )
+        if moved:
+            return _(
+                "Ya votaste en «%(title)s», del distrito donde vivías: un cambio de domicilio "
+                "no da otro voto en este proceso.",
+                title=moved,
+            )
+        return None
+    if not voters:
+        return None
+    elsewhere = db.session.scalar(others)
     if elsewhere:
         return _(
             "Ya votaste en «%(title)s»: en este proceso se vota en un solo distrito.",

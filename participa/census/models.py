@@ -56,3 +56,15 @@ class IdentityConflict(db.Model):
 
     user = relationship("User", foreign_keys=[user_id])
     identity: Mapped[Identity] = relationship()
+
+
+class CensusKey(db.Model):
+    """A fingerprint of the key the census was hashed with (one row), checked before every
+    use of the census: hashes made with another key would make every person a stranger
+    (a second identity, a second ballot), so a changed key stops the census instead."""
+
+    __tablename__ = "census_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,7 @@ import csv
 import hashlib
 import hmac
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -33,7 +34,7 @@ from participa.accounts.models import User
 from participa.audit.models import ActionLog
 from participa.audit.services import log
 from participa.budgets.models import AnnulledBallot, Ballot, Budget, Channel
-from participa.census.models import CensusEntry, Identity, IdentityConflict
+from participa.census.models import CensusEntry, CensusKey, Identity, IdentityConflict
 from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
@@ -43,6 +44,7 @@ COLUMNS = ("documento", "fecha_nacimiento", "distrito")
 DOCUMENT_RE = re.compile(r"[0-9A-ZÑ]{4,40}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BATCH = 500  # hashes per IN (...) query
+logger = logging.getLogger(__name__)
 
 
 # --- hashing -------------------------------------------------------------------------------
@@ -62,6 +64,42 @@ def census_salt() -> bytes:
         raise RuntimeError("SECRET_KEY (or CENSUS_SALT) must be set to hash the census.")
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, b"participa-census-salt", hashlib.sha256).digest()
+
+
+class CensusKeyChanged(NotAllowed):
+    """The census key (``CENSUS_SALT``, or ``SECRET_KEY`` it derives from) is not the one
+    the stored census was hashed with."""
+
+    status_code = 503
+
+
+def key_fingerprint() -> str:
+    """What is stored of the census key: an HMAC of a constant under it (not the key)."""
+    return hmac.new(census_salt(), b"participa-census-key-check", hashlib.sha256).hexdigest()
+
+
+def require_census_key() -> None:
+    """Refuse to use the census with another key than the one it was hashed with: the
+    same document would hash differently, and its person would get a second identity
+    (and a second ballot). The first use records the key's fingerprint. Logged."""
+    stored = db.session.scalar(select(CensusKey.fingerprint).order_by(CensusKey.id).limit(1))
+    current = key_fingerprint()
+    if stored is None:
+        db.session.add(CensusKey(fingerprint=current))
+        db.session.flush()
+        return
+    if not hmac.compare_digest(stored, current):
+        logger.error(
+            "the census key changed (CENSUS_SALT or the SECRET_KEY it derives from): "
+            "the census is not used until the former key is restored"
+        )
+        raise CensusKeyChanged(
+            _(
+                "El padrón no está disponible: la clave con que se guardó (CENSUS_SALT o "
+                "SECRET_KEY) cambió. Restablece la clave anterior; volver a importar el "
+                "padrón con otra clave daría a cada persona una segunda identidad."
+            )
+        )
 
 
 def _hmac(text: str) -> str:
@@ -320,6 +358,7 @@ def import_census(text: str, *, actor: User | None = None) -> CensusImport:
     already in the census gets the file's birth date and district; identities (and their
     accounts) of people who moved follow their new district. The caller commits.
     """
+    require_census_key()
     rows = parse_census(text)
     existing: dict[str, tuple[int, str, int | None]] = {}
     hashes = [row.document_hash for row in rows]
@@ -401,6 +440,7 @@ def census_entry(document: str) -> CensusEntry | None:
     """The census entry of ``document``, if it is in the census."""
     if not valid_document(document):
         return None
+    require_census_key()
     return db.session.scalar(
         select(CensusEntry).where(CensusEntry.document_hash == document_hash(document))
     )
@@ -455,7 +495,15 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
     if user.is_verified:
         identity = db.session.get(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.scalars(  # re-read locked: a parallel attempt may have verified it meanwhile
+        select(User)
+        .where(User.id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if user.is_verified:
+        identity = db.session.get(Identity, user.identity_id)
+        return Verification(identity, identity.district if identity else None, already=True)
     if failed_attempts(user) >= MAX_FAILED_VERIFICATIONS:
         raise NotAllowed(
             _(

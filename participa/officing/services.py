@@ -124,6 +124,15 @@ def check_in(officer: User, budget: Budget, document: str) -> CheckIn:
     return CheckIn(entry, identity, account)
 
 
+def _lock_person(identity: Identity, account: User | None) -> None:
+    """Serialise this person's ballots across booths and channels before the checks that
+    span budgets (the vote scope): the account's row first, as online voting locks it,
+    then the identity's (a person with no account, at two booths at once)."""
+    if account is not None:
+        db.session.execute(select(User.id).where(User.id == account.id).with_for_update())
+    db.session.execute(select(Identity.id).where(Identity.id == identity.id).with_for_update())
+
+
 def _insert_ballot_unless_taken():
     """``INSERT INTO ballots ... ON CONFLICT DO NOTHING`` on any unique pair: a person who
     already has a ballot (by identity or by account) gets no second one."""
@@ -145,6 +154,18 @@ def _record(
     validate_selection(budget, project_ids, points)
     identity = person.identity or identity_for(person.entry)
     account = person.account if person.identity else account_of(identity)
+    _lock_person(identity, account)
+    existing = ballot_of_person(budget, identity, account)  # again, now that it is locked
+    if existing is not None:
+        raise _already_voted(existing)
+    refusal = scope_refusal(
+        budget,
+        person.entry.district,
+        user_id=account.id if account else None,
+        identity_id=identity.id,
+    )
+    if refusal:
+        raise NotAllowed(refusal)
     now = utcnow()
     ballot_id = db.session.execute(
         _insert_ballot_unless_taken()
