@@ -67,8 +67,8 @@ def test_worker_entry_point_registers_the_tasks():
     assert "participa.notifications.tasks.send_notification" in out
 
 
-def test_secret_key_is_required_outside_debug_and_tests():
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "PARTICIPA_SECRET_KEY")}
+def test_secret_key_is_required_outside_debug_and_tests(tmp_path):
+    env = _clean_environment(tmp_path)  # no instance/secret_key left by `make demo` either
     code = "from participa import create_app; create_app()"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
