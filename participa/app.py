@@ -4,8 +4,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, render_template
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 from werkzeug.routing import IntegerConverter
@@ -14,14 +13,10 @@ from participa.celery import celery_init_app
 from participa.config import default_config
 from participa.db import ping_idle_connections
 from participa.extensions import babel, csrf, db, login_manager, migrate
+from participa.i18n import LANGUAGES, TRANSLATIONS, select_locale
 from participa.security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
-# Languages with a complete translation. The msgids are Spanish (es-MX needs no catalogue);
-# English lives in participa/translations/en (see "Translations" in the README).
-LANGUAGES = {"es_MX": "Español", "en": "English"}
-DEFAULT_LOCALE = "es_MX"
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 class BoundedInt(IntegerConverter):
@@ -31,24 +26,6 @@ class BoundedInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-
-
-# Parsed once: Flask-Babel parses what its selector returns on every request, unless it
-# already is a Locale.
-_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
-
-
-def select_locale() -> Locale:
-    """Language chosen by the visitor, else the best match of the browser, else es-MX."""
-    if not has_request_context():
-        return _LOCALES[DEFAULT_LOCALE]
-    chosen = session.get("locale")
-    if chosen in LANGUAGES:
-        return _LOCALES[chosen]
-    # "es", "es-ES", "en-US"... match the closest language we have; anything else is es-MX.
-    offered = [*LANGUAGES, "es"]
-    best = request.accept_languages.best_match(offered)
-    return _LOCALES[best if best in LANGUAGES else DEFAULT_LOCALE]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -16,9 +16,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from participa.accounts import services
 from participa.accounts.forms import LoginForm, RegisterForm
 from participa.accounts.models import User
-from participa.app import LANGUAGES
 from participa.errors import DomainError
 from participa.extensions import db, login_manager
+from participa.i18n import LANGUAGES
 from participa.notifications.services import dispatch
 from participa.views_common import district_choices, safe_next
 
