@@ -34,12 +34,18 @@ def create_admin(email: str, name: str, promote: bool, password: str | None) -> 
 @click.option("--ballots", default=1000, show_default=True)
 def load_demo(seed: int, ballots: int) -> None:
     """Load a realistic Spanish-language demo (skipped if the demo is already there)."""
-    from participa.demo import DEMO_LOGINS, load
+    from participa.demo import CENSUS_PEOPLE, DEMO_LOGINS, RESIDENT_DOCUMENT, load
 
     if not load(seed=seed, ballots=ballots):
         click.echo("Demo data already present; nothing loaded.")
     for role, (email, password) in DEMO_LOGINS.items():
         click.echo(f"{role:>14}: {email} / {password}")
+    document, born = RESIDENT_DOCUMENT
+    click.echo(f"Census: the resident is verified with {document} (born {born}).")
+    click.echo("People in the census without an account (document, birth date, district),")
+    click.echo("to check in at a booth of the 2026 process or to verify a new account:")
+    for document, born, district in CENSUS_PEOPLE:
+        click.echo(f"  {document}  {born}  {district}")
 
 
 pb_cli = AppGroup("pb", help="Pabulib .pb files: import, tally, export.")

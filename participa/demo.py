@@ -5,16 +5,18 @@ Everything is generated from a seed, so two loads give the same data.
 """
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from participa.accountability import services as accountability
 from participa.accounts.models import Role, User
 from participa.accounts.services import create_admin, register_user
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
+from participa.census import services as census
+from participa.census.models import Identity
 from participa.conversation.models import Comment
 from participa.db import utcnow
 from participa.extensions import db
@@ -37,6 +39,16 @@ DEMO_LOGINS = {
 }
 STAFF = {"evaluador": Role.EVALUATOR, "moderadora": Role.MODERATOR, "casilla": Role.OFFICER}
 DISTRICTS = ["Centro", "Valle Oriente", "Lomas del Río", "Los Pinos", "San Isidro"]
+
+# The demo census (fictional documents). The generated voter ``vecinoNNNN`` has the document
+# ``SLV00NNNN``: verified, and already voted online in 2026 (the booth refuses them). The
+# resident "vecina" is verified with her CURP-like document. The people below have no
+# account: an officer can check them in at a booth of the 2026 process, or a new account can
+# verify its residency with one of them.
+RESIDENT_DOCUMENT = ("HEXL900315MNLRCS09", date(1990, 3, 15))
+CENSUS_PEOPLE = [
+    (f"SLV9000{k:02d}", date(1985, 1, k), DISTRICTS[(k - 1) % len(DISTRICTS)]) for k in range(1, 11)
+]
 
 # (title, category, cost in pesos, body)
 IDEAS = [
@@ -245,7 +257,7 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
     rng = random.Random(seed)
     now = utcnow().replace(second=0, microsecond=0)
     districts = _districts()
-    create_admin(*DEMO_LOGINS["administrador"], name="Dirección de Participación Ciudadana")
+    admin = create_admin(*DEMO_LOGINS["administrador"], name="Dirección de Participación Ciudadana")
     resident = register_user(
         DEMO_LOGINS["residente"][0],
         "Lucía Hernández",
@@ -259,6 +271,7 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
     _past_process(rng, now, districts, voters[:ballots])
     _voting_process(rng, now, districts, voters, resident, ballots)
     _proposals_process(rng, now, districts, voters)
+    _census(admin, resident, voters)
     db.session.commit()
     _amsterdam()
     _follow_up(rng, now)
@@ -350,6 +363,57 @@ def _voters(rng: random.Random, districts: list[District], n: int) -> list[int]:
     )
 
 
+def voter_document(number: int) -> str:
+    """The census document of the generated voter ``vecino{number:04d}``."""
+    return f"SLV{number:06d}"
+
+
+def _census(admin: User, resident: User, voters: list[int]) -> None:
+    """The census: every generated voter, the resident and ``CENSUS_PEOPLE``. The voters
+    are verified in bulk (their identities inserted, their accounts and ballots linked to
+    them, as ``census.verify`` would) and the resident through ``census.verify``."""
+    names = {d.id: d.name for d in db.session.scalars(select(District))}
+    homes = dict(
+        db.session.execute(select(User.id, User.district_id).where(User.id.in_(voters))).all()
+    )
+    voter_rows = [
+        (voter_document(i), date(1950, 1, 1) + _days((i * 7919) % 20_000), homes[uid])
+        for i, uid in enumerate(voters, start=1)
+    ]
+    lines = ["documento,fecha_nacimiento,distrito"]
+    lines += [f"{doc},{born.isoformat()},{names[district]}" for doc, born, district in voter_rows]
+    document, born = RESIDENT_DOCUMENT
+    lines.append(f"{document},{born.isoformat()},{names[resident.district_id]}")
+    lines += [f"{doc},{when.isoformat()},{district}" for doc, when, district in CENSUS_PEOPLE]
+    census.import_census("\n".join(lines) + "\n", actor=admin)
+    stamp = utcnow()
+    identity_ids = db.session.scalars(
+        insert(Identity).returning(Identity.id, sort_by_parameter_order=True),
+        [
+            {"document_hash": census.document_hash(doc), "district_id": home, "created_at": stamp}
+            for doc, _born, home in voter_rows
+        ],
+    ).all()
+    db.session.execute(
+        update(User),
+        [
+            {"id": uid, "identity_id": identity_id}
+            for uid, identity_id in zip(voters, identity_ids, strict=True)
+        ],
+    )
+    # their ballots, in every budget, carry the identity: one ballot per person and budget
+    db.session.execute(
+        update(Ballot)
+        .where(Ballot.user_id.in_(voters))
+        .values(
+            identity_id=select(User.identity_id).where(User.id == Ballot.user_id).scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
+    )
+    census.verify(resident, document, born)
+    db.session.flush()
+
+
 def _process(title, slug, description) -> Process:
     return processes.create_process(
         title=title,
@@ -414,6 +478,10 @@ def _voting_process(rng, now, districts, voters, resident, n_ballots) -> None:
         "Tú decides en qué se invierten 10 millones de pesos en todo el municipio y 3 millones "
         "en el sector Centro. Vota por los proyectos que más te importan.",
     )
+    # booths take paper ballots, so the online vote asks for a verified residency (set on
+    # the model: the settings service refuses changes once voting started)
+    process.verification_to_vote = True
+    process.in_person_voting = True
     phases = [
         ("Información", _days(-75), _days(-60), []),
         ("Propuestas y apoyos", _days(-60), _days(-35), ["allows_propose", "allows_support"]),

@@ -228,6 +228,10 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
     (:func:`counts_towards_hiding`) adds one to the content's pending ``reports_count``;
     when it reaches ``MODERATION_HIDE_AFTER`` the content is hidden until a moderator
     decides (its reports stay pending). Other reports wait for a moderator only.
+
+    Reports alone never touch the open data already published: that hiding is reversible
+    (``restore``), and only a moderator's :func:`hide` (or its confirmation of this one)
+    asks for the redaction of published versions.
     """
     content = get_content(content_type, content_id)
     if content is None:
@@ -282,7 +286,6 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
                 before={"hidden_at": None, "reports_count": count - 1},
                 after={"hidden_at": hidden.isoformat(), "reports_count": count},
             )
-            _redact_published(content)
     db.session.refresh(content, list(_AUDITED))
     return True
 
@@ -437,9 +440,9 @@ def hide(content: Content, moderator: User) -> int:
 
 
 def _redact_published(content: Content) -> None:
-    """A hidden proposal leaves the open data versions already published, once the hiding
-    is committed (the view then calls ``opendata.tasks.queue_redactions``). Comments are
-    never published."""
+    """A proposal a moderator hid (or whose automatic hiding a moderator confirmed) leaves
+    the open data versions already published, once the decision is committed (the view then
+    calls ``opendata.tasks.queue_redactions``). Comments are never published."""
     if isinstance(content, Proposal):
         request_redaction(content.process_id)
 

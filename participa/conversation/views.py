@@ -213,8 +213,7 @@ def report(kind: str, content_id: int):
     except DomainError as error:
         db.session.rollback()
         return render_template("refused.html", error=error, back=back), error.status_code
-    db.session.commit()
-    queue_redactions()  # enough reports hid a published proposal
+    db.session.commit()  # reports never redact open data: only a moderator's decision does
     if added:
         flash(_("Gracias: tu reporte llegó al equipo de moderación."), "success")
     else:

@@ -1,11 +1,15 @@
 """Redacting published open data versions when moderation hides content they hold.
 
 A version's files are written once and kept, but a proposal hidden by moderation after it
-was published must not stay downloadable in them. Hiding a proposal (a moderator's
-decision, or enough reports) asks for the redaction of its process: once the hiding is
-committed, :func:`participa.opendata.tasks.queue_redactions` sends the task
+was published must not stay downloadable in them. Only a moderator's decision asks for the
+redaction of its process: hiding a proposal, or confirming the automatic hiding of one
+that enough reports hid. Reports alone never do: that hiding waits for a moderator, who
+may restore the proposal, and a rewrite of the published files could not be undone (so a
+few accounts could otherwise remove a proposal from published data for good). Once the
+decision is committed, :func:`participa.opendata.tasks.queue_redactions` sends the task
 :func:`participa.opendata.tasks.redact_process`, which rewrites every version of the
-process without the proposals hidden now:
+process without the proposals hidden by a moderator (:func:`hidden_proposal_ids`: hidden,
+with no report still waiting for a moderator):
 
 - ``propuestas.csv`` / ``.json``: the hidden proposals' rows are removed;
 - ``proyectos.csv`` / ``.json``: a project born from a hidden proposal keeps its row (it is
@@ -23,9 +27,11 @@ it was never announced as immutable (see ``views.download``), so caches pick it 
 Idempotent and self-healing: the redaction compares each file with what it should be and
 each recorded hash with the file on disk, so a second run changes nothing, and a run that
 died after renaming files but before its commit is completed by the next one. The daily
-publication runs it for every process too, so a hiding whose task was lost (broker down)
-is redacted within a day. Restoring a proposal does not put it back into old versions;
-the next publication includes it again.
+publication runs it for every process too, so a decision whose task was lost (broker
+down) is redacted within a day; a proposal hidden by reports and still waiting for a
+moderator is left in the published versions by every run (new versions leave it out while
+it is hidden). Restoring a proposal does not put it back into versions redacted after a
+moderator hid it; the next publication includes it again.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from participa.conversation.models import Report, ReportState
 from participa.db import utcnow
 from participa.extensions import db
 from participa.opendata import services
@@ -94,11 +101,21 @@ def _forget_after_rollback(session: Session) -> None:
 
 
 def hidden_proposal_ids(process_id: int) -> set[str]:
+    """The proposals of ``process_id`` hidden by a moderator's decision: hidden, with no
+    report still pending. A proposal hidden by its reports keeps them pending until a
+    moderator confirms the hiding (resolving them) or restores it."""
+    waiting = select(Report.id).where(
+        Report.content_type == "proposal",
+        Report.content_id == Proposal.id,
+        Report.state == ReportState.PENDING,
+    )
     return {
         str(i)
         for i in db.session.scalars(
             select(Proposal.id).where(
-                Proposal.process_id == process_id, Proposal.hidden_at.is_not(None)
+                Proposal.process_id == process_id,
+                Proposal.hidden_at.is_not(None),
+                ~waiting.exists(),
             )
         )
     }

@@ -156,7 +156,7 @@ def seed_city(ballots: int = 60) -> City:
     )
     # a comment reported by enough residents to be hidden and wait in the moderation queue
     reported = db.session.scalar(select(Comment).order_by(Comment.id))
-    reporters = [f.user() for _ in range(3)]
+    reporters = [f.trusted_user() for _ in range(3)]  # their reports count towards hiding
     for reporter in reporters:
         conversation.report("comment", reported.id, reporter, "Contenido ofensivo.")
 

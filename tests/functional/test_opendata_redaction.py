@@ -152,19 +152,35 @@ def test_redaction_is_idempotent_and_completes_an_interrupted_run(ctx):
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_enough_reports_hiding_a_proposal_also_redact(client):
+def test_reports_alone_never_redact_only_the_moderators_confirmation_does(client):
+    """Enough reports of trusted accounts hide a proposal until a moderator decides; that
+    hiding is reversible, so it leaves the published files as they were (even for the
+    daily redaction run). The moderator's confirmation of the hiding redacts them."""
     process, secret, _project, _versions = published_twice()
-    client.application.config["MODERATION_HIDE_AFTER"] = 1
-    try:
-        f.login(client, f.user())
+    before = {p.version: fetch_every_file(client, process, p) for p in _versions}
+    for reporter in [f.trusted_user() for _ in range(3)]:  # MODERATION_HIDE_AFTER
+        db.session.commit()
+        f.login(client, reporter)
         response = client.post(
             f"/contenido/propuesta/{secret.id}/reportar", data={"reason": "Datos personales"}
         )
         assert response.status_code == 303
-    finally:
-        client.application.config["MODERATION_HIDE_AFTER"] = 3
+        client.post("/salir")
     db.session.expire_all()
-    assert db.session.get(type(secret), secret.id).hidden_at is not None
+    assert db.session.get(type(secret), secret.id).hidden_at is not None  # hidden by reports
+    assert tasks.redact_process(process.id)["status"] == "unchanged"  # as the daily run
+    db.session.expire_all()
+    for publication in services.publications(process.id):
+        assert publication.redacted_at is None
+        files = fetch_every_file(client, process, publication)
+        assert files == before[publication.version]
+        assert set(leaks(files)) == {"propuestas.csv", "propuestas.json"}
+
+    f.login(client, f.user(Role.MODERATOR))
+    response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar")  # confirms it
+    assert response.status_code == 303
+    client.post("/salir")
+    db.session.expire_all()
     for publication in services.publications(process.id):
         assert leaks(fetch_every_file(client, process, publication)) == []
         assert publication.redacted_at is not None

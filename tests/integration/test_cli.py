@@ -1,10 +1,18 @@
 """The command-line entry points."""
 
+from datetime import date
+
+import pytest
 from sqlalchemy import func, select
 
 from participa.accounts.models import Role, User
-from participa.budgets.models import Ballot
+from participa.accounts.services import register_user
+from participa.budgets.models import Ballot, Budget
+from participa.census import services as census
+from participa.census.models import Identity
+from participa.errors import Conflict
 from participa.extensions import db
+from participa.officing import services as officing
 from participa.processes.models import Process
 from participa.proposals.models import Proposal
 from participa.results.models import RunStatus, TallyRun
@@ -66,3 +74,45 @@ def test_demo_load_is_realistic_and_loads_once(ctx):
     again = runner.invoke(args=["demo", "load"])
     assert "already present" in again.output
     assert db.session.scalar(select(func.count(TallyRun.id))) == 2  # 2025 and Amsterdam
+    _demo_census_and_booths(first.output)
+
+
+def _demo_census_and_booths(output: str) -> None:
+    """The 2026 process has booths (so a verified online vote); the census holds every
+    voter, the resident and ten people without an account, printed by the command."""
+    from participa.demo import CENSUS_PEOPLE, DEMO_LOGINS, RESIDENT_DOCUMENT, voter_document
+
+    voting = db.session.scalar(select(Process).where(Process.slug == "presupuesto-2026"))
+    assert voting.in_person_voting and voting.verification_to_vote
+    assert census.census_size() == 1000 + 1 + len(CENSUS_PEOPLE)
+    assert RESIDENT_DOCUMENT[0] in output
+    assert all(document in output for document, _born, _district in CENSUS_PEOPLE)
+    # every ballot of a generated voter carries the voter's identity
+    ballots = select(Ballot).join(Budget).where(Budget.process_id == voting.id)
+    assert db.session.scalar(select(func.count()).select_from(ballots.subquery())) >= 1000
+    unlinked = ballots.where(Ballot.identity_id.is_(None))
+    assert db.session.scalar(select(func.count()).select_from(unlinked.subquery())) == 0
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    assert users[DEMO_LOGINS["residente"][0]].is_verified
+    first_voter = users["vecino0001@participa.example"]
+    identity = db.session.get(Identity, first_voter.identity_id)
+    assert identity.document_hash == census.document_hash(voter_document(1))
+    assert identity.district_id == first_voter.district_id
+    # at the booth: a voter who voted online is refused, a person of the census is not
+    officer = users[DEMO_LOGINS["casilla"][0]]
+    city = next(b for b in voting.budgets if b.district_id is None)
+    with pytest.raises(Conflict):
+        officing.check_in(officer, city, voter_document(1))
+    document, born, district = CENSUS_PEOPLE[0]
+    person = officing.check_in(officer, city, document)
+    assert person.account is None and person.district.name == district
+    # a new account verifies with another one
+    document, born, district = CENSUS_PEOPLE[1]
+    newcomer = register_user("nueva@example.org", "Nueva Vecina", "una-clave-segura")
+    assert census.verify(newcomer, document, born).district.name == district
+    with pytest.raises(census.VerificationFailed):
+        census.verify(
+            register_user("otra@example.org", "Otra", "otra-clave-segura"),
+            document,
+            date(1999, 9, 9),
+        )
