@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_request(lambda _error: refresh_locale())
     celery_init_app(app)
     import participa.notifications.tasks
+    import participa.opendata.tasks  # subscribes to tally_finished
     import participa.processes.tasks
     import participa.results.tasks  # noqa: F401
 

@@ -58,7 +58,8 @@ phases_cli = AppGroup("phases", help="Phases of the processes.")
 def pb_import(path: str, slug: str | None) -> None:
     """Turn a .pb file into a finished process with its projects, ballots and tally."""
     from participa.interop.pabulib import import_pb
-    from participa.results.services import published_run, request_tally, run_tally
+    from participa.results.queries import published_run
+    from participa.results.services import request_tally, run_tally
     from participa.tallying.pabulib import PbError, read
 
     try:

@@ -52,7 +52,7 @@ from participa.extensions import db
 from participa.formatting import platform_language
 from participa.notifications.services import notify
 from participa.processes.models import Process
-from participa.results.services import published_run
+from participa.results.queries import published_run
 
 MAX_SPENT = 10**12  # as budgets: more than any municipal budget, within 64 bits
 MAX_OFFICE = 120

@@ -30,6 +30,8 @@ from participa.proposals import services as proposal_services
 from participa.proposals.models import Proposal, ProposalState
 from participa.results import services as result_services
 from participa.results.models import TallyRun
+from participa.results.queries import budgets_due_for_tally
+from participa.results.tasks import enqueue_tally
 from participa.views_common import district_choices, parse_id, query_int, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -401,8 +403,8 @@ def tally(budget_id: int):
     except DomainError as error:
         return refuse(error, "admin.budget", budget_id=budget_id)
     db.session.commit()
-    if not result_services.enqueue_tally(run):  # the broker is down: logged, run marked failed
-        if budget in result_services.budgets_due_for_tally():  # the scheduler will retry it
+    if not enqueue_tally(run):  # the broker is down: logged, run marked failed
+        if budget in budgets_due_for_tally():  # the scheduler will retry it
             flash(
                 _(
                     "El servicio de tareas no responde. El conteo oficial se hará solo en "

@@ -30,7 +30,7 @@ from participa.extensions import db
 from participa.processes.models import Process
 from participa.processes.services import add_phase, create_process, slugify
 from participa.results.exports import safe_cell
-from participa.results.services import published_run, scores
+from participa.results.queries import published_run, scores
 from participa.tallying import RULES, VoteType
 from participa.tallying.pabulib import PbFile
 

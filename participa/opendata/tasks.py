@@ -13,6 +13,7 @@ from sqlalchemy import select
 from participa.extensions import db
 from participa.opendata import redaction, services
 from participa.processes.models import Process
+from participa.signals import tally_finished
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,13 @@ def publish_process(process_id: int, trigger: str = "manual") -> dict:
     if publication is None:
         return {"process_id": process_id, "status": "unchanged", "version": None}
     return {"process_id": process_id, "status": "published", "version": publication.version}
+
+
+@tally_finished.connect
+def _publish_after_tally(_run_id: int, *, process_id: int) -> None:
+    """An official tally was stored: publish the process's open data (a task of its own,
+    so a failing publication never fails the tally)."""
+    publish_process.delay(process_id, "tally")
 
 
 @shared_task(ignore_result=False)

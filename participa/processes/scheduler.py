@@ -23,20 +23,19 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.services import dispatch, followers, notify
 from participa.processes.models import Phase
+from participa.results.queries import budgets_due_for_tally
+from participa.results.services import (
+    TallyInProgress,
+    give_up_stale_runs,
+    request_tally,
+    take_scheduler_lock,
+)
+from participa.results.tasks import enqueue_tally
 
 
 def advance_phases(now: datetime | None = None) -> dict:
     """Record due openings and closings; returns the phase ids opened and closed and the
     tally runs queued."""
-    from participa.results.services import (
-        TallyInProgress,
-        budgets_due_for_tally,
-        enqueue_tally,
-        give_up_stale_runs,
-        request_tally,
-        take_scheduler_lock,
-    )
-
     now = now or utcnow()
     if not take_scheduler_lock():  # another scheduler is making this pass
         db.session.rollback()

@@ -3,11 +3,13 @@
 import logging
 
 from celery import shared_task
+from sqlalchemy import update
 
+from participa.db import utcnow
 from participa.extensions import db
-from participa.opendata.tasks import publish_process
 from participa.results import services
 from participa.results.models import RunStatus, TallyRun
+from participa.signals import tally_finished
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,34 @@ def tally_budget(run_id: int) -> dict:
             logger.exception("tally run %s failed", run_id)
             return {"run_id": run_id, "status": "failed", "selected": []}
     if not run.preview and run.status == RunStatus.DONE:
-        publish_process.delay(run.budget.process_id, "tally")
+        tally_finished.send(run.id, process_id=run.budget.process_id)  # open data publishes
     return {
         "run_id": run.id,
         "status": run.status,
         "selected": [o.project_id for o in run.selected],
     }
+
+
+def enqueue_tally(run: TallyRun) -> bool:
+    """Send the committed ``run`` to the worker; False if the broker cannot be reached.
+
+    An unsent run is marked failed (with why) and committed, so it blocks nothing: the
+    scheduler tallies an official one again on its next pass (see
+    :func:`participa.results.queries.budgets_due_for_tally`); a preview must be asked for again.
+    """
+    try:
+        tally_budget.delay(run.id)
+        return True
+    except Exception as error:  # broker down: never a 500, never a run stuck "queued"
+        logger.exception("could not queue tally run %s", run.id)
+        db.session.execute(
+            update(TallyRun)
+            .where(TallyRun.id == run.id, TallyRun.status == RunStatus.QUEUED)
+            .values(
+                status=RunStatus.FAILED,
+                error=f"not queued, the task broker is unreachable: {error!r}"[:2000],
+                finished_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        return False

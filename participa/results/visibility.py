@@ -24,7 +24,7 @@ from enum import IntEnum
 from participa.budgets.models import Budget
 from participa.processes.models import Process
 from participa.results.models import TallyRun
-from participa.results.services import latest_run, published_run
+from participa.results.queries import latest_run, published_run
 
 
 class Disclosure(IntEnum):

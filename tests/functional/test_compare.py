@@ -9,7 +9,7 @@ from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
 from participa.results.models import TallyRun
-from participa.results.services import published_run
+from participa.results.queries import published_run
 from tests import factories as f
 
 

@@ -16,7 +16,7 @@ import pytest
 from participa.extensions import db
 from participa.opendata import services as opendata
 from participa.processes.models import Process
-from participa.results import services as results
+from participa.results import queries
 from participa.results.visibility import Disclosure, public_disclosure, results_access
 from tests import factories as f
 from tests.integration.test_opendata import folder_of, proposal, read_csv, tallied_process
@@ -79,7 +79,7 @@ def csv_rows(response) -> list[dict]:
 def test_every_channel_shows_exactly_what_the_phase_allows(client, setting, disclosure):
     process, budget = with_setting(setting)
     assert public_disclosure(process) == disclosure
-    run = results.published_run(budget)
+    run = queries.published_run(budget)
     assert run is not None and run.ballots_counted == 6  # a tally exists in every case
     votes = {o.project_id: o.votes for o in run.outcomes}
     funded = {o.project_id for o in run.selected}

@@ -34,6 +34,7 @@ from participa.extensions import db
 from participa.opendata import services as opendata
 from participa.processes.models import District
 from participa.proposals.models import Proposal
+from participa.results import queries
 from participa.results import services as results
 from tests import factories as f
 from tests.integration.test_accountability import image_bytes
@@ -220,7 +221,7 @@ def build_world(person: User | None) -> World:
     preview = results.request_tally(done_budget, "equalshares")
     db.session.commit()
     results.run_tally(preview.id)
-    official = results.published_run(done_budget)
+    official = queries.published_run(done_budget)
     item = db.session.scalar(select(ExecutionItem).where(ExecutionItem.process_id == done.id))
     status = db.session.scalar(select(ExecutionStatus).where(ExecutionStatus.process_id == done.id))
     photo = FileStorage(stream=io.BytesIO(PNG), filename="avance.png", content_type="image/png")

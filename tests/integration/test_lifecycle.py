@@ -165,7 +165,8 @@ def test_booth_respects_the_vote_scope_by_census_district(ctx):
 
 
 def test_stale_queued_tally_is_due_again(ctx):
-    from participa.results.services import budgets_due_for_tally, request_tally
+    from participa.results.queries import budgets_due_for_tally
+    from participa.results.services import request_tally
 
     process = f.process()
     process.phases[0].allows_vote = True

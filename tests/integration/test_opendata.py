@@ -20,6 +20,7 @@ from participa.opendata import services
 from participa.opendata.datasets import DATASETS
 from participa.opendata.models import Publication
 from participa.proposals.models import Proposal
+from participa.results import queries
 from participa.results import services as results
 from tests import factories as f
 
@@ -176,7 +177,7 @@ def test_datasets_hold_ballots_results_and_execution(ctx):
     assert [r["receipt_hash"] for r in receipts] == sorted(hash_ for _public, hash_ in stored)
     assert {r["budget_id"] for r in receipts} == {str(budget.id)}
     outcome = read_csv(folder, "resultados.csv")
-    run = results.published_run(budget)
+    run = queries.published_run(budget)
     assert {int(r["project_id"]) for r in outcome if r["selected"] == "true"} == {
         o.project_id for o in run.selected
     }

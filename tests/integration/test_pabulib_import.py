@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from participa.budgets.models import Ballot, Project
 from participa.extensions import db
 from participa.interop.pabulib import export_pb, import_pb
-from participa.results.services import published_run, request_tally, run_tally
+from participa.results.queries import published_run
+from participa.results.services import request_tally, run_tally
 from participa.tallying import tally
 from participa.tallying.pabulib import dump, parse, read, to_election
 from tests.conftest import need

@@ -2,7 +2,7 @@
 
 from participa.budgets import services as budgets
 from participa.extensions import db
-from participa.results import services
+from participa.results import queries, services
 from participa.results.models import RunStatus
 from tests import factories as f
 
@@ -50,11 +50,11 @@ def test_budgets_due_for_tally_are_those_whose_voting_closed(ctx):
     closed_process.phases[0].allows_vote = True  # the past phase was the vote
     closed_budget = f.budget(closed_process)
     db.session.commit()
-    due = services.budgets_due_for_tally()
+    due = queries.budgets_due_for_tally()
     assert closed_budget in due and open_budget not in due
     services.request_tally(closed_budget)
     db.session.commit()
-    assert services.budgets_due_for_tally() == []
+    assert queries.budgets_due_for_tally() == []
 
 
 def test_ballots_stream_in_batches_and_report_progress(ctx, monkeypatch):
@@ -70,10 +70,10 @@ def test_ballots_stream_in_batches_and_report_progress(ctx, monkeypatch):
         budgets.cast_ballot(budget, f.user(), selection)
     db.session.commit()
     seen: list[int] = []
-    whole = services.stream_ballots(budget, services.tally_projects(budget), seen.append)
-    monkeypatch.setattr(services, "BATCH_BALLOTS", 3)
+    whole = queries.stream_ballots(budget, queries.tally_projects(budget), seen.append)
+    monkeypatch.setattr(queries, "BATCH_BALLOTS", 3)
     batched_seen: list[int] = []
-    batched = services.stream_ballots(budget, services.tally_projects(budget), batched_seen.append)
+    batched = queries.stream_ballots(budget, queries.tally_projects(budget), batched_seen.append)
     assert (
         sorted((b.projects, b.weight) for b in batched)
         == sorted((b.projects, b.weight) for b in whole)

@@ -20,7 +20,7 @@ from participa.notifications.sealing import unseal
 from participa.notifications.tasks import send_pending
 from participa.processes import scheduler
 from participa.processes.tasks import advance_phases
-from participa.results import services
+from participa.results import queries
 from participa.results.models import RunStatus, TallyRun
 from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
@@ -105,7 +105,7 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
         assert time.monotonic() - started < PATIENCE
         run = db.session.get(TallyRun, run_id)
         assert not run.preview and run.status == RunStatus.FAILED  # not sent: nothing stuck
-        assert services.budgets_due_for_tally() == [budget]  # due at beat's next run
+        assert queries.budgets_due_for_tally() == [budget]  # due at beat's next run
 
         # The official tally asked for by hand: it will happen by itself.
         _status, page, _elapsed = post(admin_browser, tally_button, {"rule": ""})
@@ -123,7 +123,7 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
     )
     (run,) = done
     assert not run.preview and run.ballots_counted == len(selections)
-    assert services.published_run(budget).id == run.id
+    assert queries.published_run(budget).id == run.id
     projects = [
         TallyProject(p, c, i)
         for i, (p, c) in enumerate(zip((p1, p2, p3, p4), (600, 500, 300, 200), strict=True))
