@@ -220,7 +220,8 @@ def test_a_recipient_refused_for_good_is_given_up_without_its_address(ctx, monke
     note = db.session.get(Notification, note_id)
     assert note.failed_at is not None and note.sent_at is None and note.secret is None
     text = logged(mail_log)
-    assert f"notification {note_id} (ballot_confirmed) for user {voter.id} can never be sent" in text
+    gave_up = f"notification {note_id} (ballot_confirmed) for user {voter.id} can never be sent"
+    assert gave_up in text
     assert "SMTPRecipientsRefused [550]" in text and "gone.voter" not in text
 
 
@@ -343,9 +344,7 @@ def test_the_migration_seals_waiting_codes_and_blanks_sent_ones(app, bare_databa
             db.engine.dispose()
 
 
-def test_the_migration_refuses_to_seal_without_a_secret_key_and_changes_nothing(
-    app, bare_database
-):
+def test_the_migration_refuses_to_seal_without_a_secret_key_and_changes_nothing(app, bare_database):
     tests_celery = app.extensions["celery"]
     migrating = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": bare_database})
     migrating.config["SECRET_KEY"] = None  # as a `flask db upgrade` run without one

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import update
 
 from participa.budgets import services as budgets
+from participa.db import utcnow
 from participa.extensions import db
 from participa.results import services
-from participa.db import utcnow
 from participa.results.models import RunStatus, TallyRun
 from tests import factories as f
 
