@@ -83,9 +83,10 @@ MISSING_SECRET = "SECRET_KEY must be set outside debug and tests."
 
 def _secret_key(app: Flask) -> None:
     """``SECRET_KEY``, else the file ``make demo`` writes, else a fixed one in debug and
-    tests. Without one, a server or worker refuses to start; a ``flask --app participa``
-    command (counting a ``.pb`` file, migrating the database) runs, and only what needs
-    the secret refuses: serving a request, hashing the census."""
+    tests. Without one, nothing starts but the ``flask --app participa`` commands that
+    involve no secret: ``pb`` (counting, importing, exporting a ``.pb`` file) and the list
+    of commands (``--help``). Any other command (``db upgrade`` seals waiting receipt codes,
+    ``run`` would sign sessions, ``users``/``demo``/``phases`` notify) refuses."""
     secret_file = Path(app.instance_path) / "secret_key"
     if not app.config.get("SECRET_KEY") and secret_file.exists():
         app.config["SECRET_KEY"] = secret_file.read_text().strip()  # written by `make demo`
@@ -94,22 +95,29 @@ def _secret_key(app: Flask) -> None:
     if app.debug or app.testing:
         app.config["SECRET_KEY"] = "dev-only-not-secret"
         return
-    if not _built_by_flask_command():
+    if not _built_by_flask_command_needing_no_secret():
         raise RuntimeError(MISSING_SECRET)
 
-    def refuse_to_serve(_environ, _start_response):  # `flask run`: never unsigned sessions
+    def refuse_to_serve(_environ, _start_response):  # never unsigned sessions
         raise RuntimeError(MISSING_SECRET)
 
     app.wsgi_app = refuse_to_serve  # type: ignore[method-assign]
 
 
-def _built_by_flask_command() -> bool:
-    """Whether the ``flask`` command line is loading the app to run one of its commands."""
+def _built_by_flask_command_needing_no_secret() -> bool:
+    """Whether the ``flask`` command line itself loads the app, to find one of the app's
+    commands or to list them: ``pb`` then runs, the others refuse (:func:`_needs_secret`).
+    A command that loads the app from its own context (``db``, ``run``, ``shell``,
+    ``routes``) is not one of these: it needs the secret."""
     import click
     from flask.cli import ScriptInfo
 
     context = click.get_current_context(silent=True)
-    return context is not None and context.find_object(ScriptInfo) is not None
+    return (
+        context is not None
+        and context.parent is None
+        and context.find_object(ScriptInfo) is not None
+    )
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -152,6 +160,29 @@ def _register_cli(app: Flask) -> None:
 
     for group in (users_cli, demo_cli, pb_cli, phases_cli):
         app.cli.add_command(group)
+    if not app.config.get("SECRET_KEY"):  # a `flask` command without one: only `pb` runs
+        for name, command in list(app.cli.commands.items()):
+            if command is not pb_cli:  # a .pb file: nothing signed, hashed or sealed
+                app.cli.add_command(_needs_secret(command), name)
+
+
+def _needs_secret(group: Any) -> Any:
+    """What stands for ``group`` (``db``, ``users``...) in an app built without
+    ``SECRET_KEY``: listed by ``--help``, it refuses whatever it is asked to do."""
+    import click
+
+    def refuse(args: tuple[str, ...]) -> None:
+        raise click.ClickException(MISSING_SECRET)
+
+    return click.Command(
+        group.name,
+        callback=refuse,
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        help=group.help,
+        short_help=group.short_help,
+        context_settings={"ignore_unknown_options": True},
+        add_help_option=False,
+    )
 
 
 def _register_errors(app: Flask) -> None:

@@ -1,6 +1,9 @@
 """A mail server for tests: speaks enough SMTP for ``smtplib`` on a free local port, keeps
 every message it receives, delivers none. The application (or a worker subprocess) sends
-to it as to any server (``MAIL_SERVER=127.0.0.1``, ``MAIL_PORT=sink.port``)."""
+to it as to any server (``MAIL_SERVER=127.0.0.1``, ``MAIL_PORT=sink.port``).
+
+``SMTPSink(refuse=550)`` refuses every recipient with that code, quoting the address in
+its reply as real servers do."""
 
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ class _Handler(socketserver.StreamRequestHandler):
             verb = line.decode("ascii", "replace").strip().split(" ", 1)[0].upper()
             if verb in ("EHLO", "HELO"):
                 self.reply("250 sink")
+            elif verb == "RCPT" and sink.refuse:
+                address = line.decode("ascii", "replace").strip().partition(":")[2]
+                self.reply(f"{sink.refuse} 5.1.1 {address}: Recipient address rejected")
             elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
                 self.reply("250 OK")
             elif verb == "DATA":
@@ -47,7 +53,8 @@ class SMTPSink:
     """``with SMTPSink() as sink:`` a server on 127.0.0.1:``sink.port``; ``sink.messages``
     holds what it received, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: int | None = None) -> None:
+        self.refuse = refuse  # an SMTP code for every RCPT, else accepted
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)

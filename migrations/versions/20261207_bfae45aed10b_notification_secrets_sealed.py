@@ -10,6 +10,9 @@ to be sent (two days) are blanked out for good; a receipt still waiting has its 
 into ``secret``, sealed, so that it is still sent. The downgrade puts the waiting codes back
 into their bodies (the blanked ones cannot come back).
 
+Without ``SECRET_KEY`` the migration refuses (and changes nothing) when a receipt waits to
+be sealed, or, downgrading, to be opened: no key is ever derived from a missing secret.
+
 Revision ID: bfae45aed10b
 Revises: c4f1a9e2b7d3
 Create Date: 2026-12-07 08:00:00.000000
@@ -50,12 +53,29 @@ notifications = sa.table(
 )
 
 
-def _cipher():
-    from cryptography.fernet import Fernet, MultiFernet
+NO_SECRET = (
+    "SECRET_KEY must be set to {}: set it (the one the application runs with) and run "
+    "the migration again."
+)
+
+
+def _secret_keys():
+    """SECRET_KEY then its fallbacks; an empty tuple when SECRET_KEY is not set."""
     from flask import current_app
 
     config = current_app.config
-    keys = (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ()))
+    if not config.get("SECRET_KEY"):
+        return ()
+    fallbacks = (k for k in config.get("SECRET_KEY_FALLBACKS") or () if k)
+    return (config["SECRET_KEY"], *fallbacks)
+
+
+def _cipher():
+    from cryptography.fernet import Fernet, MultiFernet
+
+    keys = _secret_keys()
+    if not keys:  # never a key derived from a missing secret
+        raise RuntimeError(NO_SECRET.format("seal or open receipt codes"))
 
     def key(secret):
         raw = secret if isinstance(secret, bytes) else str(secret).encode()
@@ -82,14 +102,22 @@ def _receipts(bind, *conditions, batch=5_000):
 
 
 def upgrade():
+    c = notifications.c
+    cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - RESEND_WITHIN
+    done = sa.or_(c.sent_at.is_not(None), c.failed_at.is_not(None), c.created_at <= cutoff)
+    if not context.is_offline_mode() and not _secret_keys():
+        waiting = op.get_bind().scalar(
+            sa.select(sa.func.count())
+            .select_from(notifications)
+            .where(c.kind == "ballot_confirmed", sa.not_(done))
+        )
+        if waiting:  # before any change: refused, the database is as it was
+            raise RuntimeError(NO_SECRET.format(f"seal the {waiting} receipt(s) waiting to be sent"))
     with op.batch_alter_table("notifications") as batch:
         batch.add_column(sa.Column("secret", sa.Text(), nullable=True))
     if context.is_offline_mode():
         return  # the bodies are data: only an online upgrade rewrites them
     bind = op.get_bind()
-    cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - RESEND_WITHIN
-    c = notifications.c
-    done = sa.or_(c.sent_at.is_not(None), c.failed_at.is_not(None), c.created_at <= cutoff)
     if bind.dialect.name == "postgresql":
         bind.execute(
             notifications.update()
@@ -125,6 +153,8 @@ def downgrade():
         bind = op.get_bind()
         c = notifications.c
         sealed = list(_receipts(bind, c.secret.is_not(None)))
+        if sealed and not _secret_keys():
+            raise RuntimeError(NO_SECRET.format("open the receipt codes waiting to be sent"))
         if sealed:
             cipher = _cipher()
             for rows in sealed:

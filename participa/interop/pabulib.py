@@ -63,7 +63,8 @@ def import_pb(pb: PbFile, slug: str | None = None) -> ImportReport:
     All or nothing: a file the platform cannot hold (a project costing nothing or more
     than the budget, an id too long, negative points, unreadable numbers or dates, voting
     rules the platform refuses) raises ``Invalid`` naming the key, project or voter, and
-    leaves the session as it was.
+    leaves the session as it was. So does a file whose ``date_end`` is today or later: an
+    import is a finished election, never a vote open online on top of its ballots.
     """
     _check(pb)
     with db.session.begin_nested():
@@ -84,6 +85,12 @@ def _check(pb: PbFile) -> None:
     for voter in pb.votes:
         if len(voter) > MAX_CODE:
             raise Invalid(f"voter_id {voter[:20]!r}... is longer than {MAX_CODE} characters")
+    closes = _date(pb.meta.get("date_end", "")) + timedelta(days=1)
+    if closes > utcnow():  # its voting phase would open the online vote on its ballots
+        raise Invalid(
+            f"date_end {pb.meta['date_end']!r} is not in the past: an imported file is a "
+            "finished election, import it once its vote has closed"
+        )
     if pb.meta.get("vote_type") == VoteType.CUMULATIVE:
         for voter, row in pb.votes.items():
             for p in row.get("points", "").split(","):

@@ -7,6 +7,9 @@ with Fernet (AES-128-CBC and HMAC-SHA256, from ``cryptography``). The key is der
 sealed, so a rotation loses nothing waiting). The worker opens it only to write the
 message, and erases it once the message is sent or given up: the database never holds the
 code in the clear, and holds it sealed only until it is sent.
+
+No key is ever derived from a missing secret: without ``SECRET_KEY`` (a ``flask`` command
+run without one) sealing and opening raise :class:`MissingSecret`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ _CONTEXT = b"participa-notification-secret"
 _ciphers: dict[tuple, MultiFernet] = {}
 
 
+class MissingSecret(RuntimeError):
+    """``SECRET_KEY`` is not set: nothing can be sealed or opened."""
+
+    def __init__(self) -> None:
+        super().__init__("SECRET_KEY must be set to seal or open a notification's secret.")
+
+
 def _key(secret_key: str | bytes) -> bytes:
     raw = secret_key if isinstance(secret_key, bytes) else str(secret_key).encode()
     return base64.urlsafe_b64encode(hmac.new(raw, _CONTEXT, hashlib.sha256).digest())
@@ -31,7 +41,10 @@ def _key(secret_key: str | bytes) -> bytes:
 def _cipher() -> MultiFernet:
     """Fernet with the key of ``SECRET_KEY`` first, then those of its fallbacks."""
     config = current_app.config
-    keys = (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ()))
+    if not config.get("SECRET_KEY"):
+        raise MissingSecret()
+    fallbacks = (k for k in config.get("SECRET_KEY_FALLBACKS") or () if k)
+    keys = (config["SECRET_KEY"], *fallbacks)
     cipher = _ciphers.get(keys)
     if cipher is None:
         cipher = _ciphers[keys] = MultiFernet([Fernet(_key(k)) for k in keys])
@@ -53,7 +66,12 @@ def unseal(token: str) -> str:
 
 
 def fill(body: str, token: str | None) -> str:
-    """The body to send: the sealed secret, opened, in place of :data:`PLACEHOLDER`."""
+    """The body to send: the sealed secret, opened, in place of :data:`PLACEHOLDER`.
+
+    ``ValueError`` if the body has a place for a secret and there is none (erased because
+    the message was too old to be sent): the placeholder itself is never sent."""
     if token is None:
+        if PLACEHOLDER in body:
+            raise ValueError("the notification's secret was erased: its message cannot be written")
         return body
     return body.replace(PLACEHOLDER, unseal(token))

@@ -107,7 +107,7 @@ def dispatch() -> int:
     Never raises (the change is already committed): an unreachable broker is logged and
     the rows are left to beat's :func:`participa.notifications.tasks.send_pending`.
     """
-    from participa.notifications.tasks import send_notification, send_pending
+    from participa.notifications.tasks import SendingFailed, send_notification, send_pending
 
     pending = db.session.info.pop(_PENDING, [])
     if not pending:
@@ -116,8 +116,10 @@ def dispatch() -> int:
         for note_id in pending:
             try:
                 send_notification(note_id)
-            except Exception:  # this one only (e.g. a mail error): it stays unsent
-                logger.exception("could not send notification %s", note_id)
+            except SendingFailed as failure:  # this one only: it stays unsent
+                logger.error("%s", failure)  # its id and the error's kind, not the address
+            except Exception as error:  # never the error's text: it may name the address
+                logger.error("could not send notification %s: %s", note_id, type(error).__name__)
         return len(pending)
     delay = current_app.config["NOTIFICATION_SEND_DELAY"]
     now = time.monotonic()

@@ -1,6 +1,11 @@
 """Sending notifications: SMTP when ``MAIL_SERVER`` is configured, else a line in the log
 that says which notification was written for whom (a user id), never the address or the
-content (a receipt code must not reach the logs)."""
+content (a receipt code must not reach the logs).
+
+A mail error names the address (``SMTPRecipientsRefused``, a server's reply quoting it, a
+malformed ``To`` header): it never leaves :func:`_send`, which raises :class:`SendingFailed`
+instead, naming only the notification and the kind and codes of the error. That is what
+the retries (Celery's log lines) and every other log line see."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from email.message import EmailMessage
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from participa.accounts.models import User
 from participa.db import utcnow
@@ -50,19 +55,62 @@ def _deliver(note: Notification, email: str) -> None:
         )
 
 
-@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
+class SendingFailed(Exception):
+    """A message not sent, said without the address: the notification's id and the kind and
+    codes of the error (never the error itself, nor as its cause or context)."""
+
+    def __init__(self, note_id: int, why: str, never_sendable: bool) -> None:
+        super().__init__(f"notification {note_id} not sent: {why}")
+        self.note_id, self.why, self.never_sendable = note_id, why, never_sendable
+
+
+def _send(note: Notification) -> None:
+    """:func:`_deliver` ``note`` to its user; :class:`SendingFailed` if anything fails."""
+    email = db.session.get(User, note.user_id).email
+    try:
+        _deliver(note, email)
+        return
+    except Exception as error:
+        failure = SendingFailed(note.id, _why(error), _never_sendable(error))
+    raise failure  # outside the handler: the error naming the address is not its context
+
+
+def _give_up(note: Notification, failure: SendingFailed) -> None:
+    """Mark ``note`` as never to be sent (its secret erased), logged without the address."""
+    logger.error(
+        "notification %s (%s) for user %s can never be sent, given up: %s",
+        note.id,
+        note.kind,
+        note.user_id,
+        failure.why,
+    )
+    note.failed_at = utcnow()
+    note.secret = None
+
+
+@shared_task(autoretry_for=(SendingFailed,), retry_backoff=True, max_retries=5)
 def send_notification(notification_id: int) -> bool:
-    """Send one notification once: a sent one is not sent again, and one being sent by
-    another worker (its row is locked) is left to it."""
+    """Send one notification once: a sent or given up one is not sent, and one being sent
+    by another worker (its row is locked) is left to it. One that can never be sent (e.g.
+    its secret was erased because it is too old) is given up; any other error is retried,
+    said as a :class:`SendingFailed`."""
     note = db.session.scalar(
         select(Notification)
         .where(Notification.id == notification_id)
         .with_for_update(skip_locked=True)
     )
-    if note is None or note.sent_at is not None:
+    if note is None or note.sent_at is not None or note.failed_at is not None:
         db.session.rollback()
         return False
-    _deliver(note, db.session.get(User, note.user_id).email)
+    try:
+        _send(note)
+    except SendingFailed as failure:
+        if not failure.never_sendable:
+            db.session.rollback()
+            raise
+        _give_up(note, failure)
+        db.session.commit()
+        return False
     note.sent_at = utcnow()
     note.secret = None  # sent: the code is erased
     db.session.commit()
@@ -90,7 +138,7 @@ def _why(error: Exception) -> str:
     return type(error).__name__ if code is None else f"{type(error).__name__} {code}"
 
 
-@shared_task(autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(SendingFailed,), retry_backoff=True, max_retries=5)
 def send_pending(older_than: float | None = None) -> int:
     """Send the notifications still unsent ``older_than`` seconds after they were created
     (default ``NOTIFICATION_RESEND_AFTER``; 0: every unsent one, as asked by
@@ -99,9 +147,10 @@ def send_pending(older_than: float | None = None) -> int:
     One at a time: each is locked with ``SKIP LOCKED`` (parallel runs never send one
     twice), sent and marked sent in its own transaction, so a worker killed mid-run sends
     again at most the one it was sending. A message that can never be sent is marked
-    ``failed_at`` and skipped; any other error stops the run, which is retried. A sealed
-    secret (a receipt code) is erased once its message is sent or given up, and beat's
-    runs erase those of messages too old to be sent. Run by beat every minute, for those
+    ``failed_at`` and skipped; any other error stops the run, which is retried (said as a
+    :class:`SendingFailed`). A sealed secret (a receipt code) is erased once its message
+    is sent or given up, and beat's runs give up the messages too old to be sent that
+    hold one, erasing it (a late retry then sends nothing). Run by beat every minute, for those
     whose dispatch found the broker down or whose sending was lost; returns how many
     were sent."""
     if older_than is None:
@@ -114,17 +163,23 @@ def send_pending(older_than: float | None = None) -> int:
     ]
     if older_than > 0:  # 0: no upper bound, whatever the clocks of the web servers say
         due.append(Notification.created_at <= now - timedelta(seconds=older_than))
-        # beat's run: the sealed secrets of those too old to be sent any more are erased
-        db.session.execute(
+        # beat's run: those too old to be sent any more are given up, their secrets erased
+        expired = db.session.scalars(
             update(Notification)
             .where(
                 Notification.secret.is_not(None),
                 Notification.sent_at.is_(None),
                 Notification.created_at <= now - RESEND_WITHIN,
             )
-            .values(secret=None)
-        )
+            .values(secret=None, failed_at=func.coalesce(Notification.failed_at, now))
+            .returning(Notification.id)
+        ).all()
         db.session.commit()
+        if expired:
+            logger.warning(
+                "notification(s) %s too old to be sent: given up, their secrets erased",
+                ", ".join(map(str, sorted(expired))),
+            )
     sent = 0
     while note := db.session.scalar(
         select(Notification)
@@ -134,19 +189,12 @@ def send_pending(older_than: float | None = None) -> int:
         .with_for_update(skip_locked=True)
     ):
         try:
-            _deliver(note, db.session.get(User, note.user_id).email)
-        except Exception as error:
-            if not _never_sendable(error):
+            _send(note)
+        except SendingFailed as failure:
+            if not failure.never_sendable:
                 db.session.rollback()
                 raise
-            logger.error(  # not the exception itself: it names the address
-                "notification %s (%s) for user %s can never be sent, given up: %s",
-                note.id,
-                note.kind,
-                note.user_id,
-                _why(error),
-            )
-            note.failed_at = utcnow()
+            _give_up(note, failure)
         else:
             note.sent_at = utcnow()
             sent += 1

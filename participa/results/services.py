@@ -122,7 +122,8 @@ def run_tally(run_id: int) -> TallyRun:
     counts, a heartbeat is written every ``TALLY_HEARTBEAT_EVERY`` seconds. The outcome
     rows are replaced in the same transaction that marks the run done, so a reader sees
     either the previous outcome or the whole new one; a run given up meanwhile stores
-    nothing.
+    nothing. An error marks the run failed only if it is still this call's claim (running,
+    since this call's start): never a run another delivery finished or claimed again.
     """
     now = utcnow()
     claimed = db.session.execute(
@@ -179,8 +180,18 @@ def run_tally(run_id: int) -> TallyRun:
         db.session.commit()
     except Exception as error:
         db.session.rollback()
-        run = db.session.get(TallyRun, run_id)
-        run.status, run.error, run.finished_at = RunStatus.FAILED, repr(error)[:2000], utcnow()
+        # only the claim of this call, still running: a duplicate delivery failing after
+        # another worker finished (or re-claimed) the run must not unpublish its outcome
+        db.session.execute(
+            update(TallyRun)
+            .where(
+                TallyRun.id == run_id,
+                TallyRun.status == RunStatus.RUNNING,
+                TallyRun.started_at == now,
+            )
+            .values(status=RunStatus.FAILED, error=repr(error)[:2000], finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
         raise
     db.session.expire(run, ["outcomes"])

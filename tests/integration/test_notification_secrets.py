@@ -20,7 +20,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications import sealing, tasks
 from participa.notifications.models import Notification
-from participa.notifications.services import notify
+from participa.notifications.services import dispatch, notify
 from tests import factories as f
 from tests.conftest import _postgres_admin
 from tests.smtp_sink import SMTPSink
@@ -160,6 +160,102 @@ def test_beat_erases_the_secrets_too_old_to_be_sent(ctx, mailbox):
     assert mailbox.to(voter.email) == [("Tu voto", "NEW")]
 
 
+def test_nothing_is_sealed_or_opened_without_a_secret_key(ctx, monkeypatch):
+    token = sealing.seal("AB")
+    monkeypatch.setitem(ctx.config, "SECRET_KEY_FALLBACKS", [None, ""])
+    for missing in (None, ""):  # never a key derived from "None" or from nothing
+        monkeypatch.setitem(ctx.config, "SECRET_KEY", missing)
+        with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+            sealing.seal("AB")
+        with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+            sealing.unseal(token)
+
+
+# --- a message that cannot be sent: logged without the address ----------------------
+
+
+def refusing_server(ctx, monkeypatch, code):
+    """An SMTP server that refuses every recipient with ``code``, quoting the address."""
+    sink = SMTPSink(refuse=code)
+    monkeypatch.setitem(ctx.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(ctx.config, "MAIL_PORT", sink.port)
+    return sink
+
+
+def logged(caplog) -> str:
+    """Every record as a handler writes it: the message and any traceback."""
+    formatter = logging.Formatter()
+    return "\n".join(formatter.format(record) for record in caplog.records)
+
+
+def test_a_refused_recipient_is_logged_without_its_address(ctx, monkeypatch, mail_log):
+    voter = f.user(email="refused.voter@example.org")
+    (note_id,) = notify([voter.id], "ballot_confirmed", "Tu voto", sealing.PLACEHOLDER, "AB")
+    db.session.commit()
+    with refusing_server(ctx, monkeypatch, 450):  # for now: sent later
+        assert dispatch() == 1  # eager: sent at once, the refusal is logged
+        # the task run by Celery, which retries it and logs each retry and the failure
+        monkeypatch.setitem(ctx.extensions["celery"].conf, "task_eager_propagates", False)
+        tasks.send_notification.apply(args=[note_id])
+        with pytest.raises(Exception) as failure:  # what Celery retries, and logs
+            tasks.send_pending.run(older_than=0)
+    text = logged(mail_log)
+    assert "retry" in text.lower()  # Celery's own lines are among those checked
+    assert "refused.voter" not in text and "refused.voter" not in mail_log.text
+    assert "refused.voter" not in str(failure.value)
+    assert f"notification {note_id} not sent: SMTPRecipientsRefused [450]" in text
+    assert isinstance(failure.value, tasks.SendingFailed)
+    assert str(failure.value) == f"notification {note_id} not sent: SMTPRecipientsRefused [450]"
+    note = db.session.get(Notification, note_id)
+    assert note.sent_at is None and note.failed_at is None and note.secret is not None
+
+
+def test_a_recipient_refused_for_good_is_given_up_without_its_address(ctx, monkeypatch, mail_log):
+    voter = f.user(email="gone.voter@example.org")
+    (note_id,) = notify([voter.id], "ballot_confirmed", "Tu voto", sealing.PLACEHOLDER, "AB")
+    db.session.commit()
+    monkeypatch.setitem(ctx.extensions["celery"].conf, "task_eager_propagates", False)
+    with refusing_server(ctx, monkeypatch, 550):
+        assert tasks.send_notification.apply(args=[note_id]).get() is False  # not retried
+    note = db.session.get(Notification, note_id)
+    assert note.failed_at is not None and note.sent_at is None and note.secret is None
+    text = logged(mail_log)
+    gave_up = f"notification {note_id} (ballot_confirmed) for user {voter.id} can never be sent"
+    assert gave_up in text
+    assert "SMTPRecipientsRefused [550]" in text and "gone.voter" not in text
+
+
+def test_a_receipt_retried_after_beat_gave_it_up_is_not_sent(ctx, mailbox, mail_log):
+    voter = f.user()
+    (note_id,) = notify([voter.id], "ballot_confirmed", "Tu voto", sealing.PLACEHOLDER, "AB")
+    db.session.get(Notification, note_id).created_at = utcnow() - tasks.RESEND_WITHIN
+    db.session.commit()
+    assert tasks.send_pending() == 0  # beat: too old, given up and its code erased
+    assert tasks.send_notification(note_id) is False  # a retry of its sending, too late
+    assert mailbox.messages == []
+    note = db.session.get(Notification, note_id)
+    assert note.failed_at is not None and note.secret is None and note.sent_at is None
+    text = logged(mail_log)
+    assert f"notification(s) {note_id} too old to be sent: given up" in text
+    assert voter.email not in text
+
+
+def test_a_message_whose_secret_is_gone_is_given_up_not_sent_with_its_placeholder(
+    ctx, mailbox, mail_log
+):
+    voter = f.user()
+    (note_id,) = notify([voter.id], "ballot_confirmed", "Tu voto", sealing.PLACEHOLDER, "AB")
+    db.session.get(Notification, note_id).secret = None  # erased, as beats before this one did
+    db.session.commit()
+    assert tasks.send_notification(note_id) is False
+    assert mailbox.messages == []
+    note = db.session.get(Notification, note_id)
+    assert note.failed_at is not None and note.sent_at is None
+    text = logged(mail_log)
+    assert f"notification {note_id} (ballot_confirmed) for user {voter.id} can never be" in text
+    assert voter.email not in text
+
+
 # --- the migration: rows written before it -------------------------------------------
 
 BEFORE, SEALED = "c4f1a9e2b7d3", "bfae45aed10b"
@@ -242,6 +338,51 @@ def test_the_migration_seals_waiting_codes_and_blanks_sent_ones(app, bare_databa
             with engine.connect() as conn:
                 waiting = conn.execute(text("SELECT body FROM notifications WHERE id = 2"))
                 assert waiting.scalar() == body.format("AAAA-BBBB-CCCC")
+    finally:
+        engine.dispose()
+        with migrating.app_context():
+            db.engine.dispose()
+
+
+def test_the_migration_refuses_to_seal_without_a_secret_key_and_changes_nothing(app, bare_database):
+    tests_celery = app.extensions["celery"]
+    migrating = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": bare_database})
+    migrating.config["SECRET_KEY"] = None  # as a `flask db upgrade` run without one
+    tests_celery.set_current()
+    tests_celery.set_default()
+    engine = create_engine(bare_database)
+    body = "Tu código de comprobante es AAAA-BBBB-CCCC."
+    try:
+        with migrating.app_context():
+            upgrade(revision=BEFORE)
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, password_hash, role, created_at) "
+                        "VALUES (1, 'a@example.org', 'A', 'x', 'resident', :now)"
+                    ),
+                    {"now": utcnow()},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO notifications (id, user_id, kind, subject, body, "
+                        "created_at) VALUES (1, 1, 'ballot_confirmed', 'S', :body, :now)"
+                    ),
+                    {"body": body, "now": utcnow() - timedelta(minutes=1)},  # waiting
+                )
+            with pytest.raises(RuntimeError, match="SECRET_KEY must be set to seal the 1 rec"):
+                upgrade.__wrapped__(revision=SEALED)  # Flask-Migrate's, without its sys.exit
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+                    BEFORE
+                )
+                row = conn.execute(text("SELECT * FROM notifications")).mappings().one()
+            assert row["body"] == body and "secret" not in row  # no column added, no code moved
+            migrating.config["SECRET_KEY"] = "migration-key"  # set: the same upgrade goes
+            upgrade(revision=SEALED)
+            with engine.connect() as conn:
+                sealed = conn.execute(text("SELECT secret FROM notifications")).scalar()
+            assert sealing.unseal(sealed) == "AAAA-BBBB-CCCC"
     finally:
         engine.dispose()
         with migrating.app_context():

@@ -61,8 +61,9 @@ def test_a_passing_failure_stops_the_run_and_keeps_the_rest_for_later(three_unse
             raise smtplib.SMTPServerDisconnected("the server went away")
 
     monkeypatch.setattr(tasks, "_deliver", deliver)
-    with pytest.raises(smtplib.SMTPServerDisconnected):
+    with pytest.raises(tasks.SendingFailed, match="SMTPServerDisconnected") as failure:
         tasks.send_pending.run(older_than=0)  # the task itself is retried by Celery
+    assert not failure.value.never_sendable
     first, second, third = three_unsent
     assert outbox() == [
         (first.id, True, False),

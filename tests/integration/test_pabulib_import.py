@@ -1,19 +1,24 @@
 """Importing real .pb files into the platform and tallying them there (the worker's code
 path) reproduces the official outcome; exporting gives a file that recounts the same."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from participa.budgets.models import Ballot, Project
+from participa.db import utcnow
+from participa.errors import Invalid
 from participa.extensions import db
 from participa.interop.pabulib import export_pb, import_pb
+from participa.processes.models import Process
 from participa.results.queries import published_run
 from participa.results.services import request_tally, run_tally
 from participa.tallying import tally
 from participa.tallying.pabulib import dump, parse, read, to_election
 from tests.conftest import need
+from tests.unit.test_deployment import SMALL_PB
 from tests.unit.test_pabulib_outcomes import CHECKABLE, PABULIB, official
 
 
@@ -62,3 +67,18 @@ def test_export_is_read_by_pabutools(ctx, tmp_path):
     assert int(instance.budget_limit) == report.budget.amount
     assert len(instance) == len(read(path).projects)
     assert profile.num_ballots() == report.ballots
+
+
+def test_a_file_whose_vote_has_not_closed_is_refused(ctx):
+    """An import is a finished election: a ``date_end`` of today or later would open the
+    online vote on top of the imported ballots."""
+    today = utcnow().date()
+    for date_end in (today, today + timedelta(days=30)):
+        pb = parse(SMALL_PB.replace("date_end;31.03.2026", f"date_end;{date_end:%d.%m.%Y}"))
+        with pytest.raises(Invalid, match="is not in the past: an imported file is a finished"):
+            import_pb(pb)
+        assert db.session.scalar(select(func.count()).select_from(Process)) == 0
+    yesterday = today - timedelta(days=1)
+    report = import_pb(parse(SMALL_PB.replace("31.03.2026", f"{yesterday:%d.%m.%Y}")))
+    (voting,) = [p for p in report.budget.process.phases if p.allows_vote]
+    assert voting.ends_at <= utcnow()  # closed: nobody votes online on an import

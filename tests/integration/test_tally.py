@@ -1,9 +1,13 @@
 """Tally runs stored in the database, and their idempotence."""
 
+import pytest
+from sqlalchemy import update
+
 from participa.budgets import services as budgets
+from participa.db import utcnow
 from participa.extensions import db
 from participa.results import queries, services
-from participa.results.models import RunStatus
+from participa.results.models import RunStatus, TallyRun
 from tests import factories as f
 
 
@@ -87,3 +91,44 @@ def test_ballots_stream_in_batches_and_report_progress(ctx, monkeypatch):
     assert (done.status, done.progress, done.ballots_counted) == ("done", 100, 10)
     (funded,) = done.selected  # each voter holds 90: p1's six supporters cannot pay 600
     assert (funded.project_id, funded.price, funded.effective_votes) == (p2, "75", "4")
+
+
+def test_a_duplicate_failing_after_another_worker_finished_leaves_the_run_done(ctx, monkeypatch):
+    budget = f.budget(f.process(now_allows=("allows_vote",)), amount=1000, costs=(600, 500))
+    p1, p2 = f.project_ids(budget)
+    vote(budget, [[p1], [p1], [p2]])
+    run = services.request_tally(budget)
+    db.session.commit()
+    finished_at = utcnow()
+
+    def finished_elsewhere_then_fails(*args, **kwargs):
+        with db.engine.begin() as other_worker:  # the first delivery stores its outcome
+            other_worker.execute(
+                update(TallyRun)
+                .where(TallyRun.id == run.id)
+                .values(status=RunStatus.DONE, finished_at=finished_at, progress=100)
+            )
+        raise RuntimeError("this duplicate delivery fails")
+
+    monkeypatch.setattr(services, "compute_outcome", finished_elsewhere_then_fails)
+    with pytest.raises(RuntimeError, match="this duplicate delivery fails"):
+        services.run_tally(run.id)
+    db.session.expire_all()
+    stored = db.session.get(TallyRun, run.id)
+    assert (stored.status, stored.error, stored.finished_at) == (RunStatus.DONE, None, finished_at)
+
+
+def test_a_run_that_fails_while_it_holds_its_claim_is_marked_failed(ctx, monkeypatch):
+    budget = f.budget(f.process(now_allows=("allows_vote",)), amount=1000, costs=(600, 500))
+    run = services.request_tally(budget)
+    db.session.commit()
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the rule failed")
+
+    monkeypatch.setattr(services, "compute_outcome", fails)
+    with pytest.raises(RuntimeError):
+        services.run_tally(run.id)
+    db.session.expire_all()
+    stored = db.session.get(TallyRun, run.id)
+    assert stored.status == RunStatus.FAILED and "the rule failed" in stored.error

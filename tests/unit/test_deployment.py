@@ -130,6 +130,26 @@ def test_pb_tally_from_a_fresh_clone_needs_no_secret(tmp_path):
     assert sorted(result.stdout.split()) == ["a", "c"]
 
 
+def test_only_pb_commands_run_without_a_secret(tmp_path):
+    """``db upgrade`` seals the receipt codes waiting to be mailed with a key derived from
+    SECRET_KEY: without one it refuses before touching the database, as every command but
+    ``pb`` and the list of commands do."""
+    instance = tmp_path / "instance"
+    env = _clean_environment(instance)
+
+    def flask(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "flask", "--app", "participa", *args]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+    for args in (("db", "upgrade"), ("users", "create-admin", "--help"), ("routes",)):
+        refused = flask(*args)
+        assert refused.returncode != 0, args
+        assert "SECRET_KEY must be set" in refused.stderr, (args, refused.stderr[-2000:])
+    assert not list(instance.glob("*.db"))  # no database was created, let alone migrated
+    listed = flask("--help")
+    assert listed.returncode == 0 and " pb " in listed.stdout and " db " in listed.stdout
+
+
 def test_a_flask_command_without_secret_serves_nothing_and_hashes_nothing(tmp_path):
     """The app a ``flask`` command builds without SECRET_KEY refuses what needs the secret:
     a request (``flask run`` would sign sessions with nothing) and the census hashes."""
