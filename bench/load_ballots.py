@@ -101,6 +101,7 @@ def seed(app, voters: int, projects: int, rng: random.Random) -> tuple[str, int,
             starts_at=now - timedelta(days=1),
             ends_at=now + timedelta(days=30),
             allows_vote=True,
+            reason="Fase de votación de la prueba de carga, abierta desde ayer.",
         )
         db.session.commit()
         costs = {p.id: p.cost for p in budget.projects}
