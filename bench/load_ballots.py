@@ -15,8 +15,8 @@
    resident (3 to 8 projects within the budget, with the CSRF token) is written out before
    the clock starts. CSRF protection stays on.
 3. gunicorn (``--workers`` × ``--threads``) serves ``participa:create_app()`` on
-   127.0.0.1 with the default configuration and Celery on
-   Redis (``redis://127.0.0.1:6379/14``) as in production: the receipt of each ballot is
+   127.0.0.1 with the default configuration and Celery on Redis (``BENCH_BROKER``,
+   default ``redis://127.0.0.1:6379/14``) as in production: the receipt of each ballot is
    a notification row, and each web process queues a sending of the pending ones at most
    twice a second (the "tasks queued"); no worker drains the queue during the run, and the
    queue is deleted afterwards. The per-account rate limits are off unless ``--rate-limits``
@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
 
-BROKER = "redis://127.0.0.1:6379/14"
+BROKER = os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/14")  # a database of its own
 ANALYZED = ("ballots", "ballot_items", "notifications")
 
 
@@ -101,6 +101,7 @@ def seed(app, voters: int, projects: int, rng: random.Random) -> tuple[str, int,
             starts_at=now - timedelta(days=1),
             ends_at=now + timedelta(days=30),
             allows_vote=True,
+            reason="Fase de votación de la prueba de carga, abierta desde ayer.",
         )
         db.session.commit()
         costs = {p.id: p.cost for p in budget.projects}

@@ -1,15 +1,11 @@
 """Declarative base with a stable naming convention so Alembic migrations are reproducible;
-the time of record (naive UTC); dialect helpers; the check of idle pooled connections; the
-statements the busiest requests run through the driver itself (:class:`DriverStatement`)."""
+the time of record (naive UTC); dialect helpers; the check of idle pooled connections."""
 
 import sqlite3
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from psycopg.rows import namedtuple_row
-from sqlalchemy import Executable, MetaData, event
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
@@ -92,38 +88,3 @@ def ping_idle_connections(engine: Engine, idle_after: float) -> None:
         except engine.dialect.loaded_dbapi.Error as error:
             # The pool discards this connection and checks out a fresh one.
             raise DisconnectionError("idle connection lost") from error
-
-
-class DriverStatement:
-    """A statement of the busiest requests (signing in a visitor, confirming a ballot), run
-    on PostgreSQL by psycopg itself on the session's connection, inside its transaction.
-
-    SQLAlchemy's execution of a statement (parameter processing, result metadata, row
-    objects) costs about 75 µs of CPU over psycopg's, more than PostgreSQL spends running
-    it: on the confirmation of a ballot that was a tenth of the web server's CPU. The
-    statement is still written once, as a Core ``select()`` or ``text()``, and compiled by
-    SQLAlchemy (once) into psycopg's SQL; on other databases it runs through SQLAlchemy.
-    Its parameters must be values psycopg adapts as they are (numbers, strings, lists,
-    datetimes), and its errors are psycopg's own, not wrapped by SQLAlchemy.
-    """
-
-    def __init__(self, statement: Executable) -> None:
-        self.statement = statement
-        self._postgresql: tuple[str, dict[str, Any]] | None = None
-
-    def rows(self, **params: Any) -> Sequence[Any]:
-        """The rows (named tuples) of the statement run with ``params``."""
-        from participa.extensions import db
-
-        connection = db.session.connection()
-        if connection.dialect.name != "postgresql":
-            return connection.execute(self.statement, params).all()
-        if self._postgresql is None:  # psycopg's SQL, with the statement's own values
-            compiled = self.statement.compile(dialect=connection.dialect)
-            given = {name: None for name, bind in compiled.binds.items() if bind.required}
-            expanded = compiled.construct_expanded_state(given)
-            self._postgresql = (expanded.statement, dict(expanded.parameters))
-        sql, constants = self._postgresql
-        cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
-        with cursor:
-            return cursor.execute(sql, {**constants, **params}).fetchall()

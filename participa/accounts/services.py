@@ -17,7 +17,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash
 
 from participa.accounts.models import PASSWORD_METHOD, Role, User, UserSession, hash_password
-from participa.db import DriverStatement, utcnow
+from participa.db import utcnow
 from participa.errors import Conflict, Invalid
 from participa.extensions import db
 from participa.formatting import platform_language
@@ -112,8 +112,9 @@ def normalize_email(email: str) -> str:
 
 _users, _sessions = User.__table__, UserSession.__table__
 # One statement (and round trip) per signed-in request: the account, if the session's
-# token is still stored, young enough, and the account not blocked.
-_USER_OF_SESSION = DriverStatement(
+# token is still stored, young enough, and the account not blocked. Built once: SQLAlchemy
+# keys it once and reuses its compiled form.
+_USER_OF_SESSION = (
     select(*_users.columns)
     .join(_sessions, _sessions.c.user_id == _users.c.id)
     .where(
@@ -143,23 +144,23 @@ def signed_in_user(user_id: int, token: str | None) -> User | None:
     everywhere", a password change, blocking), is older than :func:`session_lifetime`,
     or the account no longer exists.
 
-    One statement read through the driver (:class:`~participa.db.DriverStatement`); the
-    row becomes the session's ``User`` just as if the ORM had loaded it
-    (``make_transient_to_detached``, then added: persistent, unchanged, its relationships
-    loaded on use), or the session's own ``User`` when it already holds one. The ORM's own
-    loading of the row cost more than twice the CPU.
+    One Core statement on the session's connection (SQLAlchemy's events see it, its errors
+    are SQLAlchemy's, a lost connection is invalidated); its row becomes the session's
+    ``User`` just as if the ORM had loaded it (``make_transient_to_detached``, then added:
+    persistent, unchanged, its relationships loaded on use), or the session's own ``User``
+    when it already holds one. The ORM's own loading of the row cost more than twice the CPU.
     """
     if not token:
         return None
-    rows = _USER_OF_SESSION.rows(
-        id=user_id, token_hash=token_hash(token), since=utcnow() - session_lifetime()
-    )
-    if not rows:
-        return None
     session = db.session
+    since = utcnow() - session_lifetime()
+    params = {"id": user_id, "token_hash": token_hash(token), "since": since}
+    row = session.connection().execute(_USER_OF_SESSION, params).first()
+    if row is None:
+        return None
     if session.identity_key(User, user_id) in session.identity_map:
         return session.get(User, user_id)
-    user = User(**rows[0]._asdict())
+    user = User(**row._asdict())
     make_transient_to_detached(user)
     session.add(user)
     return user

@@ -11,15 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     Executable,
     Row,
-    String,
     bindparam,
-    cast,
     delete,
     false,
     func,
     or_,
     select,
     text,
+    true,
 )
 
 from participa.accounts.models import User
@@ -37,7 +36,7 @@ from participa.budgets.models import (
 )
 from participa.budgets.validation import BallotRules, Violation, check_ballot
 from participa.census.services import claim_online_ballot, require_verified
-from participa.db import DriverStatement, insert_ignoring_conflicts, utcnow
+from participa.db import insert_ignoring_conflicts, utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
@@ -265,29 +264,39 @@ def ballot_rules(budget: Budget | Row) -> BallotRules:
     )
 
 
-# The statements of a vote, built once: SQLAlchemy reuses their compiled form without
-# building and keying them again on every confirmation, and the two of every confirmation
-# run through psycopg itself on PostgreSQL (DriverStatement).
+# The statements of a vote, built once: SQLAlchemy keys them once and reuses their compiled
+# form on every confirmation. They run on the session's connection with
+# ``connection.execute`` (no ORM objects): SQLAlchemy's events see them, and its errors
+# (``IntegrityError``, a lost connection invalidated) are those of every other statement.
 _budgets, _processes, _phases = Budget.__table__, Process.__table__, Phase.__table__
-_PROJECT_COSTS = select(Project.__table__.c.id, Project.__table__.c.cost).where(
-    Project.__table__.c.budget_id == bindparam("budget_id")
-)
 _projects = Project.__table__
-# "id:cost,id:cost,...": the costs ride along with the budget's row (string_agg on
-# PostgreSQL, group_concat on SQLite) instead of costing a statement of their own. Tied to
-# the parameter, not to the budget's column, so the database computes it once, not once
-# per phase row.
-_COSTS_TEXT = (
-    select(
-        func.aggregate_strings(
-            cast(_projects.c.id, String) + ":" + cast(_projects.c.cost, String), ","
-        )
-    )
-    .where(_projects.c.budget_id == bindparam("budget_id"))
-    .scalar_subquery()
+_PROJECT_COSTS = select(_projects.c.id, _projects.c.cost).where(
+    _projects.c.budget_id == bindparam("budget_id")
 )
-_BALLOT_BOX = DriverStatement(
-    select(
+# Everything of a phase that Process.allows and Phase.allows read.
+_PHASE_RULE_COLUMNS = (
+    "starts_at",
+    "ends_at",
+    "allows_propose",
+    "allows_support",
+    "allows_comment",
+    "allows_vote",
+    "shows_vote_counts",
+    "shows_results",
+)
+_BALLOT_BOX: dict[str, Executable] = {}  # by dialect name
+
+
+def _ballot_box_statement(dialect: str) -> Executable:
+    """The budget, its process and the process's phases (a row per phase, in order); on
+    PostgreSQL also the budget's project ids and costs, as two parallel arrays aggregated
+    once (the same on every row), instead of a statement of their own."""
+    if dialect in _BALLOT_BOX:
+        return _BALLOT_BOX[dialect]
+    joined = _budgets.join(_processes, _processes.c.id == _budgets.c.process_id).outerjoin(
+        _phases, _phases.c.process_id == _processes.c.id
+    )
+    columns = [
         _budgets.c.title,
         _budgets.c.currency,
         _budgets.c.district_id,
@@ -303,26 +312,59 @@ _BALLOT_BOX = DriverStatement(
         _processes.c.title.label("process_title"),
         _processes.c.vote_scope,
         _processes.c.verification_to_vote,
-        _phases.c.starts_at,
-        _phases.c.ends_at,
-        _phases.c.allows_vote,
-        _COSTS_TEXT.label("costs"),
-    )
-    .select_from(
-        _budgets.join(_processes, _processes.c.id == _budgets.c.process_id).outerjoin(
-            _phases, _phases.c.process_id == _processes.c.id
+        *(_phases.c[name] for name in _PHASE_RULE_COLUMNS),
+    ]
+    if dialect == "postgresql":
+        # Tied to the parameter, not to the budget's column: computed once, not per phase.
+        costs = (
+            select(
+                func.array_agg(_projects.c.id).label("project_ids"),
+                func.array_agg(_projects.c.cost).label("project_costs"),
+            )
+            .where(_projects.c.budget_id == bindparam("budget_id"))
+            .subquery("costs")
         )
+        joined = joined.join(costs, true())
+        columns += [costs.c.project_ids, costs.c.project_costs]
+    _BALLOT_BOX[dialect] = (
+        select(*columns)
+        .select_from(joined)
+        .where(_budgets.c.id == bindparam("budget_id"), _processes.c.slug == bindparam("slug"))
+        .order_by(_phases.c.position, _phases.c.id)
     )
-    .where(_budgets.c.id == bindparam("budget_id"), _processes.c.slug == bindparam("slug"))
-    .order_by(_phases.c.position, _phases.c.id)
-)
+    return _BALLOT_BOX[dialect]
+
+
+class _PhaseRow:
+    """A phase read with the ballot box, judged by :class:`Phase`'s own rules."""
+
+    __slots__ = _PHASE_RULE_COLUMNS
+    is_current = Phase.is_current
+    allows = Phase.allows
+
+    def __init__(self, row: Row) -> None:
+        for name in _PHASE_RULE_COLUMNS:
+            setattr(self, name, getattr(row, name))
+
+
+class _PhasesOf:
+    """A process as :meth:`Process.allows` reads it (its phases, in order): the one
+    definition of what a process allows now serves the ballot box's rows too."""
+
+    __slots__ = ("phases",)
+    current_phase = Process.current_phase
+    allows = Process.allows
+
+    def __init__(self, phases: list[_PhaseRow]) -> None:
+        self.phases = phases
+
+
 _ITEM_COLUMNS = ("ballot_id", "budget_id", "project_id", "points", "rank")
 _FIRST_BALLOT: dict[str, Executable] = {}  # by dialect name
 # The ballot, its items and its receipt in one statement: RETURNING nothing when a unique
 # pair stopped the ballot (then nothing at all is inserted).
-_FIRST_BALLOT_POSTGRESQL = DriverStatement(
-    text(
-        """
+_FIRST_BALLOT_POSTGRESQL = text(
+    """
     WITH ballot AS (
         INSERT INTO ballots (budget_id, user_id, identity_id, receipt_hash, public_id,
                              channel, created_at, updated_at)
@@ -342,7 +384,6 @@ _FIRST_BALLOT_POSTGRESQL = DriverStatement(
     )
     SELECT ballot.id AS ballot_id, receipt.id AS receipt_id FROM ballot, receipt
     """
-    )
 )
 
 
@@ -422,27 +463,31 @@ class BallotBox:
 def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
     """The :class:`BallotBox` of budget ``budget_id`` of process ``slug``, or None: the
     budget, its process, its project costs and the process's phases in one statement (a
-    row per phase)."""
-    rows = _BALLOT_BOX.rows(budget_id=budget_id, slug=slug)
+    row per phase; on SQLite the costs are a second statement)."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    params = {"budget_id": budget_id, "slug": slug}
+    rows = connection.execute(_ballot_box_statement(dialect), params).all()
     if not rows:
         return None
-    first, now = rows[0], utcnow()
-    # As Process.allows(Action.VOTE): the first phase (by position) whose dates contain now.
-    current = next(
-        (r for r in rows if r.starts_at is not None and r.starts_at <= now < r.ends_at), None
-    )
+    first = rows[0]
+    if dialect == "postgresql":  # parallel arrays, NULL without projects
+        costs = dict(zip(first.project_ids or (), first.project_costs or (), strict=True))
+    else:
+        costs = project_costs(budget_id)
+    phases = [_PhaseRow(row) for row in rows if row.starts_at is not None]  # outer join
     return BallotBox(
         budget_id=budget_id,
         title=first.title,
         currency=first.currency,
         district_id=first.district_id,
         rules=ballot_rules(first),
-        costs=dict(map(int, pair.split(":")) for pair in (first.costs or "").split(",") if pair),
+        costs=costs,
         process_id=first.process_id,
         process_title=first.process_title,
         vote_scope=first.vote_scope,
         verification_to_vote=first.verification_to_vote,
-        voting_open=current is not None and current.allows_vote,
+        voting_open=_PhasesOf(phases).allows(Action.VOTE),
     )
 
 
@@ -620,19 +665,23 @@ def _store_first_ballot(
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         ordinal = box.rules.ballot_type == BallotType.ORDINAL
-        stored = _FIRST_BALLOT_POSTGRESQL.rows(
-            **values,
-            projects=project_ids,
-            points=points or [None] * len(project_ids),
-            ranks=list(range(1, len(project_ids) + 1)) if ordinal else [None] * len(project_ids),
-            kind="ballot_confirmed",
-            subject=receipt[0],
-            body=receipt[1],
-            secret=seal(receipt[2]),
-        )
-        if not stored:
+        row = connection.execute(
+            _FIRST_BALLOT_POSTGRESQL,
+            {
+                **values,
+                "projects": project_ids,
+                "points": points or [None] * len(project_ids),
+                "ranks": (
+                    list(range(1, len(project_ids) + 1)) if ordinal else [None] * len(project_ids)
+                ),
+                "kind": "ballot_confirmed",
+                "subject": receipt[0],
+                "body": receipt[1],
+                "secret": seal(receipt[2]),
+            },
+        ).first()
+        if row is None:
             return None
-        row = stored[0]
         track_notifications([row.receipt_id])
         return row.ballot_id
     new_id = connection.execute(_insert_first_ballot(), values).scalar()

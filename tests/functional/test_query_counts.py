@@ -397,3 +397,23 @@ def test_the_counter_sees_a_query_per_row(ctx):
         return len(seen)
 
     assert lazy(FEW) == 1 + FEW and lazy(MANY) == 1 + MANY
+
+
+def test_the_counter_sees_every_statement_of_a_ballot_confirmation(client):
+    """The busiest request's statements run through SQLAlchemy, so its events (this
+    counter, SQL logging, an APM) see them: the user loader (account and session row in
+    one statement), the ballot box (budget, process, phases and costs) and the first
+    ballot with its items and receipt."""
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process)
+    chosen = f.project_ids(budget)[:2]
+    login(client)
+    db.session.commit()
+    url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    with current_app.app_context(), counting() as seen:
+        response = client.post(url, data={"project": chosen})
+    assert response.status_code == 303, response.text
+    sql = [" ".join(statement.split()) for statement in seen]
+    assert any("FROM users JOIN user_sessions" in s for s in sql), sql  # the user loader
+    assert any("FROM budgets JOIN processes" in s for s in sql), sql  # the ballot box
+    assert any("INSERT INTO ballots" in s for s in sql), sql  # the ballot, items, receipt

@@ -1,5 +1,7 @@
 """Ballots on the real database: rules, replacement, and the constraints behind them."""
 
+import dataclasses
+
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -92,3 +94,21 @@ def test_database_refuses_negative_costs(ctx):
     project.cost = -5
     with pytest.raises(IntegrityError):
         db.session.commit()
+
+
+def test_a_constraint_violation_while_storing_a_ballot_is_an_integrity_error(ctx):
+    """The statements of a confirmation run through SQLAlchemy: the database's refusal is
+    SQLAlchemy's ``IntegrityError`` like any other, never a driver's own class."""
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process)
+    voter = f.user()
+    db.session.commit()
+    box = services.ballot_box(process.slug, budget.id)
+    assert box is not None and box.voting_open
+    # A box whose rules take a project the database does not hold on this budget: the
+    # ballot item's foreign key refuses it.
+    forged = dataclasses.replace(box, costs={**box.costs, 999_999: 1})
+    with pytest.raises(IntegrityError):
+        services.confirm_ballot(forged, voter, [999_999])
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Ballot.id))) == 0

@@ -1,12 +1,18 @@
-"""Pooled connections are checked before reuse when they have been idle (PostgreSQL)."""
+"""Pooled connections are checked before reuse when they have been idle; a connection
+lost in the middle of a request is SQLAlchemy's to handle (PostgreSQL)."""
 
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
+from flask import current_app
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from participa.budgets import services as budgets
+from participa.budgets.models import Ballot
 from participa.db import ping_idle_connections
+from participa.extensions import db
+from tests import factories as f
 from tests.conftest import need
 
 
@@ -60,3 +66,42 @@ def test_a_connection_reused_at_once_is_not_checked(postgres_url):
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_works(
+    client, postgres_url, monkeypatch
+):
+    """The server ends the request's connection after the user loader ran on it and before
+    the ballot box's statement: SQLAlchemy raises its own ``DBAPIError`` marked
+    ``connection_invalidated`` (the pool drops the connection, the teardown's rollback
+    goes through), and the voter's next attempt is served on a fresh connection."""
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process)
+    chosen = f.project_ids(budget)[:2]
+    f.login(client, f.user())
+    db.session.commit()
+    url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
+    admin = create_engine(postgres_url)
+    ballot_box = budgets.ballot_box
+
+    def box_of_a_killed_backend(slug: str, budget_id: int):
+        pid = db.session.connection().connection.driver_connection.info.backend_pid
+        with admin.connect() as conn:  # waits (up to 10 s) until the backend has exited
+            ended = conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+            assert ended.scalar_one()
+        return ballot_box(slug, budget_id)
+
+    monkeypatch.setattr(budgets, "ballot_box", box_of_a_killed_backend)
+    try:
+        with current_app.app_context(), pytest.raises(DBAPIError) as lost:
+            client.post(url, data={"project": chosen})
+    finally:
+        admin.dispose()
+    assert lost.value.connection_invalidated
+    assert "FROM budgets JOIN processes" in lost.value.statement  # the ballot box's own
+
+    monkeypatch.setattr(budgets, "ballot_box", ballot_box)
+    with current_app.app_context():
+        again = client.post(url, data={"project": chosen})
+    assert again.status_code == 303, again.text
+    assert db.session.scalar(select(func.count(Ballot.id))) == 1
