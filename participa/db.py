@@ -6,10 +6,10 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Executable, MetaData, event
+from sqlalchemy import Insert, MetaData, Select, Table, TextClause, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
@@ -29,6 +29,8 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # DeclarativeBase says FromClause; every model here maps a Table
+        __table__: ClassVar[Table]
 
 
 def utcnow() -> datetime:
@@ -36,20 +38,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def insert_ignoring_conflicts(model: type, index_elements: list[str] | None = None) -> object:
+def insert_ignoring_conflicts(
+    model: type[Base] | Table, index_elements: list[str] | None = None
+) -> Insert:
     """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` for the bound database's dialect
     (without ``index_elements``: a conflict on any unique constraint does nothing).
 
     Used where a unique constraint decides a race (one ballot, one support): the losing
     insert does nothing instead of failing, and the caller reads the winning row.
     """
+    from sqlalchemy.dialects import postgresql, sqlite
+
     from participa.extensions import db
 
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing(index_elements=index_elements)
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite.insert(model).on_conflict_do_nothing(index_elements=index_elements)
 
 
 @event.listens_for(Engine, "connect")
@@ -107,7 +111,7 @@ class DriverStatement:
     datetimes), and its errors are psycopg's own, not wrapped by SQLAlchemy.
     """
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Select[Any] | TextClause) -> None:
         self.statement = statement
         self._postgresql: tuple[str, dict[str, Any]] | None = None
 
@@ -124,6 +128,9 @@ class DriverStatement:
             expanded = compiled.construct_expanded_state(given)
             self._postgresql = (expanded.statement, dict(expanded.parameters))
         sql, constants = self._postgresql
-        cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a checked-out connection has its psycopg connection
+        cursor = driver.cursor(row_factory=namedtuple_row)
         with cursor:
-            return cursor.execute(sql, {**constants, **params}).fetchall()
+            rows: list[Any] = cursor.execute(sql, {**constants, **params}).fetchall()
+            return rows

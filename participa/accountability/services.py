@@ -404,7 +404,7 @@ def update_item(
     return True
 
 
-def _lineage(item: ExecutionItem) -> list[ExecutionItem]:
+def _lineage(item: ExecutionItem | None) -> list[ExecutionItem]:
     """``item`` and the items above it (a parent's roll-up changes with its children)."""
     chain, seen = [], set()
     while item is not None and item.id not in seen:
@@ -663,7 +663,9 @@ def unfollow(item: ExecutionItem, user: Any) -> bool:
 
 
 def followers_count(item: ExecutionItem) -> int:
-    return db.session.scalar(select(func.count(ItemFollow.id)).where(ItemFollow.item_id == item.id))
+    return db.session.scalars(
+        select(func.count(ItemFollow.id)).where(ItemFollow.item_id == item.id)
+    ).one()
 
 
 # Bulk update from a CSV file

@@ -546,13 +546,13 @@ class VerificationFailed(Invalid):
 
 def failed_attempts(user: User) -> int:
     """Failed verifications of ``user`` in the last 24 hours."""
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count(ActionLog.id)).where(
             ActionLog.action == "census.verify_failed",
             ActionLog.actor_id == user.id,
             ActionLog.created_at > utcnow() - timedelta(hours=24),
         )
-    )
+    ).one()
 
 
 def _taken_message() -> str:

@@ -387,14 +387,14 @@ def _preload(grouped: dict[tuple[str, int], list[Report]]) -> list:
 
 def pending_count() -> int:
     """How many pieces of content wait for a moderator."""
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count()).select_from(
             select(Report.content_type, Report.content_id)
             .where(Report.state == ReportState.PENDING)
             .group_by(Report.content_type, Report.content_id)
             .subquery()
         )
-    )
+    ).one()
 
 
 # Moderators' decisions
@@ -539,13 +539,13 @@ def _snapshot(content: Content) -> dict[str, Any]:
 
 
 def _pending_of(content: Content) -> int:
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count(Report.id)).where(
             Report.content_type == content_type_of(content),
             Report.content_id == content.id,
             Report.state == ReportState.PENDING,
         )
-    )
+    ).one()
 
 
 def _resolve(content: Content, moderator: User, state: ReportState) -> int:

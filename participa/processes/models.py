@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
 class Action(StrEnum):
@@ -31,7 +31,7 @@ class VoteScope(StrEnum):
     ONE = "one"  # one district budget of the resident's choice
 
 
-class District(db.Model):
+class District(Model):
     """A territory of the municipality; ``parent`` makes a hierarchy."""
 
     __tablename__ = "districts"
@@ -55,7 +55,7 @@ class District(db.Model):
         return self.name
 
 
-class Process(db.Model):
+class Process(Model):
     __tablename__ = "processes"
     __table_args__ = (
         # A booth checks people in by their document; an online ballot of an unverified
@@ -128,7 +128,7 @@ class Process(db.Model):
         return self.title
 
 
-class Phase(db.Model):
+class Phase(Model):
     """A dated step of a process and what it allows."""
 
     __tablename__ = "phases"

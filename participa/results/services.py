@@ -177,7 +177,9 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
 
 
 def ballot_count(budget_id: int) -> int:
-    return db.session.scalar(select(func.count(Ballot.id)).where(Ballot.budget_id == budget_id))
+    return db.session.scalars(
+        select(func.count(Ballot.id)).where(Ballot.budget_id == budget_id)
+    ).one()
 
 
 def scores(budget: Budget) -> dict[int, int]:
