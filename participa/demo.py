@@ -7,6 +7,7 @@ Everything is generated from a seed, so two loads give the same data.
 import random
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -271,7 +272,7 @@ OFFICES = ["Secretaría de Obras Públicas", "Dirección de Medio Ambiente", "Se
 
 def _follow_up(rng, now) -> None:
     """The 2025 winners under construction: statuses, progress, spending and milestones."""
-    process = db.session.scalar(select(Process).where(Process.slug == "presupuesto-2025"))
+    process = db.session.scalars(select(Process).where(Process.slug == "presupuesto-2025")).one()
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
     items = accountability.items_from_results(process, admin)
     statuses = accountability.statuses(process)
@@ -363,13 +364,14 @@ def _process(title, slug, description) -> Process:
 def _phases(process: Process, now, phases) -> None:
     """Phases come last: once a voting phase has started the ballot cannot change."""
     for name, start, end, allows in phases:
+        flags: dict[str, Any] = dict.fromkeys(allows, True)  # allows_* keywords
         processes.add_phase(
             process,
             title=name,
             starts_at=now + start,
             ends_at=now + end,
             reason="Datos de demostración",  # the demo's phases begin in the past
-            **dict.fromkeys(allows, True),
+            **flags,
         )
 
 
@@ -579,7 +581,7 @@ def _ballots(rng, budget: Budget, voters: list[int], when) -> None:
     limit = budget.max_projects or len(projects)
     ballots = []
     for voter in voters:
-        chosen, spent = [], 0
+        chosen, spent = list[int](), 0
         for project in _weighted_order(rng, projects, popularity):
             fits = (
                 budget.ballot_type != BallotType.KNAPSACK or spent + project.cost <= budget.amount

@@ -178,7 +178,7 @@ class Ballot(Model):
         back_populates="ballot", cascade="all, delete-orphan"
     )
 
-    receipt_code = None  # the plain code, known only in the request that confirmed the ballot
+    receipt_code: str | None = None  # the plain code, known only in the confirming request
 
 
 class BallotItem(Model):

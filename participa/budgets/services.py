@@ -6,6 +6,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -123,7 +124,7 @@ def create_budget(
     district_id: int | None = None,
     description: str = "",
     actor: User | None = None,
-    **rules: object,
+    **rules: Any,
 ) -> Budget:
     """Add a budget to ``process`` after checking its voting rules (:func:`voting_rules`);
     logged publicly."""
@@ -150,7 +151,7 @@ def create_budget(
 
 
 def update_budget(
-    budget: Budget, actor: User, *, title: str, district_id: int | None, **rules: object
+    budget: Budget, actor: User, *, title: str, district_id: int | None, **rules: Any
 ) -> Budget:
     """Change a budget before voting opens; once it has, its voting rules (ballot type,
     limits, amount, rule) are fixed. Logged publicly with the values before and after."""
@@ -437,7 +438,8 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
         currency=first.currency,
         district_id=first.district_id,
         rules=ballot_rules(first),
-        costs=dict(map(int, pair.split(":")) for pair in (first.costs or "").split(",") if pair),
+        # typeshed: dict() takes its pairs as tuples only (any 2-item iterable works)
+        costs=dict(map(int, pair.split(":")) for pair in (first.costs or "").split(",") if pair),  # type: ignore[misc]
         process_id=first.process_id,
         process_title=first.process_title,
         vote_scope=first.vote_scope,
@@ -547,11 +549,11 @@ def confirm_ballot(
     require_voting_open(box)
     require_verified(box.verification_to_vote, user, Action.VOTE)  # census: the process may ask
     if box.needs_scope_check:
-        require_vote_scope(db.session.get(Budget, box.budget_id), user)
+        require_vote_scope(db.session.get_one(Budget, box.budget_id), user)
     validate_selection(box, project_ids, points)
     now = utcnow()
     code = new_receipt_code()
-    values = {
+    values: dict[str, Any] = {
         "budget_id": box.budget_id,
         "user_id": user.id,
         "channel": Channel.ONLINE,

@@ -493,7 +493,7 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
     tries cannot pass the daily limit: each sees the failures committed before it.
     """
     if user.is_verified:
-        identity = db.session.get(Identity, user.identity_id)
+        identity = db.session.get_one(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
     db.session.scalars(  # re-read locked: a parallel attempt may have verified it meanwhile
         select(User)
@@ -502,7 +502,7 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
         .execution_options(populate_existing=True)
     ).one()
     if user.is_verified:
-        identity = db.session.get(Identity, user.identity_id)
+        identity = db.session.get_one(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
     if failed_attempts(user) >= MAX_FAILED_VERIFICATIONS:
         raise NotAllowed(
@@ -640,7 +640,7 @@ def link_ballots(user: User, identity: Identity) -> list[str]:
 
 
 def _resolve_duplicate(online: Ballot, kept: Ballot, user: User) -> str:
-    budget = db.session.get(Budget, online.budget_id)
+    budget = db.session.get_one(Budget, online.budget_id)
     details = {
         "budget_id": budget.id,
         "kept_ballot": kept.public_id,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -62,7 +62,7 @@ _MODELS: dict[str, type] = {
 _AUDITED = ("hidden_at", "reports_count")
 
 
-def content_type_of(content: Content) -> str:
+def content_type_of(content: Content | Target) -> str:
     """``proposal``, ``project`` or ``comment``: how reports name ``content``."""
     for name, model in _MODELS.items():
         if isinstance(content, model):
@@ -78,10 +78,11 @@ def get_content(content_type: str, content_id: int) -> Content | None:
 
 def target_of(comment: Comment) -> Target | None:
     """The proposal or project ``comment`` belongs to."""
-    return get_content(comment.target_type, comment.target_id)
+    # a comment's target is never a comment
+    return cast(Target | None, get_content(comment.target_type, comment.target_id))
 
 
-def process_of(content: Content) -> Process:
+def process_of(content: Content | Target) -> Process:
     """The process ``content`` belongs to (a project's: its budget's process)."""
     if isinstance(content, Comment):
         target = target_of(content)
@@ -258,13 +259,13 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
     if isinstance(content, Project):
         return True  # counted from its pending reports; projects are never hidden here
     model = type(content)
-    count = db.session.scalar(
+    count = db.session.scalars(
         update(model)
         .where(model.id == content_id)
         .values(reports_count=model.reports_count + 1)
         .returning(model.reports_count)
         .execution_options(synchronize_session=False)
-    )
+    ).one()
     limit = current_app.config.get("MODERATION_HIDE_AFTER") or 0
     if limit > 0 and count >= limit:
         hidden = db.session.scalar(
@@ -559,7 +560,7 @@ def _resolve(content: Content, moderator: User, state: ReportState) -> int:
         .values(state=state, resolved_at=utcnow(), resolved_by_id=moderator.id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # DML: a CursorResult
 
 
 def _tell_author(content: Proposal | Comment) -> None:

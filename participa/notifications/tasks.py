@@ -62,7 +62,7 @@ def send_notification(notification_id: int) -> bool:
     if note is None or note.sent_at is not None:
         db.session.rollback()
         return False
-    _deliver(note, db.session.get(User, note.user_id).email)
+    _deliver(note, db.session.get_one(User, note.user_id).email)
     note.sent_at = utcnow()
     note.secret = None  # sent: the code is erased
     db.session.commit()
@@ -134,7 +134,7 @@ def send_pending(older_than: float | None = None) -> int:
         .with_for_update(skip_locked=True)
     ):
         try:
-            _deliver(note, db.session.get(User, note.user_id).email)
+            _deliver(note, db.session.get_one(User, note.user_id).email)
         except Exception as error:
             if not _never_sendable(error):
                 db.session.rollback()

@@ -45,7 +45,8 @@ class District(Model):
 
     def lineage(self) -> list[District]:
         """This district and its ancestors, nearest first."""
-        chain, node = [], self
+        chain: list[District] = []
+        node: District | None = self
         while node is not None and node not in chain:
             chain.append(node)
             node = node.parent

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from participa.tallying.model import TallyProject
 
@@ -48,7 +49,7 @@ class Election:
         cls,
         budget: int,
         projects: Iterable[TallyProject],
-        scores: Mapping[Hashable, int],
+        scores: Mapping[Any, int],  # by project id (a Mapping is invariant in its keys)
         vote_type: VoteType = VoteType.APPROVAL,
         min_score: int | None = None,
     ) -> Election:
@@ -102,7 +103,7 @@ def fold(ballots: Iterable[Ballot]) -> tuple[Ballot, ...]:
 
 
 def scores_from(
-    mapping: Mapping[Hashable, int], projects: Iterable[TallyProject]
+    mapping: Mapping[Any, int], projects: Iterable[TallyProject]
 ) -> dict[Hashable, int]:
     """``mapping`` completed with a zero for every project it lacks."""
     return {p.id: mapping.get(p.id, 0) for p in projects}
