@@ -89,7 +89,7 @@ def read(path: str | os.PathLike[str]) -> PbFile:
     return parse(text)
 
 
-def parse(text: str) -> PbFile:
+def parse(text: str) -> PbFile:  # noqa: C901 - one pass over the sections; each check is flat
     """Parse the whole text of a ``.pb`` file, checking its structure and values.
 
     Blank lines are skipped, any line ends are accepted and a leading byte order mark is
