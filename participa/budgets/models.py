@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -178,7 +179,8 @@ class Ballot(Model):
         back_populates="ballot", cascade="all, delete-orphan"
     )
 
-    receipt_code: str | None = None  # the plain code, known only in the confirming request
+    # the plain code, known only in the request that confirmed the ballot (not a column)
+    receipt_code = cast(str | None, None)
 
 
 class BallotItem(Model):
