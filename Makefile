@@ -5,19 +5,34 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := participa
 
-.PHONY: audit demo test lint format serve worker clean translations
+.PHONY: audit demo test lint typecheck format lock serve worker clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools  # the venv's own setuptools is old (CVEs)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# The exact versions (and hashes) of requirements/*.txt, then the package itself without
+# letting pip pick any version of its own; `make lock` writes those files from pyproject.toml.
+$(VENV)/.installed: requirements/base.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/base.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+## lock: re-resolve requirements/base.txt (runtime) and requirements/dev.txt (the dev extra,
+## pinned to the same runtime versions) from pyproject.toml, at the newest versions allowed,
+## with their hashes. LOCK_FLAGS= (empty) keeps the current pins and only adds what changed.
+LOCK_FLAGS ?= --upgrade
+PIP_COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_FLAGS)
+lock: | $(BIN)/python
+	$(BIN)/pip install -q 'pip-tools>=7.4'
+	$(PIP_COMPILE) -o requirements/base.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt pyproject.toml
 
 instance/secret_key:
 	mkdir -p instance
@@ -31,10 +46,12 @@ demo: $(VENV)/.installed instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) PARTICIPA_SESSION_COOKIE_SECURE=false \
 		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)  # plain http: cookies not Secure-only
 
-## test: install dev extras, check style, audit the dependencies, run the whole suite
+## test: install the locked dev requirements, check style and types, audit the dependencies,
+## run the whole suite
 test: $(VENV)/.installed-dev audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## audit: known vulnerabilities of the installed packages (PyPI's advisories); any finding
@@ -55,6 +72,10 @@ audit: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## typecheck: mypy on the whole package (strict on participa.tallying and participa.db)
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -70,11 +70,13 @@ def pb_import(path: str, slug: str | None) -> None:
     run = request_tally(budget)
     db.session.commit()
     run_tally(run.id)
-    run = published_run(budget)
+    published = published_run(budget)
+    if published is None:  # run_tally raised if the count failed
+        raise click.ClickException(f"{path}: the tally of {budget.title!r} is not published")
     click.echo(
         f"Imported {budget.process.title!r} as /procesos/{budget.process.slug}: "
         f"{len(budget.projects)} projects, {report.ballots} ballots, rule {report.rule}; "
-        f"{len(run.selected)} projects funded."
+        f"{len(published.selected)} projects funded."
     )
     if report.merged_repeats:
         click.echo(f"note: {report.merged_repeats} repeated project(s) on a ballot counted once")

@@ -1,11 +1,14 @@
 """Declarative base with a stable naming convention so Alembic migrations are reproducible;
-the time of record (naive UTC); dialect helpers; the check of idle pooled connections."""
+the time of record (naive UTC); the connection-level hooks (SQLite's foreign keys, the
+check of idle pooled connections). The lowest layer: it imports nothing of Participa's
+(statements that need the bound database are in :mod:`participa.sql`)."""
 
 import sqlite3
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
@@ -25,27 +28,13 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # DeclarativeBase says FromClause; every model here maps a Table
+        __table__: ClassVar[Table]
 
 
 def utcnow() -> datetime:
     """Current time as a naive UTC datetime: the one representation stored in the database."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def insert_ignoring_conflicts(model: type, index_elements: list[str] | None = None) -> object:
-    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` for the bound database's dialect
-    (without ``index_elements``: a conflict on any unique constraint does nothing).
-
-    Used where a unique constraint decides a race (one ballot, one support): the losing
-    insert does nothing instead of failing, and the caller reads the winning row.
-    """
-    from participa.extensions import db
-
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing(index_elements=index_elements)
 
 
 @event.listens_for(Engine, "connect")

@@ -7,6 +7,7 @@ Everything is generated from a seed, so two loads give the same data.
 import random
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -284,7 +285,7 @@ OFFICES = ["Secretaría de Obras Públicas", "Dirección de Medio Ambiente", "Se
 
 def _follow_up(rng, now) -> None:
     """The 2025 winners under construction: statuses, progress, spending and milestones."""
-    process = db.session.scalar(select(Process).where(Process.slug == "presupuesto-2025"))
+    process = db.session.scalars(select(Process).where(Process.slug == "presupuesto-2025")).one()
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
     items = accountability.items_from_results(process, admin)
     statuses = accountability.statuses(process)
@@ -372,7 +373,7 @@ def _census(admin: User, resident: User, voters: list[int]) -> None:
     """The census: every generated voter, the resident and ``CENSUS_PEOPLE``. The voters
     are verified in bulk (their identities inserted, their accounts and ballots linked to
     them, as ``census.verify`` would) and the resident through ``census.verify``."""
-    names = {d.id: d.name for d in db.session.scalars(select(District))}
+    names: dict[int | None, str] = {d.id: d.name for d in db.session.scalars(select(District))}
     homes = dict(
         db.session.execute(select(User.id, User.district_id).where(User.id.in_(voters))).all()
     )
@@ -427,13 +428,14 @@ def _process(title, slug, description) -> Process:
 def _phases(process: Process, now, phases) -> None:
     """Phases come last: once a voting phase has started the ballot cannot change."""
     for name, start, end, allows in phases:
+        flags: dict[str, Any] = dict.fromkeys(allows, True)  # allows_* keywords
         processes.add_phase(
             process,
             title=name,
             starts_at=now + start,
             ends_at=now + end,
             reason="Datos de demostración",  # the demo's phases begin in the past
-            **dict.fromkeys(allows, True),
+            **flags,
         )
 
 
@@ -647,7 +649,7 @@ def _ballots(rng, budget: Budget, voters: list[int], when) -> None:
     limit = budget.max_projects or len(projects)
     ballots = []
     for voter in voters:
-        chosen, spent = [], 0
+        chosen, spent = list[int](), 0
         for project in _weighted_order(rng, projects, popularity):
             fits = (
                 budget.ballot_type != BallotType.KNAPSACK or spent + project.cost <= budget.amount

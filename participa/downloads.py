@@ -29,27 +29,26 @@ def excel_name(filename: str) -> str:
     return f"{stem}-excel.{ext}" if dot else f"{filename}-excel"
 
 
-def with_bom(body: str | bytes | Iterable[str | bytes]) -> Iterator[str | bytes]:
-    """``body`` (text, bytes or an iterable of either, e.g. a stream) preceded by the BOM."""
+def with_bom(body: str | bytes | Iterable[str | bytes]) -> Iterator[bytes]:
+    """``body`` (text, bytes or an iterable of either, e.g. a stream) preceded by the BOM,
+    as UTF-8 bytes (what werkzeug would send for text: one type whatever the chunks)."""
     if isinstance(body, str | bytes):
         body = [body]
-    first = True
+    prefix = BOM.encode()
     for chunk in body:
-        if first:
-            first = False
-            yield (BOM + chunk) if isinstance(chunk, str) else BOM.encode() + chunk
-        else:
-            yield chunk
-    if first:
-        yield BOM
+        yield prefix + (chunk.encode() if isinstance(chunk, str) else chunk)
+        prefix = b""
+    if prefix:
+        yield prefix
 
 
 def csv_response(body: str | Iterable[str], filename: str) -> Response:
     """A CSV attachment; with ``?excel=1``, the same bytes preceded by a UTF-8 BOM."""
+    content: str | Iterable[str] | Iterable[bytes] = body
     if wants_excel():
-        body, filename = with_bom(body), excel_name(filename)
+        content, filename = with_bom(body), excel_name(filename)
     return Response(
-        body,
+        content,
         content_type=CSV_CONTENT_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

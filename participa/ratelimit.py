@@ -159,7 +159,8 @@ def init_ratelimit(app: Flask) -> Limiter | None:
             deduct_when=limit.deduct_when,
         )
         for endpoint in limit.endpoints:
-            app.view_functions[endpoint] = decorator(app.view_functions[endpoint])
+            # flask-limiter types its decorator for async views too; these are sync
+            app.view_functions[endpoint] = decorator(app.view_functions[endpoint])  # type: ignore[assignment]
     return limiter
 
 

@@ -1,6 +1,7 @@
 """Small helpers shared by the views of every blueprint."""
 
 import re
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
@@ -18,7 +19,7 @@ def district_choices(blank_label: str) -> list[SelectChoice]:
     return [SelectChoice(0, blank_label), *(SelectChoice(d.id, d.name) for d in districts)]
 
 
-def refuse(error: DomainError, endpoint: str, **values: object) -> tuple[str, int]:
+def refuse(error: DomainError, endpoint: str, **values: Any) -> tuple[str, int]:
     """Answer a refused action with its 4xx status and reasons; nothing is kept."""
     db.session.rollback()
     return render_template(
@@ -51,6 +52,10 @@ MAX_PAGE = 100_000  # far past any list's last page, far below what overflows an
 NUMBER_RE = re.compile(r"[0-9]{1,18}")
 
 
+@overload
+def query_int(name: str, *, default: int, maximum: int = MAX_ID) -> int: ...
+@overload
+def query_int(name: str, *, default: None = None, maximum: int = MAX_ID) -> int | None: ...
 def query_int(name: str, *, default: int | None = None, maximum: int = MAX_ID) -> int | None:
     """The whole number in the query argument ``name``, from 1 to ``maximum``; ``default``
     when absent or empty. Anything else (letters, a sign, zero, too many digits, beyond

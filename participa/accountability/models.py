@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 DEFAULT_STATUSES = (
     ("en-estudio", "En estudio", 10),
@@ -25,7 +25,7 @@ DEFAULT_STATUSES = (
 )
 
 
-class ExecutionStatus(db.Model):
+class ExecutionStatus(Model):
     """A step of execution configured per process, with the progress it usually means."""
 
     __tablename__ = "execution_statuses"
@@ -42,7 +42,7 @@ class ExecutionStatus(db.Model):
     progress: Mapped[int] = mapped_column(default=0)
 
 
-class ExecutionItem(db.Model):
+class ExecutionItem(Model):
     """A funded project (or part of one) being built; children roll their progress up."""
 
     __tablename__ = "execution_items"
@@ -79,7 +79,7 @@ class ExecutionItem(db.Model):
     process = relationship("Process")
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A dated step of an execution item, with text and an optional photo."""
 
     __tablename__ = "milestones"
@@ -94,7 +94,7 @@ class Milestone(db.Model):
     item: Mapped[ExecutionItem] = relationship(back_populates="milestones")
 
 
-class ItemFollow(db.Model):
+class ItemFollow(Model):
     __tablename__ = "item_follows"
     __table_args__ = (UniqueConstraint("user_id", "item_id"),)
 

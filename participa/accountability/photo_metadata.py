@@ -96,7 +96,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         target = ImageCms.createProfile("sRGB")
         mode = "RGBA" if image.mode == "RGBA" else "RGB"
-        return ImageCms.profileToProfile(image, source, target, outputMode=mode)
+        converted = ImageCms.profileToProfile(image, source, target, outputMode=mode)
+        return converted if converted is not None else image  # None only when inPlace
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image
 

@@ -46,13 +46,14 @@ from participa.accountability.photo_metadata import (
 from participa.audit.services import log, snapshot
 from participa.budgets.models import Budget
 from participa.census.services import csv_rows, separator_hint
-from participa.db import insert_ignoring_conflicts, utcnow
+from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import platform_language
 from participa.notifications.services import notify
 from participa.processes.models import Process
 from participa.results.queries import published_run
+from participa.sql import insert_ignoring_conflicts
 
 MAX_SPENT = 10**12  # as budgets: more than any municipal budget, within 64 bits
 MAX_OFFICE = 120
@@ -404,7 +405,7 @@ def update_item(
     return True
 
 
-def _lineage(item: ExecutionItem) -> list[ExecutionItem]:
+def _lineage(item: ExecutionItem | None) -> list[ExecutionItem]:
     """``item`` and the items above it (a parent's roll-up changes with its children)."""
     chain, seen = [], set()
     while item is not None and item.id not in seen:
@@ -663,7 +664,9 @@ def unfollow(item: ExecutionItem, user: Any) -> bool:
 
 
 def followers_count(item: ExecutionItem) -> int:
-    return db.session.scalar(select(func.count(ItemFollow.id)).where(ItemFollow.item_id == item.id))
+    return db.session.scalars(
+        select(func.count(ItemFollow.id)).where(ItemFollow.item_id == item.id)
+    ).one()
 
 
 # Bulk update from a CSV file
@@ -731,7 +734,7 @@ def _parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
     return columns, problems
 
 
-def parse_bulk(process: Process, text: str) -> list[_Change]:
+def parse_bulk(process: Process, text: str) -> list[_Change]:  # noqa: C901 - one check per column
     """Read and check every row of a bulk-update CSV; raise :class:`BulkErrors` listing
     every bad row (with its line number) if any is bad."""
     rows = csv_rows(text or "")

@@ -108,10 +108,11 @@ def index(slug: str):
     statuses = services.statuses(process)
     items = _all_items(process)
     roll = services.rollup(items)
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
     filters = {
         "estado": (request.args.get("estado") or "").strip()[:40],
         "distrito": int_arg("distrito"),
-        "q": (request.args.get("q") or "").strip()[:MAX_QUERY],
+        "q": query,
     }
     stmt = select(ExecutionItem.id).where(
         ExecutionItem.process_id == process.id, ExecutionItem.parent_id.is_(None)
@@ -126,10 +127,8 @@ def index(slug: str):
             .join(Budget, Budget.id == Project.budget_id)
             .where(Budget.district_id == filters["distrito"])
         )
-    if filters["q"]:
-        pattern = (
-            "%" + filters["q"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         stmt = stmt.where(
             or_(
                 ExecutionItem.title.ilike(pattern, escape="\\"),
@@ -450,7 +449,7 @@ def admin_item(process_id: int, item_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _item_page(db.session.get(ExecutionItem, item_id), error.status_code, form=form)
+        return _item_page(_admin_item(process_id, item_id), error.status_code, form=form)
     db.session.commit()
     dispatch()
     flash(_("Seguimiento actualizado."), "success")
@@ -474,15 +473,11 @@ def admin_add_milestone(process_id: int, item_id: int):
     except services.InvalidPhoto as error:  # said beside the photo field
         db.session.rollback()
         form.photo.errors = [*form.photo.errors, error.message]
-        return _item_page(
-            db.session.get(ExecutionItem, item_id), error.status_code, milestone_form=form
-        )
+        return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _item_page(
-            db.session.get(ExecutionItem, item_id), error.status_code, milestone_form=form
-        )
+        return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
     db.session.commit()
     dispatch()
     flash(_("Avance agregado."), "success")

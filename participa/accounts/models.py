@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 # werkzeug's scrypt (N=2^15, r=8, p=1); a stored hash of another method is redone at login
 PASSWORD_METHOD = "scrypt:32768:8:1"
@@ -27,7 +27,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
@@ -79,7 +79,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser (a session cookie carries its random token; only the token's
     SHA-256 is stored). A cookie whose row is gone is anonymous: logging out deletes the
     row, and "log out everywhere", a password change and blocking delete all of the

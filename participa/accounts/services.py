@@ -191,7 +191,7 @@ def close_all_sessions(user: User, *, keep: str | None = None) -> int:
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if keep:
         query = query.where(UserSession.token_hash != token_hash(keep))
-    ended = db.session.execute(query).rowcount or 0
+    ended = db.session.execute(query).rowcount or 0  # type: ignore[attr-defined]  # DML: a CursorResult
     db.session.flush()
     return ended
 

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    Field,
     IntegerField,
     SelectField,
     StringField,
@@ -24,7 +25,7 @@ from participa.forms import clean_text
 MAX_AMOUNT = 10**12  # a trillion pesos: more than any municipal budget, within 64 bits
 
 
-def plausible_date(form: FlaskForm, field: object) -> None:
+def plausible_date(form: FlaskForm, field: Field) -> None:
     """Phase dates between 1990 and 2200 (beyond that, time zones cannot convert them)."""
     if field.data and not 1990 <= field.data.year < 2200:
         raise ValidationError(_l("Usa una fecha entre 1990 y 2199."))

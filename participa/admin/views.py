@@ -379,7 +379,7 @@ def projects_from_proposals(budget_id: int):
     budget = _budget(budget_id)
     if not ConfirmForm().validate():
         abort(400)
-    chosen = {parse_id(v) for v in request.form.getlist("proposal")} - {None}
+    chosen = {i for v in request.form.getlist("proposal") if (i := parse_id(v)) is not None}
     from participa.review.services import proposals_to_projects
 
     try:  # budget_services.projects_from_proposals, logged as one bulk action

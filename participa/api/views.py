@@ -6,6 +6,7 @@ rows are loaded with the list (``selectinload``/``joinedload``), never one query
 """
 
 from datetime import datetime
+from typing import NoReturn
 from urllib.parse import quote
 
 from flask import Blueprint as FlaskBlueprint
@@ -69,8 +70,9 @@ for _code in default_exceptions:
 blp.register_error_handler(HTTPException, json_error)
 
 
-def _not_found(message: str):
+def _not_found(message: str) -> NoReturn:
     abort(404, message=message)
+    raise AssertionError("flask_smorest.abort raises")  # (untyped: mypy cannot know)
 
 
 # --- lookups --------------------------------------------------------------------------

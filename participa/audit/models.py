@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
-class ActionLog(db.Model):
+class ActionLog(Model):
     """One administrative action (or one automatic one: ``actor_id`` is then null).
 
     ``public`` entries (configuration of phases, budgets and rules) are shown on the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 from participa.processes.models import District, Process
 from participa.tallying import RULES, VoteType
 
@@ -55,7 +56,7 @@ def min_spend(amount: int, percent: int) -> int:
     return -(-amount * percent // 100)
 
 
-class Budget(db.Model):
+class Budget(Model):
     __tablename__ = "budgets"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -111,7 +112,7 @@ class Budget(db.Model):
         return self.title
 
 
-class Project(db.Model):
+class Project(Model):
     """A costed project on a budget's ballot, possibly born from a proposal."""
 
     __tablename__ = "projects"
@@ -145,7 +146,7 @@ def new_public_id() -> str:
     return secrets.token_hex(8)
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     """A resident's confirmed ballot on one budget, editable while voting is open."""
 
     __tablename__ = "ballots"
@@ -178,10 +179,11 @@ class Ballot(db.Model):
         back_populates="ballot", cascade="all, delete-orphan"
     )
 
-    receipt_code = None  # the plain code, known only in the request that confirmed the ballot
+    # the plain code, known only in the request that confirmed the ballot (not a column)
+    receipt_code = cast(str | None, None)
 
 
-class BallotItem(db.Model):
+class BallotItem(Model):
     """One project approved on one ballot. Composite keys tie both to the same budget."""
 
     __tablename__ = "ballot_items"
@@ -204,7 +206,7 @@ class BallotItem(db.Model):
     ballot: Mapped[Ballot] = relationship(back_populates="items")
 
 
-class AnnulledBallot(db.Model):
+class AnnulledBallot(Model):
     """A ballot taken out of the count because the same person has another one in the
     budget, kept whole (choices, receipt hash, dates) so that nothing is lost and the
     decision can be reviewed.

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -36,15 +37,16 @@ from participa.budgets.models import (
 )
 from participa.budgets.validation import BallotRules, Violation, check_ballot
 from participa.census.services import claim_online_ballot, require_verified
-from participa.db import insert_ignoring_conflicts, utcnow
+from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import money
 from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
 from participa.notifications.sealing import seal
 from participa.notifications.services import notify, track_notifications
-from participa.processes.models import Action, District, Phase, Process, VoteScope
+from participa.processes.models import Action, District, Phase, Process, VoteScope, phases_allow
 from participa.proposals.models import Proposal, ProposalState
+from participa.sql import insert_ignoring_conflicts
 from participa.tallying import VoteType
 from participa.tallying.rules import APPROVAL_ONLY
 
@@ -122,7 +124,7 @@ def create_budget(
     district_id: int | None = None,
     description: str = "",
     actor: User | None = None,
-    **rules: object,
+    **rules: Any,
 ) -> Budget:
     """Add a budget to ``process`` after checking its voting rules (:func:`voting_rules`);
     logged publicly."""
@@ -149,7 +151,7 @@ def create_budget(
 
 
 def update_budget(
-    budget: Budget, actor: User, *, title: str, district_id: int | None, **rules: object
+    budget: Budget, actor: User, *, title: str, district_id: int | None, **rules: Any
 ) -> Budget:
     """Change a budget before voting opens; once it has, its voting rules (ballot type,
     limits, amount, rule) are fixed. Logged publicly with the values before and after."""
@@ -296,7 +298,7 @@ def _ballot_box_statement(dialect: str) -> Executable:
     joined = _budgets.join(_processes, _processes.c.id == _budgets.c.process_id).outerjoin(
         _phases, _phases.c.process_id == _processes.c.id
     )
-    columns = [
+    columns: list[Any] = [
         _budgets.c.title,
         _budgets.c.currency,
         _budgets.c.district_id,
@@ -333,30 +335,6 @@ def _ballot_box_statement(dialect: str) -> Executable:
         .order_by(_phases.c.position, _phases.c.id)
     )
     return _BALLOT_BOX[dialect]
-
-
-class _PhaseRow:
-    """A phase read with the ballot box, judged by :class:`Phase`'s own rules."""
-
-    __slots__ = _PHASE_RULE_COLUMNS
-    is_current = Phase.is_current
-    allows = Phase.allows
-
-    def __init__(self, row: Row) -> None:
-        for name in _PHASE_RULE_COLUMNS:
-            setattr(self, name, getattr(row, name))
-
-
-class _PhasesOf:
-    """A process as :meth:`Process.allows` reads it (its phases, in order): the one
-    definition of what a process allows now serves the ballot box's rows too."""
-
-    __slots__ = ("phases",)
-    current_phase = Process.current_phase
-    allows = Process.allows
-
-    def __init__(self, phases: list[_PhaseRow]) -> None:
-        self.phases = phases
 
 
 _ITEM_COLUMNS = ("ballot_id", "budget_id", "project_id", "points", "rank")
@@ -475,7 +453,7 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
         costs = dict(zip(first.project_ids or (), first.project_costs or (), strict=True))
     else:
         costs = project_costs(budget_id)
-    phases = [_PhaseRow(row) for row in rows if row.starts_at is not None]  # outer join
+    phases = [row for row in rows if row.starts_at is not None]  # outer join: no phase
     return BallotBox(
         budget_id=budget_id,
         title=first.title,
@@ -487,7 +465,7 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
         process_title=first.process_title,
         vote_scope=first.vote_scope,
         verification_to_vote=first.verification_to_vote,
-        voting_open=_PhasesOf(phases).allows(Action.VOTE),
+        voting_open=phases_allow(phases, Action.VOTE, utcnow()),
     )
 
 
@@ -592,11 +570,11 @@ def confirm_ballot(
     require_voting_open(box)
     require_verified(box.verification_to_vote, user, Action.VOTE)  # census: the process may ask
     if box.needs_scope_check:
-        require_vote_scope(db.session.get(Budget, box.budget_id), user)
+        require_vote_scope(db.session.get_one(Budget, box.budget_id), user)
     validate_selection(box, project_ids, points)
     now = utcnow()
     code = new_receipt_code()
-    values = {
+    values: dict[str, Any] = {
         "budget_id": box.budget_id,
         "user_id": user.id,
         "channel": Channel.ONLINE,
@@ -665,15 +643,14 @@ def _store_first_ballot(
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         ordinal = box.rules.ballot_type == BallotType.ORDINAL
+        nothing: list[int | None] = [None] * len(project_ids)
         row = connection.execute(
             _FIRST_BALLOT_POSTGRESQL,
             {
                 **values,
                 "projects": project_ids,
-                "points": points or [None] * len(project_ids),
-                "ranks": (
-                    list(range(1, len(project_ids) + 1)) if ordinal else [None] * len(project_ids)
-                ),
+                "points": points or nothing,
+                "ranks": list(range(1, len(project_ids) + 1)) if ordinal else nothing,
                 "kind": "ballot_confirmed",
                 "subject": receipt[0],
                 "body": receipt[1],

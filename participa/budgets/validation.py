@@ -8,6 +8,7 @@ ballot, the parallel list of points. ``check_ballot`` returns every rule it brea
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class BallotRules:
 @dataclass(frozen=True, slots=True)
 class Violation:
     code: str
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def check_ballot(

@@ -14,11 +14,11 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 from participa.processes.models import District
 
 
-class CensusEntry(db.Model):
+class CensusEntry(Model):
     __tablename__ = "census_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +30,7 @@ class CensusEntry(db.Model):
     district: Mapped[District | None] = relationship()
 
 
-class Identity(db.Model):
+class Identity(Model):
     """A census person who has verified (online) or been checked in (at a booth)."""
 
     __tablename__ = "identities"
@@ -43,7 +43,7 @@ class Identity(db.Model):
     district: Mapped[District | None] = relationship()
 
 
-class IdentityConflict(db.Model):
+class IdentityConflict(Model):
     """A second account that tried to verify with a document already taken (for admins)."""
 
     __tablename__ = "identity_conflicts"
@@ -58,7 +58,7 @@ class IdentityConflict(db.Model):
     identity: Mapped[Identity] = relationship()
 
 
-class CensusKey(db.Model):
+class CensusKey(Model):
     """A fingerprint of the key the census was hashed with (one row), checked before every
     use of the census: hashes made with another key would make every person a stranger
     (a second identity, a second ballot), so a changed key stops the census instead."""

@@ -35,10 +35,11 @@ from participa.audit.models import ActionLog
 from participa.audit.services import log
 from participa.budgets.models import AnnulledBallot, Ballot, Budget, Channel
 from participa.census.models import CensusEntry, CensusKey, Identity, IdentityConflict
-from participa.db import insert_ignoring_conflicts, utcnow
+from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, District
+from participa.sql import insert_ignoring_conflicts
 
 COLUMNS = ("documento", "fecha_nacimiento", "distrito")
 DOCUMENT_RE = re.compile(r"[0-9A-ZÑ]{4,40}")
@@ -261,7 +262,7 @@ def _district_ids() -> dict[str, int]:
     return {name.strip().casefold(): district_id for name, district_id in districts}
 
 
-def parse_census(text: str) -> list[_Row]:
+def parse_census(text: str) -> list[_Row]:  # noqa: C901 - one check per column, in file order
     """The rows of a census file, hashed; raises ``CensusErrors`` listing every bad row."""
     rows = csv_rows(text)
     if not rows:
@@ -493,7 +494,7 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
     tries cannot pass the daily limit: each sees the failures committed before it.
     """
     if user.is_verified:
-        identity = db.session.get(Identity, user.identity_id)
+        identity = db.session.get_one(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
     db.session.scalars(  # re-read locked: a parallel attempt may have verified it meanwhile
         select(User)
@@ -502,7 +503,7 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
         .execution_options(populate_existing=True)
     ).one()
     if user.is_verified:
-        identity = db.session.get(Identity, user.identity_id)
+        identity = db.session.get_one(Identity, user.identity_id)
         return Verification(identity, identity.district if identity else None, already=True)
     if failed_attempts(user) >= MAX_FAILED_VERIFICATIONS:
         raise NotAllowed(
@@ -546,13 +547,13 @@ class VerificationFailed(Invalid):
 
 def failed_attempts(user: User) -> int:
     """Failed verifications of ``user`` in the last 24 hours."""
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count(ActionLog.id)).where(
             ActionLog.action == "census.verify_failed",
             ActionLog.actor_id == user.id,
             ActionLog.created_at > utcnow() - timedelta(hours=24),
         )
-    )
+    ).one()
 
 
 def _taken_message() -> str:
@@ -640,7 +641,7 @@ def link_ballots(user: User, identity: Identity) -> list[str]:
 
 
 def _resolve_duplicate(online: Ballot, kept: Ballot, user: User) -> str:
-    budget = db.session.get(Budget, online.budget_id)
+    budget = db.session.get_one(Budget, online.budget_id)
     details = {
         "budget_id": budget.id,
         "kept_ballot": kept.public_id,

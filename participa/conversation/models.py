@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
 class ContentType(StrEnum):
@@ -18,7 +18,7 @@ class ContentType(StrEnum):
     COMMENT = "comment"
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A comment on a proposal or a project; ``parent`` makes it a reply."""
 
     __tablename__ = "comments"
@@ -53,7 +53,7 @@ class ReportState(StrEnum):
     RESTORED = "restored"  # a moderator found nothing wrong
 
 
-class Report(db.Model):
+class Report(Model):
     """One person's report of one piece of content, with a reason."""
 
     __tablename__ = "reports"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -33,7 +33,7 @@ from participa.accounts.services import close_all_sessions
 from participa.audit.services import log
 from participa.budgets.models import Budget, Project
 from participa.conversation.models import Comment, ContentType, Report, ReportState
-from participa.db import insert_ignoring_conflicts, utcnow
+from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.formatting import platform_language
@@ -41,6 +41,7 @@ from participa.notifications.services import notify
 from participa.opendata.redaction import request_redaction
 from participa.processes.models import Action, Process
 from participa.proposals.models import Proposal
+from participa.sql import insert_ignoring_conflicts
 
 MIN_BODY = 2
 MAX_BODY = 2000
@@ -62,7 +63,7 @@ _MODELS: dict[str, type] = {
 _AUDITED = ("hidden_at", "reports_count")
 
 
-def content_type_of(content: Content) -> str:
+def content_type_of(content: Content | Target) -> str:
     """``proposal``, ``project`` or ``comment``: how reports name ``content``."""
     for name, model in _MODELS.items():
         if isinstance(content, model):
@@ -78,10 +79,11 @@ def get_content(content_type: str, content_id: int) -> Content | None:
 
 def target_of(comment: Comment) -> Target | None:
     """The proposal or project ``comment`` belongs to."""
-    return get_content(comment.target_type, comment.target_id)
+    # a comment's target is never a comment
+    return cast(Target | None, get_content(comment.target_type, comment.target_id))
 
 
-def process_of(content: Content) -> Process:
+def process_of(content: Content | Target) -> Process:
     """The process ``content`` belongs to (a project's: its budget's process)."""
     if isinstance(content, Comment):
         target = target_of(content)
@@ -262,13 +264,13 @@ def report(content_type: str, content_id: int, reporter: User, reason: str) -> b
     if isinstance(content, Project):
         return True  # counted from its pending reports; projects are never hidden here
     model = type(content)
-    count = db.session.scalar(
+    count = db.session.scalars(
         update(model)
         .where(model.id == content_id)
         .values(reports_count=model.reports_count + 1)
         .returning(model.reports_count)
         .execution_options(synchronize_session=False)
-    )
+    ).one()
     limit = current_app.config.get("MODERATION_HIDE_AFTER") or 0
     if limit > 0 and count >= limit:
         hidden = db.session.scalar(
@@ -390,14 +392,14 @@ def _preload(grouped: dict[tuple[str, int], list[Report]]) -> list:
 
 def pending_count() -> int:
     """How many pieces of content wait for a moderator."""
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count()).select_from(
             select(Report.content_type, Report.content_id)
             .where(Report.state == ReportState.PENDING)
             .group_by(Report.content_type, Report.content_id)
             .subquery()
         )
-    )
+    ).one()
 
 
 # Moderators' decisions
@@ -542,13 +544,13 @@ def _snapshot(content: Content) -> dict[str, Any]:
 
 
 def _pending_of(content: Content) -> int:
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count(Report.id)).where(
             Report.content_type == content_type_of(content),
             Report.content_id == content.id,
             Report.state == ReportState.PENDING,
         )
-    )
+    ).one()
 
 
 def _resolve(content: Content, moderator: User, state: ReportState) -> int:
@@ -562,7 +564,7 @@ def _resolve(content: Content, moderator: User, state: ReportState) -> int:
         .values(state=state, resolved_at=utcnow(), resolved_by_id=moderator.id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # DML: a CursorResult
 
 
 def _tell_author(content: Proposal | Comment) -> None:

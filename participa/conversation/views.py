@@ -99,7 +99,7 @@ def can_moderate() -> bool:
 
 
 @bp.app_template_global()
-def report_kind(content_type: str) -> str:
+def report_kind(content_type: ContentType) -> str:
     """The address word of a content type (``proposal`` -> ``propuesta``)."""
     return KIND_OF[content_type]
 

@@ -268,7 +268,7 @@ def export_pb(budget: Budget) -> PbFile:
     if selected is not None:
         project_columns.append("selected")
     voters_per_project = _voters_per_project(budget)
-    project_rows = {}
+    project_rows: dict[str, dict[str, str]] = {}
     for p in projects:
         row = {
             "project_id": code[p.id],

@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class Notification(db.Model):
     failed_at: Mapped[datetime | None]  # given up: the message can never be sent
 
 
-class Follow(db.Model):
+class Follow(Model):
     """A resident follows a process: they hear when its phases open."""
 
     __tablename__ = "follows"

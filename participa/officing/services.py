@@ -40,6 +40,7 @@ from participa.db import utcnow
 from participa.errors import Conflict, DomainError, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, District, Process
+from participa.sql import insert_ignoring_conflicts
 from participa.views_common import parse_id
 
 SEPARATOR_RE = re.compile(r"[\s;]+")
@@ -136,11 +137,7 @@ def _lock_person(identity: Identity, account: User | None) -> None:
 def _insert_ballot_unless_taken():
     """``INSERT INTO ballots ... ON CONFLICT DO NOTHING`` on any unique pair: a person who
     already has a ballot (by identity or by account) gets no second one."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(Ballot).on_conflict_do_nothing()
+    return insert_ignoring_conflicts(Ballot)
 
 
 def _record(
@@ -184,7 +181,7 @@ def _record(
         raise Conflict(_("Esta persona ya votó en este presupuesto."))
     db.session.execute(insert(BallotItem), ballot_item_rows(budget, ballot_id, project_ids, points))
     db.session.flush()
-    return db.session.get(Ballot, ballot_id)
+    return db.session.get_one(Ballot, ballot_id)
 
 
 def record_paper_ballot(

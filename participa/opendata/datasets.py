@@ -392,7 +392,7 @@ def receipt_rows(process: Process, batch: int = BATCH) -> Iterator[tuple]:
     if not ballots_public(process):
         return
     for budget, _run in published_budgets(process):
-        last = ""
+        last: str | None = ""  # receipt hashes (none is NULL here)
         while True:
             hashes = db.session.scalars(
                 select(Ballot.receipt_hash)
@@ -444,7 +444,7 @@ def result_rows(process: Process) -> Iterator[tuple]:
 
 
 def execution_rows(process: Process) -> Iterator[tuple]:
-    statuses = {
+    statuses: dict[int | None, ExecutionStatus] = {
         s.id: s
         for s in db.session.scalars(
             select(ExecutionStatus).where(ExecutionStatus.process_id == process.id)

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
-class Publication(db.Model):
+class Publication(Model):
     """One published version of a process's datasets.
 
     The files live under the instance folder (``opendata/<slug>/v<version>/``) and change

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -259,7 +260,7 @@ def write_datapackage(
         _topic, sub_es, sub_en = SUBTOPICS[dataset.subtopic]
         for fmt in ("csv", "json"):
             written = by_name[f"{dataset.name}.{fmt}"]
-            resource = {
+            resource: dict[str, Any] = {
                 "name": dataset.name if fmt == "csv" else f"{dataset.name}-json",
                 "path": written.name,
                 "title": dataset.title,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -323,7 +324,7 @@ class ReceiptForm(FlaskForm):
     code = StringField(_l("Código de comprobante"), validators=[DataRequired(), Length(max=40)])
 
 
-def check_receipt(code: str, viewer: object | None = None) -> dict:
+def check_receipt(code: str, viewer: Any = None) -> dict:
     """What anyone holding a receipt code may learn: whether a ballot with it is stored
     (and in which budget) and, once the budget's results are published, whether it was
     counted. Never what it holds: a public answer with the choices would let a voter prove
@@ -344,7 +345,7 @@ def check_receipt(code: str, viewer: object | None = None) -> dict:
             "process": annulled.budget.process,
             "own": False,
         }
-    budget = db.session.get(Budget, ballot.budget_id)
+    budget = db.session.get_one(Budget, ballot.budget_id)
     _access, run = budget_results(budget)  # as anyone: the check is public
     counted = run is not None and not (run.started_at and ballot.updated_at > run.started_at)
     own = bool(

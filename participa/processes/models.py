@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
 class Action(StrEnum):
@@ -23,6 +25,48 @@ class Action(StrEnum):
     SHOW_RESULTS = "show_results"
 
 
+class PhaseRules(Protocol):
+    """What decides what a phase allows: a :class:`Phase`, or a row of its columns read
+    by a query of its own (the ballot box)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    allows_propose: bool
+    allows_support: bool
+    allows_comment: bool
+    allows_vote: bool
+    shows_vote_counts: bool
+    shows_results: bool
+
+
+P = TypeVar("P", bound=PhaseRules)
+
+_RULE_OF = {
+    "propose": "allows_propose",
+    "support": "allows_support",
+    "comment": "allows_comment",
+    "vote": "allows_vote",
+    "show_vote_counts": "shows_vote_counts",
+    "show_results": "shows_results",
+}
+
+
+def phase_allows(phase: PhaseRules, action: Action) -> bool:
+    """Whether ``phase`` allows ``action``: the one reading of the permission matrix."""
+    return bool(getattr(phase, _RULE_OF[action.value]))
+
+
+def current_phase_of(phases: Iterable[P], now: datetime) -> P | None:
+    """The phase whose dates contain ``now`` (naive UTC), if any."""
+    return next((p for p in phases if p.starts_at <= now < p.ends_at), None)
+
+
+def phases_allow(phases: Iterable[PhaseRules], action: Action, now: datetime) -> bool:
+    """Whether the current one of ``phases`` allows ``action``."""
+    phase = current_phase_of(phases, now)
+    return phase is not None and phase_allows(phase, action)
+
+
 class VoteScope(StrEnum):
     """Which district budgets a resident may vote in (city-wide budgets: always)."""
 
@@ -31,7 +75,7 @@ class VoteScope(StrEnum):
     ONE = "one"  # one district budget of the resident's choice
 
 
-class District(db.Model):
+class District(Model):
     """A territory of the municipality; ``parent`` makes a hierarchy."""
 
     __tablename__ = "districts"
@@ -45,7 +89,8 @@ class District(db.Model):
 
     def lineage(self) -> list[District]:
         """This district and its ancestors, nearest first."""
-        chain, node = [], self
+        chain: list[District] = []
+        node: District | None = self
         while node is not None and node not in chain:
             chain.append(node)
             node = node.parent
@@ -55,7 +100,7 @@ class District(db.Model):
         return self.name
 
 
-class Process(db.Model):
+class Process(Model):
     __tablename__ = "processes"
     __table_args__ = (
         # A booth checks people in by their document; an online ballot of an unverified
@@ -88,13 +133,11 @@ class Process(db.Model):
 
     def current_phase(self, now: datetime | None = None) -> Phase | None:
         """The phase whose dates contain ``now`` (naive UTC), if any."""
-        now = now or utcnow()
-        return next((p for p in self.phases if p.is_current(now)), None)
+        return current_phase_of(self.phases, now or utcnow())
 
     def allows(self, action: Action, now: datetime | None = None) -> bool:
         """Whether the current phase allows ``action``."""
-        phase = self.current_phase(now)
-        return phase is not None and phase.allows(action)
+        return phases_allow(self.phases, action, now or utcnow())
 
     def voting_closes_at(self) -> datetime | None:
         """When the last voting phase ends (None if the process has no voting phase)."""
@@ -128,7 +171,7 @@ class Process(db.Model):
         return self.title
 
 
-class Phase(db.Model):
+class Phase(Model):
     """A dated step of a process and what it allows."""
 
     __tablename__ = "phases"
@@ -166,14 +209,7 @@ class Phase(db.Model):
         return "current" if now < self.ends_at else "past"
 
     def allows(self, action: Action) -> bool:
-        return {
-            Action.PROPOSE: self.allows_propose,
-            Action.SUPPORT: self.allows_support,
-            Action.COMMENT: self.allows_comment,
-            Action.VOTE: self.allows_vote,
-            Action.SHOW_VOTE_COUNTS: self.shows_vote_counts,
-            Action.SHOW_RESULTS: self.shows_results,
-        }[action]
+        return phase_allows(self, action)
 
     @property
     def allowed_actions(self) -> list[Action]:

@@ -43,7 +43,7 @@ def advance_phases(now: datetime | None = None) -> dict:
     opened = _claim(Phase.opened_at, Phase.starts_at <= now, now)
     closed = _claim(Phase.closed_at, Phase.ends_at <= now, now)
     for phase_id in opened:
-        phase = db.session.get(Phase, phase_id)
+        phase = db.session.get_one(Phase, phase_id)
         log(
             "phase.opened",
             phase,
@@ -63,7 +63,7 @@ def advance_phases(now: datetime | None = None) -> dict:
                 ),
             )
     for phase_id in closed:
-        phase = db.session.get(Phase, phase_id)
+        phase = db.session.get_one(Phase, phase_id)
         log(
             "phase.closed",
             phase,
@@ -96,6 +96,6 @@ def _claim(marker, due, now: datetime) -> list[int]:
             .values({marker: now})
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if result.rowcount == 1:  # type: ignore[attr-defined]  # DML: a CursorResult
             claimed.append(phase_id)
     return claimed

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.accounts.models import User
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 from participa.processes.models import District, Process
 
 CATEGORIES: dict[str, str] = {
@@ -60,7 +60,7 @@ class ProposalState(StrEnum):
 LISTED = text("hidden_at IS NULL AND state <> 'withdrawn'")
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint("cost_estimate IS NULL OR cost_estimate >= 0", name="cost_not_negative"),
@@ -150,7 +150,7 @@ class Proposal(db.Model):
         return self.state == ProposalState.WITHDRAWN
 
 
-class Support(db.Model):
+class Support(Model):
     """One resident's support of one proposal; the unique constraint makes it one at most."""
 
     __tablename__ = "supports"

@@ -1,20 +1,22 @@
 """Creating, listing, supporting and withdrawing proposals."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, UnaryExpression, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
 from participa.census.services import require_verified
-from participa.db import insert_ignoring_conflicts, utcnow
+from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, Process
 from participa.proposals.models import CATEGORIES, Proposal, ProposalState, Support
+from participa.sql import insert_ignoring_conflicts
 
-SORTS = {
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "recientes": (Proposal.created_at.desc(), Proposal.id.desc()),
     "apoyos": (Proposal.supports_count.desc(), Proposal.id.desc()),
     "titulo": (Proposal.title.asc(), Proposal.id.asc()),

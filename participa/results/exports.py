@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Iterator
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -42,7 +43,10 @@ BALLOTS_COLUMNS = {
 }
 
 
-def safe_cell(value: object) -> object:
+_Cell = TypeVar("_Cell")
+
+
+def safe_cell(value: _Cell) -> _Cell | str:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -102,7 +106,7 @@ def ballots_csv(budget: Budget, batch: int = 20_000) -> Iterator[str]:
         for ballot_id, public_id, updated_at in ballots:
             chosen = sorted(items.get(ballot_id, []))
             projects = ",".join(str(p) for _, p, _ in chosen)
-            points = ",".join(str(pt) for _, _, pt in chosen if pt is not None)
-            lines.append(f'{public_id},{updated_at.date().isoformat()},"{projects}","{points}"\n')
+            given = ",".join(str(pt) for _, _, pt in chosen if pt is not None)
+            lines.append(f'{public_id},{updated_at.date().isoformat()},"{projects}","{given}"\n')
         yield "".join(lines)
         last = ballots[-1].public_id

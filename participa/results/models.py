@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.budgets.models import Budget, Project
 from participa.db import utcnow
-from participa.extensions import db
+from participa.extensions import Model
 
 
 class RunStatus(StrEnum):
@@ -20,7 +20,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-class TallyRun(db.Model):
+class TallyRun(Model):
     """One tally of one budget with one rule; its outcome rows are replaced atomically."""
 
     __tablename__ = "tally_runs"
@@ -63,7 +63,7 @@ class TallyRun(db.Model):
         return [o for o in self.outcomes if o.selected]
 
 
-class ProjectOutcome(db.Model):
+class ProjectOutcome(Model):
     """How one project fared in one tally run, with why."""
 
     __tablename__ = "project_outcomes"

@@ -82,7 +82,9 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
 
 
 def ballot_count(budget_id: int) -> int:
-    return db.session.scalar(select(func.count(Ballot.id)).where(Ballot.budget_id == budget_id))
+    return db.session.scalars(
+        select(func.count(Ballot.id)).where(Ballot.budget_id == budget_id)
+    ).one()
 
 
 def scores(budget: Budget) -> dict[int, int]:
@@ -144,7 +146,8 @@ def stream_ballots(
             .where(items.budget_id == budget.id, bounds)
             .order_by(items.ballot_id)
         ).all()
-        current, chosen = None, []
+        current: int | None = None
+        chosen: list[int] = []
         for ballot_id, project_id in rows:
             if ballot_id != current:
                 if chosen:

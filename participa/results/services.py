@@ -131,7 +131,7 @@ def run_tally(run_id: int) -> TallyRun:
         .where(TallyRun.id == run_id, TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
         .values(status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, error=None, progress=0)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # DML: a CursorResult
     db.session.commit()
     run = db.session.get(TallyRun, run_id, populate_existing=True)
     if run is None:
@@ -140,7 +140,7 @@ def run_tally(run_id: int) -> TallyRun:
         logger.info("tally run %s is %s; not counted", run_id, run.status)
         return run
     try:
-        budget = db.session.get(Budget, run.budget_id)
+        budget = db.session.get_one(Budget, run.budget_id)
         total = ballot_count(budget.id)
         with _heartbeat(db.engine, run_id, current_app.config["TALLY_HEARTBEAT_EVERY"]):
             outcome = compute_outcome(budget, run.rule, _progress_reporter(run_id, total))
@@ -153,7 +153,7 @@ def run_tally(run_id: int) -> TallyRun:
         if run.status != RunStatus.RUNNING:
             logger.warning("tally run %s was given up while counting; outcome discarded", run_id)
             db.session.rollback()
-            return db.session.get(TallyRun, run_id)
+            return db.session.get_one(TallyRun, run_id)
         db.session.execute(delete(ProjectOutcome).where(ProjectOutcome.run_id == run.id))
         db.session.execute(
             insert(ProjectOutcome),

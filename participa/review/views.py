@@ -242,7 +242,7 @@ def publish(process_id: int):
     process = db.get_or_404(Process, process_id)
     if not ConfirmForm().validate():
         abort(400)
-    chosen = {parse_id(value) for value in request.form.getlist("proposal")} - {None}
+    chosen = {i for v in request.form.getlist("proposal") if (i := parse_id(v)) is not None}
     try:
         if not chosen:
             raise Invalid(_("Elige al menos una respuesta para publicar."))

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from participa.tallying.model import TallyProject
 
@@ -41,20 +42,21 @@ class Election:
     ballots: tuple[Ballot, ...] = ()
     vote_type: VoteType = VoteType.APPROVAL
     min_score: int | None = None  # greedy-threshold's minimum score
-    _scores: dict = field(default=None, init=False, repr=False, compare=False)
+    _scores: dict[Hashable, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_scores(
         cls,
         budget: int,
         projects: Iterable[TallyProject],
-        scores: Mapping[Hashable, int],
-        **options: object,
+        scores: Mapping[Any, int],  # by project id (a Mapping is invariant in its keys)
+        vote_type: VoteType = VoteType.APPROVAL,
+        min_score: int | None = None,
     ) -> Election:
         """An election known only by its scores (enough for the greedy rules), e.g. counted
         by the database."""
         projects = tuple(projects)
-        election = cls(budget, projects, **options)
+        election = cls(budget, projects, vote_type=vote_type, min_score=min_score)
         object.__setattr__(election, "_scores", scores_from(scores, projects))
         return election
 
@@ -65,9 +67,11 @@ class Election:
     def scores(self) -> dict[Hashable, int]:
         """Score of every project: votes (approval, choose-1), points (cumulative) or
         k..1 points per ballot of length k (ordinal). Projects nobody chose score 0."""
-        if self._scores is None:
-            object.__setattr__(self, "_scores", _count(self, score=True))
-        return self._scores
+        scores = self._scores
+        if scores is None:
+            scores = _count(self, score=True)
+            object.__setattr__(self, "_scores", scores)
+        return scores
 
     def votes(self) -> dict[Hashable, int]:
         """Number of ballots that list each project."""
@@ -75,7 +79,7 @@ class Election:
 
 
 def _count(election: Election, *, score: bool) -> dict[Hashable, int]:
-    totals: Counter = Counter({p.id: 0 for p in election.projects})
+    totals: Counter[Hashable] = Counter({p.id: 0 for p in election.projects})
     for ballot in election.ballots:
         if not score or election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1):
             gains: Iterable[tuple[Hashable, int]] = ((p, 1) for p in ballot.projects)
@@ -91,13 +95,15 @@ def _count(election: Election, *, score: bool) -> dict[Hashable, int]:
 
 def fold(ballots: Iterable[Ballot]) -> tuple[Ballot, ...]:
     """Merge identical ballots into one with a weight (order of first appearance kept)."""
-    weights: dict[tuple, int] = {}
+    weights: dict[tuple[tuple[Hashable, ...], tuple[int, ...] | None], int] = {}
     for b in ballots:
         key = (b.projects, b.points)
         weights[key] = weights.get(key, 0) + b.weight
     return tuple(Ballot(projects, points, weight) for (projects, points), weight in weights.items())
 
 
-def scores_from(mapping: Mapping[Hashable, int], projects: Iterable[TallyProject]) -> dict:
+def scores_from(
+    mapping: Mapping[Any, int], projects: Iterable[TallyProject]
+) -> dict[Hashable, int]:
     """``mapping`` completed with a zero for every project it lacks."""
     return {p.id: mapping.get(p.id, 0) for p in projects}

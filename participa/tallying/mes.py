@@ -20,17 +20,23 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from gmpy2 import mpq
 
 from participa.tallying.election import Election, VoteType
 from participa.tallying.model import Decision, Outcome, Reason, order_key
 
 UTILITIES = ("cost", "cardinality")
+
+
+_Key = tuple[Any, ...]  # a heap key: (-value, *tie keys)
+_Entry = tuple[_Key, int, mpq]  # (key, project index, price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +120,13 @@ def equal_shares(
             payers -= n
         return None
 
-    def key_of(c: int, price: mpq) -> tuple:
+    def key_of(c: int, price: mpq) -> _Key:
         value = 1 / price if unit_utility else costs[c] / price
         return (-value, *profile.tie_keys[c])
 
     # Everyone holds the same money at first, so a project's price is simply its cost
     # shared by its supporters, when they can afford it.
-    heap: list[tuple] = []
+    heap: list[_Entry] = []
     for c, supporters in enumerate(profile.votes.tolist()):
         if supporters and supporters * per_voter >= costs[c]:
             price = mpq(costs[c], supporters)
@@ -129,7 +135,7 @@ def equal_shares(
     purchases: list[Purchase] = []
     funded = np.zeros(n_projects, dtype=bool)
     while heap:
-        fresh: dict[int, tuple] = {}
+        fresh: dict[int, _Entry] = {}
         choice = None
         while heap:
             key, c, _price = heapq.heappop(heap)
@@ -154,7 +160,14 @@ def equal_shares(
     return purchases
 
 
-def _tied_with_next(heap, key, fresh, price_of, key_of, funded) -> bool:
+def _tied_with_next(
+    heap: list[_Entry],
+    key: _Key,
+    fresh: dict[int, _Entry],
+    price_of: Callable[[int], mpq | None],
+    key_of: Callable[[int, mpq], _Key],
+    funded: npt.NDArray[np.bool_],
+) -> bool:
     """Whether another project had exactly the same value, cost and votes, so that only the
     ballot order decided between them. Only projects whose upper bound reaches the chosen
     value can tie; those are re-priced."""
@@ -333,7 +346,9 @@ def add1(
     return best, []
 
 
-def _mes_decisions(profile, purchases: Sequence[Purchase], budget: int) -> tuple[Decision, ...]:
+def _mes_decisions(
+    profile: ApprovalProfile, purchases: Sequence[Purchase], budget: int
+) -> tuple[Decision, ...]:
     decisions, spent = [], 0
     for rank, purchase in enumerate(purchases, start=1):
         project = profile.projects[purchase.index]
@@ -373,11 +388,15 @@ def _mes_decisions(profile, purchases: Sequence[Purchase], budget: int) -> tuple
     return tuple(decisions)
 
 
-def _ties(profile, purchases) -> tuple[tuple[Hashable, ...], ...]:
+def _ties(
+    profile: ApprovalProfile, purchases: Sequence[Purchase]
+) -> tuple[tuple[Hashable, ...], ...]:
     return tuple((profile.projects[p.index].id,) for p in purchases if p.tied)
 
 
-def _more_voters_prefer(profile, greedy_ids, mes_ids) -> bool:
+def _more_voters_prefer(
+    profile: ApprovalProfile, greedy_ids: Sequence[Hashable], mes_ids: Sequence[Hashable]
+) -> bool:
     """Whether more voters have more approved projects funded by ``greedy_ids``."""
     index = {p.id: i for i, p in enumerate(profile.projects)}
     g = {index[i] for i in greedy_ids}

@@ -77,7 +77,7 @@ class PbFile:
 # --- reading -------------------------------------------------------------------------------
 
 
-def read(path: str | os.PathLike) -> PbFile:
+def read(path: str | os.PathLike[str]) -> PbFile:
     """Parse the ``.pb`` file at ``path`` (UTF-8, with or without a byte order mark)."""
     with open(path, "rb") as f:
         data = f.read()
@@ -89,7 +89,7 @@ def read(path: str | os.PathLike) -> PbFile:
     return parse(text)
 
 
-def parse(text: str) -> PbFile:
+def parse(text: str) -> PbFile:  # noqa: C901 - one pass over the sections; each check is flat
     """Parse the whole text of a ``.pb`` file, checking its structure and values.
 
     Blank lines are skipped, any line ends are accepted and a leading byte order mark is
@@ -394,29 +394,29 @@ def to_election(pb: PbFile) -> Election:
 
     # Identical ballots are counted here and handed to ``fold`` once each, with their weight:
     # the same result as folding one Ballot per voter, without building them all.
-    weights: dict[tuple, int] = {}
+    weights: dict[tuple[tuple[str, ...], tuple[int, ...] | None], int] = {}
     rows = pb.votes.values()
     try:
         if vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1):
             by_position = position.__getitem__
             for row in rows:
                 ids = sorted(_split(row.get("vote", ""), "vote", None), key=by_position)
-                key = (tuple(ids), None)
-                weights[key] = weights.get(key, 0) + 1
+                approval_key = (tuple(ids), None)
+                weights[approval_key] = weights.get(approval_key, 0) + 1
         else:
             cumulative = vote_type == VoteType.CUMULATIVE
             for row in rows:
-                ids = tuple(_split(row.get("vote", ""), "vote", None))
+                listed = tuple(_split(row.get("vote", ""), "vote", None))
                 points = None
                 if cumulative:
                     cell = row.get("points", "")
                     points = tuple(_whole(p, "points", None) for p in _split(cell, "points", None))
-                    if len(points) != len(ids):
+                    if len(points) != len(listed):
                         raise PbError(
                             f"points of voter {row.get('voter_id')!r} do not match its vote"
                         )
-                key = (ids, points)
-                weights[key] = weights.get(key, 0) + 1
+                ballot_key = (listed, points)
+                weights[ballot_key] = weights.get(ballot_key, 0) + 1
     except KeyError as e:
         raise PbError(f"a vote names unknown project {e.args[0]!r}") from None
     unknown = {i for ids, _ in weights for i in ids} - position.keys()
