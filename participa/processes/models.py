@@ -53,7 +53,7 @@ _RULE_OF = {
 
 def phase_allows(phase: PhaseRules, action: Action) -> bool:
     """Whether ``phase`` allows ``action``: the one reading of the permission matrix."""
-    return bool(getattr(phase, _RULE_OF[action.value]))
+    return bool(getattr(phase, _RULE_OF[str(action)]))
 
 
 def current_phase_of(phases: Iterable[P], now: datetime) -> P | None:
