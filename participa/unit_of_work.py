@@ -35,7 +35,10 @@ Callback = Callable[[], object]
 def after_commit(callback: Callback) -> None:
     """Run ``callback`` once the current transaction commits (never if it rolls back).
     The same function registered twice in one transaction runs once."""
-    pending: list[Callback] = db.session.info.setdefault(_PENDING, [])
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement still ends it
+    pending: list[Callback] = session.info.setdefault(_PENDING, [])
     if callback not in pending:
         pending.append(callback)
 

@@ -424,10 +424,9 @@ def _item_page(item: ExecutionItem, status: int = 200, **context):
 @admin_required
 def admin_item(process_id: int, item_id: int):
     item = _admin_item(process_id, item_id)
-    services.ensure_statuses(item.process)
-    if request.method == "GET":
-        db.session.commit()  # the default statuses, if they were just created
+    if request.method == "GET":  # reads only (an item is created with the statuses)
         return _item_page(item)
+    services.ensure_statuses(item.process)  # the defaults, if it has none yet
     form = _item_form(item)
     if not form.validate():
         db.session.rollback()
