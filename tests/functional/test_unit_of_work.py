@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 
 from participa.accountability import services as accountability
 from participa.accountability.models import ExecutionItem, ExecutionStatus
+from participa.audit.models import ActionLog
+from participa.census import services as census
 from participa.extensions import db
 from participa.notifications import tasks as notification_tasks
 from participa.notifications.models import Notification
 from participa.notifications.services import notify
 from participa.processes import scheduler
+from participa.processes.models import District
 from participa.unit_of_work import after_commit, pending_callbacks
 from tests import factories as f
 
@@ -142,3 +145,19 @@ def test_notify_registers_its_dispatch_once(ctx):
     notify([user.id], "test", "Asunto", "Cuerpo")
     assert [getattr(c, "__name__", "") for c in pending_callbacks()] == ["dispatch"]
     db.session.rollback()
+
+
+def test_a_refused_verification_is_committed_once_with_its_record(client, commits):
+    db.session.add(District(name="Centro"))
+    db.session.flush()
+    census.import_census("documento,fecha_nacimiento,distrito\nUOW000001,1980-05-05,Centro\n")
+    resident = f.user()
+    db.session.commit()
+    f.login(client, resident)
+    commits.clear()
+    data = {"document": "UOW000001", "birth_date": "1980-05-06"}
+    response = client.post("/verificacion", data=data)
+    assert response.status_code == 422 and "padrón" in response.text
+    assert len(commits) == 1  # the request's one commit: the failed attempt, which counts
+    failed = select(func.count(ActionLog.id)).where(ActionLog.action == "census.verify_failed")
+    assert db.session.scalar(failed) == 1
