@@ -59,7 +59,8 @@ def pb_import(path: str, slug: str | None) -> None:
     """Turn a .pb file into a finished process with its projects, ballots and tally."""
     from participa.interop.pabulib import import_pb
     from participa.results.queries import published_run
-    from participa.results.services import request_tally, run_tally
+    from participa.results.services import request_tally
+    from participa.results.tasks import run_tally
     from participa.tallying.pabulib import PbError, read
 
     try:
@@ -126,9 +127,9 @@ def pb_export(budget_id: int, output: str | None) -> None:
 def phases_advance() -> None:
     """Record the phases whose dates have come and queue the tallies of closed votes (what
     beat does every minute; run it from cron where no beat runs)."""
-    from participa.processes.scheduler import advance_phases
+    from participa.processes.tasks import run_scheduler
 
-    done = advance_phases()
+    done = run_scheduler()
     click.echo(
         f"opened {len(done['opened'])} phase(s), closed {len(done['closed'])}, "
         f"queued {len(done['tallies'])} tally(ies)"

@@ -26,7 +26,8 @@ from participa.opendata.services import publish
 from participa.processes import services as processes
 from participa.processes.models import District, Process
 from participa.proposals.models import Proposal, ProposalState, Support
-from participa.results.services import request_tally, run_tally
+from participa.results.services import request_tally
+from participa.results.tasks import run_tally
 from participa.tallying.pabulib import read
 
 MUNICIPALITY = "Santa Lucía del Valle"

@@ -1,6 +1,7 @@
 """Execution follow-up pages: the public list and item pages, and their administration.
 
-Views parse the form, call a service, commit once, dispatch notifications and redirect.
+Views parse the form, call a service, commit once (notifications are sent after the commit) and
+redirect.
 """
 
 from functools import wraps
@@ -38,7 +39,6 @@ from participa.conversation.forms import CommentForm
 from participa.conversation.models import Comment
 from participa.errors import DomainError
 from participa.extensions import db
-from participa.notifications.services import dispatch
 from participa.processes.models import District, Process
 from participa.processes.views import get_process_or_404
 from participa.views_common import int_arg, parse_id, refuse
@@ -391,7 +391,6 @@ def admin_bulk(process_id: int):
         flash(error.message, "error")
         return _admin_page(process, error.status_code, bulk_form=form)
     db.session.commit()
-    dispatch()
     flash(_("Archivo aplicado: %(n)d elementos cambiaron.", n=changed), "success")
     if note:
         flash(note, "info")
@@ -425,10 +424,9 @@ def _item_page(item: ExecutionItem, status: int = 200, **context):
 @admin_required
 def admin_item(process_id: int, item_id: int):
     item = _admin_item(process_id, item_id)
-    services.ensure_statuses(item.process)
-    if request.method == "GET":
-        db.session.commit()  # the default statuses, if they were just created
+    if request.method == "GET":  # reads only (an item is created with the statuses)
         return _item_page(item)
+    services.ensure_statuses(item.process)  # the defaults, if it has none yet
     form = _item_form(item)
     if not form.validate():
         db.session.rollback()
@@ -451,7 +449,6 @@ def admin_item(process_id: int, item_id: int):
         flash(error.message, "error")
         return _item_page(_admin_item(process_id, item_id), error.status_code, form=form)
     db.session.commit()
-    dispatch()
     flash(_("Seguimiento actualizado."), "success")
     return redirect(
         url_for("accountability.admin_item", process_id=process_id, item_id=item_id), code=303
@@ -479,7 +476,6 @@ def admin_add_milestone(process_id: int, item_id: int):
         flash(error.message, "error")
         return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
     db.session.commit()
-    dispatch()
     flash(_("Avance agregado."), "success")
     return redirect(
         url_for("accountability.admin_item", process_id=process_id, item_id=item_id) + "#hitos",

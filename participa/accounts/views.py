@@ -19,7 +19,6 @@ from participa.accounts.models import User
 from participa.errors import DomainError
 from participa.extensions import db, login_manager
 from participa.i18n import LANGUAGES
-from participa.notifications.services import dispatch
 from participa.views_common import district_choices, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -93,7 +92,6 @@ def register():
             flash(error.message, "error")
             return render_template("accounts/register.html", form=form), error.status_code
         db.session.commit()
-        dispatch()
         flash(
             _(
                 "Revisa tu correo: te enviamos un mensaje a %(email)s. Si tu cuenta es "

@@ -32,6 +32,7 @@ from participa.results import services as result_services
 from participa.results.models import TallyRun
 from participa.results.queries import budgets_due_for_tally
 from participa.results.tasks import enqueue_tally
+from participa.unit_of_work import after_commit
 from participa.views_common import district_choices, parse_id, query_int, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -310,7 +311,6 @@ def answer_proposal(proposal_id: int):
     form = AnswerForm()
     if not form.validate():
         return _form_errors(form, "admin.process", process_id=proposal.process_id)
-    from participa.notifications.services import dispatch
 
     try:  # recorded and published at once (participa.review.services), author notified
         proposal_services.answer(
@@ -323,7 +323,6 @@ def answer_proposal(proposal_id: int):
     except DomainError as error:
         return refuse(error, "admin.process", process_id=proposal.process_id)
     db.session.commit()
-    dispatch()
     flash(_("Respuesta publicada: «%(title)s».", title=proposal.title), "success")
     return redirect(
         url_for("admin.process", process_id=proposal.process_id, _anchor="propuestas"), code=303
@@ -402,8 +401,10 @@ def tally(budget_id: int):
         run = result_services.request_tally(budget, form.rule.data or None)
     except DomainError as error:
         return refuse(error, "admin.budget", budget_id=budget_id)
+    run_id, queued = run.id, []
+    after_commit(lambda: queued.append(enqueue_tally(run_id)))
     db.session.commit()
-    if not enqueue_tally(run):  # the broker is down: logged, run marked failed
+    if queued != [True]:  # the broker is down: logged, run marked failed
         if budget in budgets_due_for_tally():  # the scheduler will retry it
             flash(
                 _(

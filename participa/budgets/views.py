@@ -15,7 +15,6 @@ from participa.budgets.forms import (
 from participa.budgets.models import Budget
 from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
-from participa.notifications.services import dispatch
 from participa.processes.models import Action, Process
 from participa.views_common import refuse
 
@@ -131,7 +130,6 @@ def confirm(slug: str, budget_id: int):
     except DomainError as error:
         return render_ballot(get_budget_or_404(slug, budget_id), entry.marks, error)
     db.session.commit()
-    dispatch()
     if ballot.receipt_code is None:  # the same ballot confirmed again: nothing changed
         flash(
             _(

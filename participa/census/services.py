@@ -468,16 +468,22 @@ def account_of(identity: Identity) -> User | None:
 
 
 class IdentityTaken(Conflict):
-    """The document is already verified by another account. The ``IdentityConflict`` row
-    has been added: the caller commits it even though the verification is refused."""
+    """The document is already verified by another account (an ``IdentityConflict`` row
+    records it for administrators)."""
 
 
 @dataclass
 class Verification:
-    identity: Identity
+    """What an attempt did. A refused attempt that leaves a record (the failed attempt,
+    which counts towards the daily limit, or the conflict for administrators) is an
+    outcome, not an exception: ``refused`` says why, and the caller commits the record as
+    it would commit a verification."""
+
+    identity: Identity | None
     district: District | None
     already: bool = False  # the account was verified before: nothing changed
     notes: list[str] = field(default_factory=list)
+    refused: IdentityTaken | VerificationFailed | None = None
 
 
 def verify(user: User, document: str, birth_date: date) -> Verification:
@@ -485,10 +491,12 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
 
     Links the account to the document's identity, sets its district to the census one and
     ties the account's online ballots to the identity (see :func:`link_ballots`: a ballot
-    cast before verifying whose person also voted at a booth is annulled). Raises
-    ``Invalid`` when the document and birth date are not in the census together (without
-    saying which one is wrong) and ``IdentityTaken`` when another account already holds
-    the document.
+    cast before verifying whose person also voted at a booth is annulled). Refused, with
+    the attempt recorded (``refused``): ``VerificationFailed`` when the document and birth
+    date are not in the census together (without saying which one is wrong),
+    ``IdentityTaken`` when another account already holds the document. Raises (nothing
+    changed) ``NotAllowed`` past the daily limit of failed attempts. Flushes; the caller
+    commits once, refused or not.
 
     The attempts of one account are serialized (its row is locked first), so parallel
     tries cannot pass the daily limit: each sees the failures committed before it.
@@ -514,18 +522,21 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
         )
     entry = census_entry(document)
     if entry is None or not hmac.compare_digest(entry.check_hash, check_hash(document, birth_date)):
-        log("census.verify_failed", user, actor=user)  # kept by the view: it counts
-        raise VerificationFailed(
-            _(
-                "No encontramos ese documento con esa fecha de nacimiento en el padrón. "
-                "Revisa los datos; si son correctos, acude al módulo de atención del municipio."
+        log("census.verify_failed", user, actor=user)  # committed by the caller: it counts
+        return _refused(
+            VerificationFailed(
+                _(
+                    "No encontramos ese documento con esa fecha de nacimiento en el padrón. "
+                    "Revisa los datos; si son correctos, acude al módulo de atención del "
+                    "municipio."
+                )
             )
         )
     identity = identity_for(entry)
     holder = account_of(identity)
     if holder is not None and holder.id != user.id:
         _record_conflict(identity, user)
-        raise IdentityTaken(_taken_message())
+        return _refused(IdentityTaken(_taken_message()))
     try:
         with db.session.begin_nested():  # a parallel request may link the identity first
             identity.district_id = entry.district_id
@@ -534,8 +545,13 @@ def verify(user: User, document: str, birth_date: date) -> Verification:
             db.session.flush()
     except IntegrityError:
         _record_conflict(identity, user)
-        raise IdentityTaken(_taken_message()) from None
+        return _refused(IdentityTaken(_taken_message()))
     return Verification(identity, entry.district, notes=link_ballots(user, identity))
+
+
+def _refused(error: IdentityTaken | VerificationFailed) -> Verification:
+    db.session.flush()
+    return Verification(None, None, refused=error)
 
 
 MAX_FAILED_VERIFICATIONS = 5  # per account and 24 hours: a CURP contains the birth date

@@ -74,17 +74,14 @@ def verify():
         return render_template("census/verify.html", form=form, identity=identity), status
     try:
         result = services.verify(current_user, form.document.data, form.birth_date.data)
-    except (services.IdentityTaken, services.VerificationFailed) as error:
-        # keeps the conflict for administrators, or the failed attempt that counts towards
-        # the limit; nothing else changed
-        db.session.commit()
-        flash(error.message, "error")
-        return render_template("census/verify.html", form=form), error.status_code
-    except DomainError as error:
+    except DomainError as error:  # nothing changed
         db.session.rollback()
         flash(error.message, "error")
         return render_template("census/verify.html", form=form), error.status_code
-    db.session.commit()
+    db.session.commit()  # the verification, or the refused attempt's record (it counts)
+    if result.refused is not None:
+        flash(result.refused.message, "error")
+        return render_template("census/verify.html", form=form), result.refused.status_code
     district = result.district.name if result.district else _("sin distrito")
     flash(_("Verificamos tu residencia. Tu distrito: %(district)s.", district=district), "success")
     for note in result.notes:

@@ -24,11 +24,11 @@ from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
 from participa.conversation.models import Comment, ContentType
 from participa.errors import DomainError
 from participa.extensions import db
-from participa.notifications.services import dispatch
 from participa.opendata.tasks import queue_redactions
 from participa.processes.models import Process
 from participa.processes.views import get_process_or_404
 from participa.proposals.models import Proposal
+from participa.unit_of_work import after_commit
 from participa.views_common import parse_id, refuse, safe_next
 
 bp = Blueprint("conversation", __name__)
@@ -280,12 +280,11 @@ def _decide(decision, kind: str, content_id: int, done: str):
     if content is None:
         abort(404)
     form = DecisionForm()
+    after_commit(queue_redactions)  # the redactions the decision asks for, once it commits
     try:
         decision(content, current_user)
     except DomainError as error:
         return refuse(error, "conversation.queue")
     db.session.commit()
-    dispatch()
-    queue_redactions()
     flash(done, "success")
     return redirect(safe_next(form.next.data, url_for("conversation.queue")), code=303)

@@ -1,14 +1,15 @@
 """Notifying people: a row per message (an outbox), sent by the worker once the change is
 committed.
 
-``notify()`` inserts the rows in the current transaction. After committing, the caller
-calls :func:`dispatch`. With a broker, dispatch asks the worker to run
-:func:`participa.notifications.tasks.send_pending` ``NOTIFICATION_SEND_DELAY`` seconds
-later, which sends every unsent row; a process asks at most once per half that delay, so a
-busy web worker (hundreds of ballot receipts a second) publishes a few messages a second,
-not one per request, and each one it leaves out is committed before the sending it relies
-on starts. Without a broker (eager Celery: development, tests) the new rows are sent at
-once, one by one. A rolled-back change sends nothing.
+``notify()`` inserts the rows in the current transaction and registers :func:`dispatch` to
+run once it commits (:func:`participa.unit_of_work.after_commit`). With a broker, dispatch
+asks the worker to run :func:`participa.notifications.tasks.send_pending`
+``NOTIFICATION_SEND_DELAY`` seconds later, which sends every unsent row; a process asks at
+most once per half that delay, so a busy web worker (hundreds of ballot receipts a second)
+publishes a few messages a second, not one per request, and each one it leaves out is
+committed before the sending it relies on starts. Without a broker (eager Celery:
+development, tests) the new rows are sent at once, one by one. A rolled-back change sends
+nothing.
 
 If the broker is down when :func:`dispatch` runs, the rows simply stay unsent and beat's
 ``send_pending`` (every minute) sends them once it is back. The skipped dispatches rely on
@@ -30,6 +31,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Follow, Notification
 from participa.notifications.sealing import seal
+from participa.unit_of_work import after_commit
 
 _PENDING = "participa.notifications.pending"
 _INSERT = insert(Notification.__table__).returning(Notification.__table__.c.id)
@@ -69,6 +71,7 @@ def track_notifications(ids: Iterable[int]) -> None:
     """Have notifications that the caller inserted itself (in one statement with the change
     they announce) sent after the current transaction commits, as :func:`notify`'s."""
     db.session.info.setdefault(_PENDING, []).extend(ids)
+    after_commit(dispatch)
 
 
 def followers(process_id: int) -> list[int]:

@@ -3,8 +3,9 @@
 The dates are the single source of truth for what a phase allows (``Process.allows``).
 Every minute beat calls :func:`advance_phases`, which *claims* each due transition with a
 conditional ``UPDATE ... WHERE opened_at IS NULL`` (so two schedulers, or a re-run, record it
-once), logs it, tells the process's followers that a phase opened, and queues the tally of
-the budgets whose voting just closed.
+once), logs it, tells the process's followers that a phase opened, and records the tally of
+the budgets whose voting just closed; the task commits the pass and only then sends the
+notifications and the tallies (:mod:`participa.processes.tasks`).
 
 A pass holds the scheduler's lock (a PostgreSQL advisory lock of its transaction): a second
 beat firing at the same minute skips its pass instead of queueing a second official tally;
@@ -21,7 +22,7 @@ from sqlalchemy import select, update
 from participa.audit.services import log
 from participa.db import utcnow
 from participa.extensions import db
-from participa.notifications.services import dispatch, followers, notify
+from participa.notifications.services import followers, notify
 from participa.processes.models import Phase
 from participa.results.queries import budgets_due_for_tally
 from participa.results.services import (
@@ -30,15 +31,15 @@ from participa.results.services import (
     request_tally,
     take_scheduler_lock,
 )
-from participa.results.tasks import enqueue_tally
 
 
 def advance_phases(now: datetime | None = None) -> dict:
-    """Record due openings and closings; returns the phase ids opened and closed and the
-    tally runs queued."""
+    """Record due openings and closings and the tally runs due; returns the phase ids
+    opened and closed and the tally run ids recorded (``skipped`` if another scheduler
+    holds the lock). Flushes: the task (:func:`participa.processes.tasks.run_scheduler`)
+    commits, then the notifications are sent and the runs sent to the worker."""
     now = now or utcnow()
     if not take_scheduler_lock():  # another scheduler is making this pass
-        db.session.rollback()
         return {"opened": [], "closed": [], "tallies": [], "skipped": True}
     opened = _claim(Phase.opened_at, Phase.starts_at <= now, now)
     closed = _claim(Phase.closed_at, Phase.ends_at <= now, now)
@@ -78,10 +79,7 @@ def advance_phases(now: datetime | None = None) -> dict:
             runs.append(request_tally(budget, now=now))
         except TallyInProgress:  # queued meanwhile by an administrator
             continue
-    db.session.commit()
-    dispatch()
-    for run in runs:
-        enqueue_tally(run)  # broker down: the run is marked failed and is due at the next pass
+    db.session.flush()
     return {"opened": opened, "closed": closed, "tallies": [run.id for run in runs]}
 
 

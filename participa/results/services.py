@@ -1,5 +1,8 @@
 """Tallying a budget's ballots and storing the explained outcome.
 
+Commands that flush, never commit: :func:`participa.results.tasks.run_tally` owns the
+transactions of a run (claim, outcome, failure).
+
 Greedy rules only need each project's score, which the database adds up. Equal Shares
 needs whole ballots: they are streamed from the database in batches of ballots (plain
 rows, never one ORM object per item), folded into identical ballots with a weight, and
@@ -72,7 +75,7 @@ def request_tally(budget: Budget, rule: str | None = None, now=None) -> TallyRun
 
 def give_up_stale_runs(now: datetime | None = None) -> list[int]:
     """Mark the official runs presumed lost as failed (so a new one may be queued); their
-    ids. A worker still counting one of them stores nothing (see :func:`run_tally`)."""
+    ids. A worker still counting one of them stores nothing (see :func:`store_outcome`)."""
     now = now or utcnow()
     ids = db.session.scalars(
         select(TallyRun.id).where(TallyRun.preview.is_(False), _stale(now)).with_for_update()
@@ -114,88 +117,101 @@ def compute_outcome(budget: Budget, rule: str, progress: Callable[[int], None]) 
     return tally(election, rule)
 
 
-def run_tally(run_id: int) -> TallyRun:
-    """Count the ballots of the run's budget and store the outcome; idempotent.
-
-    The run is claimed if it is queued, or running (a redelivery after its worker died);
-    a done or failed run (given up as stale meanwhile) is returned as it is. While it
-    counts, a heartbeat is written every ``TALLY_HEARTBEAT_EVERY`` seconds. The outcome
-    rows are replaced in the same transaction that marks the run done, so a reader sees
-    either the previous outcome or the whole new one; a run given up meanwhile stores
-    nothing. An error marks the run failed only if it is still this call's claim (running,
-    since this call's start): never a run another delivery finished or claimed again.
-    """
-    now = utcnow()
+def claim_run(run_id: int, now: datetime) -> TallyRun | None:
+    """Claim the run for counting if it is queued, or running (a redelivery after its
+    worker died): it becomes running since ``now``. The claimed run, or None (a done or
+    failed run, e.g. given up as stale meanwhile). Flushes; the task commits the claim
+    before counting (see :func:`participa.results.tasks.run_tally`)."""
     claimed = db.session.execute(
         update(TallyRun)
         .where(TallyRun.id == run_id, TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
         .values(status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, error=None, progress=0)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]  # DML: a CursorResult
-    db.session.commit()
     run = db.session.get(TallyRun, run_id, populate_existing=True)
     if run is None:
         raise LookupError(f"tally run {run_id} does not exist")
-    if not claimed:
-        logger.info("tally run %s is %s; not counted", run_id, run.status)
-        return run
-    try:
-        budget = db.session.get_one(Budget, run.budget_id)
-        total = ballot_count(budget.id)
-        with _heartbeat(db.engine, run_id, current_app.config["TALLY_HEARTBEAT_EVERY"]):
-            outcome = compute_outcome(budget, run.rule, _progress_reporter(run_id, total))
-        run = db.session.scalars(
-            select(TallyRun)
-            .where(TallyRun.id == run_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        if run.status != RunStatus.RUNNING:
-            logger.warning("tally run %s was given up while counting; outcome discarded", run_id)
-            db.session.rollback()
-            return db.session.get_one(TallyRun, run_id)
-        db.session.execute(delete(ProjectOutcome).where(ProjectOutcome.run_id == run.id))
-        db.session.execute(
-            insert(ProjectOutcome),
-            [
-                {
-                    "run_id": run.id,
-                    "project_id": d.project_id,
-                    "rank": d.rank,
-                    "votes": d.score,
-                    "selected": d.selected,
-                    "remaining_before": d.remaining_before,
-                    "reason": str(d.reason),
-                    "tied": d.tied,
-                    "price": None if d.price is None else str(d.price),
-                    "effective_votes": None
-                    if d.effective_votes is None
-                    else str(d.effective_votes),
-                }
-                for d in outcome.decisions
-            ],
-        )
-        run.ballots_counted, run.total_cost = total, outcome.total_cost
-        run.status, run.finished_at, run.progress = RunStatus.DONE, utcnow(), 100
-        db.session.commit()
-    except Exception as error:
-        db.session.rollback()
-        # only the claim of this call, still running: a duplicate delivery failing after
-        # another worker finished (or re-claimed) the run must not unpublish its outcome
-        db.session.execute(
-            update(TallyRun)
-            .where(
-                TallyRun.id == run_id,
-                TallyRun.status == RunStatus.RUNNING,
-                TallyRun.started_at == now,
-            )
-            .values(status=RunStatus.FAILED, error=repr(error)[:2000], finished_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        raise
+    return run if claimed else None
+
+
+def count_run(run: TallyRun) -> tuple[Outcome, int]:
+    """Count the ballots of the claimed ``run``'s budget (reading only; the progress and a
+    heartbeat every ``TALLY_HEARTBEAT_EVERY`` seconds go on connections of their own): the
+    outcome and how many ballots were counted."""
+    budget = db.session.get_one(Budget, run.budget_id)
+    total = ballot_count(budget.id)
+    with _heartbeat(db.engine, run.id, current_app.config["TALLY_HEARTBEAT_EVERY"]):
+        outcome = compute_outcome(budget, run.rule, _progress_reporter(run.id, total))
+    return outcome, total
+
+
+def store_outcome(run_id: int, outcome: Outcome, total: int) -> TallyRun | None:
+    """Replace the run's outcome rows and mark it done, if it is still running (locked);
+    None if it was given up while counting (nothing stored). Flushes; the caller commits,
+    so a reader sees either the previous outcome or the whole new one."""
+    run = db.session.scalars(
+        select(TallyRun)
+        .where(TallyRun.id == run_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if run.status != RunStatus.RUNNING:
+        return None
+    db.session.execute(delete(ProjectOutcome).where(ProjectOutcome.run_id == run.id))
+    db.session.execute(
+        insert(ProjectOutcome),
+        [
+            {
+                "run_id": run.id,
+                "project_id": d.project_id,
+                "rank": d.rank,
+                "votes": d.score,
+                "selected": d.selected,
+                "remaining_before": d.remaining_before,
+                "reason": str(d.reason),
+                "tied": d.tied,
+                "price": None if d.price is None else str(d.price),
+                "effective_votes": None if d.effective_votes is None else str(d.effective_votes),
+            }
+            for d in outcome.decisions
+        ],
+    )
+    run.ballots_counted, run.total_cost = total, outcome.total_cost
+    run.status, run.finished_at, run.progress = RunStatus.DONE, utcnow(), 100
+    db.session.flush()
     db.session.expire(run, ["outcomes"])
     return run
+
+
+def mark_failed(run_id: int, started_at: datetime, error: BaseException) -> None:
+    """Record ``error`` on the run, only if it is still the claim made at ``started_at``
+    (running since then): a duplicate delivery failing after another worker finished (or
+    re-claimed) the run must not unpublish its outcome. Flushes; the caller commits."""
+    db.session.execute(
+        update(TallyRun)
+        .where(
+            TallyRun.id == run_id,
+            TallyRun.status == RunStatus.RUNNING,
+            TallyRun.started_at == started_at,
+        )
+        .values(status=RunStatus.FAILED, error=repr(error)[:2000], finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unqueued(run_id: int, error: BaseException):
+    """The statement marking a run that could not be sent to the worker failed (if it is
+    still queued), for :func:`participa.results.tasks.enqueue_tally` to run in a
+    transaction of its own."""
+    return (
+        update(TallyRun)
+        .where(TallyRun.id == run_id, TallyRun.status == RunStatus.QUEUED)
+        .values(
+            status=RunStatus.FAILED,
+            error=f"not queued, the task broker is unreachable: {error!r}"[:2000],
+            finished_at=utcnow(),
+        )
+    )
 
 
 @contextmanager

@@ -1,9 +1,12 @@
-"""Celery tasks of tallying. They take ids, never objects, and are safe to run twice."""
+"""Celery tasks of tallying. They take ids, never objects, and are safe to run twice.
+
+This layer owns the transactions: :func:`run_tally` commits the claim, then the outcome
+(or the failure); the services it calls only flush.
+"""
 
 import logging
 
 from celery import shared_task
-from sqlalchemy import update
 
 from participa.db import utcnow
 from participa.extensions import db
@@ -32,7 +35,7 @@ def tally_budget(run_id: int) -> dict:
         logger.info("tally run %s is already done; not counted again", run_id)
     else:
         try:
-            run = services.run_tally(run_id)
+            run = run_tally(run_id)
         except Exception:
             logger.exception("tally run %s failed", run_id)
             return {"run_id": run_id, "status": "failed", "selected": []}
@@ -45,26 +48,53 @@ def tally_budget(run_id: int) -> dict:
     }
 
 
-def enqueue_tally(run: TallyRun) -> bool:
-    """Send the committed ``run`` to the worker; False if the broker cannot be reached.
+def run_tally(run_id: int) -> TallyRun:
+    """Count the ballots of the run's budget and store the outcome; idempotent (the entry
+    point of the task, the command line and the tests).
 
-    An unsent run is marked failed (with why) and committed, so it blocks nothing: the
-    scheduler tallies an official one again on its next pass (see
+    The run is claimed if it is queued, or running (a redelivery after its worker died),
+    and the claim is committed before counting; a done or failed run (given up as stale
+    meanwhile) is returned as it is. The outcome rows are replaced in the same transaction
+    that marks the run done, so a reader sees either the previous outcome or the whole new
+    one; a run given up meanwhile stores nothing. An error marks the run failed only if it
+    is still this call's claim (running, since this call's start), and is raised again.
+    """
+    now = utcnow()
+    run = services.claim_run(run_id, now)
+    db.session.commit()
+    if run is None:
+        run = db.session.get_one(TallyRun, run_id)
+        logger.info("tally run %s is %s; not counted", run_id, run.status)
+        return run
+    try:
+        outcome, total = services.count_run(run)
+        done = services.store_outcome(run_id, outcome, total)
+        if done is None:
+            logger.warning("tally run %s was given up while counting; outcome discarded", run_id)
+            db.session.rollback()
+            return db.session.get_one(TallyRun, run_id)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        services.mark_failed(run_id, now, error)
+        db.session.commit()
+        raise
+    return done
+
+
+def enqueue_tally(run_id: int) -> bool:
+    """Send the committed run to the worker; False if the broker cannot be reached. Run it
+    after the commit that recorded the run (``unit_of_work.after_commit``).
+
+    An unsent run is marked failed (with why) in a transaction of its own, so it blocks
+    nothing: the scheduler tallies an official one again on its next pass (see
     :func:`participa.results.queries.budgets_due_for_tally`); a preview must be asked for again.
     """
     try:
-        tally_budget.delay(run.id)
+        tally_budget.delay(run_id)
         return True
     except Exception as error:  # broker down: never a 500, never a run stuck "queued"
-        logger.exception("could not queue tally run %s", run.id)
-        db.session.execute(
-            update(TallyRun)
-            .where(TallyRun.id == run.id, TallyRun.status == RunStatus.QUEUED)
-            .values(
-                status=RunStatus.FAILED,
-                error=f"not queued, the task broker is unreachable: {error!r}"[:2000],
-                finished_at=utcnow(),
-            )
-        )
-        db.session.commit()
+        logger.exception("could not queue tally run %s", run_id)
+        with db.engine.begin() as connection:  # not the request's unit of work: it committed
+            connection.execute(services.unqueued(run_id, error))
         return False

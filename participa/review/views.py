@@ -17,7 +17,6 @@ from participa.accounts.models import User
 from participa.admin.forms import ConfirmForm
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
-from participa.notifications.services import dispatch
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 from participa.review import roles, services
@@ -176,7 +175,6 @@ def evaluate(proposal_id: int):
     except DomainError as error:
         return refuse(error, "review.evaluate", proposal_id=proposal_id)
     db.session.commit()
-    dispatch()
     if form.publish_now.data:
         flash(_("Respuesta publicada: avisamos a quien hizo la propuesta."), "success")
     else:
@@ -250,7 +248,6 @@ def publish(process_id: int):
     except DomainError as error:
         return refuse(error, "admin.process", process_id=process_id)
     db.session.commit()
-    dispatch()
     flash(
         _("%(n)d respuestas publicadas; avisamos a quienes las propusieron.", n=len(published)),
         "success",

@@ -123,7 +123,8 @@ def seed_city(ballots: int = 60) -> City:
     from participa.processes.models import Process
     from participa.proposals.models import Proposal, ProposalState
     from participa.results.models import TallyRun
-    from participa.results.services import request_tally, run_tally
+    from participa.results.services import request_tally
+    from participa.results.tasks import run_tally
     from tests import factories as f
 
     with pytest.MonkeyPatch.context() as mp:

@@ -8,6 +8,7 @@ from participa.budgets import services as budgets
 from participa.extensions import db
 from participa.opendata import services
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.browser.conftest import screenshot
 from tests.integration.test_opendata import shift_phases
@@ -23,7 +24,7 @@ def test_portal_search_download_and_receipt(live_server, page):
     shift_phases(process, 15)
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
     services.publish(process, "tally")
     db.session.commit()
 

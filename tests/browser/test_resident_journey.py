@@ -11,6 +11,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.proposals.models import Proposal
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.browser.conftest import screenshot
 
@@ -78,7 +79,7 @@ def test_register_propose_support_vote_results_download(live_server, page):
     voting.phases[2].starts_at = now - timedelta(minutes=1)
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
 
     page.goto(f"{live_server}/procesos/{voting.slug}/presupuestos/{budget.id}/resultados/")
     assert p1.title in page.get_by_test_id("results-table").inner_text()

@@ -23,6 +23,7 @@ from participa.opendata import services as opendata
 from participa.processes import services as processes
 from participa.proposals.models import Proposal
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.integration.test_opendata import folder_of, read_csv, tallied_process
 
@@ -148,7 +149,7 @@ def english_world():
     )
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
     status = ExecutionStatus(process_id=process.id, key="building", name="Building", progress=50)
     db.session.add(status)
     db.session.flush()

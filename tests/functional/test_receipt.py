@@ -10,6 +10,7 @@ from participa.budgets.models import Ballot
 from participa.extensions import db
 from participa.opendata import services as opendata
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.integration.test_opendata import folder_of, read_csv, shift_phases
 
@@ -58,7 +59,7 @@ def counted(voted_process):
     shift_phases(process, 15)
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
     return process, budget, code, projects
 
 

@@ -13,6 +13,7 @@ from participa.extensions import db
 from participa.notifications.models import Notification
 from participa.proposals.models import Proposal, Support
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 
 
@@ -220,7 +221,7 @@ def test_vote_review_confirm_change_and_results_csv(client):
     # while voting is open, even a tally stays private (an administrator's preview)
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
     assert run.preview
     assert "results-hidden" in client.get(f"{base}/resultados/").text
     assert client.get(f"{base}/resultados/resultados.csv").status_code == 404
@@ -231,7 +232,7 @@ def test_vote_review_confirm_change_and_results_csv(client):
     assert "results-pending" in client.get(f"{base}/resultados/").text  # no official tally yet
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
     page = client.get(f"{base}/resultados/")
     assert page.status_code == 200 and "Proyecto 3" in page.text
     download = client.get(f"{base}/resultados/resultados.csv")

@@ -36,6 +36,7 @@ from participa.processes.models import District
 from participa.proposals.models import Proposal
 from participa.results import queries
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.integration.test_accountability import image_bytes
 from tests.integration.test_opendata import tallied_process
@@ -220,7 +221,7 @@ def build_world(person: User | None) -> World:
     done, done_budget, _voters = tallied_process()
     preview = results.request_tally(done_budget, "equalshares")
     db.session.commit()
-    results.run_tally(preview.id)
+    run_tally(preview.id)
     official = queries.published_run(done_budget)
     item = db.session.scalar(select(ExecutionItem).where(ExecutionItem.process_id == done.id))
     status = db.session.scalar(select(ExecutionStatus).where(ExecutionStatus.process_id == done.id))

@@ -13,9 +13,9 @@ from participa.errors import NotAllowed
 from participa.extensions import db
 from participa.notifications.models import Notification
 from participa.notifications.services import follow
-from participa.processes import scheduler
 from participa.processes import services as processes
 from participa.processes.models import District, VoteScope
+from participa.processes.tasks import run_scheduler
 from participa.results.models import TallyRun
 from tests import factories as f
 
@@ -27,15 +27,15 @@ def test_scheduler_closes_opens_and_queues_the_tally_once(ctx):
     fan = f.user()
     follow(fan.id, process.id)
     db.session.commit()
-    first = scheduler.advance_phases()  # records what already happened: two phases opened,
+    first = run_scheduler()  # records what already happened: two phases opened,
     assert len(first["opened"]) == 2 and len(first["closed"]) == 1 and first["tallies"] == []
 
     later = utcnow() + timedelta(days=11)  # the clock moves past the end of voting
-    second = scheduler.advance_phases(later)
+    second = run_scheduler(later)
     voting, results_phase = process.phases[1], process.phases[2]
     assert second["closed"] == [voting.id] and second["opened"] == [results_phase.id]
     assert len(second["tallies"]) == 1
-    again = scheduler.advance_phases(later + timedelta(minutes=1))  # beat runs again
+    again = run_scheduler(later + timedelta(minutes=1))  # beat runs again
     assert again == {"opened": [], "closed": [], "tallies": []}
     runs = db.session.scalars(select(TallyRun)).all()
     assert len(runs) == 1 and runs[0].status == "done" and not runs[0].preview

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
-from participa.processes.scheduler import advance_phases
+from participa.processes.tasks import run_scheduler
 from participa.results import services
 from participa.results.models import RunStatus, TallyRun
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.conftest import need
 
@@ -79,7 +80,7 @@ def test_two_schedulers_at_the_same_minute_tally_once(closed_budget, is_postgres
         with app.app_context():
             try:
                 start.wait()
-                outcomes.append(advance_phases(now))
+                outcomes.append(run_scheduler(now))
             except Exception as error:  # pragma: no cover - reported below
                 errors.append(error)
             finally:
@@ -108,7 +109,7 @@ def test_a_long_tally_with_a_fresh_heartbeat_is_not_given_up(closed_budget):
     )
     db.session.add(run)
     db.session.commit()
-    assert advance_phases()["tallies"] == []
+    assert run_scheduler()["tallies"] == []
     assert [r.status for r in official_runs(closed_budget)] == [RunStatus.RUNNING]
 
 
@@ -124,11 +125,11 @@ def test_a_silent_run_is_given_up_and_its_late_outcome_discarded(closed_budget):
     )
     db.session.add(lost)
     db.session.commit()
-    (new_id,) = advance_phases()["tallies"]  # queued and (eager) tallied
+    (new_id,) = run_scheduler()["tallies"]  # queued and (eager) tallied
     db.session.expire_all()
     assert db.session.get(TallyRun, lost.id).status == RunStatus.FAILED
     assert db.session.get(TallyRun, new_id).status == RunStatus.DONE
-    late = services.run_tally(lost.id)  # its worker was alive after all, and finishes now
+    late = run_tally(lost.id)  # its worker was alive after all, and finishes now
     assert late.status == RunStatus.FAILED and late.outcomes == []
     assert [r.status for r in official_runs(closed_budget)] == ["failed", "done"]
 
@@ -156,7 +157,7 @@ def test_the_worker_writes_a_heartbeat_while_it_counts(closed_budget, monkeypatc
         return compute(budget, rule, progress)
 
     monkeypatch.setattr(services, "compute_outcome", slow_compute)
-    done = services.run_tally(run.id)
+    done = run_tally(run.id)
     assert done.status == RunStatus.DONE
     assert seen, "no heartbeat was written while the tally was counting"
 
@@ -167,6 +168,6 @@ def test_stale_queued_runs_are_given_up_by_age_of_their_message(closed_budget):
         TallyRun(budget_id=closed_budget.id, rule="greedy", status=RunStatus.QUEUED, created_at=old)
     )
     db.session.commit()
-    assert len(advance_phases()["tallies"]) == 1
+    assert len(run_scheduler()["tallies"]) == 1
     assert [r.status for r in official_runs(closed_budget)] == ["failed", "done"]
     assert db.session.scalar(select(func.count(TallyRun.id))) == 2

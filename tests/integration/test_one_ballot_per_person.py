@@ -32,6 +32,7 @@ from participa.officing import services as officing
 from participa.processes import services as processes
 from participa.processes.models import District
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.conftest import need
 
@@ -62,7 +63,7 @@ def ballots_of_person(budget, resident) -> list[Ballot]:
 def counted(budget) -> int:
     run = results.request_tally(budget, rule="greedy")  # a preview: voting is open
     db.session.commit()
-    return results.run_tally(run.id).ballots_counted
+    return run_tally(run.id).ballots_counted
 
 
 def test_booths_need_verified_online_voting_in_the_database(ctx):

@@ -22,6 +22,7 @@ from participa.opendata.models import Publication
 from participa.proposals.models import Proposal
 from participa.results import queries
 from participa.results import services as results
+from participa.results.tasks import run_tally
 from tests import factories as f
 
 
@@ -78,7 +79,7 @@ def tallied_process(
     shift_phases(process, 15)  # voting ended 5 days ago; the results phase is current
     run = results.request_tally(budget)
     db.session.commit()
-    results.run_tally(run.id)
+    run_tally(run.id)
     status = ExecutionStatus(process_id=process.id, key="en-obra", name="En obra", progress=50)
     db.session.add(status)
     db.session.flush()

@@ -10,7 +10,8 @@ from participa.budgets.models import Ballot, BallotItem
 from participa.extensions import db
 from participa.interop.pabulib import import_pb
 from participa.opendata import services
-from participa.results.services import request_tally, run_tally
+from participa.results.services import request_tally
+from participa.results.tasks import run_tally
 from participa.tallying.pabulib import parse, read
 from tests import factories as f
 from tests.conftest import need

@@ -14,7 +14,8 @@ from participa.extensions import db
 from participa.interop.pabulib import export_pb, import_pb
 from participa.processes.models import Process
 from participa.results.queries import published_run
-from participa.results.services import request_tally, run_tally
+from participa.results.services import request_tally
+from participa.results.tasks import run_tally
 from participa.tallying import tally
 from participa.tallying.pabulib import dump, parse, read, to_election
 from tests.conftest import need

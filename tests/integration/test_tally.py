@@ -8,6 +8,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.results import queries, services
 from participa.results.models import RunStatus, TallyRun
+from participa.results.tasks import run_tally
 from tests import factories as f
 
 
@@ -32,7 +33,7 @@ def test_greedy_tally_is_stored_and_rerun_gives_the_same_outcome(ctx):
     vote(budget, [[p1, p3], [p1, p4], [p2, p3], [p2, p3], [p2]])  # p2:3 p3:3 p1:2 p4:1
     run = services.request_tally(budget)
     db.session.commit()
-    done = services.run_tally(run.id)
+    done = run_tally(run.id)
     assert done.status == RunStatus.DONE and done.ballots_counted == 5
     assert [o.project_id for o in done.selected] == [p2, p3, p4]
     assert done.total_cost == 1000
@@ -43,7 +44,7 @@ def test_greedy_tally_is_stored_and_rerun_gives_the_same_outcome(ctx):
         200,
     )
     first = outcome_rows(done)
-    again = services.run_tally(run.id)
+    again = run_tally(run.id)
     assert outcome_rows(again) == first
     assert again.started_at is not None and again.finished_at >= again.started_at
 
@@ -87,7 +88,7 @@ def test_ballots_stream_in_batches_and_report_progress(ctx, monkeypatch):
 
     run = services.request_tally(budget)
     db.session.commit()
-    done = services.run_tally(run.id)
+    done = run_tally(run.id)
     assert (done.status, done.progress, done.ballots_counted) == ("done", 100, 10)
     (funded,) = done.selected  # each voter holds 90: p1's six supporters cannot pay 600
     assert (funded.project_id, funded.price, funded.effective_votes) == (p2, "75", "4")
@@ -112,7 +113,7 @@ def test_a_duplicate_failing_after_another_worker_finished_leaves_the_run_done(c
 
     monkeypatch.setattr(services, "compute_outcome", finished_elsewhere_then_fails)
     with pytest.raises(RuntimeError, match="this duplicate delivery fails"):
-        services.run_tally(run.id)
+        run_tally(run.id)
     db.session.expire_all()
     stored = db.session.get(TallyRun, run.id)
     assert (stored.status, stored.error, stored.finished_at) == (RunStatus.DONE, None, finished_at)
@@ -128,7 +129,7 @@ def test_a_run_that_fails_while_it_holds_its_claim_is_marked_failed(ctx, monkeyp
 
     monkeypatch.setattr(services, "compute_outcome", fails)
     with pytest.raises(RuntimeError):
-        services.run_tally(run.id)
+        run_tally(run.id)
     db.session.expire_all()
     stored = db.session.get(TallyRun, run.id)
     assert stored.status == RunStatus.FAILED and "the rule failed" in stored.error

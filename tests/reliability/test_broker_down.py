@@ -18,8 +18,7 @@ from participa.extensions import db
 from participa.notifications.models import Notification
 from participa.notifications.sealing import unseal
 from participa.notifications.tasks import send_pending
-from participa.processes import scheduler
-from participa.processes.tasks import advance_phases
+from participa.processes.tasks import advance_phases, run_scheduler
 from participa.results import queries
 from participa.results.models import RunStatus, TallyRun
 from participa.tallying import Election, TallyProject, greedy
@@ -101,7 +100,7 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
         process.phases[2].starts_at = now - timedelta(seconds=1)
         db.session.commit()
         started = time.monotonic()
-        (run_id,) = scheduler.advance_phases()["tallies"]
+        (run_id,) = run_scheduler()["tallies"]
         assert time.monotonic() - started < PATIENCE
         run = db.session.get(TallyRun, run_id)
         assert not run.preview and run.status == RunStatus.FAILED  # not sent: nothing stuck

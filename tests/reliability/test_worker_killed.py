@@ -16,7 +16,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.results import services
 from participa.results.models import ProjectOutcome, RunStatus, TallyRun
-from participa.results.tasks import tally_budget
+from participa.results.tasks import run_tally, tally_budget
 from tests import factories as f
 from tests.reliability.conftest import (
     finished_runs,
@@ -123,7 +123,7 @@ def test_worker_killed_mid_tally_then_a_fresh_worker_stores_the_same_outcome(
     first: list = []
     starting = threading.Thread(target=lambda: first.append(killable_worker["start"]("1.log")))
     starting.start()
-    services.run_tally(reference_id)
+    run_tally(reference_id)
     starting.join()
     assert first, "the first worker did not start"
 

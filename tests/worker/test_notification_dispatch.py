@@ -21,11 +21,13 @@ def test_dispatches_close_together_share_one_sending(ctx, celery_worker, monkeyp
     # Close together: within half the delay. The dispatcher's clock stands still, so that a
     # slow minute of the machine cannot spread the three apart (no wall-clock assertion).
     monkeypatch.setattr(services, "time", SimpleNamespace(monotonic=lambda: 1000.0))
+    dispatched, dispatch = [], services.dispatch
+    monkeypatch.setattr(services, "dispatch", lambda: dispatched.append(dispatch()))
     with published_tasks() as sent:
         for user in users:  # three confirmations, each committed and dispatched
             services.notify([user.id], "ballot_confirmed", "Tu voto quedó registrado", "Gracias")
-            db.session.commit()
-            assert services.dispatch() == 1
+            db.session.commit()  # dispatched right after the commit
+    assert dispatched == [1, 1, 1]
     assert [name for name, _id in sent] == ["participa.notifications.tasks.send_pending"]
 
     def all_sent():
