@@ -1,8 +1,14 @@
 """Test fixtures.
 
 The database tests run on PostgreSQL when ``PARTICIPA_TEST_DATABASE_URL`` is set (a fresh
-``participa_test`` database is created from it), else on a temporary SQLite file. The schema
-is built by the Alembic migrations, and every table is emptied after each test.
+``participa_test_<pid>`` database is created from it), else on a temporary SQLite file. The
+schema is built by the Alembic migrations, and every table is emptied after each test.
+
+Local runs use the services as CI does when they are there: with no
+``PARTICIPA_TEST_DATABASE_URL`` (or ``PARTICIPA_TEST_REDIS_URL``) set, a PostgreSQL server
+(a Redis server) answering on 127.0.0.1 within a second is used with CI's URL
+(:data:`LOCAL_DATABASE_URL`, :data:`LOCAL_REDIS_URL`). ``PARTICIPA_TEST_SQLITE=1`` keeps the
+run on SQLite (and probes nothing for the database).
 
 With ``PARTICIPA_REQUIRE_SERVICES=1`` (CI), a test that needs a missing service fails instead
 of being skipped (as does any other skip: a missing package or data file, a ``skipif``, a
@@ -20,11 +26,50 @@ from flask_migrate import upgrade
 from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
 
 from participa import create_app
 from participa.extensions import db
 
 REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"
+
+# CI's URLs (.ci/run): used for a local run when the server answers on loopback
+LOCAL_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 1}, poolclass=NullPool)
+        with engine.connect():
+            pass
+    except Exception:  # not there, or not ours to use: stay on SQLite
+        return False
+    return True
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _use_local_services() -> None:
+    """Set the service URLs a local run left unset to the servers found on loopback."""
+    if (
+        not os.environ.get("PARTICIPA_TEST_DATABASE_URL")
+        and os.environ.get("PARTICIPA_TEST_SQLITE") != "1"
+        and _postgres_answers(LOCAL_DATABASE_URL)
+    ):
+        os.environ["PARTICIPA_TEST_DATABASE_URL"] = LOCAL_DATABASE_URL
+    if not os.environ.get("PARTICIPA_TEST_REDIS_URL") and _redis_answers(LOCAL_REDIS_URL):
+        os.environ["PARTICIPA_TEST_REDIS_URL"] = LOCAL_REDIS_URL
+
+
+_use_local_services()
 settings.register_profile("ci", derandomize=True)
 if REQUIRE_SERVICES:
     settings.load_profile("ci")
