@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import redis
 from flask import Flask
 from flask_migrate import upgrade
 from hypothesis import settings
@@ -30,6 +31,9 @@ from sqlalchemy.pool import NullPool
 
 from participa import create_app
 from participa.extensions import db
+from tests.live import serve
+from tests.support.auth import Auth
+from tests.support.queries import counting
 
 REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"
 
@@ -49,8 +53,6 @@ def _postgres_answers(url: str) -> bool:
 
 
 def _redis_answers(url: str) -> bool:
-    import redis
-
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
     except redis.RedisError:
@@ -132,6 +134,20 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis (``PARTICIPA_TEST_REDIS_URL``), answering; a test using it carries the
+    ``redis`` or ``worker`` marker (checked at collection)."""
+    url = os.environ.get("PARTICIPA_TEST_REDIS_URL", "")
+    need(bool(url), "this test needs Redis (PARTICIPA_TEST_REDIS_URL)")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        need(False, f"Redis at {url} does not answer: {error}")
+    return url  # each run consumes a queue of its own, so nothing needs flushing
+
+
 @pytest.fixture
 def is_postgres(app: Flask) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
@@ -161,6 +177,55 @@ def ctx(app: Flask) -> Iterator[Flask]:
 @pytest.fixture
 def client(ctx: Flask):
     return ctx.test_client()
+
+
+@pytest.fixture
+def live_server_csrf() -> bool:
+    """Whether ``live_server`` checks CSRF tokens: yes, as in production (a browser sends
+    them); a directory whose tests post forms without one overrides this fixture."""
+    return True
+
+
+@pytest.fixture
+def live_server(ctx: Flask, live_server_csrf: bool) -> Iterator[str]:
+    """The test app served by a real threaded WSGI server on a free loopback port, on
+    ``ctx``'s database (emptied after the test); its base URL."""
+    with serve(ctx, csrf=live_server_csrf) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_ctx(app: Flask) -> Iterator[Flask]:
+    """An application context kept for a whole module, for modules that seed one world and
+    visit many pages of it (the tables are emptied when the module ends). A module using
+    it must not also use the per-test ``ctx``, which empties the tables after each test."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+    _empty_tables(app)
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_ctx: Flask) -> Iterator[str]:
+    """``live_server`` for a whole module, on ``module_ctx``'s database, CSRF on: the one
+    variant, for the modules that seed one world (seconds) and visit many pages of it."""
+    with serve(module_ctx, csrf=True) as url:
+        yield url
+
+
+@pytest.fixture
+def count_queries():
+    """``with count_queries() as seen:``: the SQL statements the block runs, in order
+    (``tests/support/queries.py``)."""
+    return counting
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    """Sign-in on ``client`` through the login form, as in Flask's tutorial:
+    ``auth.login(user)``, ``auth.login_as(Role.ADMIN)``, ``auth.attempt(email, password)``
+    (``tests/support/auth.py``, which also signs in real HTTP sessions and browsers)."""
+    return Auth(client)
 
 
 def _service_of(item: pytest.Item) -> str | None:

@@ -12,7 +12,7 @@ from participa.extensions import db
 from participa.proposals.models import Proposal
 from participa.results import services as results
 from tests import factories as f
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 
 
 def test_register_propose_support_vote_results_download(live_server, page):

@@ -96,10 +96,10 @@ def test_the_receipt_code_is_sealed_in_the_outbox_and_mailed_once(budget, mailbo
     assert voter.email not in logged and first not in logged and second not in logged
 
 
-def test_the_confirmation_mails_the_code_it_shows(client, budget, mailbox, mail_log):
+def test_the_confirmation_mails_the_code_it_shows(client, auth, budget, mailbox, mail_log):
     voter = f.user()
     db.session.commit()
-    f.login(client, voter)
+    auth.login(voter)
     p1, *_ = f.project_ids(budget)
     url = f"/procesos/{budget.process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     page = client.post(url, data={"project": [p1]}, follow_redirects=True).text
