@@ -31,8 +31,8 @@ from sqlalchemy.pool import NullPool
 
 from participa import create_app
 from participa.extensions import db
-from tests.live import serve
 from tests.support.auth import Auth
+from tests.support.live import serve
 from tests.support.queries import counting
 
 REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"

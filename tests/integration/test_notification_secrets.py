@@ -2,7 +2,7 @@
 not in the outbox row (sealed until sent, then erased), not in the mail log (which names
 neither the address nor the content).
 
-The mail server is ``tests/smtp_sink.py``: a real SMTP conversation on a local port that
+The mail server is ``tests/support/smtp_sink.py``: a real SMTP conversation on a local port that
 keeps what it receives."""
 
 import logging
@@ -23,14 +23,14 @@ from participa.notifications.models import Notification
 from participa.notifications.services import dispatch, notify
 from tests import factories as f
 from tests.conftest import _postgres_admin
-from tests.smtp_sink import SMTPSink
+from tests.support.smtp_sink import SMTPSink
 
 CODE = re.compile(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
 
 
 @pytest.fixture
 def mailbox(ctx, monkeypatch):
-    """The app sends by SMTP to a server of the test's own (``tests/smtp_sink.py``)."""
+    """The app sends by SMTP to a server of the test's own (``tests/support/smtp_sink.py``)."""
     with SMTPSink() as sink:
         monkeypatch.setitem(ctx.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(ctx.config, "MAIL_PORT", sink.port)

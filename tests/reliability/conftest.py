@@ -11,8 +11,8 @@ import pytest
 
 from participa.extensions import db
 from tests.conftest import need
-from tests.smtp_sink import SMTPSink
 from tests.support.reliability import sendings_finished
+from tests.support.smtp_sink import SMTPSink
 from tests.support.worker import serving_worker, wait_until
 
 
@@ -35,7 +35,7 @@ def worker(app, database_url, redis_url, tmp_path_factory) -> Iterator[dict]:
     """A worker subprocess of this package, on a queue of its own, with the test app's
     Celery sending to it (and set back to eager afterwards). Unsent notifications are sent
     again by ``send_pending`` as soon as beat runs (``NOTIFICATION_RESEND_AFTER=0``). It
-    mails by SMTP to ``worker["mailbox"]`` (``tests/smtp_sink.py``)."""
+    mails by SMTP to ``worker["mailbox"]`` (``tests/support/smtp_sink.py``)."""
     need(
         app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"),
         "reliability tests run on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from participa.tallying import RULES
 from participa.tallying.pabulib import PbError, read
-from tests.pabulib_dir import pabulib_dir
+from tests.support.pabulib_dir import pabulib_dir
 
 PABULIB = pabulib_dir()
 
