@@ -1,8 +1,14 @@
 """Test fixtures.
 
 The database tests run on PostgreSQL when ``PARTICIPA_TEST_DATABASE_URL`` is set (a fresh
-``participa_test`` database is created from it), else on a temporary SQLite file. The schema
-is built by the Alembic migrations, and every table is emptied after each test.
+``participa_test_<pid>`` database is created from it), else on a temporary SQLite file. The
+schema is built by the Alembic migrations, and every table is emptied after each test.
+
+Local runs use the services as CI does when they are there: with no
+``PARTICIPA_TEST_DATABASE_URL`` (or ``PARTICIPA_TEST_REDIS_URL``) set, a PostgreSQL server
+(a Redis server) answering on 127.0.0.1 within a second is used with CI's URL
+(:data:`LOCAL_DATABASE_URL`, :data:`LOCAL_REDIS_URL`). ``PARTICIPA_TEST_SQLITE=1`` keeps the
+run on SQLite (and probes nothing for the database).
 
 With ``PARTICIPA_REQUIRE_SERVICES=1`` (CI), a test that needs a missing service fails instead
 of being skipped (as does any other skip: a missing package or data file, a ``skipif``, a
@@ -15,16 +21,57 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import redis
 from flask import Flask
 from flask_migrate import upgrade
 from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
 
 from participa import create_app
 from participa.extensions import db
+from tests.support.auth import Auth
+from tests.support.live import serve
+from tests.support.queries import counting
 
 REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"
+
+# CI's URLs (.ci/run): used for a local run when the server answers on loopback
+LOCAL_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 1}, poolclass=NullPool)
+        with engine.connect():
+            pass
+    except Exception:  # not there, or not ours to use: stay on SQLite
+        return False
+    return True
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _use_local_services() -> None:
+    """Set the service URLs a local run left unset to the servers found on loopback."""
+    if (
+        not os.environ.get("PARTICIPA_TEST_DATABASE_URL")
+        and os.environ.get("PARTICIPA_TEST_SQLITE") != "1"
+        and _postgres_answers(LOCAL_DATABASE_URL)
+    ):
+        os.environ["PARTICIPA_TEST_DATABASE_URL"] = LOCAL_DATABASE_URL
+    if not os.environ.get("PARTICIPA_TEST_REDIS_URL") and _redis_answers(LOCAL_REDIS_URL):
+        os.environ["PARTICIPA_TEST_REDIS_URL"] = LOCAL_REDIS_URL
+
+
+_use_local_services()
 settings.register_profile("ci", derandomize=True)
 if REQUIRE_SERVICES:
     settings.load_profile("ci")
@@ -87,6 +134,20 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis (``PARTICIPA_TEST_REDIS_URL``), answering; a test using it carries the
+    ``redis`` or ``worker`` marker (checked at collection)."""
+    url = os.environ.get("PARTICIPA_TEST_REDIS_URL", "")
+    need(bool(url), "this test needs Redis (PARTICIPA_TEST_REDIS_URL)")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        need(False, f"Redis at {url} does not answer: {error}")
+    return url  # each run consumes a queue of its own, so nothing needs flushing
+
+
 @pytest.fixture
 def is_postgres(app: Flask) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
@@ -116,6 +177,55 @@ def ctx(app: Flask) -> Iterator[Flask]:
 @pytest.fixture
 def client(ctx: Flask):
     return ctx.test_client()
+
+
+@pytest.fixture
+def live_server_csrf() -> bool:
+    """Whether ``live_server`` checks CSRF tokens: yes, as in production (a browser sends
+    them); a directory whose tests post forms without one overrides this fixture."""
+    return True
+
+
+@pytest.fixture
+def live_server(ctx: Flask, live_server_csrf: bool) -> Iterator[str]:
+    """The test app served by a real threaded WSGI server on a free loopback port, on
+    ``ctx``'s database (emptied after the test); its base URL."""
+    with serve(ctx, csrf=live_server_csrf) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_ctx(app: Flask) -> Iterator[Flask]:
+    """An application context kept for a whole module, for modules that seed one world and
+    visit many pages of it (the tables are emptied when the module ends). A module using
+    it must not also use the per-test ``ctx``, which empties the tables after each test."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+    _empty_tables(app)
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_ctx: Flask) -> Iterator[str]:
+    """``live_server`` for a whole module, on ``module_ctx``'s database, CSRF on: the one
+    variant, for the modules that seed one world (seconds) and visit many pages of it."""
+    with serve(module_ctx, csrf=True) as url:
+        yield url
+
+
+@pytest.fixture
+def count_queries():
+    """``with count_queries() as seen:``: the SQL statements the block runs, in order
+    (``tests/support/queries.py``)."""
+    return counting
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    """Sign-in on ``client`` through the login form, as in Flask's tutorial:
+    ``auth.login(user)``, ``auth.login_as(Role.ADMIN)``, ``auth.attempt(email, password)``
+    (``tests/support/auth.py``, which also signs in real HTTP sessions and browsers)."""
+    return Auth(client)
 
 
 def _service_of(item: pytest.Item) -> str | None:

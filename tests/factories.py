@@ -93,11 +93,6 @@ def projects(b: Budget) -> list[Project]:
     return sorted(b.projects, key=lambda p: (p.position, p.id))
 
 
-def login(client, u: User) -> None:
-    response = client.post("/entrar", data={"email": u.email, "password": PASSWORD})
-    assert response.status_code == 302, response.text
-
-
 def trusted_user(role: Role = Role.RESIDENT) -> User:
     """A verified resident whose account is two days old: their reports count towards the
     automatic hiding of content (``conversation.services.counts_towards_hiding``)."""

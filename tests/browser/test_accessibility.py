@@ -11,42 +11,15 @@ evaluates. So axe audits exactly the page residents get, and no page ever links 
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import log_in, seed_city
-
-AXE_SOURCE = (
-    Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
-).read_text(encoding="utf-8")
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-BLOCKING = ("serious", "critical")
-
-RUN_AXE = """async (tags) => {
-  const results = await axe.run(document, {
-    runOnly: {type: "tag", values: tags},
-    resultTypes: ["violations"],
-  });
-  return results.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.map((n) => ({
-      target: n.target.join(" "),
-      html: n.html.slice(0, 160),
-      summary: (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 300),
-    })),
-  }));
-}"""
-
-
-def axe_violations(page) -> list[dict]:
-    """The serious and critical WCAG 2.1 A/AA violations axe finds on the current page."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE_SOURCE)
-    found = page.evaluate(RUN_AXE, TAGS)
-    return [v for v in found if v["impact"] in BLOCKING]
+from tests.support.auth import logged_in_page
+from tests.support.browser import (
+    Audit,
+    axe_violations,
+    seed_city,
+)
 
 
 def luminance(rgb: tuple[float, ...]) -> float:
@@ -88,39 +61,6 @@ def assert_contrast(page, spots: list[tuple[str, str, str]]) -> None:
         for background in backgrounds:
             ratio = contrast(text, background)
             assert ratio >= 4.5, f"{spot}: {text} on {background} is {ratio:.2f}:1"
-
-
-class Audit:
-    """Collects the violations of every page a role visits, to report them all at once."""
-
-    def __init__(self, role: str) -> None:
-        self.role = role
-        self.pages: list[str] = []
-        self.failures: dict[str, list[dict]] = {}
-
-    def check(self, page, name: str) -> None:
-        self.pages.append(name)
-        violations = axe_violations(page)
-        if violations:
-            self.failures[name] = violations
-
-    def visit(self, page, base: str, path: str, name: str, status: int = 200) -> None:
-        response = page.goto(base + path)
-        assert response is not None and response.status == status, (name, path, response)
-        self.check(page, name)
-
-    def report(self) -> str:
-        lines = [f"axe found serious or critical violations ({self.role}):"]
-        for name, violations in self.failures.items():
-            for v in violations:
-                lines.append(f"- {name}: {v['id']} [{v['impact']}] {v['help']}")
-                for node in v["nodes"][:6]:
-                    lines.append(f"    {node['target']}  {node['html']}")
-                    lines.append(f"      {node['summary']}")
-        return "\n".join(lines)
-
-    def assert_clean(self) -> None:
-        assert self.failures == {}, self.report()
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +158,7 @@ def test_public_pages(module_live_server, browser, city):
 
 def test_resident_pages_and_voting(module_live_server, browser, city):
     base, paths = module_live_server, city.paths
-    page = log_in(browser, base, *city.logins["residente"])
+    page = logged_in_page(browser, base, *city.logins["residente"])
     audit = Audit("resident")
     audit.check(page, "home")
     for name in (
@@ -274,7 +214,7 @@ def test_resident_pages_and_voting(module_live_server, browser, city):
 def test_staff_pages(module_live_server, browser, city):
     """The administrator holds every staff role: evaluation, moderation and the booth too."""
     base, paths = module_live_server, city.paths
-    page = log_in(browser, base, *city.logins["administrador"])
+    page = logged_in_page(browser, base, *city.logins["administrador"])
     audit = Audit("admin")
     for name in (
         "admin",

@@ -7,21 +7,14 @@ from participa.budgets.models import Budget
 from participa.extensions import db
 from participa.processes.models import District, Process
 from tests import factories as f
-from tests.browser.conftest import screenshot
-
-
-def login(page, base, user):
-    page.goto(f"{base}/entrar")
-    page.get_by_label("Correo electrónico").fill(user.email)
-    page.get_by_label("Contraseña").fill(f.PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(f"{base}/")
+from tests.support.auth import browser_login
+from tests.support.browser import screenshot
 
 
 def test_admin_configures_a_process_with_two_districts(live_server, page):
     admin = f.admin()
     db.session.commit()
-    login(page, live_server, admin)
+    browser_login(page, live_server, admin.email)
 
     page.goto(f"{live_server}/admin/distritos")
     for name, parent in (

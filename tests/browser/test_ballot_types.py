@@ -7,18 +7,9 @@ import re
 from participa.budgets.models import BallotType
 from participa.extensions import db
 from tests import factories as f
-from tests.browser.conftest import screenshot
-from tests.functional.test_ballot_types import stored, voting_budget
-
-
-def log_in(page, live_server) -> None:
-    voter = f.user()
-    db.session.commit()
-    page.goto(f"{live_server}/entrar")
-    page.get_by_label("Correo electrónico").fill(voter.email)
-    page.get_by_label("Contraseña").fill(f.PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(f"{live_server}/")
+from tests.support.auth import browser_login
+from tests.support.ballots import stored, voting_budget
+from tests.support.browser import screenshot
 
 
 def watch_errors(page) -> list[str]:
@@ -51,7 +42,9 @@ def test_cumulative_ballot(live_server, page):
     p1, p2, p3, p4 = f.projects(budget)
     errors = watch_errors(page)
     page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page, live_server)
+    voter = f.user()
+    db.session.commit()
+    browser_login(page, live_server, voter.email)
     page.goto(f"{live_server}/procesos/{budget.process.slug}/presupuestos/{budget.id}/boleta")
     assert "Tienes 8 puntos en total" in page.get_by_test_id("budget-rules").inner_text()
     assert meter_text(page) == "Llevas 0 de 8 puntos"
@@ -112,7 +105,9 @@ def test_ordinal_ballot(live_server, page):
     budget = voting_budget(BallotType.ORDINAL, max_projects=3)
     p1, p2, p3, p4 = f.projects(budget)
     errors = watch_errors(page)
-    log_in(page, live_server)
+    voter = f.user()
+    db.session.commit()
+    browser_login(page, live_server, voter.email)
     page.goto(f"{live_server}/procesos/{budget.process.slug}/presupuestos/{budget.id}/boleta")
     assert meter_text(page) == "Llevas 0 de 3 proyectos"
 

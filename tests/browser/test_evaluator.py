@@ -8,8 +8,8 @@ from participa.extensions import db
 from participa.notifications.models import Notification
 from participa.proposals.models import Proposal
 from tests import factories as f
-from tests.browser.conftest import screenshot
-from tests.browser.test_admin_districts import login
+from tests.support.auth import browser_login
+from tests.support.browser import screenshot
 
 
 def logout(page, base):
@@ -31,7 +31,7 @@ def test_evaluator_answers_and_admin_publishes(live_server, page):
     db.session.add(proposal)
     db.session.commit()
 
-    login(page, live_server, evaluator)
+    browser_login(page, live_server, evaluator.email)
     page.get_by_role("link", name="Evaluación").click()
     page.get_by_role("link", name="Alumbrado en el parque Hidalgo").click()
     page.get_by_role("button", name="Empezar la evaluación").click()
@@ -48,7 +48,7 @@ def test_evaluator_answers_and_admin_publishes(live_server, page):
     assert (held.state, held.pending_state, held.pending_cost) == ("evaluating", "accepted", 120000)
     logout(page, live_server)
 
-    login(page, live_server, admin)
+    browser_login(page, live_server, admin.email)
     page.goto(f"{live_server}/admin/procesos/{process.id}")
     page.get_by_role("button", name="Publicar respuestas").click()
     page.wait_for_load_state()
@@ -58,7 +58,7 @@ def test_evaluator_answers_and_admin_publishes(live_server, page):
     assert published.answer == "Factible: el área de obras confirmó el costo."
     logout(page, live_server)
 
-    login(page, live_server, author)
+    browser_login(page, live_server, author.email)
     page.goto(f"{live_server}/procesos/{process.slug}/propuestas/{proposal.id}")
     assert "el área de obras confirmó el costo" in page.content()
     assert (

@@ -5,6 +5,7 @@ brings Spanish back on the same page."""
 from participa.budgets.models import BallotType
 from participa.extensions import db
 from tests import factories as f
+from tests.support.auth import browser_login
 
 
 def english_page(browser):
@@ -14,17 +15,6 @@ def english_page(browser):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page, errors
-
-
-def sign_in(page, base: str) -> None:
-    voter = f.user()
-    db.session.commit()
-    page.goto(f"{base}/entrar")
-    assert page.locator("html").get_attribute("lang") == "en"
-    page.get_by_label("E-mail").fill(voter.email)
-    page.get_by_label("Password", exact=True).fill(f.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def meter_text(page) -> str:
@@ -37,7 +27,9 @@ def test_knapsack_meter_in_english_then_spanish(live_server, browser):
     db.session.commit()
     first, second, third = f.projects(budget)
     page, errors = english_page(browser)
-    sign_in(page, live_server)
+    voter = f.user()
+    db.session.commit()
+    browser_login(page, live_server, voter.email, lang="en")
     page.goto(f"{live_server}/procesos/{process.slug}/presupuestos/{budget.id}/boleta")
     assert meter_text(page) == "You are using MX$0 of MX$1,250,000"
 
@@ -77,7 +69,9 @@ def test_points_meter_groups_thousands_in_english(live_server, browser):
     db.session.commit()
     first, second, *_ = f.projects(budget)
     page, errors = english_page(browser)
-    sign_in(page, live_server)
+    voter = f.user()
+    db.session.commit()
+    browser_login(page, live_server, voter.email, lang="en")
     page.goto(f"{live_server}/procesos/{process.slug}/presupuestos/{budget.id}/boleta")
     assert meter_text(page) == "You have used 0 of 1,500 points"
     page.get_by_label(first.title).fill("1000")

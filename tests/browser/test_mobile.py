@@ -6,8 +6,8 @@ and critical) at that width too. A full-page screenshot of each is saved to
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, log_in, seed_city
-from tests.browser.test_accessibility import Audit
+from tests.support.auth import logged_in_page
+from tests.support.browser import ARTIFACTS, Audit, seed_city
 
 WIDTH, HEIGHT = 375, 812
 PHONE = {"viewport": {"width": WIDTH, "height": HEIGHT}, "device_scale_factor": 1}
@@ -93,13 +93,13 @@ def test_visitor_pages_fit_a_phone(module_live_server, browser, city):
 
 
 def test_resident_pages_fit_a_phone(module_live_server, browser, city):
-    page = log_in(browser, module_live_server, *city.logins["residente"], **PHONE)
+    page = logged_in_page(browser, module_live_server, *city.logins["residente"], **PHONE)
     check_pages(page, module_live_server, city, "resident", RESIDENT)
     page.context.close()
 
 
 def test_admin_pages_fit_a_phone(module_live_server, browser, city):
-    page = log_in(browser, module_live_server, *city.logins["administrador"], **PHONE)
+    page = logged_in_page(browser, module_live_server, *city.logins["administrador"], **PHONE)
     check_pages(page, module_live_server, city, "admin", ADMIN)
     page.context.close()
 
@@ -107,7 +107,7 @@ def test_admin_pages_fit_a_phone(module_live_server, browser, city):
 def test_support_comes_before_the_comments_on_a_phone(module_live_server, browser, city):
     # On a phone the two columns stack: the proposal's facts and its "Apoyar" button must
     # come right after its text, not after the whole comment thread.
-    page = log_in(browser, module_live_server, *city.logins["residente"], **PHONE)
+    page = logged_in_page(browser, module_live_server, *city.logins["residente"], **PHONE)
     page.goto(module_live_server + city.paths["proposal"])
     action = page.locator(RESIDENT["proposal"]).first.bounding_box()
     comments = page.get_by_test_id("comments").bounding_box()

@@ -10,8 +10,8 @@ from participa.opendata import services
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
-from tests.browser.conftest import screenshot
-from tests.integration.test_opendata import shift_phases
+from tests.support.browser import screenshot
+from tests.support.opendata import shift_phases
 
 
 def test_portal_search_download_and_receipt(live_server, page):

@@ -13,7 +13,7 @@ from participa.proposals.models import Proposal
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 
 
 def test_register_propose_support_vote_results_download(live_server, page):

@@ -14,7 +14,7 @@ from participa.conversation.models import Comment
 from participa.extensions import db
 from participa.processes.models import District
 from tests import factories as f
-from tests.integration.test_accountability import JPEG, PNG, pixels, publish
+from tests.support.accountability import JPEG, PNG, pixels, publish
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_public_page_filters(client, world):
     assert client.get("/procesos/no-existe/seguimiento").status_code == 404
 
 
-def test_item_page_follow_and_comment(client, world):
+def test_item_page_follow_and_comment(client, auth, world):
     _process, admin, items, _districts = world
     item = items["Parque del Centro"]
     services.add_milestone(item, admin, date(2026, 2, 1), "Trazo", None)
@@ -101,7 +101,7 @@ def test_item_page_follow_and_comment(client, world):
     assert client.post(f"{url}/seguir").status_code == 302  # to the login page
     resident = f.user()
     db.session.commit()
-    f.login(client, resident)
+    auth.login(resident)
     response = client.post(f"{url}/seguir")
     assert response.status_code == 303
     assert client.post(f"{url}/seguir").status_code == 303  # a second time is harmless
@@ -121,7 +121,7 @@ def test_item_page_follow_and_comment(client, world):
     assert client.get("/seguimiento/999999").status_code == 404
 
 
-def test_admin_pages_are_for_administrators(client, world):
+def test_admin_pages_are_for_administrators(client, auth, world):
     process, _admin, items, _districts = world
     item = next(iter(items.values()))
     urls = [
@@ -138,17 +138,17 @@ def test_admin_pages_are_for_administrators(client, world):
         assert client.get(url).status_code == 302
     resident = f.user()
     db.session.commit()
-    f.login(client, resident)
+    auth.login(resident)
     for url in urls:
         assert client.get(url).status_code == 403
     for url in posts:
         assert client.post(url, data={"text": "id,progress\n1,100\n"}).status_code == 403
 
 
-def test_admin_edits_an_item_and_adds_milestones(client, world):
+def test_admin_edits_an_item_and_adds_milestones(client, auth, world):
     process, admin, items, _districts = world
     item = items["Luminarias del Centro"]
-    f.login(client, admin)
+    auth.login(admin)
     base = f"/admin/procesos/{process.id}/seguimiento"
     assert client.get(base).status_code == 200
     page = client.get(f"{base}/{item.id}")
@@ -235,9 +235,9 @@ def test_admin_edits_an_item_and_adds_milestones(client, world):
     assert part.title == "Tramo norte"
 
 
-def test_admin_creates_items_and_configures_statuses(client, world):
+def test_admin_creates_items_and_configures_statuses(client, auth, world):
     process, admin, _items, _districts = world
-    f.login(client, admin)
+    auth.login(admin)
     base = f"/admin/procesos/{process.id}/seguimiento"
     assert client.post(f"{base}/desde-resultados").status_code == 303
     assert db.session.scalar(select(func.count(ExecutionItem.id))) == 3  # idempotent
@@ -250,9 +250,9 @@ def test_admin_creates_items_and_configures_statuses(client, world):
     assert services.statuses(process)[0].name == "En análisis"
 
 
-def test_bulk_upload_through_the_client(client, world):
+def test_bulk_upload_through_the_client(client, auth, world):
     process, admin, items, _districts = world
-    f.login(client, admin)
+    auth.login(admin)
     url = f"/admin/procesos/{process.id}/seguimiento/csv"
     park, lights = items["Parque del Centro"], items["Luminarias del Centro"]
     bad = (
@@ -280,16 +280,16 @@ def test_bulk_upload_through_the_client(client, world):
 
 
 def test_milestone_photos_are_reencoded_and_undecodable_ones_refused_beside_the_field(
-    client, world
+    client, auth, world
 ):
     """Through the admin form: the JPEG that hid a second, GPS-tagged image after its end
     marker is published without it; a file that cannot be decoded is refused with a
     message beside the photo field, and neither a milestone nor a file is stored."""
-    from tests.unit.test_photo_metadata import AUTHOR, WHERE, exif, jpeg
+    from tests.support.accountability import AUTHOR, WHERE, exif, jpeg
 
     process, admin, items, _districts = world
     item = items["Parque del Centro"]
-    f.login(client, admin)
+    auth.login(admin)
     target = f"/admin/procesos/{process.id}/seguimiento/{item.id}/hitos"
 
     def post(data: bytes, name: str):

@@ -11,20 +11,20 @@ from participa.results.models import RunStatus, TallyRun
 from tests import factories as f
 
 
-def test_admin_pages_refuse_residents_and_anonymous(client):
+def test_admin_pages_refuse_residents_and_anonymous(client, auth):
     resident = f.user()
     db.session.commit()
     assert client.get("/admin/").status_code == 302
-    f.login(client, resident)
+    auth.login(resident)
     assert client.get("/admin/").status_code == 403
     assert client.post("/admin/procesos/nuevo", data={"title": "X"}).status_code == 403
     assert db.session.scalar(select(func.count(Process.id))) == 0
 
 
-def test_admin_builds_a_process_end_to_end(client):
+def test_admin_builds_a_process_end_to_end(client, auth):
     admin = f.admin()
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     response = client.post(
         "/admin/procesos/nuevo",
         data={
@@ -169,14 +169,14 @@ def test_admin_builds_a_process_end_to_end(client):
     voter = f.user()
     db.session.commit()
     client.post("/salir")
-    f.login(client, voter)
+    auth.login(voter)
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
     assert (
         client.post(f"{base}/boleta/confirmar", data={"project": [projects[1].id]}).status_code
         == 303
     )
     client.post("/salir")
-    f.login(client, admin)
+    auth.login(admin)
     assert client.post(f"/admin/presupuestos/{budget.id}/contar").status_code == 303
     run = db.session.scalar(select(TallyRun))
     assert run.status == RunStatus.DONE and run.ballots_counted == 1
@@ -184,12 +184,12 @@ def test_admin_builds_a_process_end_to_end(client):
     assert "Ciclovía" in client.get(f"{base}/resultados/").text  # admins see results early
 
 
-def test_admin_edits_a_budget_until_voting_opens(client):
+def test_admin_edits_a_budget_until_voting_opens(client, auth):
     admin = f.admin()
     open_budget = f.budget(f.process(now_allows=("allows_vote",)))
     later = f.budget(f.process(now_allows=("allows_propose",)))
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     form = {
         "title": "Obras",
         "amount": "5000",

@@ -22,7 +22,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.opendata.models import Publication
 from tests import factories as f
-from tests.functional.test_api import finished_process, proposal, publish_run
+from tests.support.api import finished_process, proposal, publish_run
 
 API = "/api/v1"
 

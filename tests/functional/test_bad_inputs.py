@@ -36,7 +36,8 @@ from participa.processes import services as processes
 from participa.processes.models import District, Process, VoteScope
 from participa.tallying.pabulib import PbError, read
 from tests import factories as f
-from tests.integration.test_accountability import JPEG, PNG, publish
+from tests.support.accountability import JPEG, PNG, publish
+from tests.support.auth import Auth
 
 ANA = "GOMA850101MNLRRN09"
 LUIS = "PELU900215HNLRPS03"
@@ -138,15 +139,6 @@ def url(budget: Budget, step: str = "") -> str:
     return f"/procesos/{budget.process.slug}/presupuestos/{budget.id}/boleta{step}"
 
 
-def logged_in(client, role: Role = Role.RESIDENT, **fields):
-    user = f.user(role)
-    for name, value in fields.items():
-        setattr(user, name, value)
-    db.session.commit()
-    f.login(client, user)
-    return user
-
-
 # --- ballots ------------------------------------------------------------------------------
 
 
@@ -197,7 +189,7 @@ def test_ballots_that_break_a_rule_are_422_and_store_nothing(client, step):
     cases = rule_cases(
         lambda kind, **rules: voting_budget(kind, process=process, **rules), f.project_ids
     )
-    voter = logged_in(client)
+    voter = Auth(client).login_as()
     # the voter already has a ballot in one budget: a refused change must leave it alone
     kept = cases[0][0]
     budgets.cast_ballot(kept, voter, f.project_ids(kept)[:1])
@@ -270,7 +262,7 @@ def voting_phase_process(*, opens_in: timedelta) -> Process:
 )
 def test_ballots_outside_the_voting_phase_are_403(client, opens_in):
     budget = voting_budget(process=voting_phase_process(opens_in=opens_in))
-    logged_in(client)
+    Auth(client).login_as()
     ids = f.project_ids(budget)
     for step in ("/revisar", "/confirmar"):
         with Unchanged():
@@ -283,7 +275,7 @@ def test_ballots_outside_the_voting_phase_are_403(client, opens_in):
 
 def test_a_proposal_sent_outside_the_proposal_phase_is_403(client):
     process = f.process(now_allows=("allows_support",))
-    logged_in(client)
+    Auth(client).login_as()
     form = {
         "title": "Una banca nueva para la plaza",
         "category": "espacio-publico",
@@ -306,7 +298,7 @@ def test_a_budget_of_another_district_is_refused_when_the_scope_forbids_it(clien
     one.vote_scope = VoteScope.ONE
     first = voting_budget(process=one, district_id=centro.id)
     second = voting_budget(process=one, district_id=norte.id)
-    voter = logged_in(client, district_id=centro.id)
+    voter = Auth(client).login_as(district_id=centro.id)
     with Unchanged():
         response = client.post(
             url(north_budget, "/confirmar"), data={"project": f.project_ids(north_budget)[:1]}
@@ -330,7 +322,7 @@ def test_a_budget_of_another_district_is_refused_when_the_scope_forbids_it(clien
 def test_a_second_confirmation_replaces_the_ballot_never_adds_one(client):
     budget = voting_budget(BallotType.APPROVAL)
     p1, p2, *_ = f.project_ids(budget)
-    voter = logged_in(client)
+    voter = Auth(client).login_as()
     for selection in ([p1], [p1], [p2]):
         assert (
             client.post(url(budget, "/confirmar"), data={"project": selection}).status_code == 303
@@ -346,7 +338,7 @@ def test_an_online_ballot_after_a_paper_one_is_409(client):
     census.import_census(f"{ANA},1985-01-01,Centro\n")
     process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = voting_budget(BallotType.APPROVAL, process=process)
-    voter = logged_in(client)
+    voter = Auth(client).login_as()
     census.verify(voter, ANA, date(1985, 1, 1))
     officing.record_paper_ballot(f.user(Role.OFFICER), budget, ANA, f.project_ids(budget)[:1])
     db.session.commit()
@@ -361,7 +353,7 @@ def test_a_budget_under_another_process_is_404(client):
     budget = voting_budget()
     other = f.process(now_allows=("allows_vote",))
     db.session.commit()
-    logged_in(client)
+    Auth(client).login_as()
     with Unchanged():
         for step in ("/revisar", "/confirmar"):
             response = client.post(
@@ -373,7 +365,7 @@ def test_a_budget_under_another_process_is_404(client):
 
 def test_a_post_without_its_csrf_token_is_400(app, client):
     budget = voting_budget()
-    logged_in(client)
+    Auth(client).login_as()
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         with Unchanged():
@@ -419,7 +411,7 @@ def test_every_route_answers_a_malformed_id_with_a_4xx(app, client):
     all), with each bad id: a 404 (or the route's own 4xx), never a 500, nothing stored."""
     process = f.process(now_allows=("allows_vote",))
     voting_budget(process=process)
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     routes = _routes_with_ids(app)
     assert len(routes) > 20
     with Unchanged():
@@ -453,7 +445,7 @@ NUL_MESSAGE = "contiene un carácter nulo, que no es texto"
 
 def test_a_nul_character_anywhere_is_a_400_that_says_so(client):
     item, process = execution_item()
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     base = f"/admin/procesos/{process.id}/seguimiento/{item.id}"
     status_id = str(accountability.statuses(process)[0].id)
     requests = [
@@ -486,7 +478,7 @@ def too_big(status_page) -> None:
 
 def test_a_ballot_larger_than_the_request_limit_is_413(client):
     budget = voting_budget()
-    logged_in(client)
+    Auth(client).login_as()
     with Unchanged():
         for step in ("/revisar", "/confirmar"):
             data = {"project": [str(f.project_ids(budget)[0])], "relleno": "x" * TOO_BIG}
@@ -496,7 +488,7 @@ def test_a_ballot_larger_than_the_request_limit_is_413(client):
 def test_uploads_larger_than_their_limit_are_413(client):
     budget = voting_budget()
     process = budget.process
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     big_csv = b"documento,fecha_nacimiento,distrito\n" + b"A" * TOO_BIG
     with Unchanged():
         too_big(
@@ -526,7 +518,7 @@ def test_uploads_larger_than_their_limit_are_413(client):
 
 def test_a_milestone_photo_above_its_limits(client):
     item, process = execution_item()
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     target = f"/admin/procesos/{process.id}/seguimiento/{item.id}/hitos"
 
     def post(photo: bytes, name: str = "f.png"):
@@ -608,14 +600,14 @@ CENSUS_CASES = [
 @pytest.mark.parametrize(("data", "expected"), CENSUS_CASES)
 def test_malformed_census_files_are_422_and_import_nothing(client, data, expected):
     db.session.add(District(name="Centro"))
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     with Unchanged():
         refused_file(upload(client, "/admin/padron", data), expected)
 
 
 def test_census_pasted_with_a_control_character_is_refused(client):
     db.session.add(District(name="Centro"))
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     with Unchanged():
         response = client.post("/admin/padron", data={"text": CONTROL})
         refused_file(response, [(2, "caracteres de control")])
@@ -625,7 +617,7 @@ def test_census_pasted_with_a_control_character_is_refused(client):
 
 def test_census_in_latin_1_or_with_a_bom_is_read_and_says_so(client):
     db.session.add(District(name="Peñasco"))
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     latin = f"{CENSUS_HEADER}{ANA},1985-01-01,Peñasco\n".encode("latin-1")
     response = upload(client, "/admin/padron", latin)
     assert response.status_code == 303, body(response)[:2000]
@@ -647,7 +639,7 @@ def booth(client):
     census.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
     process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = voting_budget(BallotType.APPROVAL, process=process)
-    logged_in(client, Role.OFFICER)
+    Auth(client).login_as(Role.OFFICER)
     return budget, f.project_ids(budget)
 
 
@@ -697,7 +689,7 @@ def test_booth_bulk_in_latin_1_or_with_a_bom_is_read_and_says_so(client):
 
 def test_malformed_follow_up_csv_is_422_and_changes_nothing(client):
     item, process = execution_item()
-    logged_in(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     target = f"/admin/procesos/{process.id}/seguimiento/csv"
     cases = [
         (b"clave_municipal,avance\nA1,50\n", [(1, "columna desconocida")]),

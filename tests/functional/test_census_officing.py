@@ -26,7 +26,7 @@ def setup_census():
     census.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
 
 
-def test_staff_pages_refuse_residents_and_send_anonymous_to_login(client):
+def test_staff_pages_refuse_residents_and_send_anonymous_to_login(client, auth):
     resident = f.user()
     budget = f.budget(f.process(now_allows=("allows_vote",)))
     db.session.commit()
@@ -39,7 +39,7 @@ def test_staff_pages_refuse_residents_and_send_anonymous_to_login(client):
         response = client.get(path)
         assert response.status_code == 302 and "/entrar" in response.headers["Location"], path
     assert client.get("/verificacion").status_code == 302
-    f.login(client, resident)
+    auth.login(resident)
     for path in (
         "/casilla",
         f"/casilla/{budget.id}",
@@ -54,11 +54,11 @@ def test_staff_pages_refuse_residents_and_send_anonymous_to_login(client):
     assert count(CensusEntry) == 0
 
 
-def test_admin_uploads_the_census_and_sees_errors_by_line(client):
+def test_admin_uploads_the_census_and_sees_errors_by_line(client, auth):
     db.session.add(District(name="Centro"))
     admin = f.admin()
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     assert client.get("/admin/padron").status_code == 200
     bad = f"documento,fecha_nacimiento,distrito\n{ANA},1985-01-01,Centro\n{LUIS},15/02/1990,Sur\n"
     response = client.post(
@@ -86,11 +86,11 @@ def test_admin_uploads_the_census_and_sees_errors_by_line(client):
     assert client.post("/admin/padron", data={}).status_code == 422
 
 
-def test_resident_verifies_once_and_a_second_account_is_shown_to_admins(client):
+def test_resident_verifies_once_and_a_second_account_is_shown_to_admins(client, auth):
     setup_census()
     first, second, admin = f.user(), f.user(), f.admin()
     db.session.commit()
-    f.login(client, first)
+    auth.login(first)
     assert 'data-testid="verify-form"' in client.get("/verificacion").text
     wrong = client.post("/verificacion", data={"document": ANA, "birth_date": "1985-01-02"})
     assert wrong.status_code == 422
@@ -101,7 +101,7 @@ def test_resident_verifies_once_and_a_second_account_is_shown_to_admins(client):
     assert 'data-testid="verified"' in page.text and "Centro" in page.text
     client.post("/salir")
 
-    f.login(client, second)
+    auth.login(second)
     taken = client.post("/verificacion", data={"document": ANA, "birth_date": "1985-01-01"})
     assert taken.status_code == 409
     assert "otra cuenta" in taken.text
@@ -109,20 +109,20 @@ def test_resident_verifies_once_and_a_second_account_is_shown_to_admins(client):
     assert db.session.get(User, second.id).identity_id is None
     client.post("/salir")
 
-    f.login(client, admin)
+    auth.login(admin)
     page = client.get("/admin/padron")
     conflicts = page.text.split('data-testid="identity-conflicts"')[1]
     assert second.email in conflicts and first.email in conflicts
 
 
-def test_unverified_resident_cannot_vote_where_verification_is_asked(client):
+def test_unverified_resident_cannot_vote_where_verification_is_asked(client, auth):
     setup_census()
     process = f.process(now_allows=("allows_vote",))
     process.verification_to_vote = True
     budget = f.budget(process)
     resident = f.user()
     db.session.commit()
-    f.login(client, resident)
+    auth.login(resident)
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     pid = str(f.project_ids(budget)[0])
     response = client.post(url, data={"project": pid})
@@ -132,13 +132,13 @@ def test_unverified_resident_cannot_vote_where_verification_is_asked(client):
     assert client.post(url, data={"project": pid}).status_code == 303
 
 
-def test_officer_checks_in_and_records_a_paper_ballot(client):
+def test_officer_checks_in_and_records_a_paper_ballot(client, auth):
     setup_census()
     process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = f.budget(process)
     officer = f.user(Role.OFFICER)
     db.session.commit()
-    f.login(client, officer)
+    auth.login(officer)
     index = client.get("/casilla")
     assert f"/casilla/{budget.id}" in index.text
     page = client.get(f"/casilla/{budget.id}")
@@ -168,12 +168,12 @@ def test_officer_checks_in_and_records_a_paper_ballot(client):
     assert count(Ballot) == 1
 
 
-def test_officer_enters_a_bulk_of_paper_ballots(client):
+def test_officer_enters_a_bulk_of_paper_ballots(client, auth):
     setup_census()
     budget = f.budget(f.with_booths(f.process(now_allows=("allows_vote",))))
     officer = f.user(Role.OFFICER)
     db.session.commit()
-    f.login(client, officer)
+    auth.login(officer)
     p1, p2, _p3, _p4 = f.project_ids(budget)
     assert 'data-testid="bulk-form"' in client.get(f"/casilla/{budget.id}/lote").text
     text = f"documento,proyectos\n{ANA},{p1} {p2}\nNOES000000HNLXXX00,{p1}\n{LUIS},x\n"
@@ -188,12 +188,12 @@ def test_officer_enters_a_bulk_of_paper_ballots(client):
     assert count(Ballot) == 1
 
 
-def test_booth_pages_when_voting_is_closed(client):
+def test_booth_pages_when_voting_is_closed(client, auth):
     setup_census()
     budget = f.budget(f.with_booths(f.process(now_allows=("allows_propose",))))
     admin = f.admin()
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     assert f"/casilla/{budget.id}" not in client.get("/casilla").text
     page = client.get(f"/casilla/{budget.id}")
     assert 'data-testid="voting-closed"' in page.text

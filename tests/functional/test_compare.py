@@ -13,7 +13,7 @@ from participa.results.queries import published_run
 from tests import factories as f
 
 
-def test_preview_other_rule_and_compare(client):
+def test_preview_other_rule_and_compare(client, auth):
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process, amount=900, costs=(600, 300, 300), ballot_type="approval")
     p1, p2, p3 = f.project_ids(budget)
@@ -25,7 +25,7 @@ def test_preview_other_rule_and_compare(client):
     process.phases[1].ends_at = now - timedelta(minutes=1)  # voting has closed
     process.phases[2].starts_at = now - timedelta(minutes=1)
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
 
     assert (
         client.post(f"/admin/presupuestos/{budget.id}/contar", data={"rule": ""}).status_code == 303

@@ -11,7 +11,7 @@ from participa.accounts.models import Role
 from participa.budgets.models import Budget
 from participa.extensions import csrf, db
 from tests import factories as f
-from tests.functional.test_route_matrix import build_world, methods_of
+from tests.support.routes import build_world, methods_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -7,7 +7,7 @@ import hashlib
 
 from participa.extensions import db
 from participa.opendata import services
-from tests.integration.test_opendata import tallied_process
+from tests.support.opendata import tallied_process
 
 BOM = codecs.BOM_UTF8
 

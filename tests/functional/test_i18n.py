@@ -25,7 +25,8 @@ from participa.proposals.models import Proposal
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
-from tests.integration.test_opendata import folder_of, read_csv, tallied_process
+from tests.support.auth import Auth
+from tests.support.opendata import folder_of, read_csv, tallied_process
 
 EN = {"Accept-Language": "en"}
 
@@ -311,7 +312,7 @@ def test_main_pages_are_english_with_english_numbers_and_dates(client):
     assert not ES_DATE.search(visible_text(pages["process"]))
     assert EN_DATE.search(visible_text(pages["open data"]))
 
-    client.post("/entrar", data={"email": resident.email, "password": f.PASSWORD}, headers=EN)
+    Auth(client).attempt(resident.email, headers=EN)
     ballot = client.get(f"/procesos/{voting.slug}/presupuestos/{open_budget.id}/boleta", headers=EN)
     assert ballot.status_code == 200
     assert_english(ballot.text, "ballot")
@@ -344,7 +345,7 @@ def test_main_pages_are_english_with_english_numbers_and_dates(client):
         assert_english(response.text, name)
     client.post("/salir", headers=EN)
 
-    client.post("/entrar", data={"email": admin.email, "password": f.PASSWORD}, headers=EN)
+    Auth(client).attempt(admin.email, headers=EN)
     for name, url in {
         "admin dashboard": "/admin/",
         "admin process": f"/admin/procesos/{process.id}",

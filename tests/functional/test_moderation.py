@@ -10,6 +10,7 @@ from participa.extensions import db
 from participa.notifications.models import Notification
 from participa.proposals.models import Proposal
 from tests import factories as f
+from tests.support.auth import Auth
 
 BODY = "Un parque con juegos y árboles para las familias de la colonia."
 
@@ -42,7 +43,7 @@ def report_url(kind, content_id):
     return f"/contenido/{kind}/{content_id}/reportar"
 
 
-def test_comment_and_reply_on_a_proposal(client):
+def test_comment_and_reply_on_a_proposal(client, auth):
     proposal = make_proposal()
     page = client.get(proposal_url(proposal))
     assert page.status_code == 200
@@ -53,7 +54,7 @@ def test_comment_and_reply_on_a_proposal(client):
 
     ana, beto = f.user(), f.user()
     db.session.commit()
-    f.login(client, ana)
+    auth.login(ana)
     response = client.post(
         proposal_url(proposal) + "/comentarios", data={"body": "¡Me encanta esta idea!"}
     )
@@ -65,7 +66,7 @@ def test_comment_and_reply_on_a_proposal(client):
     assert comment.author_id == ana.id and comment.target_type == "proposal"
 
     client.post("/salir")
-    f.login(client, beto)
+    auth.login(beto)
     response = client.post(
         proposal_url(proposal) + "/comentarios",
         data={"body": "Coincido, hace falta sombra.", "parent_id": str(comment.id)},
@@ -84,12 +85,12 @@ def test_comment_and_reply_on_a_proposal(client):
     assert "al menos 2 caracteres" in too_short.text
 
 
-def test_reply_to_a_comment_of_another_page_is_refused(client):
+def test_reply_to_a_comment_of_another_page_is_refused(client, auth):
     first, second = make_proposal(), make_proposal(title="Otra propuesta de parque")
     root = services.add_comment(first, f.user(), "Primer comentario.")
     user = f.user()
     db.session.commit()
-    f.login(client, user)
+    auth.login(user)
     response = client.post(
         proposal_url(second) + "/comentarios",
         data={"body": "Fuera de lugar.", "parent_id": str(root.id)},
@@ -102,11 +103,11 @@ def test_reply_to_a_comment_of_another_page_is_refused(client):
     assert db.session.scalar(select(func.count(Comment.id))) == 1
 
 
-def test_comments_closed_outside_their_phase(client):
+def test_comments_closed_outside_their_phase(client, auth):
     proposal = make_proposal(flags=("allows_support",))
     user = f.user()
     db.session.commit()
-    f.login(client, user)
+    auth.login(user)
     page = client.get(proposal_url(proposal))
     assert "Los comentarios no están abiertos en esta fase." in page.text
     assert 'data-testid="comment-form"' not in page.text
@@ -115,7 +116,7 @@ def test_comments_closed_outside_their_phase(client):
     assert db.session.scalar(select(func.count(Comment.id))) == 0
 
 
-def test_project_page_with_comments_and_report(client):
+def test_project_page_with_comments_and_report(client, auth):
     budget = f.budget(f.process(now_allows=("allows_comment",)))
     project = f.projects(budget)[0]
     user = f.user()
@@ -127,7 +128,7 @@ def test_project_page_with_comments_and_report(client):
     )
     assert client.get(wrong_budget).status_code == 404
 
-    f.login(client, user)
+    auth.login(user)
     response = client.post(
         project_url(project) + "/comentarios", data={"body": "¿Cuándo empezaría la obra?"}
     )
@@ -142,7 +143,7 @@ def test_project_page_with_comments_and_report(client):
     assert "Ya reportaste este contenido." in client.get(project_url(project)).text
 
 
-def test_report_from_the_page_and_duplicate_is_friendly(client):
+def test_report_from_the_page_and_duplicate_is_friendly(client, auth):
     proposal = make_proposal()
     comment = services.add_comment(proposal, f.user(), "Comentario con insultos.")
     reporter = f.trusted_user()
@@ -150,7 +151,7 @@ def test_report_from_the_page_and_duplicate_is_friendly(client):
     anonymous = client.post(report_url("comentario", comment.id), data={"reason": "Insultos"})
     assert anonymous.status_code == 302 and "/entrar" in anonymous.headers["Location"]
 
-    f.login(client, reporter)
+    auth.login(reporter)
     no_reason = client.post(report_url("comentario", comment.id), data={"reason": "  "})
     assert no_reason.status_code == 422
     assert "Explica por qué" in no_reason.text
@@ -176,34 +177,34 @@ def test_report_from_the_page_and_duplicate_is_friendly(client):
     assert client.post(report_url("otra-cosa", 1), data={"reason": "x"}).status_code == 404
 
 
-def test_queue_is_for_moderators_only(client):
+def test_queue_is_for_moderators_only(client, auth):
     anonymous = client.get("/moderacion")
     assert anonymous.status_code == 302 and "/entrar" in anonymous.headers["Location"]
     resident, evaluator = f.user(), f.user(Role.EVALUATOR)
     moderator, admin = f.user(Role.MODERATOR), f.admin()
     db.session.commit()
     for person in (resident, evaluator):
-        f.login(client, person)
+        auth.login(person)
         assert client.get("/moderacion").status_code == 403
         assert client.post("/moderacion/propuesta/1/ocultar").status_code == 403
         assert client.post("/moderacion/propuesta/1/restaurar").status_code == 403
         client.post("/salir")
     assert client.post("/moderacion/propuesta/1/ocultar").status_code == 302
     for person in (moderator, admin):
-        f.login(client, person)
+        auth.login(person)
         page = client.get("/moderacion")
         assert page.status_code == 200 and "No hay reportes pendientes" in page.text
         client.post("/salir")
 
 
-def test_reports_hide_and_moderator_restores(client):
+def test_reports_hide_and_moderator_restores(client, auth):
     proposal = make_proposal()
     reporters = [f.trusted_user() for _ in range(3)]
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
     index = f"/procesos/{proposal.process.slug}/propuestas/"
     for n, reporter in enumerate(reporters):
-        f.login(client, reporter)
+        auth.login(reporter)
         response = client.post(report_url("propuesta", proposal.id), data={"reason": f"Spam {n}"})
         assert response.status_code == 303
         client.post("/salir")
@@ -211,12 +212,12 @@ def test_reports_hide_and_moderator_restores(client):
     assert response.headers["Location"] == index
     assert proposal.title not in client.get(index).text
     assert client.get(proposal_url(proposal)).status_code == 404
-    f.login(client, reporters[0])
+    auth.login(reporters[0])
     assert client.get(proposal_url(proposal)).status_code == 404
     assert client.post(proposal_url(proposal) + "/apoyar").status_code == 404
     client.post("/salir")
 
-    f.login(client, moderator)
+    auth.login(moderator)
     page = client.get(proposal_url(proposal))
     assert page.status_code == 200
     assert "Esta propuesta está oculta por moderación." in page.text
@@ -236,17 +237,17 @@ def test_reports_hide_and_moderator_restores(client):
     assert states == [ReportState.RESTORED] * 3
 
 
-def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client):
+def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client, auth):
     proposal = make_proposal()
     comment = services.add_comment(proposal, f.user(), "Texto ofensivo aquí.")
     reply = services.add_comment(proposal, f.user(), "Respuesta amable.", parent=comment)
     reporter, moderator = f.trusted_user(), f.user(Role.MODERATOR)
     db.session.commit()
-    f.login(client, reporter)
+    auth.login(reporter)
     client.post(report_url("comentario", comment.id), data={"reason": "Ofensivo"})
     client.post("/salir")
 
-    f.login(client, moderator)
+    auth.login(moderator)
     queue = client.get("/moderacion")
     assert "Texto ofensivo aquí." in queue.text and "Ofensivo" in queue.text
     response = client.post(f"/moderacion/comentario/{comment.id}/ocultar")
@@ -261,7 +262,7 @@ def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client):
     assert "Comentario oculto por moderación" in public.text
     assert "Respuesta amable." in public.text  # replies keep their place
     assert f'id="comentario-{reply.id}"' in public.text
-    f.login(client, reporter)
+    auth.login(reporter)
     assert "Texto ofensivo aquí." not in client.get(proposal_url(proposal)).text
     refused = client.post(
         proposal_url(proposal) + "/comentarios",
@@ -275,11 +276,11 @@ def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client):
     assert state == ReportState.HIDDEN
 
 
-def test_moderator_hides_a_proposal_directly(client):
+def test_moderator_hides_a_proposal_directly(client, auth):
     proposal = make_proposal()
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
-    f.login(client, moderator)
+    auth.login(moderator)
     page = client.get(proposal_url(proposal))
     assert 'data-testid="hide-button"' in page.text
     response = client.post(
@@ -290,13 +291,13 @@ def test_moderator_hides_a_proposal_directly(client):
     assert client.get(proposal_url(proposal)).status_code == 404
 
 
-def test_projects_are_not_hidden_from_the_queue(client):
+def test_projects_are_not_hidden_from_the_queue(client, auth):
     budget = f.budget(f.process(now_allows=("allows_comment",)))
     project = f.projects(budget)[0]
     services.report("project", project.id, f.trusted_user(), "Costo dudoso")
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
-    f.login(client, moderator)
+    auth.login(moderator)
     queue = client.get("/moderacion")
     assert "Costo dudoso" in queue.text and 'data-testid="hide-button"' not in queue.text
     assert client.post(f"/moderacion/proyecto/{project.id}/ocultar").status_code == 403
@@ -304,14 +305,14 @@ def test_projects_are_not_hidden_from_the_queue(client):
     assert "No hay reportes pendientes" in client.get("/moderacion").text
 
 
-def test_moderator_confirms_an_automatic_hiding_and_closes_the_case(client):
+def test_moderator_confirms_an_automatic_hiding_and_closes_the_case(client, auth):
     proposal = make_proposal()
     for n in range(3):
         services.report("proposal", proposal.id, f.trusted_user(), f"Insultos {n}")
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
     assert proposal.is_hidden
-    f.login(client, moderator)
+    auth.login(moderator)
     queue = client.get("/moderacion").text
     assert 'data-testid="confirm-hide-button"' in queue and 'data-testid="restore-button"' in queue
     response = client.post(f"/moderacion/propuesta/{proposal.id}/ocultar", data={"next": "/x"})
@@ -337,8 +338,8 @@ def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
     services.report("comment", comment.id, f.trusted_user(), "Insultos")
     db.session.commit()
     troll_browser, desk = ctx.test_client(), ctx.test_client()
-    f.login(troll_browser, troll)
-    f.login(desk, moderator)
+    Auth(troll_browser).login(troll)
+    Auth(desk).login(moderator)
     queue = desk.get("/moderacion").text
     assert 'data-testid="block-button"' in queue
     response = desk.post(f"/moderacion/cuentas/{troll.id}/bloquear", data={"next": "/moderacion"})
@@ -349,7 +350,7 @@ def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
     response = troll_browser.post(comment_url, data={"body": "Sigo aquí."})
     assert response.status_code == 302 and "/entrar" in response.headers["Location"]
     assert db.session.scalar(select(func.count(Comment.id))) == 1
-    login = troll_browser.post("/entrar", data={"email": troll.email, "password": f.PASSWORD})
+    login = Auth(troll_browser).attempt(troll.email)
     assert login.status_code == 403 and "bloqueada" in login.text
     entry = db.session.scalar(select(ActionLog).where(ActionLog.action == "accounts.blocked"))
     assert (entry.actor_id, entry.target_id) == (moderator.id, troll.id)
@@ -360,14 +361,14 @@ def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
     assert db.session.get(type(evaluator), evaluator.id).blocked_at is None
     # unblocked, it signs in again
     assert desk.post(f"/moderacion/cuentas/{troll.id}/desbloquear").status_code == 303
-    login = troll_browser.post("/entrar", data={"email": troll.email, "password": f.PASSWORD})
+    login = Auth(troll_browser).attempt(troll.email)
     assert login.status_code == 302
     assert db.session.scalar(select(ActionLog).where(ActionLog.action == "accounts.unblocked"))
 
 
-def test_residents_cannot_block(client):
+def test_residents_cannot_block(client, auth):
     resident, other = f.user(), f.user()
     db.session.commit()
-    f.login(client, resident)
+    auth.login(resident)
     assert client.post(f"/moderacion/cuentas/{other.id}/bloquear").status_code == 403
     assert db.session.get(type(other), other.id).blocked_at is None

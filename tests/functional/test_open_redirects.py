@@ -84,12 +84,12 @@ def test_login_and_registration(client):
         client.post("/salir")
 
 
-def test_language_switch_and_logout(client):
+def test_language_switch_and_logout(client, auth):
     user = f.user()
     db.session.commit()
     for target in EVIL:
         assert_stays(client.post("/idioma/es_MX", data={"next": target}), target)
-        f.login(client, user)
+        auth.login(user)
         assert_stays(client.post("/salir", data={"next": target}), target)
 
 
@@ -113,13 +113,13 @@ def world(ctx, monkeypatch):
     return process, proposal
 
 
-def test_resident_actions(client, world):
+def test_resident_actions(client, auth, world):
     process, proposal = world
     base = f"/procesos/{process.slug}/propuestas/{proposal.id}"
     for n, target in enumerate(EVIL):
         resident = f.user()
         db.session.commit()
-        f.login(client, resident)
+        auth.login(resident)
         assert_stays(client.post(f"{base}/apoyar", data={"next": target}), target)
         report = client.post(
             f"/contenido/propuesta/{proposal.id}/reportar",
@@ -135,12 +135,12 @@ def test_resident_actions(client, world):
         client.post("/salir")
 
 
-def test_staff_actions(client, world):
+def test_staff_actions(client, auth, world):
     _process, proposal = world
     admin = f.user(Role.ADMIN)
     other = f.user()
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     for target in EVIL:
         for action in ("ocultar", "restaurar"):
             response = client.post(

@@ -7,7 +7,7 @@ from participa.extensions import db
 from participa.opendata import services
 from participa.proposals.models import Proposal
 from tests import factories as f
-from tests.integration.test_opendata import tallied_process
+from tests.support.opendata import tallied_process
 
 
 def published():

@@ -16,42 +16,8 @@ from participa.formatting import datetime as format_datetime
 from participa.opendata import services, tasks
 from participa.opendata.models import Publication
 from tests import factories as f
-from tests.integration.test_opendata import folder_of, proposal, tallied_process
-
-TITLE = "Parque Secreto Zeta"
-BODY = "Texto confidencial Omega con datos de una vecina"
-
-
-def published_twice():
-    """A process with the proposal in two published versions, one of its projects born
-    from it."""
-    process, budget, _voters = tallied_process()
-    secret = proposal(process, f.user(), TITLE)
-    secret.body = BODY
-    project = f.projects(budget)[0]
-    project.proposal_id = secret.id
-    db.session.commit()
-    first = services.publish(process, "tally")
-    db.session.commit()
-    proposal(process, f.user(), "Bancas en la plaza")
-    db.session.commit()
-    second = services.publish(process, "daily")
-    db.session.commit()
-    return process, secret, project, [first, second]
-
-
-def fetch_every_file(client, process, publication) -> dict[str, bytes]:
-    base = f"/datos/{process.slug}/v{publication.version}"
-    out = {}
-    for entry in publication.files:
-        response = client.get(f"{base}/{entry['name']}")
-        assert response.status_code == 200, entry["name"]
-        out[entry["name"]] = response.data
-    return out
-
-
-def leaks(files: dict[str, bytes]) -> list[str]:
-    return [name for name, data in files.items() if TITLE.encode() in data or BODY.encode() in data]
+from tests.support.opendata import folder_of
+from tests.support.redaction import TITLE, fetch_every_file, leaks, published_twice
 
 
 def check_hashes(publication: Publication, files: dict[str, bytes], package: dict) -> None:
@@ -66,7 +32,7 @@ def check_hashes(publication: Publication, files: dict[str, bytes], package: dic
         assert recorded[name]["bytes"] == len(data), name
 
 
-def test_hiding_a_published_proposal_redacts_every_version(client):
+def test_hiding_a_published_proposal_redacts_every_version(client, auth):
     process, secret, project, versions = published_twice()
     for publication in versions:  # the hole: both versions serve it
         assert set(leaks(fetch_every_file(client, process, publication))) == {
@@ -74,7 +40,7 @@ def test_hiding_a_published_proposal_redacts_every_version(client):
             "propuestas.json",
         }
 
-    f.login(client, f.user(Role.MODERATOR))
+    auth.login(f.user(Role.MODERATOR))
     response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar")
     assert response.status_code == 303
     client.post("/salir")
@@ -152,7 +118,7 @@ def test_redaction_is_idempotent_and_completes_an_interrupted_run(ctx):
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_reports_alone_never_redact_only_the_moderators_confirmation_does(client):
+def test_reports_alone_never_redact_only_the_moderators_confirmation_does(client, auth):
     """Enough reports of trusted accounts hide a proposal until a moderator decides; that
     hiding is reversible, so it leaves the published files as they were (even for the
     daily redaction run). The moderator's confirmation of the hiding redacts them."""
@@ -160,7 +126,7 @@ def test_reports_alone_never_redact_only_the_moderators_confirmation_does(client
     before = {p.version: fetch_every_file(client, process, p) for p in _versions}
     for reporter in [f.trusted_user() for _ in range(3)]:  # MODERATION_HIDE_AFTER
         db.session.commit()
-        f.login(client, reporter)
+        auth.login(reporter)
         response = client.post(
             f"/contenido/propuesta/{secret.id}/reportar", data={"reason": "Datos personales"}
         )
@@ -176,7 +142,7 @@ def test_reports_alone_never_redact_only_the_moderators_confirmation_does(client
         assert files == before[publication.version]
         assert set(leaks(files)) == {"propuestas.csv", "propuestas.json"}
 
-    f.login(client, f.user(Role.MODERATOR))
+    auth.login(f.user(Role.MODERATOR))
     response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar")  # confirms it
     assert response.status_code == 303
     client.post("/salir")

@@ -93,7 +93,7 @@ def test_new_passwords_are_hashed_with_scrypt(ctx):
     assert STRONG not in user.password_hash
 
 
-def test_an_older_hash_is_redone_at_login(client):
+def test_an_older_hash_is_redone_at_login(client, auth):
     user = f.user()
     user.password_hash = generate_password_hash(f.PASSWORD, method="pbkdf2:sha256:1000")
     db.session.commit()
@@ -101,11 +101,11 @@ def test_an_older_hash_is_redone_at_login(client):
     assert wrong.status_code == 401
     db.session.refresh(user)
     assert user.password_hash.startswith("pbkdf2:sha256:1000$")  # not on a failed login
-    f.login(client, user)
+    auth.login(user)
     db.session.refresh(user)
     assert user.password_hash.startswith(PASSWORD_METHOD + "$")
     client.post("/salir")
-    f.login(client, user)  # the new hash works
+    auth.login(user)  # the new hash works
 
 
 def test_an_unknown_email_costs_one_hash_check_like_a_known_one(ctx, monkeypatch):

@@ -70,11 +70,11 @@ STAFF_PAGES = {
 
 
 @pytest.mark.parametrize("role", [None, *Role])
-def test_staff_pages_by_role(client, role):
+def test_staff_pages_by_role(client, auth, role):
     if role is not None:
         user = f.user(role)
         db.session.commit()
-        f.login(client, user)
+        auth.login(user)
     for path, allowed in STAFF_PAGES.items():
         status = client.get(path).status_code
         if role is None:

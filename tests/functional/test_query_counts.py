@@ -2,24 +2,24 @@
 
 Each page is requested once with a few rows and once with many more (3 and 30, fewer for
 the slow-to-build open data versions); the statements the request runs are counted with
-SQLAlchemy's ``before_cursor_execute`` event on the engine. A query per row (an "N+1": a
+SQLAlchemy's ``before_cursor_execute`` event on the engine (the shared ``count_queries``,
+``tests/support/queries.py``). A query per row (an "N+1": a
 lazy load or a count inside a loop of the view or the template) makes the second count
 larger and the test fail, naming the page and both counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import count
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from participa.accountability import services as accountability
-from participa.accounts.models import Role, User
+from participa.accounts.models import Role
 from participa.audit.services import log
 from participa.budgets import services as budgets
 from participa.budgets.models import Budget, Project
@@ -31,25 +31,12 @@ from participa.processes.models import District, Process
 from participa.proposals import services as proposals
 from participa.proposals.models import Proposal, ProposalState
 from tests import factories as f
-from tests.integration.test_accountability import publish
+from tests.support.accountability import publish
+from tests.support.auth import Auth
+from tests.support.queries import counting
 
 FEW, MANY = 3, 30
 _n = count(1)
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    """The SQL statements run inside the block, in order."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def statements(client, url: str) -> tuple[list[str], int]:
@@ -81,13 +68,6 @@ def assert_flat(client, url: str, grow: Callable[[int], None], sizes=(FEW, MANY)
     assert len(many) == len(few), (
         f"{url}: {len(few)} statements with {sizes[0]} rows, {len(many)} with {sizes[1]}:\n{detail}"
     )
-
-
-def login(client, role: Role = Role.RESIDENT) -> User:
-    user = f.user(role)
-    db.session.commit()
-    f.login(client, user)
-    return user
 
 
 def district() -> District:
@@ -140,7 +120,7 @@ def test_home_and_admin_dashboard_list_processes(client):
             f.budget(process)
 
     assert_flat(client, "/", grow)
-    login(client, Role.ADMIN)
+    Auth(client).login_as(Role.ADMIN)
     assert_flat(client, "/admin/", grow)
 
 
@@ -148,7 +128,7 @@ def test_home_and_admin_dashboard_list_processes(client):
 def test_proposal_list(client, app, monkeypatch, signed_in):
     monkeypatch.setitem(app.config, "PROPOSALS_PER_PAGE", 50)
     process = f.process(now_allows=("allows_support", "allows_comment"))
-    viewer = login(client) if signed_in else None
+    viewer = Auth(client).login_as() if signed_in else None
 
     def grow(k):
         for proposal in add_proposals(process, k):
@@ -173,7 +153,7 @@ def test_process_page_lists_budgets_and_log(client):
 def test_proposal_page_lists_comments_and_replies(client):
     process = f.process(now_allows=("allows_comment",))
     (proposal,) = add_proposals(process, 1)
-    login(client)
+    Auth(client).login_as()
 
     def grow(k):
         for _ in range(k):
@@ -186,7 +166,7 @@ def test_proposal_page_lists_comments_and_replies(client):
 def test_ballot_budget_and_project_pages(client):
     process = f.process(now_allows=("allows_vote", "allows_comment"))
     budget = f.budget(process, amount=10_000, costs=())
-    voter = login(client)
+    voter = Auth(client).login_as()
 
     def grow(k):
         add_projects(budget, k)
@@ -242,7 +222,7 @@ def test_accountability_pages(client):
     process = f.process()
     admin = f.admin()
     parent = accountability.add_item(process, admin, "Parque central")
-    login(client)
+    Auth(client).login_as()
 
     def items(k):
         for _ in range(k):
@@ -265,7 +245,7 @@ def test_accountability_pages(client):
 def test_admin_process_budget_log_and_users(client):
     process = f.process(now_allows=("allows_propose",))
     budget = f.budget(process, amount=10_000, costs=())
-    login(client, Role.ADMIN)  # each page must answer 200 (statements() checks it)
+    Auth(client).login_as(Role.ADMIN)  # each page must answer 200 (statements() checks it)
 
     def proposals_and_budgets(k):
         add_proposals(process, k, state=ProposalState.ACCEPTED)
@@ -296,7 +276,7 @@ def test_admin_process_budget_log_and_users(client):
 def test_moderation_queue(client):
     process = f.process(now_allows=("allows_comment",))
     (proposal,) = add_proposals(process, 1)
-    login(client, Role.MODERATOR)
+    Auth(client).login_as(Role.MODERATOR)
 
     def grow(k):
         for reported in add_proposals(process, k):
@@ -310,7 +290,7 @@ def test_moderation_queue(client):
 def test_evaluator_queue(client):
     process = f.process(now_allows=("allows_support",))
     process.support_threshold = 2
-    evaluator = login(client, Role.EVALUATOR)
+    evaluator = Auth(client).login_as(Role.EVALUATOR)
 
     def grow(k):
         made = add_proposals(process, k)
@@ -322,7 +302,7 @@ def test_evaluator_queue(client):
 
 
 def test_officer_booth_page(client):
-    login(client, Role.OFFICER)
+    Auth(client).login_as(Role.OFFICER)
 
     def grow(k):
         for _ in range(k):
@@ -383,7 +363,7 @@ def test_api_results_and_datasets(client):
 # ── the counter itself ───────────────────────────────────────────────────────────────────
 
 
-def test_the_counter_sees_a_query_per_row(ctx):
+def test_the_counter_sees_a_query_per_row(ctx, count_queries):
     """A loop that lazy-loads one relationship per row is caught: the counts differ."""
     process = f.process()
     add_proposals(process, MANY)
@@ -391,7 +371,7 @@ def test_the_counter_sees_a_query_per_row(ctx):
 
     def lazy(limit: int) -> int:
         db.session.expire_all()
-        with counting() as seen:
+        with count_queries() as seen:
             rows = db.session.scalars(select(Proposal).limit(limit)).all()
             [row.district.name for row in rows]  # one SELECT per proposal
         return len(seen)
@@ -399,7 +379,7 @@ def test_the_counter_sees_a_query_per_row(ctx):
     assert lazy(FEW) == 1 + FEW and lazy(MANY) == 1 + MANY
 
 
-def test_the_counter_sees_every_statement_of_a_ballot_confirmation(client):
+def test_the_counter_sees_every_statement_of_a_ballot_confirmation(client, count_queries):
     """The busiest request's statements run through SQLAlchemy, so its events (this
     counter, SQL logging, an APM) see them: the user loader (account and session row in
     one statement), the ballot box (budget, process, phases and costs) and the first
@@ -407,10 +387,10 @@ def test_the_counter_sees_every_statement_of_a_ballot_confirmation(client):
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process)
     chosen = f.project_ids(budget)[:2]
-    login(client)
+    Auth(client).login_as()
     db.session.commit()
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
-    with current_app.app_context(), counting() as seen:
+    with current_app.app_context(), count_queries() as seen:
         response = client.post(url, data={"project": chosen})
     assert response.status_code == 303, response.text
     sql = [" ".join(statement.split()) for statement in seen]

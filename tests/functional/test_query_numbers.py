@@ -7,6 +7,7 @@ import pytest
 from participa.accounts.models import Role
 from participa.extensions import db
 from tests import factories as f
+from tests.support.auth import Auth
 
 BAD = [
     "922337203685477580",  # past PostgreSQL's bigint once multiplied by the page size
@@ -53,7 +54,7 @@ def site(client):
 def visit(site, where, who, query):
     client, urls, people = site
     if who is not None:
-        f.login(client, people[who])
+        Auth(client).login(people[who])
     return client.get(urls[where], query_string=query)
 
 

@@ -6,7 +6,6 @@ vote.
 The shared test application runs without limits (``RATELIMIT_ENABLED=False``); each test here
 builds a limited application of its own on the same database."""
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -24,7 +23,7 @@ from participa.extensions import db
 from participa.proposals.models import Proposal
 from participa.ratelimit import LIMITS
 from tests import factories as f
-from tests.conftest import need
+from tests.support.auth import Auth
 
 SMALL = {
     "RATELIMIT_LOGIN_PER_IP": "100 per minute",
@@ -67,10 +66,6 @@ def make_limited(ctx: Flask) -> Iterator[Callable[..., Flask]]:
     yield build
     celery.set_current()
     celery.set_default()
-
-
-def login(client, email: str, password: str = f.PASSWORD):
-    return client.post("/entrar", data={"email": email, "password": password})
 
 
 def assert_refused(response) -> None:
@@ -123,12 +118,12 @@ def test_failed_logins_are_counted_per_email(make_limited):
     ana, luis = f.user(), f.user()
     db.session.commit()
     for _ in range(3):
-        assert login(client, ana.email, "otra-clave-mala").status_code == 401
-    refused = login(client, ana.email.upper())  # even the right password, any case
+        assert Auth(client).attempt(ana.email, "otra-clave-mala").status_code == 401
+    refused = Auth(client).attempt(ana.email.upper())  # even the right password, any case
     assert_refused(refused)
     assert int(refused.headers["Retry-After"]) <= 15 * 60
-    assert login(client, luis.email, "otra-clave-mala").status_code == 401  # another account
-    assert login(client, luis.email).status_code == 302
+    assert Auth(client).attempt(luis.email, "otra-clave-mala").status_code == 401  # another account
+    assert Auth(client).attempt(luis.email).status_code == 302
     assert client.get("/entrar").status_code == 200  # the form itself is not limited
 
 
@@ -137,7 +132,7 @@ def test_successful_logins_do_not_count_against_the_email(make_limited):
     ana = f.user()
     db.session.commit()
     for _ in range(5):
-        assert login(client, ana.email).status_code == 302
+        assert Auth(client).attempt(ana.email).status_code == 302
         client.post("/salir")
 
 
@@ -145,8 +140,8 @@ def test_logins_are_counted_per_address(make_limited):
     app = make_limited(RATELIMIT_LOGIN_PER_IP="3 per minute")
     client = app.test_client()
     for n in range(3):
-        assert login(client, f"nadie{n}@example.org", "otra-clave-mala").status_code == 401
-    assert_refused(login(client, "alguien-mas@example.org", "otra-clave-mala"))
+        assert Auth(client).attempt(f"nadie{n}@example.org", "otra-clave-mala").status_code == 401
+    assert_refused(Auth(client).attempt("alguien-mas@example.org", "otra-clave-mala"))
     elsewhere = app.test_client()
     response = elsewhere.post(
         "/entrar",
@@ -206,13 +201,13 @@ def test_proposals_are_counted_per_account(make_limited):
     db.session.commit()
     app = make_limited()
     client = app.test_client()
-    f.login(client, ana)
+    Auth(client).login(ana)
     for n in range(2):
         assert propose(client, process.slug, n).status_code == 302
     assert_refused(propose(client, process.slug, 2))
     assert client.get(f"/procesos/{process.slug}/propuestas/nueva").status_code == 200
     other = app.test_client()  # same address, another account
-    f.login(other, luis)
+    Auth(other).login(luis)
     assert propose(other, process.slug, 3).status_code == 302
     assert db.session.scalar(select(func.count(Proposal.id))) == 3
 
@@ -222,7 +217,7 @@ def test_typos_do_not_lock_a_resident_out_of_proposing(make_limited):
     ana = f.user()
     db.session.commit()
     client = make_limited().test_client()
-    f.login(client, ana)
+    Auth(client).login(ana)
     for n in range(5):  # five submissions with a title too short
         assert propose(client, process.slug, n, title="Sí").status_code == 422
     assert propose(client, process.slug, 5).status_code == 302  # accepted
@@ -236,7 +231,7 @@ def test_refused_proposals_have_their_own_higher_limit(make_limited):
     ana = f.user()
     db.session.commit()
     client = make_limited().test_client()
-    f.login(client, ana)
+    Auth(client).login(ana)
     for n in range(6):
         assert propose(client, process.slug, n, title="").status_code == 422
     assert_refused(propose(client, process.slug, 6, title=""))
@@ -261,7 +256,7 @@ def test_comments_and_reports_are_counted_per_account(make_limited):
     db.session.commit()
     app = make_limited()
     client = app.test_client()
-    f.login(client, ana)
+    Auth(client).login(ana)
     page = f"/procesos/{process.slug}/propuestas/{proposals[0].id}"
     assert client.post(page + "/comentarios", data={"body": "x"}).status_code == 422  # typo
     for n in range(3):
@@ -278,7 +273,7 @@ def test_comments_and_reports_are_counted_per_account(make_limited):
     assert db.session.scalar(select(func.count(Comment.id))) == 3
     assert db.session.scalar(select(func.count(Report.id))) == 3
     other = app.test_client()  # same address, another account
-    f.login(other, luis)
+    Auth(other).login(luis)
     assert other.post(page + "/comentarios", data={"body": "Hola"}).status_code == 303
     assert other.post(reported, data={"reason": "Spam"}).status_code == 303
 
@@ -292,26 +287,15 @@ def test_ballot_confirmations_are_counted_per_account(make_limited):
     app = make_limited()
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     client = app.test_client()
-    f.login(client, ana)
+    Auth(client).login(ana)
     assert client.post(url, data={"project": [p1]}).status_code == 303
     assert client.post(url, data={"project": [p2]}).status_code == 303
     assert_refused(client.post(url, data={"project": [p1, p2]}))
     stored = db.session.scalar(select(Ballot).where(Ballot.user_id == ana.id))
     assert [item.project_id for item in stored.items] == [p2]  # the refused one changed nothing
     other = app.test_client()
-    f.login(other, luis)
+    Auth(other).login(luis)
     assert other.post(url, data={"project": [p1]}).status_code == 303
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("PARTICIPA_TEST_REDIS_URL", "")
-    need(bool(url), "the rate limits in Redis need PARTICIPA_TEST_REDIS_URL")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as error:
-        need(False, f"Redis at {url} does not answer: {error}")
-    return url
 
 
 def test_receipt_checks_are_counted_per_address(make_limited):
@@ -338,12 +322,12 @@ def test_counters_live_in_redis(make_limited, redis_url):
         db.session.commit()
         client = app.test_client()
         for _ in range(3):
-            assert login(client, ana.email, "otra-clave-mala").status_code == 401
+            assert Auth(client).attempt(ana.email, "otra-clave-mala").status_code == 401
         keys = [key.decode() for key in server.scan_iter(f"*{prefix}*")]
         assert any(ana.email in key for key in keys), keys
         # another application (another gunicorn worker) shares the counters
         second = make_limited(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
-        assert_refused(login(second.test_client(), ana.email))
+        assert_refused(Auth(second.test_client()).attempt(ana.email))
     finally:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
@@ -357,7 +341,7 @@ def test_voting_goes_on_when_redis_is_down(make_limited, caplog):
     db.session.commit()
     app = make_limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")  # nothing listens
     client = app.test_client()
-    assert login(client, ana.email).status_code == 302
+    assert Auth(client).attempt(ana.email).status_code == 302
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     assert client.post(url, data={"project": [p1]}).status_code == 303
     assert db.session.scalar(select(func.count(Ballot.id))) == 1

@@ -12,7 +12,8 @@ from participa.opendata import services as opendata
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
-from tests.integration.test_opendata import folder_of, read_csv, shift_phases
+from tests.support.auth import Auth
+from tests.support.opendata import folder_of, read_csv, shift_phases
 
 
 def voted(process_allows=("allows_vote",)):
@@ -96,7 +97,7 @@ def test_the_published_data_tell_a_code_holder_no_more(ctx):
     assert str(budget.id) == receipts[0]["budget_id"]
 
 
-def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, app):
+def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, auth, app):
     process, budget, code, (_p1, p2, _p3) = counted(voted())
     owner = db.session.get(
         User,
@@ -104,12 +105,12 @@ def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, app)
             select(Ballot.user_id).where(Ballot.receipt_hash == budgets.receipt_hash(code))
         ),
     )
-    f.login(client, f.user())  # someone else, signed in, holding the code: counted, no more
+    auth.login(f.user())  # someone else, signed in, holding the code: counted, no more
     page = check(client, code)
     assert 'data-status="counted"' in page and 'data-testid="own-ballot-link"' not in page
     assert p2.title not in page
     owners = app.test_client()
-    f.login(owners, owner)
+    Auth(owners).login(owner)
     page = check(owners, code)
     assert 'data-status="counted"' in page and 'data-testid="own-ballot-link"' in page
     assert p2.title not in page  # the check itself still lists nothing

@@ -110,11 +110,11 @@ def test_login_next_never_leaves_the_site(client):
     assert response.headers["Location"] == "/"
 
 
-def test_propose_support_and_withdraw(client):
+def test_propose_support_and_withdraw(client, auth):
     process = f.process(now_allows=("allows_propose", "allows_support"))
     author, fan = f.user(), f.user()
     db.session.commit()
-    f.login(client, author)
+    auth.login(author)
     response = client.post(
         f"/procesos/{process.slug}/propuestas/nueva",
         data={
@@ -138,7 +138,7 @@ def test_propose_support_and_withdraw(client):
     assert "Bancas" not in client.get(f"/procesos/{process.slug}/propuestas/?q=zzz").text
 
     client.post("/salir")
-    f.login(client, fan)
+    auth.login(fan)
     support_url = f"/procesos/{process.slug}/propuestas/{proposal.id}/apoyar"
     assert client.post(support_url).status_code == 303
     assert client.post(support_url).status_code == 303
@@ -146,17 +146,17 @@ def test_propose_support_and_withdraw(client):
     refused = client.post(f"/procesos/{process.slug}/propuestas/{proposal.id}/retirar")
     assert refused.status_code == 403
     client.post("/salir")
-    f.login(client, author)
+    auth.login(author)
     client.post(f"/procesos/{process.slug}/propuestas/{proposal.id}/retirar")
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).state == "withdrawn"
 
 
-def test_short_proposal_is_refused_with_the_form_errors(client):
+def test_short_proposal_is_refused_with_the_form_errors(client, auth):
     process = f.process(now_allows=("allows_propose",))
     author = f.user()
     db.session.commit()
-    f.login(client, author)
+    auth.login(author)
     response = client.post(
         f"/procesos/{process.slug}/propuestas/nueva",
         data={
@@ -192,14 +192,14 @@ def test_proposal_list_paginates_and_filters(client):
     assert "Propuesta número 01" in culture.text and "Propuesta número 00" not in culture.text
 
 
-def test_vote_review_confirm_change_and_results_csv(client):
+def test_vote_review_confirm_change_and_results_csv(client, auth):
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process, amount=1000, costs=(400, 300, 300, 200))
     voter = f.user()
     db.session.commit()
     p1, p2, p3, p4 = f.project_ids(budget)
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
-    f.login(client, voter)
+    auth.login(voter)
     assert client.get(f"{base}/boleta").status_code == 200
 
     over = client.post(f"{base}/boleta/revisar", data={"project": [p1, p2, p3, p4]})
@@ -247,12 +247,12 @@ def test_vote_review_confirm_change_and_results_csv(client):
     assert voter.email not in ballots_text and voter.name not in ballots_text
 
 
-def test_voting_closed_refuses_and_stores_nothing(client):
+def test_voting_closed_refuses_and_stores_nothing(client, auth):
     process = f.process(now_allows=("allows_support",))
     budget = f.budget(process)
     voter = f.user()
     db.session.commit()
-    f.login(client, voter)
+    auth.login(voter)
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
     response = client.post(f"{base}/boleta/confirmar", data={"project": f.project_ids(budget)[:1]})
     assert response.status_code == 403

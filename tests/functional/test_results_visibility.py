@@ -19,7 +19,7 @@ from participa.processes.models import Process
 from participa.results import queries
 from participa.results.visibility import Disclosure, public_disclosure, results_access
 from tests import factories as f
-from tests.integration.test_opendata import folder_of, proposal, read_csv, tallied_process
+from tests.support.opendata import folder_of, proposal, read_csv, tallied_process
 
 API = "/api/v1"
 
@@ -145,12 +145,12 @@ def test_every_channel_shows_exactly_what_the_phase_allows(client, setting, disc
 
 
 @pytest.mark.parametrize("setting", ["nothing", "winners"])
-def test_administrators_see_the_counts_marked_as_more_than_the_public_sees(client, setting):
+def test_administrators_see_the_counts_marked_as_more_than_the_public_sees(client, auth, setting):
     process, budget = with_setting(setting)
     admin = f.admin()
     db.session.commit()
     assert results_access(process, admin).counts and results_access(process, admin).preview
-    f.login(client, admin)
+    auth.login(admin)
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}/resultados"
     page = client.get(f"{base}/").text
     assert 'data-testid="results-preview"' in page and 'data-testid="votes"' in page

@@ -12,6 +12,7 @@ from participa.processes.models import Process
 from participa.proposals import services as proposals
 from participa.proposals.models import Proposal
 from tests import factories as f
+from tests.support.auth import Auth
 
 ROLES = [Role.RESIDENT, Role.EVALUATOR, Role.MODERATOR, Role.OFFICER, Role.ADMIN]
 
@@ -31,7 +32,7 @@ def make(process, author, title="Parque para la colonia"):
 def as_role(client, role):
     person = f.user(role)
     db.session.commit()
-    f.login(client, person)
+    Auth(client).login(person)
     return person
 
 
@@ -100,7 +101,7 @@ def test_evaluation_page_refuses_other_roles(client, role):
     assert response.status_code == 403
 
 
-def test_evaluator_answers_admin_publishes_together_author_reads(client):
+def test_evaluator_answers_admin_publishes_together_author_reads(client, auth):
     admin, evaluator, other = f.admin(), f.user(Role.EVALUATOR), f.user(Role.EVALUATOR)
     ana, beto = f.user(), f.user()
     process = f.process(now_allows=("allows_propose", "allows_support"))
@@ -109,7 +110,7 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client):
     db.session.commit()
 
     # The administration assigns both proposals to the evaluator.
-    f.login(client, admin)
+    auth.login(admin)
     for proposal in (park, stadium):
         response = client.post(
             f"/admin/propuestas/{proposal.id}/evaluador", data={"evaluator_id": evaluator.id}
@@ -122,13 +123,13 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client):
     client.post("/salir")
 
     # Another evaluator does not see them.
-    f.login(client, other)
+    auth.login(other)
     assert "Parque lineal" not in client.get("/evaluacion").text
     assert client.get(f"/evaluacion/propuestas/{park.id}").status_code == 403
     client.post("/salir")
 
     # The evaluator finds them in the queue and answers; the answers are held.
-    f.login(client, evaluator)
+    auth.login(evaluator)
     queue = client.get("/evaluacion?asignacion=mias")
     assert "Parque lineal" in queue.text and "Estadio nuevo" in queue.text
     page = client.get(f"/evaluacion/propuestas/{park.id}")
@@ -161,7 +162,7 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client):
     assert db.session.scalars(select(Notification)).all() == []
 
     # The administration sees the held answers and publishes them together.
-    f.login(client, admin)
+    auth.login(admin)
     admin_page = client.get(f"/admin/procesos/{process.id}")
     assert 'data-testid="held-answers"' in admin_page.text
     assert "Publicar respuestas" in admin_page.text
@@ -191,7 +192,7 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client):
     assert all(n.kind == "proposal_answered" and n.sent_at is not None for n in notes)
 
     # The author reads the answer on the proposal's page.
-    f.login(client, ana)
+    auth.login(ana)
     page = client.get(f"/procesos/{process.slug}/propuestas/{park.id}")
     assert 'data-testid="official-answer"' in page.text
     assert "Factible en el camellón." in page.text and "$450,000" in page.text
@@ -199,12 +200,12 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client):
     assert "Excede el presupuesto del proceso." in rejected.text
 
 
-def test_evaluator_publishes_now(client):
+def test_evaluator_publishes_now(client, auth):
     evaluator, author = f.user(Role.EVALUATOR), f.user()
     process = f.process(now_allows=("allows_propose",))
     proposal = make(process, author)
     db.session.commit()
-    f.login(client, evaluator)
+    auth.login(evaluator)
     response = client.post(
         f"/evaluacion/propuestas/{proposal.id}",
         data={"feasible": "no", "reason": "Ya existe un parque ahí.", "publish_now": "y"},
@@ -225,12 +226,12 @@ def test_evaluator_publishes_now(client):
     assert again.status_code == 403
 
 
-def test_withdrawn_proposal_cannot_be_evaluated(client):
+def test_withdrawn_proposal_cannot_be_evaluated(client, auth):
     evaluator, author = f.user(Role.EVALUATOR), f.user()
     proposal = make(f.process(now_allows=("allows_propose",)), author)
     proposals.withdraw(proposal, author)
     db.session.commit()
-    f.login(client, evaluator)
+    auth.login(evaluator)
     page = client.get(f"/evaluacion/propuestas/{proposal.id}")
     assert 'data-testid="evaluation-form"' not in page.text
     response = client.post(
@@ -239,7 +240,7 @@ def test_withdrawn_proposal_cannot_be_evaluated(client):
     assert response.status_code == 403 and "retirada" in response.text
 
 
-def test_threshold_setting_and_public_line(client):
+def test_threshold_setting_and_public_line(client, auth):
     admin, author = f.admin(), f.user()
     process = f.process(now_allows=("allows_propose", "allows_support"))
     proposal = make(process, author)
@@ -247,7 +248,7 @@ def test_threshold_setting_and_public_line(client):
     public = f"/procesos/{process.slug}/propuestas/{proposal.id}"
     assert 'data-testid="threshold-status"' not in client.get(public).text
 
-    f.login(client, admin)
+    auth.login(admin)
     bad = client.post(
         f"/admin/procesos/{process.id}/umbral-de-apoyos", data={"support_threshold": "0"}
     )
@@ -291,12 +292,12 @@ def test_threshold_setting_and_public_line(client):
     assert db.session.get(Process, process.id).support_threshold is None
 
 
-def test_admin_direct_answer_publishes_and_notifies(client):
+def test_admin_direct_answer_publishes_and_notifies(client, auth):
     admin, author = f.admin(), f.user()
     process = f.process(now_allows=("allows_propose",))
     proposal = make(process, author)
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     response = client.post(
         f"/admin/propuestas/{proposal.id}/respuesta",
         data={"state": "accepted", "cost": "1200", "reason": ""},
@@ -313,12 +314,12 @@ def test_admin_direct_answer_publishes_and_notifies(client):
     assert note.user_id == author.id and "aceptada" in note.body
 
 
-def test_roles_page_lists_searches_and_changes_a_role(client):
+def test_roles_page_lists_searches_and_changes_a_role(client, auth):
     admin = f.admin()
     ana = f.user(email="ana.lopez@example.org")
     f.user(email="beto@example.org")
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     page = client.get("/admin/usuarios?q=ana.lopez")
     assert "ana.lopez@example.org" in page.text and "beto@example.org" not in page.text
     response = client.post(
@@ -349,5 +350,5 @@ def test_roles_page_lists_searches_and_changes_a_role(client):
 
     # The new evaluator can now open the queue.
     client.post("/salir")
-    f.login(client, db.session.get(User, ana.id))
+    auth.login(db.session.get(User, ana.id))
     assert client.get("/evaluacion").status_code == 200

@@ -13,6 +13,7 @@ from participa.config import default_config
 from participa.extensions import db
 from participa.security import SessionCookies, secure_cookies
 from tests import factories as f
+from tests.support.auth import Auth
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,14 +88,14 @@ def test_login_sets_a_secure_httponly_samesite_cookie_that_expires(secure):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_login_starts_a_fresh_session_keeping_only_the_language(client):
+def test_login_starts_a_fresh_session_keeping_only_the_language(client, auth):
     user = f.user()
     db.session.commit()
     with client.session_transaction() as session:
         session["planted"] = "by someone else"
         session["_user_id"] = "999"
         session["locale"] = "es_MX"
-    f.login(client, user)
+    auth.login(user)
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["_user_id"] == str(user.id)
@@ -102,10 +103,10 @@ def test_login_starts_a_fresh_session_keeping_only_the_language(client):
         assert session.permanent
 
 
-def test_logout_forgets_the_session(client):
+def test_logout_forgets_the_session(client, auth):
     user = f.user()
     db.session.commit()
-    f.login(client, user)
+    auth.login(user)
     with client.session_transaction() as session:
         session["locale"] = "es_MX"
         session["draft"] = "something of this person"
@@ -140,7 +141,7 @@ def test_a_cookie_copied_before_logout_signs_nobody_in_after_it(ctx):
     user = f.user()
     db.session.commit()
     client = ctx.test_client()
-    f.login(client, user)
+    Auth(client).login(user)
     copied = client.get_cookie("session").value
     assert signed_in(replay(ctx, copied))  # the copy works while the session lasts
     assert client.post("/salir").status_code == 302
@@ -152,7 +153,7 @@ def test_log_out_everywhere_ends_every_session_of_the_account(ctx):
     db.session.commit()
     phone, laptop, other = ctx.test_client(), ctx.test_client(), ctx.test_client()
     for client, user in ((phone, ana), (laptop, ana), (other, luis)):
-        f.login(client, user)
+        Auth(client).login(user)
     copied = phone.get_cookie("session").value
     page = laptop.get("/cuenta")
     assert "Cerrar sesión en todos los dispositivos" in page.text
@@ -162,7 +163,7 @@ def test_log_out_everywhere_ends_every_session_of_the_account(ctx):
     assert not signed_in(laptop.get("/verificacion"))
     assert not signed_in(replay(ctx, copied))
     assert signed_in(other.get("/verificacion"))  # nobody else's
-    f.login(phone, ana)  # and the account can sign in again
+    Auth(phone).login(ana)  # and the account can sign in again
     assert signed_in(phone.get("/verificacion"))
 
 

@@ -20,6 +20,7 @@ from participa.processes import scheduler
 from participa.processes.models import District
 from participa.unit_of_work import after_commit, pending_callbacks
 from tests import factories as f
+from tests.support.auth import Auth
 
 PACKAGE = Path(__file__).resolve().parents[2] / "participa"
 
@@ -88,7 +89,7 @@ def test_a_failed_request_leaves_nothing_and_sends_nothing(client, monkeypatch, 
     item_id, progress = item.id, item.progress
     before = db.session.scalar(select(func.count(Notification.id)))
     status = accountability.statuses(process)[-1]
-    f.login(client, admin)
+    Auth(client).login(admin)
     real = accountability.update_item
 
     def update_then_fail(*args, **kwargs):
@@ -114,7 +115,7 @@ def test_a_view_only_commits_and_the_notification_goes_after(client, monkeypatch
     accountability.follow(item, resident)
     db.session.commit()
     status = accountability.statuses(process)[-1]
-    f.login(client, admin)
+    Auth(client).login(admin)
     url = f"/admin/procesos/{process.id}/seguimiento/{item.id}"
     response = client.post(url, data={"status_id": status.id, "progress": 90, "spent": 10})
     assert response.status_code == 303
@@ -127,7 +128,7 @@ def test_the_admin_item_page_writes_nothing(client, commits):
     item = ExecutionItem(process_id=process.id, title="Sin estados")  # e.g. an older item
     db.session.add(item)
     db.session.commit()
-    f.login(client, admin)
+    Auth(client).login(admin)
     commits.clear()
     assert client.get(f"/admin/procesos/{process.id}/seguimiento/{item.id}").status_code == 200
     assert commits == []
@@ -153,7 +154,7 @@ def test_a_refused_verification_is_committed_once_with_its_record(client, commit
     census.import_census("documento,fecha_nacimiento,distrito\nUOW000001,1980-05-05,Centro\n")
     resident = f.user()
     db.session.commit()
-    f.login(client, resident)
+    Auth(client).login(resident)
     commits.clear()
     data = {"document": "UOW000001", "birth_date": "1980-05-06"}
     response = client.post("/verificacion", data=data)

@@ -17,6 +17,7 @@ from participa.extensions import db
 from participa.processes.models import District
 from participa.proposals.models import Proposal
 from tests import factories as f
+from tests.support.auth import Auth
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -40,7 +41,7 @@ def test_no_template_or_module_marks_text_safe():
     assert found == []
 
 
-def test_resident_text_is_escaped_everywhere_it_is_shown(client):
+def test_resident_text_is_escaped_everywhere_it_is_shown(client, auth):
     process = f.process(now_allows=("allows_propose", "allows_support", "allows_comment"))
     db.session.add(District(name="Centro"))
     db.session.commit()
@@ -56,7 +57,7 @@ def test_resident_text_is_escaped_everywhere_it_is_shown(client):
     )
     assert response.status_code == 302
     client.post("/salir")
-    response = client.post("/entrar", data={"email": "rosa@example.org", "password": f.PASSWORD})
+    response = Auth(client).attempt("rosa@example.org")
     assert_escaped(client.get("/").text, "flashed greeting with the name")
     body = f"Primera línea {PAYLOAD}\nSegunda línea con más detalle de la propuesta."
     response = client.post(
@@ -82,7 +83,7 @@ def test_resident_text_is_escaped_everywhere_it_is_shown(client):
     client.post("/salir")
     staff = f.user(Role.ADMIN)
     db.session.commit()
-    f.login(client, staff)
+    auth.login(staff)
     assert_escaped(client.get("/moderacion").text, "moderation queue", times=2)
     assert_escaped(client.get(f"/evaluacion/propuestas/{proposal.id}").text, "evaluation page")
     assert_escaped(client.get(f"/admin/procesos/{process.id}").text, "admin process page")
@@ -96,12 +97,12 @@ def test_resident_text_is_escaped_everywhere_it_is_shown(client):
     assert_escaped(client.get(page_url).text, "published answer", times=4)
 
 
-def test_administration_text_is_escaped(client):
+def test_administration_text_is_escaped(client, auth):
     admin = f.user(Role.ADMIN)
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process, costs=(100,))
     db.session.commit()
-    f.login(client, admin)
+    auth.login(admin)
     response = client.post(
         "/admin/distritos", data={"name": f"Colonia {PAYLOAD}", "parent_id": 0, "level": "sector"}
     )
@@ -141,7 +142,7 @@ def test_administration_text_is_escaped(client):
     assert db.session.scalar(select(User).where(User.name.contains("<script>"))) is None
 
 
-def test_search_terms_are_echoed_escaped(client):
+def test_search_terms_are_echoed_escaped(client, auth):
     process = f.process()
     admin = f.user(Role.ADMIN)
     db.session.commit()
@@ -153,6 +154,6 @@ def test_search_terms_are_echoed_escaped(client):
         page = client.get(url, query_string={"q": PAYLOAD})
         assert page.status_code == 200, url
         assert_escaped(page.text, url, times=echoed)
-    f.login(client, admin)
+    auth.login(admin)
     page = client.get("/admin/usuarios", query_string={"q": PAYLOAD})
     assert_escaped(page.text, "users search")

@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -14,59 +13,13 @@ from participa.accountability.models import ExecutionItem, ExecutionStatus, Mile
 from participa.audit.models import ActionLog
 from participa.conversation import services as conversation
 from participa.conversation.models import Comment
-from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.notifications.models import Notification
-from participa.results.models import ProjectOutcome, RunStatus, TallyRun
 from tests import factories as f
+from tests.support.accountability import JPEG, PNG, image_bytes, pixels, publish
 
-
-def image_bytes(fmt: str, size=(4, 3), color=(200, 30, 30), **options) -> bytes:
-    """A real, decodable image (photos are re-encoded from their pixels when uploaded)."""
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, fmt, **options)
-    return out.getvalue()
-
-
-def pixels(data: bytes) -> tuple:
-    with Image.open(io.BytesIO(data)) as image:
-        return image.size, image.convert("RGB").getpixel((0, 0))
-
-
-PNG = image_bytes("PNG")
-JPEG = image_bytes("JPEG")
 WEBP = image_bytes("WEBP", lossless=True)
-
-
-def publish(budget, selected, rejected=()):
-    """A finished, official tally of ``budget`` selecting ``selected`` (projects)."""
-    run = TallyRun(
-        budget_id=budget.id,
-        rule=budget.rule,
-        preview=False,
-        status=RunStatus.DONE,
-        created_at=utcnow(),
-        finished_at=utcnow(),
-        ballots_counted=10,
-        total_cost=sum(p.cost for p in selected),
-    )
-    db.session.add(run)
-    db.session.flush()
-    for rank, project in enumerate([*selected, *rejected], start=1):
-        db.session.add(
-            ProjectOutcome(
-                run_id=run.id,
-                project_id=project.id,
-                rank=rank,
-                votes=10 - rank,
-                selected=project in selected,
-                remaining_before=0,
-                reason="selected" if project in selected else "does_not_fit",
-            )
-        )
-    db.session.flush()
-    return run
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from participa.officing import services as officing
 from participa.processes.models import District, VoteScope
 from tests import factories as f
 from tests.conftest import need
+from tests.support.parallel import run_together
 
 ANA, LUIS = "GOMA850101MNLRRN09", "PELU900215HNLRPS03"
 HEADER = "documento,fecha_nacimiento,distrito\n"
@@ -133,32 +134,26 @@ def test_parallel_paper_ballots_of_one_person_in_two_districts_make_one(towns, i
     db.session.commit()
     app = current_app._get_current_object()
     ids = {b.id: f.project_ids(b)[:1] for b in budgets_}
-    barrier = threading.Barrier(len(officers))
-    statuses = []
 
-    def record(officer_id, budget_id):
-        with app.app_context():
-            officer = db.session.get(type(officers[0]), officer_id)
-            budget = db.session.get(type(budgets_[0]), budget_id)
-            barrier.wait()
-            try:
-                officing.record_paper_ballot(officer, budget, ANA, ids[budget_id])
-                db.session.commit()
-                statuses.append("stored")
-            except Exception as error:  # refused (409/403), or lost the unique race
-                db.session.rollback()
-                statuses.append(type(error).__name__)
-            finally:
-                db.session.remove()
+    def recorder(officer_id, budget_id):
+        def record(wait) -> str:
+            with app.app_context():
+                officer = db.session.get(type(officers[0]), officer_id)
+                budget = db.session.get(type(budgets_[0]), budget_id)
+                wait()
+                try:
+                    officing.record_paper_ballot(officer, budget, ANA, ids[budget_id])
+                    db.session.commit()
+                    return "stored"
+                except Exception as error:  # refused (409/403), or lost the unique race
+                    db.session.rollback()
+                    return type(error).__name__
+                finally:
+                    db.session.remove()
 
-    threads = [
-        threading.Thread(target=record, args=(o.id, budgets_[i % 2].id))
-        for i, o in enumerate(officers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        return record
+
+    statuses = run_together([recorder(o.id, budgets_[i % 2].id) for i, o in enumerate(officers)])
     assert statuses.count("stored") == 1, statuses
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Ballot.id))) == 1

@@ -69,7 +69,7 @@ def test_a_connection_reused_at_once_is_not_checked(postgres_url):
 
 
 def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_works(
-    client, postgres_url, monkeypatch
+    client, auth, postgres_url, monkeypatch
 ):
     """The server ends the request's connection after the user loader ran on it and before
     the ballot box's statement: SQLAlchemy raises its own ``DBAPIError`` marked
@@ -78,7 +78,7 @@ def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_w
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process)
     chosen = f.project_ids(budget)[:2]
-    f.login(client, f.user())
+    auth.login(f.user())
     db.session.commit()
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     admin = create_engine(postgres_url)

@@ -1,6 +1,5 @@
 """Comments, reports and moderation on the real database."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,8 @@ from participa.proposals.models import Proposal
 from participa.proposals.services import ProposalFilters
 from tests import factories as f
 from tests.conftest import need
+from tests.support.auth import Auth
+from tests.support.parallel import post_together
 
 BODY = "Un parque con juegos y árboles para las familias de la colonia."
 
@@ -365,26 +366,9 @@ def test_queue_lists_longest_waiting_first(ctx):
 THREADS = 12
 
 
-def _in_parallel(ctx, requests):
-    """POST each (client, url, data) at the same moment; the status codes."""
-    barrier = threading.Barrier(len(requests))
-    statuses: list[int] = []
-
-    def post(client, url, data):
-        barrier.wait()
-        statuses.append(client.post(url, data=data).status_code)
-
-    threads = [threading.Thread(target=post, args=r) for r in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
-
-
 def _logged_in(ctx, user):
     client = ctx.test_client()
-    f.login(client, user)
+    Auth(client).login(user)
     return client
 
 
@@ -395,7 +379,7 @@ def test_parallel_reports_by_one_person_make_one_report(ctx, is_postgres):
     db.session.commit()
     url = f"/contenido/propuesta/{target.id}/reportar"
     clients = [_logged_in(ctx, reporter) for _ in range(THREADS)]
-    statuses = _in_parallel(ctx, [(c, url, {"reason": "Publicidad"}) for c in clients])
+    statuses = post_together([(c, url, {"reason": "Publicidad"}) for c in clients])
     assert statuses == [303] * THREADS
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Report.id))) == 1
@@ -409,7 +393,7 @@ def test_parallel_reports_hide_once_and_count_every_report(ctx, is_postgres):
     db.session.commit()
     url = f"/contenido/propuesta/{target.id}/reportar"
     requests = [(_logged_in(ctx, r), url, {"reason": "Spam"}) for r in reporters]
-    assert _in_parallel(ctx, requests) == [303] * THREADS
+    assert post_together(requests) == [303] * THREADS
     db.session.expire_all()
     stored = db.session.get(Proposal, target.id)
     assert stored.reports_count == THREADS and stored.is_hidden

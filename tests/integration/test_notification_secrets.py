@@ -2,7 +2,7 @@
 not in the outbox row (sealed until sent, then erased), not in the mail log (which names
 neither the address nor the content).
 
-The mail server is ``tests/smtp_sink.py``: a real SMTP conversation on a local port that
+The mail server is ``tests/support/smtp_sink.py``: a real SMTP conversation on a local port that
 keeps what it receives."""
 
 import logging
@@ -24,14 +24,14 @@ from participa.notifications.services import dispatch, notify
 from participa.unit_of_work import pending_callbacks
 from tests import factories as f
 from tests.conftest import _postgres_admin
-from tests.smtp_sink import SMTPSink
+from tests.support.smtp_sink import SMTPSink
 
 CODE = re.compile(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
 
 
 @pytest.fixture
 def mailbox(ctx, monkeypatch):
-    """The app sends by SMTP to a server of the test's own (``tests/smtp_sink.py``)."""
+    """The app sends by SMTP to a server of the test's own (``tests/support/smtp_sink.py``)."""
     with SMTPSink() as sink:
         monkeypatch.setitem(ctx.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(ctx.config, "MAIL_PORT", sink.port)
@@ -106,10 +106,10 @@ def test_the_receipt_code_is_sealed_in_the_outbox_and_mailed_once(budget, mailbo
     assert voter.email not in logged and first not in logged and second not in logged
 
 
-def test_the_confirmation_mails_the_code_it_shows(client, budget, mailbox, mail_log):
+def test_the_confirmation_mails_the_code_it_shows(client, auth, budget, mailbox, mail_log):
     voter = f.user()
     db.session.commit()
-    f.login(client, voter)
+    auth.login(voter)
     p1, *_ = f.project_ids(budget)
     url = f"/procesos/{budget.process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     page = client.post(url, data={"project": [p1]}, follow_redirects=True).text

@@ -18,6 +18,7 @@ from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.conftest import need
+from tests.support.parallel import run_together
 
 
 @pytest.fixture
@@ -73,25 +74,16 @@ def test_two_schedulers_at_the_same_minute_tally_once(closed_budget, is_postgres
     need(is_postgres, "two schedulers in parallel need PostgreSQL")
     app = current_app._get_current_object()
     now = utcnow()
-    start = threading.Barrier(2)
-    outcomes, errors = [], []
 
-    def beat():
+    def beat(wait):
         with app.app_context():
             try:
-                start.wait()
-                outcomes.append(run_scheduler(now))
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
+                wait()
+                return run_scheduler(now)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=beat) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = run_together([beat, beat])  # raises what a scheduler raised
     (run,) = official_runs(closed_budget)
     assert run.status == RunStatus.DONE
     assert sorted(len(o["tallies"]) for o in outcomes) == [0, 1]

@@ -1,7 +1,6 @@
 """In-person voting: check-in against the census, paper ballots under the online rules,
 one ballot per person across channels, and bulk entry that reports every rejected line."""
 
-import threading
 from datetime import date
 
 import pytest
@@ -20,6 +19,8 @@ from participa.officing import services as officing
 from participa.processes.models import District
 from tests import factories as f
 from tests.conftest import need
+from tests.support.auth import Auth
+from tests.support.parallel import post_together
 
 ANA = "GOMA850101MNLRRN09"
 LUIS = "PELU900215HNLRPS03"
@@ -52,7 +53,7 @@ def ballots() -> list[Ballot]:
 
 def budget_app_client(user):
     client = current_app.test_client()
-    f.login(client, user)
+    Auth(client).login(user)
     return client
 
 
@@ -295,18 +296,10 @@ def test_parallel_booth_and_online_ballots_of_one_person_make_one_ballot(booth, 
             jobs.append(("booth", budget_app_client(officer), url, data))
         else:
             jobs.append(("online", budget_app_client(resident), online_url, {"project": ids[1:2]}))
-    barrier = threading.Barrier(THREADS)
+    answers = post_together([(client, url, data) for _channel, client, url, data in jobs])
     statuses: dict[str, list[int]] = {"booth": [], "online": []}
-
-    def post(channel, client, url, data):
-        barrier.wait()
-        statuses[channel].append(client.post(url, data=data).status_code)
-
-    threads = [threading.Thread(target=post, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for (channel, *_request), status in zip(jobs, answers, strict=True):
+        statuses[channel].append(status)
 
     db.session.expire_all()
     (ballot,) = ballots()

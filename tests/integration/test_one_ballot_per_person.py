@@ -9,7 +9,6 @@ migration) are reconciled when the account verifies: the paper ballot counts, th
 one is annulled and kept whole, and administrators see it in the action log.
 """
 
-import threading
 from datetime import date, timedelta
 from itertools import permutations
 
@@ -35,6 +34,8 @@ from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.conftest import need
+from tests.support.auth import Auth
+from tests.support.parallel import post_together
 
 ANA = "GOMA850101MNLRRN09"
 BORN = date(1985, 1, 1)
@@ -242,21 +243,10 @@ def test_parallel_verification_attempts_stop_at_the_daily_limit(people, is_postg
     clients = []
     for _ in range(20):
         client = app.test_client()
-        f.login(client, resident)
+        Auth(client).login(resident)
         clients.append(client)
-    barrier = threading.Barrier(len(clients))
-    statuses = []
-
-    def attempt(client):
-        barrier.wait()
-        response = client.post("/verificacion", data={"document": ANA, "birth_date": "1999-09-09"})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=attempt, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    wrong = {"document": ANA, "birth_date": "1999-09-09"}
+    statuses = post_together([(client, "/verificacion", wrong) for client in clients])
     db.session.expire_all()
     checked = entries(action="census.verify_failed")
     assert len(checked) == census.MAX_FAILED_VERIFICATIONS
@@ -272,7 +262,7 @@ def test_administrators_see_the_annulled_ballot(legacy):
     census.verify(resident, ANA, BORN)
     db.session.commit()
     client = current_app.test_client()
-    f.login(client, f.admin())
+    Auth(client).login(f.admin())
     page = client.get("/admin/padron").text
     table = page.split('data-testid="annulled-ballots"')[1].split("</table>")[0]
     assert budget.title in table and resident.email in table

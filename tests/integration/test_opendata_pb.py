@@ -15,8 +15,8 @@ from participa.results.tasks import run_tally
 from participa.tallying.pabulib import parse, read
 from tests import factories as f
 from tests.conftest import need
-from tests.integration.test_opendata import tallied_process
-from tests.unit.test_pabulib_outcomes import PABULIB
+from tests.support.opendata import tallied_process
+from tests.support.pabulib import PABULIB
 
 pabutools = pytest.importorskip("pabutools")
 from pabutools.election import Cardinality_Sat, Cost_Sat, Instance, parse_pabulib  # noqa: E402
@@ -25,7 +25,7 @@ from pabutools.fractions import frac  # noqa: E402
 from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares  # noqa: E402
 from pabutools.tiebreaking import TieBreakingRule  # noqa: E402
 
-from tests.unit.test_rules_vs_pabutools import GREEDY_SAT, no_skip_walk  # noqa: E402
+from tests.support.pabutools import GREEDY_SAT, no_skip_walk  # noqa: E402
 
 
 def recount(path: Path) -> set[str]:

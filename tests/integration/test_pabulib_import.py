@@ -19,8 +19,7 @@ from participa.results.tasks import run_tally
 from participa.tallying import tally
 from participa.tallying.pabulib import dump, parse, read, to_election
 from tests.conftest import need
-from tests.unit.test_deployment import SMALL_PB
-from tests.unit.test_pabulib_outcomes import CHECKABLE, PABULIB, official
+from tests.support.pabulib import CHECKABLE, PABULIB, SMALL_PB, official
 
 
 def import_and_tally(path: Path):

@@ -1,13 +1,13 @@
 """Simultaneous confirmations of one resident's ballot make exactly one ballot (PostgreSQL)."""
 
-import threading
-
 from sqlalchemy import func, select
 
 from participa.budgets.models import Ballot, BallotItem
 from participa.extensions import db
 from tests import factories as f
 from tests.conftest import need
+from tests.support.auth import Auth
+from tests.support.parallel import post_together
 
 THREADS = 20
 
@@ -24,24 +24,14 @@ def test_parallel_confirmations_by_one_resident_make_one_ballot(ctx, is_postgres
     clients = []
     for _ in range(THREADS):
         client = ctx.test_client()
-        f.login(client, voter)
+        Auth(client).login(voter)
         clients.append(client)
-    barrier = threading.Barrier(THREADS)
-    statuses: list[int] = []
-
-    def confirm(client, selection):
-        barrier.wait()
-        response = client.post(url, data={"project": [str(i) for i in selection]})
-        statuses.append(response.status_code)
-
-    threads = [
-        threading.Thread(target=confirm, args=pair)
-        for pair in zip(clients, selections, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = post_together(
+        [
+            (client, url, {"project": [str(i) for i in selection]})
+            for client, selection in zip(clients, selections, strict=True)
+        ]
+    )
 
     assert statuses == [303] * THREADS
     db.session.expire_all()

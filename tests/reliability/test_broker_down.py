@@ -23,7 +23,9 @@ from participa.results import queries
 from participa.results.models import RunStatus, TallyRun
 from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
-from tests.reliability.conftest import DEAD_BROKER, login, publications, switch_broker, wait_until
+from tests.support.auth import http_session
+from tests.support.reliability import DEAD_BROKER, publications
+from tests.support.worker import switch_broker, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
@@ -59,8 +61,8 @@ def test_voting_works_while_redis_is_down_and_the_tally_runs_when_it_is_back(
     voters = [f.user() for _ in selections]
     admin = f.admin()
     db.session.commit()
-    browsers = [login(live_server, voter.email) for voter in voters]
-    admin_browser = login(live_server, admin.email)
+    browsers = [http_session(live_server, voter.email) for voter in voters]
+    admin_browser = http_session(live_server, admin.email)
     confirm = f"{live_server}/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     tally_button = f"{live_server}/admin/presupuestos/{budget.id}/contar"
 

@@ -6,7 +6,6 @@ requests into 429s, and it is the database, not the limiter, that must guarantee
 """
 
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +15,10 @@ from participa.budgets.services import receipt_hash
 from participa.extensions import db
 from participa.notifications.models import Notification
 from tests import factories as f
-from tests.reliability.conftest import log_count, login, sendings_finished, wait_until
-from tests.worker.conftest import published_tasks, tasks_ended
+from tests.support.auth import http_session
+from tests.support.parallel import run_together
+from tests.support.reliability import sendings_finished
+from tests.support.worker import log_count, published_tasks, tasks_ended, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
@@ -30,31 +31,28 @@ def confirm_in_parallel(app, base_url, session, url, selections) -> list[tuple[i
     """POST every selection at once (one thread and one cookie jar each, released together
     by a barrier). The status of each confirmation and the messages it left for the next
     page (read from its signed session cookie: what that page would show)."""
-    barrier = threading.Barrier(len(selections))
-    results: list[tuple[int, dict] | None] = [None] * len(selections)
     cookie = app.config["SESSION_COOKIE_NAME"]
     serializer = app.session_interface.get_signing_serializer(app)
 
-    def confirm(i: int, selection: list[int]) -> None:
-        import requests
+    def confirmer(selection: list[int]):
+        def confirm(wait) -> tuple[int, dict]:
+            import requests
 
-        browser = requests.Session()
-        browser.cookies = session.cookies.copy()  # signed in, a cookie jar of its own
-        barrier.wait()
-        response = browser.post(
-            base_url + url,
-            data={"project": [str(p) for p in selection]},
-            allow_redirects=False,
-            timeout=120,
-        )
-        flashes = serializer.loads(response.cookies[cookie]).get("_flashes", [])
-        results[i] = (response.status_code, dict(flashes))
+            browser = requests.Session()
+            browser.cookies = session.cookies.copy()  # signed in, a cookie jar of its own
+            wait()
+            response = browser.post(
+                base_url + url,
+                data={"project": [str(p) for p in selection]},
+                allow_redirects=False,
+                timeout=120,
+            )
+            flashes = serializer.loads(response.cookies[cookie]).get("_flashes", [])
+            return (response.status_code, dict(flashes))
 
-    threads = [threading.Thread(target=confirm, args=(i, s)) for i, s in enumerate(selections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        return confirm
+
+    results = run_together([confirmer(s) for s in selections])  # raises what a thread raised
     assert all(results), "a confirmation thread died"
     return results
 
@@ -73,7 +71,7 @@ def test_100_identical_confirmations_make_one_ballot_one_receipt(pg, worker, liv
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     log_start = len(worker["log"].read_text())
 
-    session = login(live_server, voter.email)
+    session = http_session(live_server, voter.email)
     with published_tasks() as sent:  # every sending the confirmations ask the worker for
         results = confirm_in_parallel(pg, live_server, session, url, [[p1, p3, p4]] * REQUESTS)
 
@@ -119,7 +117,7 @@ def test_100_different_confirmations_keep_one_whole_ballot_and_the_last_receipt(
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     selections = [[ids[i % 4], ids[(i + 1) % 4]] for i in range(REQUESTS)]
 
-    session = login(live_server, voter.email)
+    session = http_session(live_server, voter.email)
     results = confirm_in_parallel(pg, live_server, session, url, selections)
 
     assert [status for status, _page in results] == [303] * REQUESTS

@@ -22,13 +22,8 @@ from participa.results.models import RunStatus
 from participa.tallying import Ballot as TallyBallot
 from participa.tallying import Election, TallyProject, tally
 from tests import factories as f
-from tests.reliability.conftest import (
-    decision_rows,
-    finished_runs,
-    outcome_rows,
-    publications,
-    wait_until,
-)
+from tests.support.reliability import decision_rows, finished_runs, outcome_rows, publications
+from tests.support.worker import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 

@@ -18,14 +18,8 @@ from participa.results import services
 from participa.results.models import ProjectOutcome, RunStatus, TallyRun
 from participa.results.tasks import run_tally, tally_budget
 from tests import factories as f
-from tests.reliability.conftest import (
-    finished_runs,
-    log_count,
-    outcome_rows,
-    publications,
-    wait_until,
-)
-from tests.worker.conftest import kill_worker, start_worker, stop_worker
+from tests.support.reliability import finished_runs, outcome_rows, publications
+from tests.support.worker import kill_worker, log_count, start_worker, stop_worker, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.support.pabulib import SMALL_PB
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -82,35 +84,6 @@ def _clean_environment(instance: Path) -> dict[str, str]:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "SYSTEMROOT")
     env = {k: v for k, v in os.environ.items() if k in keep}
     return env | {"PARTICIPA_INSTANCE_PATH": str(instance)}
-
-
-SMALL_PB = """\
-META
-key;value
-description;Tres proyectos
-country;Mexico
-unit;Santa Lucía
-instance;2026
-num_projects;3
-num_votes;5
-date_begin;01.03.2026
-date_end;31.03.2026
-budget;1000
-vote_type;approval
-rule;greedy
-PROJECTS
-project_id;cost;name
-a;600;Parque
-b;500;Biblioteca
-c;300;Luminarias
-VOTES
-voter_id;vote
-v1;a,b
-v2;a,c
-v3;a,b,c
-v4;c
-v5;c
-"""
 
 
 def test_pb_tally_from_a_fresh_clone_needs_no_secret(tmp_path):

@@ -10,7 +10,7 @@ from pabutools.election import parse_pabulib
 from participa.tallying.election import WITHDRAWN_COST, Ballot, VoteType
 from participa.tallying.model import TallyProject
 from participa.tallying.pabulib import PbError, PbFile, dump, parse, read, to_election
-from tests.pabulib_dir import pabulib_dir
+from tests.support.pabulib_dir import pabulib_dir
 
 PABULIB = pabulib_dir()
 LARGE = "Poland_Lodz_2022.pb"  # 90,494 voters: parsed by one test only

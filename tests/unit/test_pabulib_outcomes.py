@@ -2,38 +2,13 @@
 parsing it and tallying with its declared rule reproduces the official outcome exactly."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-from participa.tallying import RULES, tally
+from participa.tallying import tally
 from participa.tallying.pabulib import PbError, read, to_election
 from tests.conftest import need
-from tests.pabulib_dir import pabulib_dir
-
-PABULIB = pabulib_dir()
-FILES = sorted(PABULIB.glob("*.pb")) if PABULIB.is_dir() else []
-
-
-def official(path: Path) -> tuple[str, set[str]] | None:
-    """The declared rule and the funded project ids, or None if not checkable."""
-    pb = read(path)
-    if "selected" not in pb.project_columns or pb.meta["rule"] not in RULES:
-        return None
-    return pb.meta["rule"], {pid for pid, row in pb.projects.items() if row["selected"] == "1"}
-
-
-def _refusal(path: Path) -> str | None:
-    try:
-        read(path)
-    except PbError as error:
-        return str(error)
-    return None
-
-
-# Files the reader refuses today: amounts with cents (issue 11, exact money, will read them).
-REFUSED = {path: reason for path in FILES if (reason := _refusal(path))}
-CHECKABLE = [path for path in FILES if path not in REFUSED and official(path)]
+from tests.support.pabulib import CHECKABLE, FILES, PABULIB, REFUSED, official
 
 
 def test_the_folder_has_checkable_elections():

@@ -15,29 +15,9 @@ from participa.accountability.photo_metadata import (
     UnreadablePhoto,
     strip_metadata,
 )
+from tests.support.accountability import AUTHOR, DEVICE, LATITUDE, WHERE, exif, jpeg
 
-AUTHOR = "Ana Perez Secreta"
-DEVICE = "Pixel 8 de Ana"
-LATITUDE = (25.0, 41.0, 11.76)  # 25°41'11.76"
-WHERE = "Monterrey 25.6866 N"  # a text tag of the GPS block (GPSMapDatum), greppable
 SECRETS = (AUTHOR.encode(), DEVICE.encode(), WHERE.encode(), b"Exif")
-
-
-def exif() -> Image.Exif:
-    data = Image.Exif()
-    data[0x013B] = AUTHOR  # Artist
-    data[0x0110] = DEVICE  # Model
-    gps = data.get_ifd(0x8825)
-    gps[1] = "N"  # GPSLatitudeRef
-    gps[2] = LATITUDE  # GPSLatitude
-    gps[18] = WHERE  # GPSMapDatum
-    return data
-
-
-def jpeg(size=(8, 6), color=(10, 120, 200), **options) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "JPEG", quality=95, **options)
-    return out.getvalue()
 
 
 def leaked(data: bytes) -> list[bytes]:

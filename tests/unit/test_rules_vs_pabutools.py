@@ -55,7 +55,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pabutools.election import (
-    AdditiveSatisfaction,
     ApprovalBallot,
     ApprovalProfile,
     Cardinality_Sat,
@@ -80,6 +79,10 @@ from pabutools.tiebreaking import TieBreakingRule
 from participa.tallying import RULES, Ballot, Election, Outcome, Reason, TallyProject, VoteType
 from participa.tallying.election import WITHDRAWN_COST
 from participa.tallying.model import order_key
+from tests.support.pabutools import (
+    GREEDY_SAT,
+    no_skip_walk,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -154,36 +157,6 @@ def to_pabutools(election: Election) -> tuple[Instance, object]:
                 ballots.append(OrdinalBallot(chosen))
                 profile_class = OrdinalProfile
     return instance, profile_class(ballots, instance=instance)
-
-
-class PointsTimesCost(AdditiveSatisfaction):
-    """Cumulative ballots: the points given to a project times its cost (see module doc)."""
-
-    def __init__(self, instance, profile, ballot):
-        super().__init__(
-            instance, profile, ballot, lambda i, p, b, proj, pre: b.get(proj, 0) * proj.cost
-        )
-
-
-def _ordinal_points(instance, profile, ballot, project, precomputed):
-    if project not in ballot:
-        return 0
-    return (len(ballot) - ballot.position(project)) * project.cost
-
-
-class RankPointsTimesCost(AdditiveSatisfaction):
-    """Ordinal ballots of length k: k, k-1, ..., 1 points, times the project's cost."""
-
-    def __init__(self, instance, profile, ballot):
-        super().__init__(instance, profile, ballot, _ordinal_points)
-
-
-GREEDY_SAT = {
-    VoteType.APPROVAL: Cost_Sat,
-    VoteType.CHOOSE_1: Cost_Sat,
-    VoteType.CUMULATIVE: PointsTimesCost,
-    VoteType.ORDINAL: RankPointsTimesCost,
-}
 
 
 def declared_order(election: Election, *, reverse: bool = False) -> dict[str, int]:
@@ -261,20 +234,6 @@ def test_greedy_threshold_matches_pabutools_greedy_on_eligible_projects(election
     assert ours.selected == ids(run(tie_breaking=greedy_ties(election)))
     assert frozenset(ours.selected) in id_sets(run(resoluteness=False))
     assert_ties_reported(ours, run(tie_breaking=greedy_ties(election, reverse=True)))
-
-
-def no_skip_walk(ranking: Iterable[Project], budget: int) -> list[Project]:
-    """README ``greedy-no-skip``: fund in ranking order, stop at the first project that does
-    not fit; withdrawn projects are passed over."""
-    funded, remaining = [], budget
-    for project in ranking:
-        if project.cost >= WITHDRAWN_COST:
-            continue
-        if project.cost > remaining:
-            break
-        funded.append(project)
-        remaining -= project.cost
-    return funded
 
 
 def no_skip_ranking(election: Election, *, reverse: bool = False) -> tuple[list[Project], dict]:

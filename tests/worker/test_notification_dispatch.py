@@ -9,7 +9,7 @@ from participa.extensions import db
 from participa.notifications import services
 from participa.notifications.models import Notification
 from tests import factories as f
-from tests.worker.conftest import log_count, published_tasks, wait_until
+from tests.support.worker import log_count, published_tasks, wait_until
 
 
 def test_dispatches_close_together_share_one_sending(ctx, celery_worker, monkeypatch):

@@ -7,17 +7,17 @@ from participa.accounts.models import Role
 from participa.extensions import db
 from participa.opendata.models import Publication
 from tests import factories as f
-from tests.functional.test_opendata_redaction import (
+from tests.support.redaction import (
     TITLE,
     fetch_every_file,
     leaks,
     published_twice,
 )
-from tests.worker.conftest import serving_worker, wait_until
+from tests.support.worker import serving_worker, wait_until
 
 
 def test_hiding_queues_the_redaction_to_the_worker(
-    client, app, database_url, redis_url, tmp_path_factory
+    client, auth, app, database_url, redis_url, tmp_path_factory
 ):
     process, secret, _project, versions = published_twice()
     assert leaks(fetch_every_file(client, process, versions[0]))
@@ -25,7 +25,7 @@ def test_hiding_queues_the_redaction_to_the_worker(
     with serving_worker(
         app, database_url, redis_url, tmp_path_factory, "redaction", env=same_files
     ) as worker:
-        f.login(client, f.user(Role.MODERATOR))
+        auth.login(f.user(Role.MODERATOR))
         assert client.post(f"/moderacion/propuesta/{secret.id}/ocultar").status_code == 303
         wait_until(
             lambda: all(

@@ -13,7 +13,7 @@ from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import tally_budget
 from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
-from tests.worker.conftest import tasks_ended, wait_until
+from tests.support.worker import tasks_ended, wait_until
 
 
 def wait_for_runs(budget_id: int, count: int = 1, timeout: float = 60) -> list[TallyRun]:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 CANDIDATES = [
-    Path(__file__).resolve().parents[1].parent / "shared" / "pabulib",
+    Path(__file__).resolve().parents[2].parent / "shared" / "pabulib",
     Path("/work/shared/pabulib"),
 ]
 
