@@ -7,7 +7,7 @@
    the past, a results phase is opened and a receipt hash is given to every ballot, so that
    the open data publish the ballots.
 2. Each measurement runs in a fresh Python process: the ``boletas`` dataset of
-   ``participa.opendata.datasets`` (keyset pagination on the random public id, batches of
+   ``participa.opendata.rows`` (keyset pagination on the random public id, batches of
    10,000 ballots) written as CSV to /dev/null by ``participa.opendata.services.csv_chunks``,
    the code that writes ``boletas.csv`` of each published version. It prints rows per
    second and the peak resident memory (VmHWM), for a tenth of the ballots and for all of
@@ -97,7 +97,7 @@ def export(url: str, limit: int | None) -> None:
 
     from participa import create_app
     from participa.extensions import db
-    from participa.opendata.datasets import BY_NAME
+    from participa.opendata.catalogue import BY_NAME
     from participa.opendata.services import csv_chunks
     from participa.processes.models import Process
 

@@ -31,16 +31,9 @@ from sqlalchemy import func, select, text
 from participa.db import utcnow
 from participa.extensions import db
 from participa.interop.pabulib import export_pb
-from participa.opendata.datasets import (
-    DATASETS,
-    SUBTOPICS,
-    TOPICS,
-    Dataset,
-    ballots_public,
-    pb_name,
-    published_budgets,
-)
+from participa.opendata.catalogue import DATASETS, SUBTOPICS, TOPICS, Dataset
 from participa.opendata.models import Publication
+from participa.opendata.rows import ballots_public, pb_name, published_budgets
 from participa.processes.models import Process
 from participa.results.exports import safe_cell
 from participa.tallying.pabulib import dump

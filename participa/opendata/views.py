@@ -34,7 +34,7 @@ from participa.downloads import CSV_CONTENT_TYPE, excel_name, wants_excel, with_
 from participa.extensions import db
 from participa.formatting import localized
 from participa.opendata import services
-from participa.opendata.datasets import SUBTOPICS, TOPICS
+from participa.opendata.catalogue import SUBTOPICS, TOPICS
 from participa.opendata.models import Publication
 from participa.processes.models import Process
 from participa.results.visibility import budget_results

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from participa.budgets.models import Ballot, BallotItem, BallotType, Budget
-from participa.extensions import db
+from participa.budgets.models import Budget
+from participa.results.anonymous_ballots import ballot_batches
 from participa.results.models import TallyRun
 
 # Column names (the CSV header, data) and their meaning (shown on the results page).
@@ -82,31 +81,8 @@ def ballots_csv(budget: Budget, batch: int = 20_000) -> Iterator[str]:
     """Stream the anonymous ballots of ``budget`` as CSV lines, ordered by their random
     public id, reading ``batch`` ballots at a time."""
     yield ",".join(BALLOTS_COLUMNS) + "\n"
-    ordinal = budget.ballot_type == BallotType.ORDINAL
-    last = ""
-    while True:
-        ballots = db.session.execute(
-            select(Ballot.id, Ballot.public_id, Ballot.updated_at)
-            .where(Ballot.budget_id == budget.id, Ballot.public_id > last)
-            .order_by(Ballot.public_id)
-            .limit(batch)
-        ).all()
-        if not ballots:
-            return
-        items: dict[int, list] = {}
-        for ballot_id, project_id, points, rank in db.session.execute(
-            select(
-                BallotItem.ballot_id, BallotItem.project_id, BallotItem.points, BallotItem.rank
-            ).where(BallotItem.ballot_id.in_([b.id for b in ballots]))
-        ):
-            items.setdefault(ballot_id, []).append(
-                (rank if ordinal else project_id, project_id, points)
-            )
-        lines = []
-        for ballot_id, public_id, updated_at in ballots:
-            chosen = sorted(items.get(ballot_id, []))
-            projects = ",".join(str(p) for _, p, _ in chosen)
-            given = ",".join(str(pt) for _, _, pt in chosen if pt is not None)
-            lines.append(f'{public_id},{updated_at.date().isoformat()},"{projects}","{given}"\n')
-        yield "".join(lines)
-        last = ballots[-1].public_id
+    for rows in ballot_batches(budget, batch):
+        yield "".join(
+            f'{public_id},{day.isoformat()},"{projects}","{given}"\n'
+            for public_id, day, projects, given in rows
+        )

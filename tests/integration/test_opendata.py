@@ -12,7 +12,7 @@ from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
 from participa.extensions import db
 from participa.opendata import services
-from participa.opendata.datasets import DATASETS
+from participa.opendata.catalogue import DATASETS
 from participa.opendata.models import Publication
 from participa.results import queries
 from participa.results import services as results
