@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from participa.accountability import services as accountability
+from participa.accountability import items as execution_items
+from participa.accountability import milestones
+from participa.accountability import statuses as execution_statuses
 from participa.accounts.models import Role, User
 from participa.accounts.services import create_admin, register_user
 from participa.budgets import services as budgets
@@ -92,11 +94,11 @@ def _follow_up(rng, now) -> None:
     """The 2025 winners under construction: statuses, progress, spending and milestones."""
     process = db.session.scalars(select(Process).where(Process.slug == "presupuesto-2025")).one()
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
-    items = accountability.items_from_results(process, admin)
-    statuses = accountability.statuses(process)
+    items = execution_items.items_from_results(process, admin)
+    statuses = execution_statuses.statuses(process)
     for i, item in enumerate(items):
         status = statuses[min(i % 5, len(statuses) - 1)]
-        accountability.update_item(
+        execution_items.update_item(
             item,
             admin,
             status=status,
@@ -105,14 +107,14 @@ def _follow_up(rng, now) -> None:
             spent=item.budgeted * status.progress // 100,
         )
         if status.progress >= 30:
-            accountability.add_milestone(
+            milestones.add_milestone(
                 item,
                 admin,
                 (now - _days(rng.uniform(20, 200))).date(),
                 "Se publicó la licitación y se recibieron propuestas.",
             )
         if status.progress >= 60:
-            accountability.add_milestone(
+            milestones.add_milestone(
                 item,
                 admin,
                 (now - _days(rng.uniform(1, 19))).date(),

@@ -1,10 +1,9 @@
-"""Execution follow-up pages: the public list and item pages, and their administration.
+"""Execution follow-up pages: the public list and item pages.
 
 Views parse the form, call a service, commit once (notifications are sent after the commit) and
-redirect.
+redirect. The administration pages are in ``admin_views``, registered on the same blueprint
+(:data:`bp`); it uses the item queries here (:func:`_all_items`, :func:`_currency`).
 """
-
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -17,23 +16,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from participa.accountability import services
-from participa.accountability.forms import (
-    BulkForm,
-    ChildForm,
-    ItemForm,
-    MilestoneForm,
-    PlainForm,
-    StatusForm,
-)
+from participa.accountability import follows, milestones, rollup
+from participa.accountability import statuses as execution_statuses
+from participa.accountability.forms import PlainForm
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.budgets.models import Budget, Project
-from participa.census.services import read_upload
 from participa.conversation import services as conversation
 from participa.conversation.forms import CommentForm
 from participa.conversation.models import Comment
@@ -46,34 +37,6 @@ from participa.views_common import int_arg, parse_id, refuse
 bp = Blueprint("accountability", __name__)
 
 MAX_QUERY = 100
-# Milestone uploads carry a photo of up to 5 MB: more than the site-wide request limit.
-MILESTONE_REQUEST_LIMIT = services.MAX_PHOTO_BYTES + 512 * 1024
-
-
-@bp.record_once
-def _raise_limit_for_photos(state) -> None:
-    """Let the milestone form through the request size limit before anything (the CSRF
-    check included) reads the body; every other request keeps the site-wide limit."""
-
-    def raise_limit() -> None:
-        if request.endpoint == "accountability.admin_add_milestone":
-            request.max_content_length = MILESTONE_REQUEST_LIMIT
-
-    state.app.before_request_funcs.setdefault(None, []).insert(0, raise_limit)
-
-
-def admin_required(view):
-    """Anonymous visitors go to the login page; people who are not administrators get 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _currency(process: Process) -> str:
@@ -105,9 +68,9 @@ def _all_items(process: Process) -> list[ExecutionItem]:
 @bp.get("/procesos/<slug>/seguimiento")
 def index(slug: str):
     process = get_process_or_404(slug)
-    statuses = services.statuses(process)
+    statuses = execution_statuses.statuses(process)
     items = _all_items(process)
-    roll = services.rollup(items)
+    roll = rollup.rollup(items)
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
     filters = {
         "estado": (request.args.get("estado") or "").strip()[:40],
@@ -152,7 +115,7 @@ def index(slug: str):
     totals = {
         "budgeted": sum(i.budgeted for i in shown),
         "spent": sum(roll.spent[i.id] for i in shown),
-        "progress": services.overall_progress(shown, roll.progress),
+        "progress": rollup.overall_progress(shown, roll.progress),
     }
     return render_template(
         "accountability/index.html",
@@ -188,11 +151,11 @@ def item(item_id: int):
         "accountability/item.html",
         item=item,
         process=process,
-        progress=services.effective_progress(item),
-        spent=services.effective_spent(item),
-        children_progress={c.id: services.effective_progress(c) for c in item.children},
-        following=services.is_following(item, current_user),
-        followers=services.followers_count(item),
+        progress=rollup.effective_progress(item),
+        spent=rollup.effective_spent(item),
+        children_progress={c.id: rollup.effective_progress(c) for c in item.children},
+        following=follows.is_following(item, current_user),
+        followers=follows.followers_count(item),
         currency=_currency(process),
         plain=PlainForm(),
     )
@@ -200,9 +163,9 @@ def item(item_id: int):
 
 @bp.get("/seguimiento/fotos/<name>")
 def photo(name: str):
-    if not services.PHOTO_NAME_RE.fullmatch(name):
+    if not milestones.PHOTO_NAME_RE.fullmatch(name):
         abort(404)
-    response = send_from_directory(services.photo_dir(), name, max_age=86400)
+    response = send_from_directory(milestones.photo_dir(), name, max_age=86400)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -213,7 +176,7 @@ def follow(item_id: int):
     item = _item_or_404(item_id)
     if not PlainForm().validate():
         abort(400)
-    if services.follow(item, current_user):
+    if follows.follow(item, current_user):
         flash(_("Ahora sigues este proyecto: te avisaremos de sus avances."), "success")
     db.session.commit()
     return redirect(url_for("accountability.item", item_id=item.id), code=303)
@@ -225,7 +188,7 @@ def unfollow(item_id: int):
     item = _item_or_404(item_id)
     if not PlainForm().validate():
         abort(400)
-    if services.unfollow(item, current_user):
+    if follows.unfollow(item, current_user):
         flash(_("Dejaste de seguir este proyecto."), "success")
     db.session.commit()
     return redirect(url_for("accountability.item", item_id=item.id), code=303)
@@ -250,263 +213,6 @@ def comment(item_id: int):
     flash(_("Tu respuesta quedó publicada.") if parent else _("Tu comentario quedó publicado."))
     return redirect(
         url_for("accountability.item", item_id=item.id) + f"#comentario-{added.id}", code=303
-    )
-
-
-# Administration
-
-
-def _admin_process(process_id: int) -> Process:
-    return db.get_or_404(Process, process_id)
-
-
-def _admin_item(process_id: int, item_id: int) -> ExecutionItem:
-    item = db.get_or_404(ExecutionItem, item_id)
-    if item.process_id != process_id:
-        abort(404)
-    return item
-
-
-def _admin_page(process: Process, status: int = 200, **context):
-    items = _all_items(process)
-    context.setdefault("bulk_form", BulkForm())
-    context.setdefault("status_form", StatusForm())
-    return render_template(
-        "accountability/admin.html",
-        process=process,
-        items=items,
-        roll=services.rollup(items),
-        statuses=services.statuses(process),
-        plain=PlainForm(),
-        csv_columns=csv_columns(),
-        currency=_currency(process),
-        **context,
-    ), status
-
-
-def csv_columns() -> list[tuple[str, str]]:
-    """The columns of the bulk-update CSV, as documented on the page."""
-    return [
-        ("id", _("Número del elemento en Participa (se ve en la tabla). Usa id o code.")),
-        ("code", _("Clave del municipio del elemento, si no das el id.")),
-        ("status", _("Estado: su clave o su nombre, como aparecen en la lista de estados.")),
-        ("progress", _("Avance de 0 a 100, entero (se acepta «45%»).")),
-        ("spent", _("Dinero ejercido en pesos enteros, sin centavos (se acepta «12,500»).")),
-        ("office", _("Dependencia responsable (hasta 120 caracteres).")),
-    ]
-
-
-@bp.get("/admin/procesos/<int:process_id>/seguimiento")
-@admin_required
-def admin_index(process_id: int):
-    return _admin_page(_admin_process(process_id))
-
-
-@bp.post("/admin/procesos/<int:process_id>/seguimiento/desde-resultados")
-@admin_required
-def admin_from_results(process_id: int):
-    process = _admin_process(process_id)
-    if not PlainForm().validate():
-        abort(400)
-    try:
-        created = services.items_from_results(process, current_user)
-    except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
-    db.session.commit()
-    if created:
-        flash(
-            ngettext(
-                "Se creó %(num)d elemento de seguimiento a partir de los resultados.",
-                "Se crearon %(num)d elementos de seguimiento a partir de los resultados.",
-                len(created),
-            ),
-            "success",
-        )
-    else:
-        flash(_("No había proyectos ganadores nuevos: todos ya tienen su seguimiento."))
-    return redirect(url_for("accountability.admin_index", process_id=process_id), code=303)
-
-
-@bp.post("/admin/procesos/<int:process_id>/seguimiento/estados")
-@admin_required
-def admin_add_status(process_id: int):
-    process = _admin_process(process_id)
-    form = StatusForm()
-    if not form.validate():
-        db.session.rollback()
-        return _admin_page(process, 422, status_form=form)
-    try:
-        services.add_status(process, current_user, form.name.data, form.progress.data or 0)
-    except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
-    db.session.commit()
-    flash(_("Estado agregado."), "success")
-    return redirect(
-        url_for("accountability.admin_index", process_id=process_id) + "#estados", code=303
-    )
-
-
-@bp.post("/admin/procesos/<int:process_id>/seguimiento/estados/<int:status_id>")
-@admin_required
-def admin_rename_status(process_id: int, status_id: int):
-    status = db.get_or_404(ExecutionStatus, status_id)
-    if status.process_id != process_id:
-        abort(404)
-    form = StatusForm()
-    if not form.validate():
-        errors = [e for errs in form.errors.values() for e in errs]
-        return refuse(
-            DomainError(str(errors[0]) if errors else _("Datos no válidos.")),
-            "accountability.admin_index",
-            process_id=process_id,
-        )
-    try:
-        services.rename_status(status, current_user, form.name.data, form.progress.data)
-    except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
-    db.session.commit()
-    flash(_("Estado actualizado."), "success")
-    return redirect(
-        url_for("accountability.admin_index", process_id=process_id) + "#estados", code=303
-    )
-
-
-@bp.post("/admin/procesos/<int:process_id>/seguimiento/csv")
-@admin_required
-def admin_bulk(process_id: int):
-    process = _admin_process(process_id)
-    form = BulkForm()
-    if not form.validate():
-        db.session.rollback()
-        return _admin_page(process, 422, bulk_form=form)
-    try:
-        upload = form.file.data
-        text, note = read_upload(upload.read()) if upload else (form.text.data, None)
-        changed = services.bulk_update_csv(process, current_user, text)
-    except services.BulkErrors as error:
-        db.session.rollback()
-        return _admin_page(process, error.status_code, bulk_form=form, bulk_error=error)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _admin_page(process, error.status_code, bulk_form=form)
-    db.session.commit()
-    flash(_("Archivo aplicado: %(n)d elementos cambiaron.", n=changed), "success")
-    if note:
-        flash(note, "info")
-    return redirect(url_for("accountability.admin_index", process_id=process_id), code=303)
-
-
-def _item_form(item: ExecutionItem, formdata=True) -> ItemForm:
-    form = ItemForm(obj=item) if formdata else ItemForm(formdata=None, obj=item)
-    form.status_id.choices = [(s.id, s.name) for s in services.statuses(item.process)]
-    return form
-
-
-def _item_page(item: ExecutionItem, status: int = 200, **context):
-    if "form" not in context:
-        context["form"] = _item_form(item, formdata=False)
-    context.setdefault("milestone_form", MilestoneForm(formdata=None))
-    context.setdefault("child_form", ChildForm(formdata=None))
-    return render_template(
-        "accountability/admin_item.html",
-        item=item,
-        process=item.process,
-        progress=services.effective_progress(item),
-        spent=services.effective_spent(item),
-        children_progress={c.id: services.effective_progress(c) for c in item.children},
-        currency=_currency(item.process),
-        **context,
-    ), status
-
-
-@bp.route("/admin/procesos/<int:process_id>/seguimiento/<int:item_id>", methods=["GET", "POST"])
-@admin_required
-def admin_item(process_id: int, item_id: int):
-    item = _admin_item(process_id, item_id)
-    if request.method == "GET":  # reads only (an item is created with the statuses)
-        return _item_page(item)
-    services.ensure_statuses(item.process)  # the defaults, if it has none yet
-    form = _item_form(item)
-    if not form.validate():
-        db.session.rollback()
-        return _item_page(item, 422, form=form)
-    status = db.session.get(ExecutionStatus, form.status_id.data)
-    values = {
-        "status": status,
-        "office": form.office.data,
-        "code": form.code.data,
-        "starts_on": form.starts_on.data,
-        "ends_on": form.ends_on.data,
-    }
-    if not item.children:
-        values["progress"] = form.progress.data
-        values["spent"] = form.spent.data
-    try:
-        services.update_item(item, current_user, **values)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _item_page(_admin_item(process_id, item_id), error.status_code, form=form)
-    db.session.commit()
-    flash(_("Seguimiento actualizado."), "success")
-    return redirect(
-        url_for("accountability.admin_item", process_id=process_id, item_id=item_id), code=303
-    )
-
-
-@bp.post("/admin/procesos/<int:process_id>/seguimiento/<int:item_id>/hitos")
-@admin_required
-def admin_add_milestone(process_id: int, item_id: int):
-    item = _admin_item(process_id, item_id)
-    form = MilestoneForm()
-    if not form.validate():
-        db.session.rollback()
-        return _item_page(item, 422, milestone_form=form)
-    try:
-        services.add_milestone(
-            item, current_user, form.happened_on.data, form.text.data, form.photo.data or None
-        )
-    except services.InvalidPhoto as error:  # said beside the photo field
-        db.session.rollback()
-        form.photo.errors = [*form.photo.errors, error.message]
-        return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
-    db.session.commit()
-    flash(_("Avance agregado."), "success")
-    return redirect(
-        url_for("accountability.admin_item", process_id=process_id, item_id=item_id) + "#hitos",
-        code=303,
-    )
-
-
-@bp.post("/admin/procesos/<int:process_id>/seguimiento/<int:item_id>/partes")
-@admin_required
-def admin_add_child(process_id: int, item_id: int):
-    item = _admin_item(process_id, item_id)
-    form = ChildForm()
-    if not form.validate():
-        db.session.rollback()
-        return _item_page(item, 422, child_form=form)
-    try:
-        services.add_item(
-            item.process,
-            current_user,
-            form.title.data,
-            parent=item,
-            budgeted=form.budgeted.data or 0,
-            code=form.code.data,
-        )
-    except DomainError as error:
-        return refuse(error, "accountability.admin_item", process_id=process_id, item_id=item_id)
-    db.session.commit()
-    flash(_("Parte agregada."), "success")
-    return redirect(
-        url_for("accountability.admin_item", process_id=process_id, item_id=item_id) + "#partes",
-        code=303,
     )
 
 

@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from participa.accountability import services
+from participa.accountability import items as execution_items
+from participa.accountability import milestones
+from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem, ItemFollow, Milestone
 from participa.conversation.models import Comment
 from participa.extensions import db
@@ -33,9 +35,9 @@ def world(ctx):
     publish(b1, b1_projects)
     publish(b2, f.projects(b2))
     admin = f.admin()
-    items = {i.title: i for i in services.items_from_results(process, admin)}
-    statuses = {s.key: s for s in services.statuses(process)}
-    services.update_item(
+    items = {i.title: i for i in execution_items.items_from_results(process, admin)}
+    statuses = {s.key: s for s in execution_statuses.statuses(process)}
+    execution_items.update_item(
         items["Parque del Centro"],
         admin,
         status=statuses["en-ejecucion"],
@@ -43,7 +45,7 @@ def world(ctx):
         spent=200,
         office="Obras Públicas",
     )
-    services.update_item(
+    execution_items.update_item(
         items["Biblioteca del Norte"], admin, status=statuses["terminado"], progress=100, spent=480
     )
     db.session.commit()
@@ -91,7 +93,7 @@ def test_public_page_filters(client, world):
 def test_item_page_follow_and_comment(client, auth, world):
     _process, admin, items, _districts = world
     item = items["Parque del Centro"]
-    services.add_milestone(item, admin, date(2026, 2, 1), "Trazo", None)
+    milestones.add_milestone(item, admin, date(2026, 2, 1), "Trazo", None)
     db.session.commit()
     url = f"/seguimiento/{item.id}"
     page = client.get(url)
@@ -153,7 +155,7 @@ def test_admin_edits_an_item_and_adds_milestones(client, auth, world):
     assert client.get(base).status_code == 200
     page = client.get(f"{base}/{item.id}")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
-    status = services.statuses(process)[1]
+    status = execution_statuses.statuses(process)[1]
     bad = client.post(f"{base}/{item.id}", data={"status_id": status.id, "progress": 140})
     assert bad.status_code == 422
     response = client.post(
@@ -203,7 +205,7 @@ def test_admin_edits_an_item_and_adds_milestones(client, auth, world):
         data={
             "happened_on": "2026-03-03",
             "text": "Demasiado grande",
-            "photo": (io.BytesIO(PNG + bytes(services.MAX_PHOTO_BYTES)), "enorme.png"),
+            "photo": (io.BytesIO(PNG + bytes(milestones.MAX_PHOTO_BYTES)), "enorme.png"),
         },
         content_type="multipart/form-data",
     )
@@ -220,7 +222,7 @@ def test_admin_edits_an_item_and_adds_milestones(client, auth, world):
     assert db.session.scalar(select(func.count(Milestone.id))) == 2
     photo = client.get(f"/seguimiento/fotos/{milestone.photo}")
     assert photo.status_code == 200
-    assert photo.data == (services.photo_dir() / milestone.photo).read_bytes()
+    assert photo.data == (milestones.photo_dir() / milestone.photo).read_bytes()
     assert pixels(photo.data) == pixels(PNG)
     assert photo.headers["Content-Type"] == "image/png"
     photo.close()
@@ -243,11 +245,11 @@ def test_admin_creates_items_and_configures_statuses(client, auth, world):
     assert db.session.scalar(select(func.count(ExecutionItem.id))) == 3  # idempotent
     assert client.post(f"{base}/estados", data={"name": "Suspendido"}).status_code == 303
     assert "Suspendido" in client.get(base).text
-    first = services.statuses(process)[0]
+    first = execution_statuses.statuses(process)[0]
     renamed = client.post(f"{base}/estados/{first.id}", data={"name": "En análisis", "progress": 5})
     assert renamed.status_code == 303
     db.session.expire_all()
-    assert services.statuses(process)[0].name == "En análisis"
+    assert execution_statuses.statuses(process)[0].name == "En análisis"
 
 
 def test_bulk_upload_through_the_client(client, auth, world):
@@ -300,7 +302,7 @@ def test_milestone_photos_are_reencoded_and_undecodable_ones_refused_beside_the_
         )
 
     def stored() -> set[str]:
-        folder = services.photo_dir()
+        folder = milestones.photo_dir()
         return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
     before = stored()

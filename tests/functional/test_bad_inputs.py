@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
 
-from participa.accountability import services as accountability
+from participa.accountability import items as execution_items
+from participa.accountability import milestones
+from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem
 from participa.accounts.models import Role
 from participa.budgets import services as budgets
@@ -447,7 +449,7 @@ def test_a_nul_character_anywhere_is_a_400_that_says_so(client):
     item, process = execution_item()
     Auth(client).login_as(Role.ADMIN)
     base = f"/admin/procesos/{process.id}/seguimiento/{item.id}"
-    status_id = str(accountability.statuses(process)[0].id)
+    status_id = str(execution_statuses.statuses(process)[0].id)
     requests = [
         ("GET", f"/procesos/{process.slug}/propuestas/?q=a%00b", None),
         ("GET", "/procesos/a%00b", None),
@@ -533,13 +535,13 @@ def test_a_milestone_photo_above_its_limits(client):
         )
 
     def photos() -> set[str]:
-        folder = accountability.photo_dir()
+        folder = milestones.photo_dir()
         return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
     stored_photos = photos()
     with Unchanged():
         too_big(post(PNG + bytes(6 * 1024 * 1024)))  # above the form's own request limit
-        refused(post(PNG + bytes(accountability.MAX_PHOTO_BYTES)), 422, "como máximo 5 MB")
+        refused(post(PNG + bytes(milestones.MAX_PHOTO_BYTES)), 422, "como máximo 5 MB")
         refused(post(b"GIF89a" + bytes(100)), 422, "no es una imagen JPG, PNG o WebP")
         refused(post(PNG, "f.gif"), 422, "La foto debe ser JPG, PNG o WebP.")
         refused(post(JPEG, "f.png"), 422, "no es una imagen JPG, PNG o WebP válida")
@@ -550,7 +552,7 @@ def execution_item() -> tuple[ExecutionItem, Process]:
     process = f.process(slug="obras")
     budget = f.budget(process, amount=1000, costs=(600, 400))
     publish(budget, f.projects(budget))
-    items = accountability.items_from_results(process, f.admin())
+    items = execution_items.items_from_results(process, f.admin())
     db.session.commit()
     return items[0], process
 

@@ -18,7 +18,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from participa.accountability import services as accountability
+from participa.accountability.items import add_item
+from participa.accountability.milestones import add_milestone
 from participa.accounts.models import Role
 from participa.audit.services import log
 from participa.budgets import services as budgets
@@ -221,19 +222,19 @@ def test_open_data_portal_and_versions(client):
 def test_accountability_pages(client):
     process = f.process()
     admin = f.admin()
-    parent = accountability.add_item(process, admin, "Parque central")
+    parent = add_item(process, admin, "Parque central")
     Auth(client).login_as()
 
     def items(k):
         for _ in range(k):
-            item = accountability.add_item(process, admin, f"Etapa {next(_n)}", parent=parent)
-            accountability.add_milestone(item, admin, date(2026, 5, 1), "Empezó la obra.")
+            item = add_item(process, admin, f"Etapa {next(_n)}", parent=parent)
+            add_milestone(item, admin, date(2026, 5, 1), "Empezó la obra.")
 
     assert_flat(client, f"/procesos/{process.slug}/seguimiento", items)
 
     def milestones(k):
         for _ in range(k):
-            accountability.add_milestone(parent, admin, date(2026, 6, 1), "Avance de la obra.")
+            add_milestone(parent, admin, date(2026, 6, 1), "Avance de la obra.")
             conversation.add_comment(parent, f.user(), "¡Qué bien que avanza!")
 
     assert_flat(client, f"/seguimiento/{parent.id}", milestones)

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from participa.accountability import services as accountability
+from participa.accountability import follows
+from participa.accountability import items as execution_items
+from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.audit.models import ActionLog
 from participa.census import services as census
@@ -83,21 +85,21 @@ def test_callbacks_run_after_the_commit_and_never_after_a_rollback(ctx):
 
 def test_a_failed_request_leaves_nothing_and_sends_nothing(client, monkeypatch, sent):
     process, admin, resident = f.process(), f.admin(), f.user()
-    item = accountability.add_item(process, admin, "Parque")
-    accountability.follow(item, resident)
+    item = execution_items.add_item(process, admin, "Parque")
+    follows.follow(item, resident)
     db.session.commit()
     item_id, progress = item.id, item.progress
     before = db.session.scalar(select(func.count(Notification.id)))
-    status = accountability.statuses(process)[-1]
+    status = execution_statuses.statuses(process)[-1]
     Auth(client).login(admin)
-    real = accountability.update_item
+    real = execution_items.update_item
 
     def update_then_fail(*args, **kwargs):
         real(*args, **kwargs)  # the followers are notified in this transaction
         assert dispatch_pending()
         raise RuntimeError("the request fails after the service")
 
-    monkeypatch.setattr(accountability, "update_item", update_then_fail)
+    monkeypatch.setattr(execution_items, "update_item", update_then_fail)
     url = f"/admin/procesos/{process.id}/seguimiento/{item_id}"
     with pytest.raises(RuntimeError):
         client.post(url, data={"status_id": status.id, "progress": 90, "spent": 10})
@@ -111,10 +113,10 @@ def test_a_failed_request_leaves_nothing_and_sends_nothing(client, monkeypatch, 
 
 def test_a_view_only_commits_and_the_notification_goes_after(client, monkeypatch, sent):
     process, admin, resident = f.process(), f.admin(), f.user()
-    item = accountability.add_item(process, admin, "Parque")
-    accountability.follow(item, resident)
+    item = execution_items.add_item(process, admin, "Parque")
+    follows.follow(item, resident)
     db.session.commit()
-    status = accountability.statuses(process)[-1]
+    status = execution_statuses.statuses(process)[-1]
     Auth(client).login(admin)
     url = f"/admin/procesos/{process.id}/seguimiento/{item.id}"
     response = client.post(url, data={"status_id": status.id, "progress": 90, "spent": 10})

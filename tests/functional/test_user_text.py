@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from participa.accountability import services as accountability
+from participa.accountability.items import add_item
+from participa.accountability.milestones import add_milestone
 from participa.accounts.models import Role, User
 from participa.budgets.models import Project
 from participa.conversation.models import Comment
@@ -126,8 +127,8 @@ def test_administration_text_is_escaped(client, auth):
     assert_escaped(client.get(f"{base}/proyectos/{project.id}").text, "project page", times=2)
     assert_escaped(client.get(f"/admin/presupuestos/{budget.id}").text, "admin budget page")
 
-    item = accountability.add_item(process, admin, f"Obra {PAYLOAD}", budgeted=100)
-    accountability.add_milestone(item, admin, date(2026, 3, 1), f"Avance {PAYLOAD}", None)
+    item = add_item(process, admin, f"Obra {PAYLOAD}", budgeted=100)
+    add_milestone(item, admin, date(2026, 3, 1), f"Avance {PAYLOAD}", None)
     db.session.commit()
     assert_escaped(client.get(f"/seguimiento/{item.id}").text, "follow-up item", times=2)
     assert_escaped(client.get(f"/procesos/{process.slug}/seguimiento").text, "follow-up list")

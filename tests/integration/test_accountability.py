@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from participa.accountability import services
+from participa.accountability import bulk, follows, milestones, rollup
+from participa.accountability import items as execution_items
+from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem, ExecutionStatus, Milestone
 from participa.audit.models import ActionLog
 from participa.conversation import services as conversation
@@ -29,7 +31,7 @@ def setup(ctx):
     p1, p2, p3, p4 = f.projects(budget)
     publish(budget, [p1, p2, p4], [p3])
     admin = f.admin()
-    items = services.items_from_results(process, admin)
+    items = execution_items.items_from_results(process, admin)
     db.session.commit()
     return process, budget, admin, items
 
@@ -42,13 +44,13 @@ def test_items_from_results_are_idempotent(setup):
     process, _budget, admin, items = setup
     assert sorted(i.budgeted for i in items) == [200, 300, 400]
     assert {i.status.key for i in items} == {"en-estudio"}
-    keys = [s.key for s in services.statuses(process)]
+    keys = [s.key for s in execution_statuses.statuses(process)]
     assert keys == ["en-estudio", "en-licitacion", "en-ejecucion", "terminado"]
-    assert services.items_from_results(process, admin) == []
+    assert execution_items.items_from_results(process, admin) == []
     # a second budget published later only adds its own winners
     other = f.budget(process, amount=500, costs=(250,))
     publish(other, f.projects(other))
-    again = services.items_from_results(process, admin)
+    again = execution_items.items_from_results(process, admin)
     db.session.commit()
     assert [i.budgeted for i in again] == [250]
     total = db.session.scalar(select(func.count(ExecutionItem.id)))
@@ -69,100 +71,100 @@ def test_items_from_results_are_idempotent(setup):
 def test_only_administrators_change_follow_up(setup):
     process, _budget, _admin, items = setup
     with pytest.raises(NotAllowed):
-        services.items_from_results(process, f.user())
+        execution_items.items_from_results(process, f.user())
     with pytest.raises(NotAllowed):
-        services.update_item(items[0], f.user(), progress=50)
+        execution_items.update_item(items[0], f.user(), progress=50)
 
 
 def test_update_checks_and_logs_before_after(setup):
     process, _budget, admin, items = setup
     item = items[0]
-    building = next(s for s in services.statuses(process) if s.key == "en-ejecucion")
+    building = next(s for s in execution_statuses.statuses(process) if s.key == "en-ejecucion")
     for bad in ({"progress": 101}, {"progress": -1}, {"spent": -5}, {"progress": "mucho"}):
         with pytest.raises(Invalid):
-            services.update_item(item, admin, **bad)
+            execution_items.update_item(item, admin, **bad)
         db.session.rollback()
     item = db.session.get(ExecutionItem, item.id)
     other_process = f.process()
-    foreign = services.ensure_statuses(other_process)[0]
+    foreign = execution_statuses.ensure_statuses(other_process)[0]
     with pytest.raises(Invalid):
-        services.update_item(item, admin, status=foreign)
+        execution_items.update_item(item, admin, status=foreign)
     db.session.rollback()
     item = db.session.get(ExecutionItem, item.id)
-    assert services.update_item(
+    assert execution_items.update_item(
         item, admin, status=building, progress=40, spent=120, office="Obras Públicas"
     )
     db.session.commit()
     entry = db.session.scalar(select(ActionLog).where(ActionLog.action == "execution_item.updated"))
     assert entry.before["progress"] == 10 and entry.after["progress"] == 40
     assert entry.after["spent"] == 120 and entry.after["office"] == "Obras Públicas"
-    assert not services.update_item(item, admin, progress=40)  # nothing changed
+    assert not execution_items.update_item(item, admin, progress=40)  # nothing changed
 
 
 def test_statuses_are_configurable(setup):
     process, _budget, admin, _items = setup
-    added = services.add_status(process, admin, "Suspendido", 0)
+    added = execution_statuses.add_status(process, admin, "Suspendido", 0)
     assert added.key == "suspendido" and added.position == 5
     with pytest.raises(Invalid):
-        services.add_status(process, admin, "suspendido")
+        execution_statuses.add_status(process, admin, "suspendido")
     db.session.rollback()
-    first = services.statuses(process)[0]
-    services.rename_status(first, admin, "En análisis", 5)
+    first = execution_statuses.statuses(process)[0]
+    execution_statuses.rename_status(first, admin, "En análisis", 5)
     db.session.commit()
     assert (first.key, first.name, first.progress) == ("en-estudio", "En análisis", 5)
     with pytest.raises(Invalid):
-        services.rename_status(first, admin, "Terminado")
+        execution_statuses.rename_status(first, admin, "Terminado")
 
 
 def test_parent_progress_rolls_up_from_children(setup):
     process, _budget, admin, items = setup
     parent = items[0]
-    a = services.add_item(process, admin, "Tramo A", parent=parent, budgeted=300)
-    b = services.add_item(process, admin, "Tramo B", parent=parent, budgeted=100)
-    services.update_item(a, admin, progress=100, spent=50)
-    services.update_item(b, admin, progress=20, spent=30)
+    a = execution_items.add_item(process, admin, "Tramo A", parent=parent, budgeted=300)
+    b = execution_items.add_item(process, admin, "Tramo B", parent=parent, budgeted=100)
+    execution_items.update_item(a, admin, progress=100, spent=50)
+    execution_items.update_item(b, admin, progress=20, spent=30)
     db.session.commit()
     db.session.refresh(parent)
-    assert services.effective_progress(parent) == 80  # (100*300 + 20*100) / 400
-    assert services.effective_spent(parent) == 80
+    assert rollup.effective_progress(parent) == 80  # (100*300 + 20*100) / 400
+    assert rollup.effective_spent(parent) == 80
     # a grandchild rolls up through its parent
-    c = services.add_item(process, admin, "Tramo B.1", parent=b, budgeted=0)
-    services.update_item(c, admin, progress=60)
+    c = execution_items.add_item(process, admin, "Tramo B.1", parent=b, budgeted=0)
+    execution_items.update_item(c, admin, progress=60)
     db.session.commit()
     db.session.refresh(b)
     db.session.refresh(parent)
-    assert services.effective_progress(b) == 60
-    assert services.effective_progress(parent) == 90
+    assert rollup.effective_progress(b) == 60
+    assert rollup.effective_progress(parent) == 90
     # without budgets the mean is simple
-    d = services.add_item(process, admin, "Sin monto 1", parent=items[1])
-    e = services.add_item(process, admin, "Sin monto 2", parent=items[1])
-    services.update_item(d, admin, progress=30)
-    services.update_item(e, admin, progress=60)
+    d = execution_items.add_item(process, admin, "Sin monto 1", parent=items[1])
+    e = execution_items.add_item(process, admin, "Sin monto 2", parent=items[1])
+    execution_items.update_item(d, admin, progress=30)
+    execution_items.update_item(e, admin, progress=60)
     db.session.commit()
     db.session.refresh(items[1])
-    assert services.effective_progress(items[1]) == 45
+    assert rollup.effective_progress(items[1]) == 45
     # the in-memory roll-up of a page agrees
     everything = db.session.scalars(select(ExecutionItem)).all()
-    roll = services.rollup(everything)
+    roll = rollup.rollup(everything)
     assert roll.progress[parent.id] == 90 and roll.progress[items[1].id] == 45
-    assert roll.spent[parent.id] == services.effective_spent(parent)
+    assert roll.spent[parent.id] == rollup.effective_spent(parent)
     # the parent's own progress cannot be typed in
     with pytest.raises(Invalid):
-        services.update_item(parent, admin, progress=5)
+        execution_items.update_item(parent, admin, progress=5)
 
 
 def test_milestones_with_a_valid_and_an_invalid_photo(setup, app):
     _process, _budget, admin, items = setup
     item = items[0]
     folder = Path(app.instance_path) / "photos"
-    ms = services.add_milestone(
+    ms = milestones.add_milestone(
         item, admin, date(2026, 3, 1), "Inicio de obra", photo(PNG, "a.png")
     )
     db.session.commit()
-    assert services.PHOTO_NAME_RE.fullmatch(ms.photo) and ms.photo.endswith(".png")
+    assert milestones.PHOTO_NAME_RE.fullmatch(ms.photo) and ms.photo.endswith(".png")
     assert pixels((folder / ms.photo).read_bytes()) == pixels(PNG)  # the same picture
     for data, name in ((JPEG, "b.jpeg"), (WEBP, "c.webp")):
-        saved = services.add_milestone(
+        saved = milestones.add_milestone(
             item, admin, date(2026, 3, 2), "Más fotos", photo(data, name)
         )
         assert saved.photo.rsplit(".", 1)[1] in ("jpg", "webp")
@@ -173,15 +175,15 @@ def test_milestones_with_a_valid_and_an_invalid_photo(setup, app):
         (PNG, "foto.gif"),  # a type we do not take
         (JPEG, "foto.png"),  # header and name disagree
         (b"", "vacia.png"),
-        (PNG + bytes(services.MAX_PHOTO_BYTES), "enorme.png"),  # over 5 MB
+        (PNG + bytes(milestones.MAX_PHOTO_BYTES), "enorme.png"),  # over 5 MB
     ]
     for data, name in bad:
         with pytest.raises(Invalid):
-            services.add_milestone(item, admin, date(2026, 3, 3), "Avance", photo(data, name))
+            milestones.add_milestone(item, admin, date(2026, 3, 3), "Avance", photo(data, name))
         db.session.rollback()
     assert set(folder.iterdir()) == before
     with pytest.raises(Invalid):
-        services.add_milestone(item, admin, None, "Sin fecha")
+        milestones.add_milestone(item, admin, None, "Sin fecha")
     db.session.rollback()
     assert db.session.scalar(select(func.count(Milestone.id))) == 3
 
@@ -190,34 +192,34 @@ def test_followers_are_notified_of_status_and_progress(setup):
     process, _budget, admin, items = setup
     item = items[0]
     fan, other = f.user(), f.user()
-    assert services.follow(item, fan)
-    assert not services.follow(item, fan)
+    assert follows.follow(item, fan)
+    assert not follows.follow(item, fan)
     db.session.commit()
-    services.update_item(item, admin, office="Obras")  # neither status nor progress
+    execution_items.update_item(item, admin, office="Obras")  # neither status nor progress
     db.session.commit()
     assert db.session.scalar(select(func.count(Notification.id))) == 0
-    services.update_item(item, admin, progress=55)
+    execution_items.update_item(item, admin, progress=55)
     db.session.commit()
     notes = db.session.scalars(select(Notification)).all()
     assert [(n.user_id, n.kind) for n in notes] == [(fan.id, "execution_update")]
     assert "55 %" in notes[0].body
     # followers of a parent hear about a child's progress
-    child = services.add_item(process, admin, "Tramo", parent=item, budgeted=10)
-    services.follow(child, other)
-    services.update_item(child, admin, progress=90)
+    child = execution_items.add_item(process, admin, "Tramo", parent=item, budgeted=10)
+    follows.follow(child, other)
+    execution_items.update_item(child, admin, progress=90)
     db.session.commit()
     told = {n.user_id for n in db.session.scalars(select(Notification)).all()}
     assert told == {fan.id, other.id}
-    assert services.unfollow(item, fan) and not services.unfollow(item, fan)
+    assert follows.unfollow(item, fan) and not follows.unfollow(item, fan)
     db.session.commit()
 
 
 def test_bulk_csv_all_good_is_applied_in_one_go(setup):
     process, _budget, admin, items = setup
     a, b, c = sorted(items, key=lambda i: i.id)
-    services.update_item(c, admin, code="OP-3")
+    execution_items.update_item(c, admin, code="OP-3")
     fan = f.user()
-    services.follow(a, fan)
+    follows.follow(a, fan)
     db.session.commit()
     text = (
         "id,code,status,progress,spent,office\n"
@@ -225,7 +227,7 @@ def test_bulk_csv_all_good_is_applied_in_one_go(setup):
         f"{b.id},,Terminado,100,300,\n"
         ",OP-3,,10,,Servicios\n"
     )
-    changed = services.bulk_update_csv(process, admin, text)
+    changed = bulk.bulk_update_csv(process, admin, text)
     db.session.commit()
     assert changed == 3
     db.session.expire_all()
@@ -259,8 +261,8 @@ def test_bulk_csv_with_bad_rows_applies_nothing_and_reports_each(setup):
         f"{c.id},terminado,abc,-3,Obras\n"  # 6: duplicate, bad numbers
         f"{b.id},terminado,5.5,1.5,Obras\n"  # 7: duplicate of 4, not integers
     )
-    with pytest.raises(services.BulkErrors) as caught:
-        services.bulk_update_csv(process, admin, text)
+    with pytest.raises(bulk.BulkErrors) as caught:
+        bulk.bulk_update_csv(process, admin, text)
     db.session.rollback()
     rows = dict(caught.value.rows)
     assert sorted(rows) == [3, 4, 5, 6, 7]
@@ -282,13 +284,13 @@ def test_bulk_csv_with_bad_rows_applies_nothing_and_reports_each(setup):
 
 def test_bulk_csv_header_problems(setup):
     process, _budget, admin, _items = setup
-    with pytest.raises(services.BulkErrors) as caught:
-        services.bulk_update_csv(process, admin, "title,progress\n1,50\n")
+    with pytest.raises(bulk.BulkErrors) as caught:
+        bulk.bulk_update_csv(process, admin, "title,progress\n1,50\n")
     assert caught.value.rows[0][0] == 1
     with pytest.raises(Invalid):
-        services.bulk_update_csv(process, admin, "")
+        bulk.bulk_update_csv(process, admin, "")
     with pytest.raises(Invalid):
-        services.bulk_update_csv(process, admin, "id,progress\n")
+        bulk.bulk_update_csv(process, admin, "id,progress\n")
 
 
 def test_items_take_comments_whatever_the_phase(setup):
@@ -310,7 +312,7 @@ def test_a_photo_is_published_without_where_and_with_what_it_was_taken(setup, ap
     payload = b"Exif\x00\x00GPSLatitude 25.68 N; Pixel 8"
     exif = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
     taken = JPEG[:2] + exif + JPEG[2:]
-    ms = services.add_milestone(
+    ms = milestones.add_milestone(
         items[0], admin, date(2026, 3, 1), "Avance", photo(taken, "obra.jpg")
     )
     stored = (Path(app.instance_path) / "photos" / ms.photo).read_bytes()

@@ -10,7 +10,7 @@ from flask import Flask, current_app, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from participa.accountability import services as accountability
+from participa.accountability import milestones
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
 from participa.census import services as census
@@ -88,7 +88,7 @@ def build_world(person: User | None) -> World:
     item = db.session.scalar(select(ExecutionItem).where(ExecutionItem.process_id == done.id))
     status = db.session.scalar(select(ExecutionStatus).where(ExecutionStatus.process_id == done.id))
     photo = FileStorage(stream=io.BytesIO(PNG), filename="avance.png", content_type="image/png")
-    milestone = accountability.add_milestone(item, admin, date(2026, 1, 15), "Avance", photo)
+    milestone = milestones.add_milestone(item, admin, date(2026, 1, 15), "Avance", photo)
     publication = opendata.publish(done, "manual")
 
     # a process voting now with booths (online voting there needs verification)
