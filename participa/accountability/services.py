@@ -45,7 +45,7 @@ from participa.accountability.photo_metadata import (
 )
 from participa.audit.services import log, snapshot
 from participa.budgets.models import Budget
-from participa.census.services import csv_rows, separator_hint
+from participa.csvfiles import csv_rows, separator_hint
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db

@@ -33,10 +33,10 @@ from participa.accountability.forms import (
 )
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.budgets.models import Budget, Project
-from participa.census.services import read_upload
 from participa.conversation import services as conversation
 from participa.conversation.forms import CommentForm
 from participa.conversation.models import Comment
+from participa.csvfiles import read_upload
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.processes.models import District, Process

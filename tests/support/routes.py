@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from participa.accountability import services as accountability
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
-from participa.census import services as census
+from participa.census import importing
 from participa.conversation import services as conversation
 from participa.extensions import db
 from participa.opendata import services as opendata
@@ -50,7 +50,7 @@ def build_world(person: User | None) -> World:
     centro = District(name="Centro", level="sector")
     db.session.add(centro)
     db.session.flush()
-    census.import_census("GOMA850101MNLRRN09,1985-01-01,Centro\n")
+    importing.import_census("GOMA850101MNLRRN09,1985-01-01,Centro\n")
 
     # a process open for everything, with a budget on the ballot
     open_ = f.process(
