@@ -85,7 +85,7 @@ def default_config(instance_path: str) -> dict:
         "MODERATION_HIDE_AFTER": 3,  # pending reports that hide content until a moderator decides
         # Only reports of trusted accounts count towards that automatic hiding: older than
         # this many hours and, if required, verified residents. The others go to the
-        # moderators' queue all the same (participa.conversation.services.report).
+        # moderators' queue all the same (participa.conversation.reports.report).
         "MODERATION_REPORTER_MIN_AGE_HOURS": 24,
         "MODERATION_REPORTER_MUST_BE_VERIFIED": True,
         # How long browsers and proxies may keep a published open data file without asking

@@ -18,7 +18,7 @@ from participa.accounts.models import Role, User
 from participa.accounts.services import create_admin, register_user
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
-from participa.census import services as census
+from participa.census import hashing, importing, verification
 from participa.census.models import Identity
 from participa.conversation.models import Comment
 from participa.db import utcnow
@@ -179,7 +179,7 @@ def voter_document(number: int) -> str:
 def _census(admin: User, resident: User, voters: list[int]) -> None:
     """The census: every generated voter, the resident and ``CENSUS_PEOPLE``. The voters
     are verified in bulk (their identities inserted, their accounts and ballots linked to
-    them, as ``census.verify`` would) and the resident through ``census.verify``."""
+    them, as ``verification.verify`` would) and the resident through ``verification.verify``."""
     names: dict[int | None, str] = {d.id: d.name for d in db.session.scalars(select(District))}
     homes = dict(
         db.session.execute(select(User.id, User.district_id).where(User.id.in_(voters))).all()
@@ -193,12 +193,12 @@ def _census(admin: User, resident: User, voters: list[int]) -> None:
     document, born = RESIDENT_DOCUMENT
     lines.append(f"{document},{born.isoformat()},{names[resident.district_id]}")
     lines += [f"{doc},{when.isoformat()},{district}" for doc, when, district in CENSUS_PEOPLE]
-    census.import_census("\n".join(lines) + "\n", actor=admin)
+    importing.import_census("\n".join(lines) + "\n", actor=admin)
     stamp = utcnow()
     identity_ids = db.session.scalars(
         insert(Identity).returning(Identity.id, sort_by_parameter_order=True),
         [
-            {"document_hash": census.document_hash(doc), "district_id": home, "created_at": stamp}
+            {"document_hash": hashing.document_hash(doc), "district_id": home, "created_at": stamp}
             for doc, _born, home in voter_rows
         ],
     ).all()
@@ -218,7 +218,7 @@ def _census(admin: User, resident: User, voters: list[int]) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    census.verify(resident, document, born)
+    verification.verify(resident, document, born)
     db.session.flush()
 
 

@@ -95,7 +95,7 @@ def projects(b: Budget) -> list[Project]:
 
 def trusted_user(role: Role = Role.RESIDENT) -> User:
     """A verified resident whose account is two days old: their reports count towards the
-    automatic hiding of content (``conversation.services.counts_towards_hiding``)."""
+    automatic hiding of content (``conversation.reports.counts_towards_hiding``)."""
     from participa.census.models import Identity
 
     u = user(role)

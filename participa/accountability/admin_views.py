@@ -26,7 +26,7 @@ from participa.accountability.forms import (
 )
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accountability.views import _all_items, _currency, bp
-from participa.census.services import read_upload
+from participa.csvfiles import read_upload
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.processes.models import Process

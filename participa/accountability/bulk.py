@@ -21,7 +21,7 @@ from participa.accountability.models import ExecutionItem
 from participa.accountability.rules import MAX_OFFICE, MAX_SPENT, _require_admin
 from participa.accountability.statuses import ensure_statuses
 from participa.audit.services import log
-from participa.census.services import csv_rows, separator_hint
+from participa.csvfiles import csv_rows, separator_hint
 from participa.errors import Invalid
 from participa.extensions import db
 from participa.processes.models import Process

@@ -25,7 +25,7 @@ from participa.accountability import statuses as execution_statuses
 from participa.accountability.forms import PlainForm
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.budgets.models import Budget, Project
-from participa.conversation import services as conversation
+from participa.conversation import comments
 from participa.conversation.forms import CommentForm
 from participa.conversation.models import Comment
 from participa.errors import DomainError
@@ -206,7 +206,7 @@ def comment(item_id: int):
         if parent is None:
             abort(404)
     try:
-        added = conversation.add_comment(item, current_user, form.body.data, parent=parent)
+        added = comments.add_comment(item, current_user, form.body.data, parent=parent)
     except DomainError as error:
         return refuse(error, "accountability.item", item_id=item.id)
     db.session.commit()

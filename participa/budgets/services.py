@@ -36,7 +36,8 @@ from participa.budgets.models import (
     new_public_id,
 )
 from participa.budgets.validation import BallotRules, Violation, check_ballot
-from participa.census.services import claim_online_ballot, require_verified
+from participa.census.ballots import claim_online_ballot
+from participa.census.verification import require_verified
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db

@@ -4,7 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from participa.census import services
+from participa import csvfiles
+from participa.census import ballots, importing, verification
 from participa.census.forms import CensusUploadForm, VerifyForm
 from participa.census.models import Identity
 from participa.errors import DomainError
@@ -15,11 +16,11 @@ bp = Blueprint("census", __name__)
 
 
 def _admin_page():
-    conflicts = services.identity_conflicts()
+    conflicts = verification.identity_conflicts()
     return {
         "conflicts": conflicts,
-        "annulled": services.annulled_ballots(),
-        "size": services.census_size(),
+        "annulled": ballots.annulled_ballots(),
+        "size": importing.census_size(),
     }
 
 
@@ -35,9 +36,9 @@ def admin_census():
         return render_template("census/admin.html", form=form, **_admin_page()), status
     try:
         upload = form.file.data
-        text, note = services.read_upload(upload.read()) if upload else (form.text.data, None)
-        result = services.import_census(text, actor=current_user)
-    except services.CensusErrors as error:
+        text, note = csvfiles.read_upload(upload.read()) if upload else (form.text.data, None)
+        result = importing.import_census(text, actor=current_user)
+    except importing.CensusErrors as error:
         db.session.rollback()
         page = render_template("census/admin.html", form=form, error=error, **_admin_page())
         return page, error.status_code
@@ -73,7 +74,7 @@ def verify():
         status = 422 if form.errors and not current_user.is_verified else 200
         return render_template("census/verify.html", form=form, identity=identity), status
     try:
-        result = services.verify(current_user, form.document.data, form.birth_date.data)
+        result = verification.verify(current_user, form.document.data, form.birth_date.data)
     except DomainError as error:  # nothing changed
         db.session.rollback()
         flash(error.message, "error")

@@ -72,7 +72,7 @@ class Report(Model):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(500))
     # whether this report counts towards the automatic hiding (MODERATION_HIDE_AFTER): only
-    # reports of trusted accounts do (conversation.services.counts_towards_hiding)
+    # reports of trusted accounts do (conversation.reports.counts_towards_hiding)
     counts: Mapped[bool] = mapped_column(default=True, server_default=true())
     state: Mapped[str] = mapped_column(String(20), default=ReportState.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import selectinload
 from participa.accountability.models import ExecutionItem
 from participa.accounts.models import User
 from participa.budgets.models import Budget, Project
-from participa.conversation import services
+from participa.conversation import comments, moderation, reports
+from participa.conversation.content import get_content, is_moderator, target_of
 from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
 from participa.conversation.models import Comment, ContentType
 from participa.errors import DomainError
@@ -53,7 +54,7 @@ def hide_moderated_proposals():
     args = request.view_args or {}
     if not endpoint.startswith("proposals.") or "proposal_id" not in args:
         return
-    if services.is_moderator(current_user) and request.method == "GET":
+    if is_moderator(current_user) and request.method == "GET":
         return
     hidden = db.session.scalar(select(Proposal.hidden_at).where(Proposal.id == args["proposal_id"]))
     if hidden is not None:
@@ -63,20 +64,20 @@ def hide_moderated_proposals():
 @bp.app_template_global()
 def comment_thread(target):
     """The comment thread of a proposal or a project, for ``conversation/_thread.html``."""
-    return services.thread(target, current_user)
+    return comments.thread(target, current_user)
 
 
 @bp.app_template_global()
 def has_reported(content) -> bool:
     """Whether the person viewing the page already reported ``content``."""
-    return services.has_reported(content, current_user)
+    return reports.has_reported(content, current_user)
 
 
 @bp.app_template_global()
 def content_url(content) -> str:
     """The public page of a proposal, project or comment (a comment: its page's anchor)."""
     if isinstance(content, Comment):
-        target = services.target_of(content)
+        target = target_of(content)
         page = content_url(target) if target is not None else url_for("processes.index")
         return f"{page}#comentario-{content.id}"
     if isinstance(content, Project):
@@ -95,7 +96,7 @@ def content_url(content) -> str:
 @bp.app_template_global()
 def can_moderate() -> bool:
     """Whether the person viewing the page is a moderator (or an administrator)."""
-    return services.is_moderator(current_user)
+    return is_moderator(current_user)
 
 
 @bp.app_template_global()
@@ -111,7 +112,7 @@ def moderator_required(view):
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if not services.is_moderator(current_user):
+        if not is_moderator(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -136,7 +137,7 @@ def _get_proposal_or_404(slug: str, proposal_id: int) -> Proposal:
     proposal = db.first_or_404(
         select(Proposal).where(Proposal.id == proposal_id, Proposal.process_id == process.id)
     )
-    if proposal.is_hidden and not services.is_moderator(current_user):
+    if proposal.is_hidden and not is_moderator(current_user):
         abort(404)
     return proposal
 
@@ -148,7 +149,7 @@ def _get_proposal_or_404(slug: str, proposal_id: int) -> Proposal:
 def project(slug: str, budget_id: int, project_id: int):
     project = _get_project_or_404(slug, budget_id, project_id)
     origin = project.proposal
-    if origin is not None and origin.is_hidden and not services.is_moderator(current_user):
+    if origin is not None and origin.is_hidden and not is_moderator(current_user):
         origin = None
     return render_template(
         "conversation/project.html",
@@ -187,7 +188,7 @@ def _comment(target, endpoint: str, **values):
         if parent is None:
             abort(404)
     try:
-        comment = services.add_comment(target, current_user, form.body.data, parent=parent)
+        comment = comments.add_comment(target, current_user, form.body.data, parent=parent)
     except DomainError as error:
         return refuse(error, endpoint, **values)
     db.session.commit()
@@ -202,14 +203,14 @@ def _comment(target, endpoint: str, **values):
 @login_required
 def report(kind: str, content_id: int):
     content_type = KINDS[kind]
-    content = services.get_content(content_type, content_id)
+    content = get_content(content_type, content_id)
     hidden = getattr(content, "hidden_at", None) is not None
-    if content is None or (hidden and not services.is_moderator(current_user)):
+    if content is None or (hidden and not is_moderator(current_user)):
         abort(404)
     form = ReportForm()
     back = safe_next(form.next.data, content_url(content))
     try:
-        added = services.report(content_type, content_id, current_user, form.reason.data)
+        added = reports.report(content_type, content_id, current_user, form.reason.data)
     except DomainError as error:
         db.session.rollback()
         return render_template("refused.html", error=error, back=back), error.status_code
@@ -231,21 +232,21 @@ def report(kind: str, content_id: int):
 def queue():
     return render_template(
         "conversation/queue.html",
-        items=services.moderator_queue(),
-        blocked=services.blocked_accounts(),
+        items=reports.moderator_queue(),
+        blocked=moderation.blocked_accounts(),
     )
 
 
 @bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/ocultar")
 @moderator_required
 def hide(kind: str, content_id: int):
-    return _decide(services.hide, kind, content_id, _("Contenido oculto al público."))
+    return _decide(moderation.hide, kind, content_id, _("Contenido oculto al público."))
 
 
 @bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/restaurar")
 @moderator_required
 def restore(kind: str, content_id: int):
-    return _decide(services.restore, kind, content_id, _("Contenido restaurado."))
+    return _decide(moderation.restore, kind, content_id, _("Contenido restaurado."))
 
 
 @bp.post("/moderacion/cuentas/<int:user_id>/bloquear")
@@ -254,7 +255,7 @@ def block(user_id: int):
     account = db.get_or_404(User, user_id)
     form = DecisionForm()
     try:
-        services.block(account, current_user)
+        moderation.block(account, current_user)
     except DomainError as error:
         return refuse(error, "conversation.queue")
     db.session.commit()
@@ -267,7 +268,7 @@ def block(user_id: int):
 def unblock(user_id: int):
     account = db.get_or_404(User, user_id)
     try:
-        services.unblock(account, current_user)
+        moderation.unblock(account, current_user)
     except DomainError as error:
         return refuse(error, "conversation.queue")
     db.session.commit()
@@ -276,7 +277,7 @@ def unblock(user_id: int):
 
 
 def _decide(decision, kind: str, content_id: int, done: str):
-    content = services.get_content(KINDS[kind], content_id)
+    content = get_content(KINDS[kind], content_id)
     if content is None:
         abort(404)
     form = DecisionForm()

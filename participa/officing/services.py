@@ -26,16 +26,10 @@ from participa.budgets.services import (
     scope_refusal,
     validate_selection,
 )
+from participa.census.hashing import document_hash
 from participa.census.models import CensusEntry, Identity
-from participa.census.services import (
-    OTHER_SEPARATORS,
-    account_of,
-    census_entry,
-    csv_rows,
-    document_hash,
-    identity_for,
-    shown,
-)
+from participa.census.verification import account_of, census_entry, identity_for
+from participa.csvfiles import OTHER_SEPARATORS, csv_rows, shown
 from participa.db import utcnow
 from participa.errors import Conflict, DomainError, Invalid, NotAllowed
 from participa.extensions import db

@@ -10,7 +10,7 @@ from participa.accounts.models import Role
 from participa.budgets.forms import instructions, rank_choices, read_ballot
 from participa.budgets.models import Budget
 from participa.budgets.services import ballot_rules
-from participa.census.services import read_upload
+from participa.csvfiles import read_upload
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
 from participa.officing import services

@@ -8,7 +8,7 @@ from sqlalchemy import Select, UnaryExpression, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
-from participa.census.services import require_verified
+from participa.census.verification import require_verified
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db

@@ -28,7 +28,7 @@ from participa.accountability.models import ExecutionItem
 from participa.accounts.models import Role
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget
-from participa.census import services as census
+from participa.census import importing, verification
 from participa.db import utcnow
 from participa.errors import DomainError
 from participa.extensions import db
@@ -337,11 +337,11 @@ def test_a_second_confirmation_replaces_the_ballot_never_adds_one(client):
 def test_an_online_ballot_after_a_paper_one_is_409(client):
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census(f"{ANA},1985-01-01,Centro\n")
+    importing.import_census(f"{ANA},1985-01-01,Centro\n")
     process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = voting_budget(BallotType.APPROVAL, process=process)
     voter = Auth(client).login_as()
-    census.verify(voter, ANA, date(1985, 1, 1))
+    verification.verify(voter, ANA, date(1985, 1, 1))
     officing.record_paper_ballot(f.user(Role.OFFICER), budget, ANA, f.project_ids(budget)[:1])
     db.session.commit()
     with Unchanged():
@@ -632,13 +632,13 @@ def test_census_in_latin_1_or_with_a_bom_is_read_and_says_so(client):
     assert "no estaba en UTF-8" not in page and "1 documentos nuevos" in page
     assert snapshot()["census_entries"] == 2
     district = db.session.scalar(select(District.id).where(District.name == "Peñasco"))
-    assert census.census_entry(ANA).district_id == district
+    assert verification.census_entry(ANA).district_id == district
 
 
 def booth(client):
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
+    importing.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
     process = f.with_booths(f.process(now_allows=("allows_vote",)))
     budget = voting_budget(BallotType.APPROVAL, process=process)
     Auth(client).login_as(Role.OFFICER)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import Role, User
 from participa.budgets.models import Ballot
-from participa.census import services as census
+from participa.census import importing
 from participa.census.models import CensusEntry, IdentityConflict
 from participa.extensions import db
 from participa.processes.models import District
@@ -23,7 +23,7 @@ def count(model) -> int:
 def setup_census():
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
+    importing.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
 
 
 def test_staff_pages_refuse_residents_and_send_anonymous_to_login(client, auth):

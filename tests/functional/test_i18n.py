@@ -15,7 +15,7 @@ from participa.accounts.models import Role
 from participa.budgets import services as budgets
 from participa.budgets.models import BallotType, Project
 from participa.budgets.rules_text import RULE_LABELS
-from participa.conversation import services as conversation
+from participa.conversation import moderation
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Notification
@@ -426,7 +426,7 @@ def test_notification_to_another_person_is_in_the_platform_language(app, ctx):
     with app.test_request_context("/", headers=EN):
         refresh()
         assert str(get_locale()) == "en"  # an English-speaking moderator
-        conversation.hide(proposal, moderator)
+        moderation.hide(proposal, moderator)
     note = db.session.scalar(select(Notification).where(Notification.user_id == author.id))
     assert note.subject == "Tu propuesta fue ocultada por moderación"
 

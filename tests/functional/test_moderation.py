@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import Role
 from participa.audit.models import ActionLog
-from participa.conversation import services
+from participa.conversation import comments, reports
 from participa.conversation.models import Comment, Report, ReportState
 from participa.extensions import db
 from participa.notifications.models import Notification
@@ -87,7 +87,7 @@ def test_comment_and_reply_on_a_proposal(client, auth):
 
 def test_reply_to_a_comment_of_another_page_is_refused(client, auth):
     first, second = make_proposal(), make_proposal(title="Otra propuesta de parque")
-    root = services.add_comment(first, f.user(), "Primer comentario.")
+    root = comments.add_comment(first, f.user(), "Primer comentario.")
     user = f.user()
     db.session.commit()
     auth.login(user)
@@ -145,7 +145,7 @@ def test_project_page_with_comments_and_report(client, auth):
 
 def test_report_from_the_page_and_duplicate_is_friendly(client, auth):
     proposal = make_proposal()
-    comment = services.add_comment(proposal, f.user(), "Comentario con insultos.")
+    comment = comments.add_comment(proposal, f.user(), "Comentario con insultos.")
     reporter = f.trusted_user()
     db.session.commit()
     anonymous = client.post(report_url("comentario", comment.id), data={"reason": "Insultos"})
@@ -239,8 +239,8 @@ def test_reports_hide_and_moderator_restores(client, auth):
 
 def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client, auth):
     proposal = make_proposal()
-    comment = services.add_comment(proposal, f.user(), "Texto ofensivo aquí.")
-    reply = services.add_comment(proposal, f.user(), "Respuesta amable.", parent=comment)
+    comment = comments.add_comment(proposal, f.user(), "Texto ofensivo aquí.")
+    reply = comments.add_comment(proposal, f.user(), "Respuesta amable.", parent=comment)
     reporter, moderator = f.trusted_user(), f.user(Role.MODERATOR)
     db.session.commit()
     auth.login(reporter)
@@ -294,7 +294,7 @@ def test_moderator_hides_a_proposal_directly(client, auth):
 def test_projects_are_not_hidden_from_the_queue(client, auth):
     budget = f.budget(f.process(now_allows=("allows_comment",)))
     project = f.projects(budget)[0]
-    services.report("project", project.id, f.trusted_user(), "Costo dudoso")
+    reports.report("project", project.id, f.trusted_user(), "Costo dudoso")
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
     auth.login(moderator)
@@ -308,7 +308,7 @@ def test_projects_are_not_hidden_from_the_queue(client, auth):
 def test_moderator_confirms_an_automatic_hiding_and_closes_the_case(client, auth):
     proposal = make_proposal()
     for n in range(3):
-        services.report("proposal", proposal.id, f.trusted_user(), f"Insultos {n}")
+        reports.report("proposal", proposal.id, f.trusted_user(), f"Insultos {n}")
     moderator = f.user(Role.MODERATOR)
     db.session.commit()
     assert proposal.is_hidden
@@ -332,10 +332,10 @@ def test_moderator_confirms_an_automatic_hiding_and_closes_the_case(client, auth
 def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
     proposal = make_proposal()
     troll, moderator, evaluator = f.user(), f.user(Role.MODERATOR), f.user(Role.EVALUATOR)
-    services.add_comment(proposal, troll, "Comentario ofensivo.")
+    comments.add_comment(proposal, troll, "Comentario ofensivo.")
     db.session.commit()
     comment = db.session.scalar(select(Comment))
-    services.report("comment", comment.id, f.trusted_user(), "Insultos")
+    reports.report("comment", comment.id, f.trusted_user(), "Insultos")
     db.session.commit()
     troll_browser, desk = ctx.test_client(), ctx.test_client()
     Auth(troll_browser).login(troll)

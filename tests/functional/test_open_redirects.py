@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from participa.accounts.models import Role
-from participa.census import services as census
+from participa.census import importing
 from participa.extensions import db
 from participa.processes.models import District
 from participa.proposals.models import Proposal
@@ -108,7 +108,7 @@ def world(ctx, monkeypatch):
     db.session.add(proposal)
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census("".join(f"DOC{n:04d},1985-01-01,Centro\n" for n in range(len(EVIL))))
+    importing.import_census("".join(f"DOC{n:04d},1985-01-01,Centro\n" for n in range(len(EVIL))))
     db.session.commit()
     return process, proposal
 

@@ -5,7 +5,7 @@ import pytest
 
 from participa.accounts.models import Role
 from participa.budgets import services as budgets
-from participa.conversation import services as conversation
+from participa.conversation import comments
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.proposals import services as proposals
@@ -31,7 +31,7 @@ def attempt(action: str, process, budget, proposal, user) -> bool:
         elif action == "allows_support":
             proposals.support(proposal, user)
         elif action == "allows_comment":
-            conversation.add_comment(proposal, user, "Buena idea, la apoyo.")
+            comments.add_comment(proposal, user, "Buena idea, la apoyo.")
         else:
             budgets.cast_ballot(budget, user, f.project_ids(budget)[:1])
     except DomainError:

@@ -24,7 +24,8 @@ from participa.accounts.models import Role
 from participa.audit.services import log
 from participa.budgets import services as budgets
 from participa.budgets.models import Budget, Project
-from participa.conversation import services as conversation
+from participa.conversation.comments import add_comment
+from participa.conversation.reports import report
 from participa.db import utcnow
 from participa.extensions import db
 from participa.opendata import services as opendata
@@ -158,8 +159,8 @@ def test_proposal_page_lists_comments_and_replies(client):
 
     def grow(k):
         for _ in range(k):
-            comment = conversation.add_comment(proposal, f.user(), "Me parece muy buena idea.")
-            conversation.add_comment(proposal, f.user(), "Estoy de acuerdo.", parent=comment)
+            comment = add_comment(proposal, f.user(), "Me parece muy buena idea.")
+            add_comment(proposal, f.user(), "Estoy de acuerdo.", parent=comment)
 
     assert_flat(client, f"/procesos/{process.slug}/propuestas/{proposal.id}", grow)
 
@@ -183,7 +184,7 @@ def test_ballot_budget_and_project_pages(client):
 
     def comments(k):
         for _ in range(k):
-            conversation.add_comment(project, f.user(), "¿Cuándo empieza la obra?")
+            add_comment(project, f.user(), "¿Cuándo empieza la obra?")
 
     assert_flat(client, f"{base}/proyectos/{project.id}", comments)
 
@@ -235,7 +236,7 @@ def test_accountability_pages(client):
     def milestones(k):
         for _ in range(k):
             add_milestone(parent, admin, date(2026, 6, 1), "Avance de la obra.")
-            conversation.add_comment(parent, f.user(), "¡Qué bien que avanza!")
+            add_comment(parent, f.user(), "¡Qué bien que avanza!")
 
     assert_flat(client, f"/seguimiento/{parent.id}", milestones)
 
@@ -281,9 +282,9 @@ def test_moderation_queue(client):
 
     def grow(k):
         for reported in add_proposals(process, k):
-            conversation.report("proposal", reported.id, f.user(), "Ofensiva")
-            comment = conversation.add_comment(proposal, f.user(), "Un comentario grosero.")
-            conversation.report("comment", comment.id, f.user(), "Grosero")
+            report("proposal", reported.id, f.user(), "Ofensiva")
+            comment = add_comment(proposal, f.user(), "Un comentario grosero.")
+            report("comment", comment.id, f.user(), "Grosero")
 
     assert_flat(client, "/moderacion", grow)
 

@@ -13,7 +13,7 @@ from participa.accountability import items as execution_items
 from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.audit.models import ActionLog
-from participa.census import services as census
+from participa.census import importing
 from participa.extensions import db
 from participa.notifications import tasks as notification_tasks
 from participa.notifications.models import Notification
@@ -153,7 +153,7 @@ def test_notify_registers_its_dispatch_once(ctx):
 def test_a_refused_verification_is_committed_once_with_its_record(client, commits):
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census("documento,fecha_nacimiento,distrito\nUOW000001,1980-05-05,Centro\n")
+    importing.import_census("documento,fecha_nacimiento,distrito\nUOW000001,1980-05-05,Centro\n")
     resident = f.user()
     db.session.commit()
     Auth(client).login(resident)

@@ -13,7 +13,8 @@ from participa.accountability import items as execution_items
 from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem, ExecutionStatus, Milestone
 from participa.audit.models import ActionLog
-from participa.conversation import services as conversation
+from participa.conversation import comments
+from participa.conversation.content import target_of
 from participa.conversation.models import Comment
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
@@ -296,14 +297,14 @@ def test_bulk_csv_header_problems(setup):
 def test_items_take_comments_whatever_the_phase(setup):
     _process, _budget, _admin, items = setup
     author = f.user()
-    comment = conversation.add_comment(items[0], author, "¿Cuándo empiezan las obras?")
+    comment = comments.add_comment(items[0], author, "¿Cuándo empiezan las obras?")
     db.session.commit()
     assert comment.target_type == "execution_item"
-    thread = conversation.thread(items[0], author)
+    thread = comments.thread(items[0], author)
     assert thread.can_comment and [n.comment.id for n in thread.nodes] == [comment.id]
-    reply = conversation.add_comment(items[0], f.user(), "En marzo.", parent=comment)
+    reply = comments.add_comment(items[0], f.user(), "En marzo.", parent=comment)
     db.session.commit()
-    assert conversation.target_of(reply) is items[0]
+    assert target_of(reply) is items[0]
     assert db.session.scalar(select(func.count(Comment.id))) == 2
 
 

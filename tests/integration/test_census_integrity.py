@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from participa.accounts.models import Role
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
-from participa.census import services as census
+from participa.census import hashing, importing, verification
 from participa.census.models import Identity
 from participa.errors import NotAllowed
 from participa.extensions import db
@@ -31,7 +31,7 @@ def towns(ctx):
     north, south = District(name="Norte"), District(name="Sur")
     db.session.add_all([north, south])
     db.session.flush()
-    census.import_census(f"{HEADER}{ANA},1985-01-01,Norte\n{LUIS},1990-02-15,Norte\n")
+    importing.import_census(f"{HEADER}{ANA},1985-01-01,Norte\n{LUIS},1990-02-15,Norte\n")
     db.session.commit()
     return north, south
 
@@ -42,23 +42,23 @@ def identities() -> int:
 
 def test_a_changed_census_key_stops_the_census_instead_of_doubling_people(towns, monkeypatch):
     resident = f.user()
-    census.verify(resident, ANA, date(1985, 1, 1))
+    verification.verify(resident, ANA, date(1985, 1, 1))
     db.session.commit()
     monkeypatch.setitem(current_app.config, "CENSUS_SALT", "another-key")  # a rotated key
-    with pytest.raises(census.CensusKeyChanged):
-        census.import_census(f"{HEADER}{ANA},1985-01-01,Norte\n")
+    with pytest.raises(hashing.CensusKeyChanged):
+        importing.import_census(f"{HEADER}{ANA},1985-01-01,Norte\n")
     db.session.rollback()
-    with pytest.raises(census.CensusKeyChanged):
-        census.verify(f.user(), ANA, date(1985, 1, 1))
+    with pytest.raises(hashing.CensusKeyChanged):
+        verification.verify(f.user(), ANA, date(1985, 1, 1))
     db.session.rollback()
     budget = f.budget(f.with_booths(f.process(now_allows=("allows_vote",))))
     db.session.commit()
-    with pytest.raises(census.CensusKeyChanged):
+    with pytest.raises(hashing.CensusKeyChanged):
         officing.check_in(f.user(Role.OFFICER), budget, ANA)
     db.session.rollback()
     assert identities() == 1
     monkeypatch.delitem(current_app.config, "CENSUS_SALT")  # the former key: all is well
-    assert census.census_entry(ANA) is not None
+    assert verification.census_entry(ANA) is not None
 
 
 def test_a_move_gives_no_second_district_vote(towns):
@@ -68,13 +68,13 @@ def test_a_move_gives_no_second_district_vote(towns):
     north_budget = f.budget(process, district_id=north.id)
     south_budget = f.budget(process, district_id=south.id)
     resident, officer = f.user(), f.user(Role.OFFICER)
-    census.verify(resident, ANA, date(1985, 1, 1))
+    verification.verify(resident, ANA, date(1985, 1, 1))
     budgets.cast_ballot(
         budget=north_budget, user=resident, project_ids=f.project_ids(north_budget)[:1]
     )
     officing.record_paper_ballot(officer, north_budget, LUIS, f.project_ids(north_budget)[:1])
     db.session.commit()
-    census.import_census(f"{HEADER}{ANA},1985-01-01,Sur\n{LUIS},1990-02-15,Sur\n")  # moved
+    importing.import_census(f"{HEADER}{ANA},1985-01-01,Sur\n{LUIS},1990-02-15,Sur\n")  # moved
     db.session.commit()
     with pytest.raises(NotAllowed) as online:
         budgets.cast_ballot(south_budget, resident, f.project_ids(south_budget)[:1])
@@ -101,21 +101,21 @@ def test_two_verifications_of_one_account_at_once_verify_it_once(towns):
             assert not stale.is_verified
             loaded.set()
             first_done.wait(10)
-            result["verification"] = census.verify(stale, LUIS, date(1990, 2, 15))
+            result["verification"] = verification.verify(stale, LUIS, date(1990, 2, 15))
             db.session.commit()
             db.session.remove()
 
     thread = threading.Thread(target=second_request)
     thread.start()
     loaded.wait(10)
-    census.verify(resident, ANA, date(1985, 1, 1))
+    verification.verify(resident, ANA, date(1985, 1, 1))
     db.session.commit()
     first_done.set()
     thread.join()
     assert result["verification"].already
     db.session.expire_all()
     ana = db.session.scalar(
-        select(Identity.id).where(Identity.document_hash == census.document_hash(ANA))
+        select(Identity.id).where(Identity.document_hash == hashing.document_hash(ANA))
     )
     assert db.session.get(type(resident), resident.id).identity_id == ana
     assert identities() == 1  # LUIS was never tied to the account
@@ -130,7 +130,7 @@ def test_parallel_paper_ballots_of_one_person_in_two_districts_make_one(towns, i
     process.vote_scope = VoteScope.ONE
     budgets_ = [f.budget(process, district_id=d.id) for d in (north, south)]
     officers = [f.user(Role.OFFICER) for _ in range(8)]
-    census.identity_for(census.census_entry(ANA))  # known from an earlier booth visit
+    verification.identity_for(verification.census_entry(ANA))  # known from an earlier booth visit
     db.session.commit()
     app = current_app._get_current_object()
     ids = {b.id: f.project_ids(b)[:1] for b in budgets_}

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from participa.accounts.models import Role, User
 from participa.accounts.services import register_user
 from participa.budgets.models import Ballot, Budget
-from participa.census import services as census
+from participa.census import hashing, importing, verification
 from participa.census.models import Identity
 from participa.errors import Conflict
 from participa.extensions import db
@@ -84,7 +84,7 @@ def _demo_census_and_booths(output: str) -> None:
 
     voting = db.session.scalar(select(Process).where(Process.slug == "presupuesto-2026"))
     assert voting.in_person_voting and voting.verification_to_vote
-    assert census.census_size() == 1000 + 1 + len(CENSUS_PEOPLE)
+    assert importing.census_size() == 1000 + 1 + len(CENSUS_PEOPLE)
     assert RESIDENT_DOCUMENT[0] in output
     assert all(document in output for document, _born, _district in CENSUS_PEOPLE)
     # every ballot of a generated voter carries the voter's identity
@@ -96,7 +96,7 @@ def _demo_census_and_booths(output: str) -> None:
     assert users[DEMO_LOGINS["residente"][0]].is_verified
     first_voter = users["vecino0001@participa.example"]
     identity = db.session.get(Identity, first_voter.identity_id)
-    assert identity.document_hash == census.document_hash(voter_document(1))
+    assert identity.document_hash == hashing.document_hash(voter_document(1))
     assert identity.district_id == first_voter.district_id
     # at the booth: a voter who voted online is refused, a person of the census is not
     officer = users[DEMO_LOGINS["casilla"][0]]
@@ -109,12 +109,12 @@ def _demo_census_and_booths(output: str) -> None:
     # a new account verifies with another one
     document, born, district = CENSUS_PEOPLE[1]
     newcomer = register_user("nueva@example.org", "Nueva Vecina", "una-clave-segura")
-    assert census.verify(newcomer, document, born).district.name == district
+    assert verification.verify(newcomer, document, born).district.name == district
     assert isinstance(
-        census.verify(
+        verification.verify(
             register_user("otra@example.org", "Otra", "otra-clave-segura"),
             document,
             date(1999, 9, 9),
         ).refused,
-        census.VerificationFailed,
+        verification.VerificationFailed,
     )

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from participa.accounts.models import Role
 from participa.audit.models import ActionLog
-from participa.conversation import services
+from participa.conversation import comments, moderation, reports
 from participa.conversation.models import Report, ReportState
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
@@ -75,12 +75,12 @@ def test_commenting_on_a_proposal_follows_the_phase(ctx, flags, allowed):
     db.session.add(target)
     db.session.flush()
     if allowed:
-        comment = services.add_comment(target, f.user(), "  Me parece muy buena idea.  ")
+        comment = comments.add_comment(target, f.user(), "  Me parece muy buena idea.  ")
         assert comment.body == "Me parece muy buena idea."
         assert (comment.target_type, comment.target_id) == ("proposal", target.id)
     else:
         with pytest.raises(NotAllowed):
-            services.add_comment(target, f.user(), "Me parece muy buena idea.")
+            comments.add_comment(target, f.user(), "Me parece muy buena idea.")
 
 
 @pytest.mark.parametrize(
@@ -90,11 +90,11 @@ def test_commenting_on_a_project_follows_its_budgets_process(ctx, flags, allowed
     budget = f.budget(f.process(now_allows=flags))
     project = f.projects(budget)[0]
     if allowed:
-        comment = services.add_comment(project, f.user(), "¿Cuándo empezaría la obra?")
+        comment = comments.add_comment(project, f.user(), "¿Cuándo empezaría la obra?")
         assert (comment.target_type, comment.target_id) == ("project", project.id)
     else:
         with pytest.raises(NotAllowed):
-            services.add_comment(project, f.user(), "¿Cuándo empezaría la obra?")
+            comments.add_comment(project, f.user(), "¿Cuándo empezaría la obra?")
 
 
 def test_body_length_is_checked(ctx):
@@ -102,9 +102,9 @@ def test_body_length_is_checked(ctx):
     author = f.user()
     for body in ("", "  ", "x", "x" * 2001):
         with pytest.raises(Invalid):
-            services.add_comment(target, author, body)
-    assert services.add_comment(target, author, "ok").body == "ok"
-    assert len(services.add_comment(target, author, "y" * 2000).body) == 2000
+            comments.add_comment(target, author, body)
+    assert comments.add_comment(target, author, "ok").body == "ok"
+    assert len(comments.add_comment(target, author, "y" * 2000).body) == 2000
 
 
 def test_hidden_or_withdrawn_proposals_refuse_comments(ctx):
@@ -112,11 +112,11 @@ def test_hidden_or_withdrawn_proposals_refuse_comments(ctx):
     withdrawn = proposal(author=author)
     proposals.withdraw(withdrawn, author)
     with pytest.raises(NotAllowed):
-        services.add_comment(withdrawn, f.user(), "Qué lástima.")
+        comments.add_comment(withdrawn, f.user(), "Qué lástima.")
     hidden = proposal()
-    services.hide(hidden, f.user(Role.MODERATOR))
+    moderation.hide(hidden, f.user(Role.MODERATOR))
     with pytest.raises(NotAllowed):
-        services.add_comment(hidden, f.user(), "¿Y esto?")
+        comments.add_comment(hidden, f.user(), "¿Y esto?")
 
 
 # Replies
@@ -125,34 +125,34 @@ def test_hidden_or_withdrawn_proposals_refuse_comments(ctx):
 def test_replies_stay_on_the_same_target(ctx):
     process = f.process(now_allows=("allows_propose", "allows_comment"))
     first, second = proposal(process), proposal(process, title="Otra propuesta de parque")
-    root = services.add_comment(first, f.user(), "Buena idea.")
-    reply = services.add_comment(first, f.user(), "Coincido.", parent=root)
+    root = comments.add_comment(first, f.user(), "Buena idea.")
+    reply = comments.add_comment(first, f.user(), "Coincido.", parent=root)
     assert reply.parent_id == root.id
     with pytest.raises(Invalid):
-        services.add_comment(second, f.user(), "Respuesta fuera de lugar.", parent=root)
+        comments.add_comment(second, f.user(), "Respuesta fuera de lugar.", parent=root)
     budget = f.budget(process)
     project = f.projects(budget)[0]
     with pytest.raises(Invalid):
-        services.add_comment(project, f.user(), "Tampoco aquí.", parent=root)
+        comments.add_comment(project, f.user(), "Tampoco aquí.", parent=root)
 
 
 def test_no_reply_to_a_hidden_comment(ctx):
     target = proposal()
-    root = services.add_comment(target, f.user(), "Algo ofensivo.")
-    services.hide(root, f.user(Role.MODERATOR))
+    root = comments.add_comment(target, f.user(), "Algo ofensivo.")
+    moderation.hide(root, f.user(Role.MODERATOR))
     with pytest.raises(NotAllowed):
-        services.add_comment(target, f.user(), "Respuesta.", parent=root)
+        comments.add_comment(target, f.user(), "Respuesta.", parent=root)
 
 
 def test_thread_nests_replies_and_keeps_hidden_comments_in_place(ctx):
     target = proposal()
-    a = services.add_comment(target, f.user(), "Primero.")
-    b = services.add_comment(target, f.user(), "Segundo.")
-    a1 = services.add_comment(target, f.user(), "Respuesta a primero.", parent=a)
-    a11 = services.add_comment(target, f.user(), "Respuesta a la respuesta.", parent=a1)
-    deep = services.add_comment(target, f.user(), "Más hondo.", parent=a11)
-    services.hide(a, f.user(Role.MODERATOR))
-    thread = services.thread(target)
+    a = comments.add_comment(target, f.user(), "Primero.")
+    b = comments.add_comment(target, f.user(), "Segundo.")
+    a1 = comments.add_comment(target, f.user(), "Respuesta a primero.", parent=a)
+    a11 = comments.add_comment(target, f.user(), "Respuesta a la respuesta.", parent=a1)
+    deep = comments.add_comment(target, f.user(), "Más hondo.", parent=a11)
+    moderation.hide(a, f.user(Role.MODERATOR))
+    thread = comments.thread(target)
     assert [n.comment.id for n in thread.nodes] == [a.id, b.id]
     assert [n.comment.id for n in thread.nodes[0].replies] == [a1.id]
     level2 = thread.nodes[0].replies[0].replies
@@ -167,22 +167,22 @@ def test_thread_nests_replies_and_keeps_hidden_comments_in_place(ctx):
 def test_report_needs_a_reason(ctx):
     target = proposal()
     with pytest.raises(Invalid):
-        services.report("proposal", target.id, f.trusted_user(), "   ")
+        reports.report("proposal", target.id, f.trusted_user(), "   ")
     with pytest.raises(Invalid):
-        services.report("proposal", target.id, f.trusted_user(), "x" * 501)
+        reports.report("proposal", target.id, f.trusted_user(), "x" * 501)
     with pytest.raises(Invalid):
-        services.report("proposal", 999_999, f.trusted_user(), "No existe")
+        reports.report("proposal", 999_999, f.trusted_user(), "No existe")
 
 
 def test_duplicate_report_is_a_friendly_no_op(ctx):
     target = proposal()
     reporter = f.trusted_user()
-    assert services.report("proposal", target.id, reporter, "Publicidad") is True
-    assert services.report("proposal", target.id, reporter, "Otra vez") is False
+    assert reports.report("proposal", target.id, reporter, "Publicidad") is True
+    assert reports.report("proposal", target.id, reporter, "Otra vez") is False
     db.session.commit()
     assert target.reports_count == 1
     assert pending("proposal", target.id) == 1
-    assert services.has_reported(target, reporter)
+    assert reports.has_reported(target, reporter)
 
 
 def test_database_refuses_duplicate_reports(ctx):
@@ -202,18 +202,18 @@ def test_database_refuses_duplicate_reports(ctx):
 def test_reports_reaching_the_threshold_hide_the_content(ctx, kind):
     assert ctx.config["MODERATION_HIDE_AFTER"] == 3
     target = proposal()
-    content = target if kind == "proposal" else services.add_comment(target, f.user(), "Hola.")
+    content = target if kind == "proposal" else comments.add_comment(target, f.user(), "Hola.")
     for n in (1, 2):
-        services.report(kind, content.id, f.trusted_user(), f"Motivo {n}")
+        reports.report(kind, content.id, f.trusted_user(), f"Motivo {n}")
         assert content.reports_count == n and content.hidden_at is None
-    services.report(kind, content.id, f.trusted_user(), "Motivo 3")
+    reports.report(kind, content.id, f.trusted_user(), "Motivo 3")
     assert content.reports_count == 3 and content.hidden_at is not None
     assert pending(kind, content.id) == 3  # still waiting for a moderator
     entry = db.session.scalar(
         select(ActionLog).where(ActionLog.action == "moderation.hidden_by_reports")
     )
     assert entry.target_id == content.id and entry.actor_id is None
-    queue = services.moderator_queue()
+    queue = reports.moderator_queue()
     assert [(i.content_type, i.content.id, i.is_hidden) for i in queue] == [
         (kind, content.id, True)
     ]
@@ -228,42 +228,42 @@ def test_throwaway_accounts_cannot_hide_content_by_themselves(ctx):
     assert ctx.config["MODERATION_HIDE_AFTER"] == 3
     target = proposal()
     for n in range(5):
-        assert services.report("proposal", target.id, f.user(), f"Spam {n}")
+        assert reports.report("proposal", target.id, f.user(), f"Spam {n}")
     old_unverified = f.user()
     old_unverified.created_at = utcnow() - timedelta(days=30)
     new_verified = f.trusted_user()
     new_verified.created_at = utcnow() - timedelta(hours=23)
     for reporter in (old_unverified, new_verified):
-        services.report("proposal", target.id, reporter, "Spam")
+        reports.report("proposal", target.id, reporter, "Spam")
     assert not target.is_hidden and target.reports_count == 0
     assert pending("proposal", target.id) == 7  # all of them wait for a moderator
     assert not any(db.session.scalars(select(Report.counts)))
-    [item] = services.moderator_queue()
+    [item] = reports.moderator_queue()
     assert item.content.id == target.id and not item.is_hidden
     listed = db.session.scalars(proposals.proposals_query(target.process, ProposalFilters()))
     assert target in listed.all()
     for n in range(3):  # trusted accounts still hide it
-        services.report("proposal", target.id, f.trusted_user(), f"Insultos {n}")
+        reports.report("proposal", target.id, f.trusted_user(), f"Insultos {n}")
     assert target.is_hidden and target.reports_count == 3
 
 
 def test_who_counts_towards_hiding_comes_from_the_config(ctx, monkeypatch):
     fresh, old = f.user(), f.user()
     old.created_at = utcnow() - timedelta(hours=25)
-    assert not services.counts_towards_hiding(old)  # unverified
-    assert services.counts_towards_hiding(f.trusted_user())
+    assert not reports.counts_towards_hiding(old)  # unverified
+    assert reports.counts_towards_hiding(f.trusted_user())
     monkeypatch.setitem(ctx.config, "MODERATION_REPORTER_MUST_BE_VERIFIED", False)
-    assert services.counts_towards_hiding(old)
-    assert not services.counts_towards_hiding(fresh)  # younger than 24 hours
+    assert reports.counts_towards_hiding(old)
+    assert not reports.counts_towards_hiding(fresh)  # younger than 24 hours
     monkeypatch.setitem(ctx.config, "MODERATION_REPORTER_MIN_AGE_HOURS", 0)
-    assert services.counts_towards_hiding(fresh)
+    assert reports.counts_towards_hiding(fresh)
 
 
 def test_threshold_comes_from_the_config(ctx):
     ctx.config["MODERATION_HIDE_AFTER"] = 1
     try:
         target = proposal()
-        services.report("proposal", target.id, f.trusted_user(), "Insultos")
+        reports.report("proposal", target.id, f.trusted_user(), "Insultos")
         assert target.is_hidden
     finally:
         ctx.config["MODERATION_HIDE_AFTER"] = 3
@@ -273,14 +273,14 @@ def test_projects_can_be_reported_but_not_hidden(ctx):
     budget = f.budget(f.process(now_allows=("allows_comment",)))
     project = f.projects(budget)[0]
     for n in range(3):
-        assert services.report("project", project.id, f.trusted_user(), f"Costo dudoso {n}")
+        assert reports.report("project", project.id, f.trusted_user(), f"Costo dudoso {n}")
     assert pending("project", project.id) == 3
     moderator = f.user(Role.MODERATOR)
     with pytest.raises(NotAllowed):
-        services.hide(project, moderator)
-    assert services.restore(project, moderator) == 3
+        moderation.hide(project, moderator)
+    assert moderation.restore(project, moderator) == 3
     assert pending("project", project.id) == 0
-    assert services.moderator_queue() == []
+    assert reports.moderator_queue() == []
 
 
 # Moderators
@@ -290,22 +290,22 @@ def test_only_moderators_and_admins_decide(ctx):
     target = proposal()
     for role in (Role.RESIDENT, Role.EVALUATOR, Role.OFFICER):
         with pytest.raises(NotAllowed):
-            services.hide(target, f.user(role))
+            moderation.hide(target, f.user(role))
         with pytest.raises(NotAllowed):
-            services.restore(target, f.user(role))
-    services.hide(target, f.admin())
+            moderation.restore(target, f.user(role))
+    moderation.hide(target, f.admin())
     assert target.is_hidden
 
 
 def test_moderator_hide_resolves_reports_logs_and_tells_the_author(ctx):
     author = f.user()
     target = proposal(author=author)
-    comment = services.add_comment(target, author, "Comentario reportado.")
+    comment = comments.add_comment(target, author, "Comentario reportado.")
     reporters = [f.trusted_user(), f.trusted_user()]
     for r in reporters:
-        services.report("comment", comment.id, r, "Ofensivo")
+        reports.report("comment", comment.id, r, "Ofensivo")
     moderator = f.user(Role.MODERATOR)
-    assert services.hide(comment, moderator) == 2
+    assert moderation.hide(comment, moderator) == 2
     db.session.commit()
     assert comment.is_hidden and comment.reports_count == 0
     states = db.session.scalars(
@@ -324,17 +324,17 @@ def test_moderator_hide_resolves_reports_logs_and_tells_the_author(ctx):
     assert entry.after["hidden_at"] is not None and entry.after["reports_resolved"] == 2
     note = db.session.scalar(select(Notification).where(Notification.user_id == author.id))
     assert note.kind == "content_hidden"
-    assert services.moderator_queue() == []
+    assert reports.moderator_queue() == []
 
 
 def test_moderator_restore_after_automatic_hiding(ctx):
     target = proposal()
     for n in range(3):
-        services.report("proposal", target.id, f.trusted_user(), f"Motivo {n}")
+        reports.report("proposal", target.id, f.trusted_user(), f"Motivo {n}")
     assert target.is_hidden
     hidden_at = target.hidden_at
     moderator = f.user(Role.MODERATOR)
-    assert services.restore(target, moderator) == 3
+    assert moderation.restore(target, moderator) == 3
     db.session.commit()
     assert not target.is_hidden and target.reports_count == 0
     assert pending("proposal", target.id) == 0
@@ -342,23 +342,23 @@ def test_moderator_restore_after_automatic_hiding(ctx):
     assert entry.actor_id == moderator.id
     assert entry.before == {"hidden_at": hidden_at.isoformat(), "reports_count": 3}
     assert entry.after == {"hidden_at": None, "reports_count": 0, "reports_resolved": 3}
-    assert services.moderator_queue() == []
+    assert reports.moderator_queue() == []
     listed = db.session.scalars(proposals.proposals_query(target.process, ProposalFilters()))
     assert target in listed.all()
     # once restored, it takes a full threshold of new reports to hide it again
-    services.report("proposal", target.id, f.trusted_user(), "Nuevo motivo")
+    reports.report("proposal", target.id, f.trusted_user(), "Nuevo motivo")
     assert not target.is_hidden and target.reports_count == 1
 
 
 def test_queue_lists_longest_waiting_first(ctx):
     target = proposal()
-    comment = services.add_comment(target, f.user(), "Comentario.")
-    services.report("comment", comment.id, f.trusted_user(), "Primero en llegar")
-    services.report("proposal", target.id, f.trusted_user(), "Segundo")
-    services.report("comment", comment.id, f.trusted_user(), "Tercero")
-    queue = services.moderator_queue()
+    comment = comments.add_comment(target, f.user(), "Comentario.")
+    reports.report("comment", comment.id, f.trusted_user(), "Primero en llegar")
+    reports.report("proposal", target.id, f.trusted_user(), "Segundo")
+    reports.report("comment", comment.id, f.trusted_user(), "Tercero")
+    queue = reports.moderator_queue()
     assert [(i.content_type, len(i.reports)) for i in queue] == [("comment", 2), ("proposal", 1)]
-    assert services.pending_count() == 2
+    assert reports.pending_count() == 2
 
 
 # Races (PostgreSQL)

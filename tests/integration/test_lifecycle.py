@@ -147,7 +147,7 @@ def test_each_confirmation_gives_a_new_receipt_stored_as_a_hash(ctx):
 
 
 def test_booth_respects_the_vote_scope_by_census_district(ctx):
-    from participa.census.services import import_census
+    from participa.census.importing import import_census
     from participa.officing.services import record_paper_ballot
 
     _city, north, south, _colonia = districts()

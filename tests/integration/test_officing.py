@@ -11,7 +11,7 @@ from participa.accounts.models import Role
 from participa.audit.services import entries
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType
-from participa.census import services as census
+from participa.census import hashing, importing, verification
 from participa.census.models import Identity
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
@@ -35,7 +35,7 @@ def booth(ctx):
     1,000 with projects costing 400, 300, 300 and 200, an officer and a census of four."""
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census(
+    importing.import_census(
         "documento,fecha_nacimiento,distrito\n"
         f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n"
         f"{ROSA},1970-03-30,Centro\n{EVA},2001-01-01,Centro\n"
@@ -59,7 +59,7 @@ def budget_app_client(user):
 
 def verified_resident(document: str, born: date):
     resident = f.user()
-    census.verify(resident, document, born)
+    verification.verify(resident, document, born)
     return resident
 
 
@@ -85,7 +85,7 @@ def test_an_unverified_account_cannot_vote_online_where_booths_are_open(booth):
     """Booths need verified online voting, so every online ballot carries its person
     (every order of online vote, booth and verification: test_one_ballot_per_person)."""
     budget, _officer = booth
-    with pytest.raises(census.VerificationRequired):
+    with pytest.raises(verification.VerificationRequired):
         budgets.cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
     db.session.rollback()
     assert ballots() == []
@@ -130,7 +130,7 @@ def test_a_paper_ballot_records_channel_identity_and_officer(booth):
     online = budgets.cast_ballot(budget, online_voter, [ids[2]])
     db.session.commit()
     identity = db.session.scalar(
-        select(Identity).where(Identity.document_hash == census.document_hash(ROSA))
+        select(Identity).where(Identity.document_hash == hashing.document_hash(ROSA))
     )
     assert (paper.channel, paper.identity_id, paper.officer_id) == (
         "booth",
@@ -189,7 +189,7 @@ def test_only_officers_and_administrators_record_paper_ballots(booth):
 def test_closed_phase_is_refused(ctx):
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census(f"{ANA},1985-01-01,Centro\n")
+    importing.import_census(f"{ANA},1985-01-01,Centro\n")
     budget = f.budget(f.process(now_allows=("allows_propose",)))
     officer = f.user(Role.OFFICER)
     with pytest.raises(NotAllowed):

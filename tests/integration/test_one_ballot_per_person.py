@@ -21,9 +21,9 @@ from participa.accounts.models import Role
 from participa.audit.services import entries
 from participa.budgets import services as budgets
 from participa.budgets.models import AnnulledBallot, Ballot, BallotItem
-from participa.census import services as census
+from participa.census import hashing, importing, verification
 from participa.census.models import Identity
-from participa.census.services import VerificationRequired
+from participa.census.verification import VerificationRequired
 from participa.db import utcnow
 from participa.errors import Conflict, DomainError, Invalid
 from participa.extensions import db
@@ -45,7 +45,7 @@ BORN = date(1985, 1, 1)
 def people(ctx):
     db.session.add(District(name="Centro"))
     db.session.flush()
-    census.import_census(f"documento,fecha_nacimiento,distrito\n{ANA},1985-01-01,Centro\n")
+    importing.import_census(f"documento,fecha_nacimiento,distrito\n{ANA},1985-01-01,Centro\n")
     return f.user(), f.user(Role.OFFICER)
 
 
@@ -53,7 +53,7 @@ def ballots_of_person(budget, resident) -> list[Ballot]:
     """Every counted ballot on ``budget`` of the person behind ``resident`` (by account, or
     by the identity of ANA's document)."""
     identity = db.session.scalar(
-        select(Identity.id).where(Identity.document_hash == census.document_hash(ANA))
+        select(Identity.id).where(Identity.document_hash == hashing.document_hash(ANA))
     )
     match = Ballot.user_id == resident.id
     if identity is not None:
@@ -116,7 +116,7 @@ def test_every_order_in_a_process_with_booths_leaves_one_ballot(people, order):
             elif event == "booth":
                 officing.record_paper_ballot(officer, budget, ANA, [ids[3]])
             else:
-                census.verify(resident, ANA, BORN)
+                verification.verify(resident, ANA, BORN)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -140,7 +140,7 @@ def test_every_order_in_a_process_with_booths_leaves_one_ballot(people, order):
 def legacy_paper_ballot(budget, officer, project_ids) -> Ballot:
     """A paper ballot of ANA recorded as the booth stored it when a process could have
     booths without verified online voting."""
-    identity = census.identity_for(census.census_entry(ANA))
+    identity = verification.identity_for(verification.census_entry(ANA))
     ballot = Ballot(budget_id=budget.id, identity_id=identity.id, officer_id=officer.id)
     ballot.channel = "booth"
     db.session.add(ballot)
@@ -177,7 +177,7 @@ def test_verifying_after_voting_in_both_channels_keeps_the_paper_ballot(legacy, 
     online_public_id, receipt, code = online.public_id, online.receipt_hash, online.receipt_code
     assert counted(budget) == 2  # the double vote the verification reveals
 
-    result = census.verify(resident, ANA, BORN)
+    result = verification.verify(resident, ANA, BORN)
     db.session.commit()
 
     assert [b.id for b in ballots_of_person(budget, resident)] == [paper.id]
@@ -205,7 +205,7 @@ def test_verifying_after_voting_online_ties_the_ballot_to_the_person(legacy):
     ids = f.project_ids(budget)
     online = budgets.cast_ballot(budget, resident, ids[:2])
     db.session.commit()
-    census.verify(resident, ANA, BORN)
+    verification.verify(resident, ANA, BORN)
     db.session.commit()
     assert db.session.get(Ballot, online.id).identity_id == resident.identity_id
     with pytest.raises(IntegrityError):  # the database now refuses a second ballot
@@ -224,7 +224,7 @@ def test_a_duplicate_found_after_voting_closed_changes_no_ballot(legacy):
         if phase.allows_vote:
             phase.ends_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    result = census.verify(resident, ANA, BORN)
+    result = verification.verify(resident, ANA, BORN)
     db.session.commit()
     assert {b.id for b in ballots_of_person(budget, resident)} == {online.id, paper.id}
     assert db.session.scalar(select(func.count(AnnulledBallot.id))) == 0
@@ -249,8 +249,8 @@ def test_parallel_verification_attempts_stop_at_the_daily_limit(people, is_postg
     statuses = post_together([(client, "/verificacion", wrong) for client in clients])
     db.session.expire_all()
     checked = entries(action="census.verify_failed")
-    assert len(checked) == census.MAX_FAILED_VERIFICATIONS
-    assert statuses.count(403) == len(clients) - census.MAX_FAILED_VERIFICATIONS
+    assert len(checked) == verification.MAX_FAILED_VERIFICATIONS
+    assert statuses.count(403) == len(clients) - verification.MAX_FAILED_VERIFICATIONS
 
 
 def test_administrators_see_the_annulled_ballot(legacy):
@@ -259,7 +259,7 @@ def test_administrators_see_the_annulled_ballot(legacy):
     budgets.cast_ballot(budget, resident, ids[:2])
     db.session.commit()
     legacy_paper_ballot(budget, officer, [ids[3]])
-    census.verify(resident, ANA, BORN)
+    verification.verify(resident, ANA, BORN)
     db.session.commit()
     client = current_app.test_client()
     Auth(client).login(f.admin())

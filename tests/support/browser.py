@@ -103,7 +103,7 @@ def seed_city(ballots: int = 60) -> City:
     from participa import demo
     from participa.accountability.models import ExecutionItem
     from participa.budgets.models import BallotType, Budget
-    from participa.conversation import services as conversation
+    from participa.conversation import reports
     from participa.conversation.models import Comment
     from participa.processes.models import Process
     from participa.proposals.models import Proposal, ProposalState
@@ -144,7 +144,7 @@ def seed_city(ballots: int = 60) -> City:
     reported = db.session.scalar(select(Comment).order_by(Comment.id))
     reporters = [f.trusted_user() for _ in range(3)]  # their reports count towards hiding
     for reporter in reporters:
-        conversation.report("comment", reported.id, reporter, "Contenido ofensivo.")
+        reports.report("comment", reported.id, reporter, "Contenido ofensivo.")
 
     # a preview tally with another rule, to compare with the official one
     official = db.session.scalar(

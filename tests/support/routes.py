@@ -13,8 +13,8 @@ from werkzeug.datastructures import FileStorage
 from participa.accountability import milestones
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
-from participa.census import services as census
-from participa.conversation import services as conversation
+from participa.census import importing
+from participa.conversation import comments
 from participa.extensions import db
 from participa.opendata import services as opendata
 from participa.processes.models import District
@@ -50,7 +50,7 @@ def build_world(person: User | None) -> World:
     centro = District(name="Centro", level="sector")
     db.session.add(centro)
     db.session.flush()
-    census.import_census("GOMA850101MNLRRN09,1985-01-01,Centro\n")
+    importing.import_census("GOMA850101MNLRRN09,1985-01-01,Centro\n")
 
     # a process open for everything, with a budget on the ballot
     open_ = f.process(
@@ -75,9 +75,9 @@ def build_world(person: User | None) -> World:
     )
     db.session.add_all([proposal, own])
     db.session.flush()
-    conversation.add_comment(proposal, author, "Buena idea, la apoyo con gusto.")
-    spare_comment = conversation.add_comment(proposal, author, "Otro comentario más.")
-    conversation.add_comment(project, author, "Este proyecto me gusta mucho.")
+    comments.add_comment(proposal, author, "Buena idea, la apoyo con gusto.")
+    spare_comment = comments.add_comment(proposal, author, "Otro comentario más.")
+    comments.add_comment(project, author, "Este proyecto me gusta mucho.")
 
     # a finished process: tallied twice, results public, open data, follow-up with a photo
     done, done_budget, _voters = tallied_process()

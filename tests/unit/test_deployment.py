@@ -135,7 +135,7 @@ with click.Context(click.Command("flask"), obj=ScriptInfo()):
 print("built")
 for name, attempt in (
     ("request", lambda: app.test_client().get("/")),
-    ("census", lambda: __import__("participa.census.services").census.services.census_salt()),
+    ("census", lambda: __import__("participa.census.hashing").census.hashing.census_salt()),
 ):
     try:
         with app.app_context():
