@@ -21,7 +21,6 @@ from sqlalchemy import select
 from participa.accountability import services as accountability
 from participa.accounts.models import Role
 from participa.audit.services import log
-from participa.budgets import services as budgets
 from participa.budgets.models import Budget, Project
 from participa.conversation import services as conversation
 from participa.db import utcnow
@@ -33,6 +32,7 @@ from participa.proposals.models import Proposal, ProposalState
 from tests import factories as f
 from tests.support.accountability import publish
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot
 from tests.support.queries import counting
 
 FEW, MANY = 3, 30
@@ -173,7 +173,7 @@ def test_ballot_budget_and_project_pages(client):
         chosen = [
             p.id for p in db.session.scalars(select(Project).where(Project.budget_id == budget.id))
         ]
-        budgets.cast_ballot(budget, voter, chosen)  # the viewer's ballot lists every project
+        cast_ballot(budget, voter, chosen)  # the viewer's ballot lists every project
 
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
     assert_flat(client, f"{base}/", grow)
