@@ -10,7 +10,7 @@ of the "change my selection" link):
 
 Reading is strict (ASCII digits of bounded length; never ``int()`` on raw text) and raises
 nothing but ``Invalid``. The ballot rules themselves (known projects, counts, points limits,
-money) are checked by ``participa.budgets.services``.
+money) are checked by ``participa.budgets.ballot_box``.
 """
 
 import re
@@ -84,7 +84,7 @@ class BallotInput:
 
     def selection(self) -> tuple[list[int], list[int] | None]:
         """The project ids (ranked best first on ordinal ballots) and, for cumulative
-        ballots, the parallel points, as ``services.cast_ballot`` takes them.
+        ballots, the parallel points, as ``ballots.confirm_ballot`` takes them.
 
         Raises ``Invalid`` when something could not be read, or when ranks repeat a place
         or skip one.

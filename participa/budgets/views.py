@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from participa.budgets import services
+from participa.budgets import ballot_box, ballots
 from participa.budgets.forms import (
     BallotForm,
     instructions,
@@ -35,7 +35,7 @@ def get_budget_or_404(slug: str, budget_id: int) -> Budget:
 @bp.get("/")
 def show(slug: str, budget_id: int):
     budget = get_budget_or_404(slug, budget_id)
-    ballot = services.ballot_of(budget, current_user)
+    ballot = ballots.ballot_of(budget, current_user)
     marks = marks_of(budget, ballot)
     return render_template(
         "budgets/show.html",
@@ -57,7 +57,7 @@ def render_ballot(budget: Budget, marks: dict[int, int], error: DomainError | No
         process=budget.process,
         budget=budget,
         form=BallotForm(),
-        existing=services.ballot_of(budget, current_user),
+        existing=ballots.ballot_of(budget, current_user),
         marks=marks,
         chosen=set(marks),
         places=rank_choices(budget),
@@ -75,8 +75,8 @@ def ballot(slug: str, budget_id: int):
         flash(_("La votación no está abierta."), "error")
         return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id))
     # Coming back from the review page keeps the unconfirmed selection.
-    pending = read_ballot(services.ballot_rules(budget), len(budget.projects), request.args)
-    marks = pending.marks or marks_of(budget, services.ballot_of(budget, current_user))
+    pending = read_ballot(ballot_box.ballot_rules(budget), len(budget.projects), request.args)
+    marks = pending.marks or marks_of(budget, ballots.ballot_of(budget, current_user))
     if pending.problems:
         return render_ballot(budget, marks, Invalid(*pending.problems))
     return render_ballot(budget, marks)
@@ -87,10 +87,10 @@ def ballot(slug: str, budget_id: int):
 def review(slug: str, budget_id: int):
     budget = get_budget_or_404(slug, budget_id)
     form = BallotForm()
-    entry = read_ballot(services.ballot_rules(budget), len(budget.projects), request.form)
+    entry = read_ballot(ballot_box.ballot_rules(budget), len(budget.projects), request.form)
     try:
-        services.require_voting_open(budget)
-        services.validate_selection(budget, *entry.selection())
+        ballot_box.require_voting_open(budget)
+        ballot_box.validate_selection(budget, *entry.selection())
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:
@@ -117,14 +117,14 @@ def review(slug: str, budget_id: int):
 def confirm(slug: str, budget_id: int):
     # The busiest request of a vote: the budget is read as plain values (BallotBox); the
     # ORM budget is loaded only to draw the ballot again after a refusal.
-    box = services.ballot_box(slug, budget_id)
+    box = ballot_box.ballot_box(slug, budget_id)
     if box is None:
         abort(404)
     # CSRFProtect has checked the form's token before any view runs (a 400 otherwise).
     entry = read_ballot(box.rules, len(box.costs), request.form)
     try:
-        services.require_voting_open(box)  # before reading the selection, as on review
-        ballot = services.confirm_ballot(box, current_user, *entry.selection())
+        ballot_box.require_voting_open(box)  # before reading the selection, as on review
+        ballot = ballots.confirm_ballot(box, current_user, *entry.selection())
     except NotAllowed as error:
         return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     except DomainError as error:

@@ -19,13 +19,10 @@ from sqlalchemy.orm import selectinload
 
 from participa.accounts.models import Role, User
 from participa.audit.services import log
+from participa.budgets.ballot_box import require_voting_open, validate_selection
+from participa.budgets.ballots import ballot_item_rows
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
-from participa.budgets.services import (
-    ballot_item_rows,
-    require_voting_open,
-    scope_refusal,
-    validate_selection,
-)
+from participa.budgets.scope import scope_refusal
 from participa.census.hashing import document_hash
 from participa.census.models import CensusEntry, Identity
 from participa.census.verification import account_of, census_entry, identity_for

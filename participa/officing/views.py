@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from participa.accounts.models import Role
+from participa.budgets.ballot_box import ballot_rules
 from participa.budgets.forms import instructions, rank_choices, read_ballot
 from participa.budgets.models import Budget
-from participa.budgets.services import ballot_rules
 from participa.csvfiles import read_upload
 from participa.errors import DomainError, Invalid
 from participa.extensions import db

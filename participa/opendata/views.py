@@ -29,7 +29,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from participa.budgets.models import AnnulledBallot, Ballot, Budget
-from participa.budgets.services import receipt_hash
+from participa.budgets.receipts import receipt_hash
 from participa.downloads import CSV_CONTENT_TYPE, excel_name, wants_excel, with_bom
 from participa.extensions import db
 from participa.formatting import localized

@@ -4,12 +4,13 @@ CSV, and checks a voter's receipt."""
 import csv
 from pathlib import Path
 
-from participa.budgets import services as budgets
+from participa.budgets.receipts import receipt_hash
 from participa.extensions import db
 from participa.opendata import services
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 from tests.support.browser import screenshot
 from tests.support.opendata import shift_phases
 
@@ -18,9 +19,9 @@ def test_portal_search_download_and_receipt(live_server, page):
     process = f.process(now_allows=("allows_vote",), slug="presupuesto-2025")
     budget = f.budget(process, amount=1000, costs=(600, 500, 300, 200))
     p1, p2, p3, p4 = f.projects(budget)
-    code = budgets.cast_ballot(budget, f.user(), [p2.id, p4.id]).receipt_code
+    code = cast_ballot(budget, f.user(), [p2.id, p4.id]).receipt_code
     for chosen in ([p1.id], [p3.id, p4.id], [p2.id]):
-        budgets.cast_ballot(budget, f.user(), chosen)
+        cast_ballot(budget, f.user(), chosen)
     shift_phases(process, 15)
     run = results.request_tally(budget)
     db.session.commit()
@@ -60,7 +61,7 @@ def test_portal_search_download_and_receipt(live_server, page):
         page.get_by_test_id("download-comprobantes-csv").click()
     with open(Path(info.value.path()), encoding="utf-8", newline="") as handle:
         receipts = list(csv.DictReader(handle))
-    assert budgets.receipt_hash(code) in {r["receipt_hash"] for r in receipts}
+    assert receipt_hash(code) in {r["receipt_hash"] for r in receipts}
 
     # check the receipt
     page.goto(f"{live_server}/datos")

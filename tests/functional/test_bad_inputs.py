@@ -26,7 +26,6 @@ from participa.accountability import milestones
 from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionItem
 from participa.accounts.models import Role
-from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget
 from participa.census import importing, verification
 from participa.db import utcnow
@@ -40,6 +39,7 @@ from participa.tallying.pabulib import PbError, read
 from tests import factories as f
 from tests.support.accountability import JPEG, PNG, publish
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot, selected_ids
 
 ANA = "GOMA850101MNLRRN09"
 LUIS = "PELU900215HNLRPS03"
@@ -194,7 +194,7 @@ def test_ballots_that_break_a_rule_are_422_and_store_nothing(client, step):
     voter = Auth(client).login_as()
     # the voter already has a ballot in one budget: a refused change must leave it alone
     kept = cases[0][0]
-    budgets.cast_ballot(kept, voter, f.project_ids(kept)[:1])
+    cast_ballot(kept, voter, f.project_ids(kept)[:1])
     db.session.commit()
     for budget, data, message in cases:
         with Unchanged():
@@ -330,7 +330,7 @@ def test_a_second_confirmation_replaces_the_ballot_never_adds_one(client):
             client.post(url(budget, "/confirmar"), data={"project": selection}).status_code == 303
         )
     (ballot,) = db.session.scalars(select(Ballot).where(Ballot.user_id == voter.id)).all()
-    assert budgets.selected_ids(ballot) == [p2]
+    assert selected_ids(ballot) == [p2]
     assert snapshot()["ballot_items"] == 1
 
 
@@ -892,7 +892,7 @@ def refusals(ctx):
     for budget in budgets_by_kind.values():
         first = f.project_ids(budget)[:2] if budget.ballot_type == "approval" else None
         points = [2] if budget.ballot_type == "cumulative" else None
-        budgets.cast_ballot(budget, voter, first or f.project_ids(budget)[:1], points)
+        cast_ballot(budget, voter, first or f.project_ids(budget)[:1], points)
     db.session.commit()
     return voter, budgets_by_kind
 
@@ -915,13 +915,13 @@ def test_a_refused_ballot_writes_nothing(refusals, data):
     )
     before = (session_counts(), ballot_rows_in_session())
     try:
-        budgets.cast_ballot(budget, voter, selection, points)
+        cast_ballot(budget, voter, selection, points)
     except DomainError as error:
         assert error.message.strip()
         assert (session_counts(), ballot_rows_in_session()) == before
     else:
         (ballot,) = [b for b in voter_ballots(voter) if b.budget_id == budget.id]
-        assert sorted(budgets.selected_ids(ballot)) == sorted(selection)
+        assert sorted(selected_ids(ballot)) == sorted(selection)
     finally:
         db.session.rollback()
 

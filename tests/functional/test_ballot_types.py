@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from participa.budgets import services
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget
 from participa.extensions import db
 from tests import factories as f
 from tests.support.auth import Auth
-from tests.support.ballots import stored, voting_budget
+from tests.support.ballots import selected_ids, stored, voting_budget
 
 
 def base_url(budget: Budget) -> str:
@@ -191,7 +190,7 @@ def test_ordinal_review_confirm_change(client):
     assert confirm.status_code == 303
     assert stored(budget) == {p3: (None, 1), p4: (None, 2), p1: (None, 3)}
     ballot = db.session.scalar(select(Ballot))
-    assert services.selected_ids(ballot) == [p3, p4, p1]
+    assert selected_ids(ballot) == [p3, p4, p1]
     show = client.get(f"{base_url(budget)}/")
     assert "Lugar 1 en tu voto" in show.text and "Tu orden de preferencia" in show.text
 

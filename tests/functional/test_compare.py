@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
 from participa.results.models import TallyRun
 from participa.results.queries import published_run
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 
 
 def test_preview_other_rule_and_compare(client, auth):
@@ -19,7 +19,7 @@ def test_preview_other_rule_and_compare(client, auth):
     p1, p2, p3 = f.project_ids(budget)
     # a majority wants the big project; a minority agrees on the two small ones
     for selection in [[p1]] * 6 + [[p2, p3]] * 4:
-        budgets.cast_ballot(budget, f.user(), selection)
+        cast_ballot(budget, f.user(), selection)
     admin = f.admin()
     now = utcnow()
     process.phases[1].ends_at = now - timedelta(minutes=1)  # voting has closed

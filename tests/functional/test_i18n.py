@@ -26,6 +26,7 @@ from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot
 from tests.support.opendata import folder_of, read_csv, tallied_process
 
 EN = {"Accept-Language": "en"}
@@ -135,7 +136,7 @@ def english_world():
         phase.starts_at -= timedelta(days=-25)
         phase.ends_at -= timedelta(days=-25)
     for chosen in ([p1, p3], [p1, p4], [p2, p3], [p2, p3], [p2], [p3, p4]):
-        budgets.cast_ballot(budget, f.user(), chosen, None)
+        cast_ballot(budget, f.user(), chosen, None)
     for phase in process.phases:
         phase.starts_at -= timedelta(days=25)
         phase.ends_at -= timedelta(days=25)

@@ -4,13 +4,13 @@ staff pages (role × page), refusals included."""
 import pytest
 
 from participa.accounts.models import Role
-from participa.budgets import services as budgets
 from participa.conversation import comments
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.proposals import services as proposals
 from participa.proposals.models import Proposal
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 
 FLAGS = ("allows_propose", "allows_support", "allows_comment", "allows_vote")
 
@@ -33,7 +33,7 @@ def attempt(action: str, process, budget, proposal, user) -> bool:
         elif action == "allows_comment":
             comments.add_comment(proposal, user, "Buena idea, la apoyo.")
         else:
-            budgets.cast_ballot(budget, user, f.project_ids(budget)[:1])
+            cast_ballot(budget, user, f.project_ids(budget)[:1])
     except DomainError:
         db.session.rollback()
         return False

@@ -22,7 +22,6 @@ from participa.accountability.items import add_item
 from participa.accountability.milestones import add_milestone
 from participa.accounts.models import Role
 from participa.audit.services import log
-from participa.budgets import services as budgets
 from participa.budgets.models import Budget, Project
 from participa.conversation.comments import add_comment
 from participa.conversation.reports import report
@@ -35,6 +34,7 @@ from participa.proposals.models import Proposal, ProposalState
 from tests import factories as f
 from tests.support.accountability import publish
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot
 from tests.support.queries import counting
 
 FEW, MANY = 3, 30
@@ -175,7 +175,7 @@ def test_ballot_budget_and_project_pages(client):
         chosen = [
             p.id for p in db.session.scalars(select(Project).where(Project.budget_id == budget.id))
         ]
-        budgets.cast_ballot(budget, voter, chosen)  # the viewer's ballot lists every project
+        cast_ballot(budget, voter, chosen)  # the viewer's ballot lists every project
 
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
     assert_flat(client, f"{base}/", grow)

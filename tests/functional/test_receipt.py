@@ -5,14 +5,15 @@ vote). Only the signed-in voter who cast the ballot sees its choices, on the bud
 from sqlalchemy import select
 
 from participa.accounts.models import User
-from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
+from participa.budgets.receipts import receipt_hash
 from participa.extensions import db
 from participa.opendata import services as opendata
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot
 from tests.support.opendata import folder_of, read_csv, shift_phases
 
 
@@ -20,9 +21,9 @@ def voted(process_allows=("allows_vote",)):
     process = f.process(now_allows=process_allows)
     budget = f.budget(process, amount=1000, costs=(600, 500, 300, 200))
     p1, p2, p3, _p4 = f.projects(budget)
-    ballot = budgets.cast_ballot(budget, f.user(), [p2.id, p3.id])
+    ballot = cast_ballot(budget, f.user(), [p2.id, p3.id])
     code = ballot.receipt_code
-    budgets.cast_ballot(budget, f.user(), [p1.id])
+    cast_ballot(budget, f.user(), [p1.id])
     db.session.commit()
     return process, budget, code, (p1, p2, p3)
 
@@ -72,9 +73,7 @@ def test_counted_ballot_says_counted_and_never_what_it_holds(client):
     assert "Tu boleta se contó" in page and budget.title in page
     for project in (p1, p2, p3):  # neither the choices nor what was left out
         assert project.title not in page
-    ballot = db.session.scalar(
-        select(Ballot).where(Ballot.receipt_hash == budgets.receipt_hash(code))
-    )
+    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)))
     # nor anything that finds the ballot's row (and its choices) in the published ballots
     assert ballot.public_id not in page and ballot.receipt_hash not in page
     assert 'data-testid="receipt-projects"' not in page
@@ -87,7 +86,7 @@ def test_the_published_data_tell_a_code_holder_no_more(ctx):
     process, budget, code, _projects = counted(voted())
     folder = folder_of(opendata.publish(process, "manual"))
     db.session.commit()
-    digest = budgets.receipt_hash(code)
+    digest = receipt_hash(code)
     holding = sorted(p.name for p in folder.iterdir() if digest in p.read_text(encoding="utf-8"))
     assert holding == ["comprobantes.csv", "comprobantes.json"]
     receipts = read_csv(folder, "comprobantes.csv")
@@ -101,9 +100,7 @@ def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, auth
     process, budget, code, (_p1, p2, _p3) = counted(voted())
     owner = db.session.get(
         User,
-        db.session.scalar(
-            select(Ballot.user_id).where(Ballot.receipt_hash == budgets.receipt_hash(code))
-        ),
+        db.session.scalar(select(Ballot.user_id).where(Ballot.receipt_hash == receipt_hash(code))),
     )
     auth.login(f.user())  # someone else, signed in, holding the code: counted, no more
     page = check(client, code)
@@ -120,10 +117,8 @@ def test_only_the_signed_in_voter_who_cast_it_is_led_to_its_choices(client, auth
 
 def test_old_code_after_a_changed_vote_is_not_found(client):
     _process, budget, code, (p1, _p2, _p3) = voted()
-    ballot = db.session.scalar(
-        select(Ballot).where(Ballot.receipt_hash == budgets.receipt_hash(code))
-    )
-    budgets.cast_ballot(budget, db.session.get(User, ballot.user_id), [p1.id])
+    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)))
+    cast_ballot(budget, db.session.get(User, ballot.user_id), [p1.id])
     db.session.commit()
     assert 'data-status="not_found"' in check(client, code)
 

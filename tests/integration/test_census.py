@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import User
 from participa.audit.services import entries
-from participa.budgets import services as budgets
 from participa.census import hashing, importing, verification
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.errors import Invalid, NotAllowed
@@ -17,6 +16,7 @@ from participa.processes.models import District
 from participa.proposals import services as proposals
 from participa.proposals.models import CATEGORIES
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 
 ANA = "GOMA850101MNLRRN09"
 LUIS = "PELU900215HNLRPS03"
@@ -209,11 +209,11 @@ def test_a_process_can_ask_for_verification_to_vote(ctx):
     budget = f.budget(process)
     resident = f.user()
     with pytest.raises(NotAllowed) as refused:
-        budgets.cast_ballot(budget, resident, f.project_ids(budget)[:1])
+        cast_ballot(budget, resident, f.project_ids(budget)[:1])
     assert "verifica tu residencia" in refused.value.message
     assert isinstance(refused.value, verification.VerificationRequired)
     verification.verify(resident, ANA, date(1985, 1, 1))
-    ballot = budgets.cast_ballot(budget, resident, f.project_ids(budget)[:1])
+    ballot = cast_ballot(budget, resident, f.project_ids(budget)[:1])
     assert ballot.identity_id == resident.identity_id
     assert ballot.channel == "online"
 
@@ -223,10 +223,10 @@ def test_an_unverified_ballot_gets_the_identity_once_verified(ctx):
     importing.import_census(census_csv(f"{ANA},1985-01-01,Centro"))
     budget = f.budget(f.process(now_allows=("allows_vote",)))  # no verification asked
     resident = f.user()
-    ballot = budgets.cast_ballot(budget, resident, f.project_ids(budget)[:1])
+    ballot = cast_ballot(budget, resident, f.project_ids(budget)[:1])
     assert ballot.identity_id is None
     verification.verify(resident, ANA, date(1985, 1, 1))
-    ballot = budgets.cast_ballot(budget, resident, f.project_ids(budget)[1:2])
+    ballot = cast_ballot(budget, resident, f.project_ids(budget)[1:2])
     assert ballot.identity_id == resident.identity_id
 
 

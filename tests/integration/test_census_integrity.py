@@ -10,7 +10,6 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from participa.accounts.models import Role
-from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
 from participa.census import hashing, importing, verification
 from participa.census.models import Identity
@@ -20,6 +19,7 @@ from participa.officing import services as officing
 from participa.processes.models import District, VoteScope
 from tests import factories as f
 from tests.conftest import need
+from tests.support.ballots import cast_ballot
 from tests.support.parallel import run_together
 
 ANA, LUIS = "GOMA850101MNLRRN09", "PELU900215HNLRPS03"
@@ -69,15 +69,13 @@ def test_a_move_gives_no_second_district_vote(towns):
     south_budget = f.budget(process, district_id=south.id)
     resident, officer = f.user(), f.user(Role.OFFICER)
     verification.verify(resident, ANA, date(1985, 1, 1))
-    budgets.cast_ballot(
-        budget=north_budget, user=resident, project_ids=f.project_ids(north_budget)[:1]
-    )
+    cast_ballot(budget=north_budget, user=resident, project_ids=f.project_ids(north_budget)[:1])
     officing.record_paper_ballot(officer, north_budget, LUIS, f.project_ids(north_budget)[:1])
     db.session.commit()
     importing.import_census(f"{HEADER}{ANA},1985-01-01,Sur\n{LUIS},1990-02-15,Sur\n")  # moved
     db.session.commit()
     with pytest.raises(NotAllowed) as online:
-        budgets.cast_ballot(south_budget, resident, f.project_ids(south_budget)[:1])
+        cast_ballot(south_budget, resident, f.project_ids(south_budget)[:1])
     assert "cambio de domicilio" in online.value.message
     db.session.rollback()
     with pytest.raises(NotAllowed) as paper:

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from participa.budgets import services as budgets
+from participa.budgets import ballot_box as boxes
 from participa.budgets.models import Ballot
 from participa.db import ping_idle_connections
 from participa.extensions import db
@@ -82,7 +82,7 @@ def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_w
     db.session.commit()
     url = f"/procesos/{process.slug}/presupuestos/{budget.id}/boleta/confirmar"
     admin = create_engine(postgres_url)
-    ballot_box = budgets.ballot_box
+    ballot_box = boxes.ballot_box
 
     def box_of_a_killed_backend(slug: str, budget_id: int):
         pid = db.session.connection().connection.driver_connection.info.backend_pid
@@ -91,7 +91,7 @@ def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_w
             assert ended.scalar_one()
         return ballot_box(slug, budget_id)
 
-    monkeypatch.setattr(budgets, "ballot_box", box_of_a_killed_backend)
+    monkeypatch.setattr(boxes, "ballot_box", box_of_a_killed_backend)
     try:
         with current_app.app_context(), pytest.raises(DBAPIError) as lost:
             client.post(url, data={"project": chosen})
@@ -100,7 +100,7 @@ def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_w
     assert lost.value.connection_invalidated
     assert "FROM budgets JOIN processes" in lost.value.statement  # the ballot box's own
 
-    monkeypatch.setattr(budgets, "ballot_box", ballot_box)
+    monkeypatch.setattr(boxes, "ballot_box", ballot_box)
     with current_app.app_context():
         again = client.post(url, data={"project": chosen})
     assert again.status_code == 303, again.text

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from participa.accounts.models import Role
 from participa.audit.models import ActionLog
 from participa.budgets import services as budgets
+from participa.budgets.receipts import receipt_hash
 from participa.db import utcnow
 from participa.errors import NotAllowed
 from participa.extensions import db
@@ -18,12 +19,13 @@ from participa.processes.models import District, VoteScope
 from participa.processes.tasks import run_scheduler
 from participa.results.models import TallyRun
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 
 
 def test_scheduler_closes_opens_and_queues_the_tally_once(ctx):
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process)
-    budgets.cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
+    cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
     fan = f.user()
     follow(fan.id, process.id)
     db.session.commit()
@@ -121,7 +123,7 @@ def test_vote_scope(ctx, scope):
 
     def can(budget):
         try:
-            budgets.cast_ballot(budget, voter, f.project_ids(budget)[:1])
+            cast_ballot(budget, voter, f.project_ids(budget)[:1])
         except NotAllowed:
             return False
         return True
@@ -134,11 +136,11 @@ def test_vote_scope(ctx, scope):
 def test_each_confirmation_gives_a_new_receipt_stored_as_a_hash(ctx):
     budget = f.budget(f.process(now_allows=("allows_vote",)))
     voter = f.user()
-    first = budgets.cast_ballot(budget, voter, f.project_ids(budget)[:1])
+    first = cast_ballot(budget, voter, f.project_ids(budget)[:1])
     code, stored = first.receipt_code, first.receipt_hash
     assert len(code) == 14 and code.count("-") == 2
-    assert stored == budgets.receipt_hash(code.lower()) and code not in stored
-    second = budgets.cast_ballot(budget, voter, f.project_ids(budget)[:2])
+    assert stored == receipt_hash(code.lower()) and code not in stored
+    second = cast_ballot(budget, voter, f.project_ids(budget)[:2])
     assert second.receipt_code != code and second.receipt_hash != stored
     notes = db.session.scalar(
         select(func.count(Notification.id)).where(Notification.kind == "ballot_confirmed")

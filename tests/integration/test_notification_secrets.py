@@ -15,7 +15,6 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, select, text
 
 from participa import create_app
-from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications import sealing, tasks
@@ -24,6 +23,7 @@ from participa.notifications.services import dispatch, notify
 from participa.unit_of_work import pending_callbacks
 from tests import factories as f
 from tests.conftest import _postgres_admin
+from tests.support.ballots import cast_ballot
 from tests.support.smtp_sink import SMTPSink
 
 CODE = re.compile(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
@@ -54,7 +54,7 @@ def row_text(note: Notification) -> str:
 def vote(budget, voter, choice) -> tuple[str, Notification]:
     """Cast ``voter``'s ballot (first or changed), commit; its code and its receipt row,
     left unsent."""
-    code = budgets.cast_ballot(budget, voter, choice).receipt_code
+    code = cast_ballot(budget, voter, choice).receipt_code
     commit_unsent()
     note = db.session.scalars(
         select(Notification)

@@ -9,7 +9,6 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
 from participa.processes.tasks import run_scheduler
@@ -18,6 +17,7 @@ from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.conftest import need
+from tests.support.ballots import cast_ballot
 from tests.support.parallel import run_together
 
 
@@ -28,7 +28,7 @@ def closed_budget(ctx):
     budget = f.budget(process)
     for selection in ([0, 1], [1], [2, 3]):
         ids = f.project_ids(budget)
-        budgets.cast_ballot(budget, f.user(), [ids[i] for i in selection])
+        cast_ballot(budget, f.user(), [ids[i] for i in selection])
     for phase in process.phases:
         if phase.allows_vote:
             phase.ends_at = utcnow() - timedelta(minutes=5)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import Role
 from participa.audit.services import entries
-from participa.budgets import services as budgets
+from participa.budgets.ballots import ballot_of
 from participa.budgets.models import Ballot, BallotItem, BallotType
 from participa.census import hashing, importing, verification
 from participa.census.models import Identity
@@ -20,6 +20,7 @@ from participa.processes.models import District
 from tests import factories as f
 from tests.conftest import need
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot, selected_ids
 from tests.support.parallel import post_together
 
 ANA = "GOMA850101MNLRRN09"
@@ -66,7 +67,7 @@ def verified_resident(document: str, born: date):
 def test_online_then_booth_is_refused(booth):
     budget, officer = booth
     resident = verified_resident(ANA, date(1985, 1, 1))
-    budgets.cast_ballot(budget, resident, f.project_ids(budget)[:2])
+    cast_ballot(budget, resident, f.project_ids(budget)[:2])
     db.session.commit()
     with pytest.raises(Conflict) as refused:
         officing.check_in(officer, budget, ANA)
@@ -86,7 +87,7 @@ def test_an_unverified_account_cannot_vote_online_where_booths_are_open(booth):
     (every order of online vote, booth and verification: test_one_ballot_per_person)."""
     budget, _officer = booth
     with pytest.raises(verification.VerificationRequired):
-        budgets.cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
+        cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
     db.session.rollback()
     assert ballots() == []
 
@@ -99,7 +100,7 @@ def test_booth_then_online_is_refused(booth):
     resident = verified_resident(ANA, date(1985, 1, 1))  # verifies after voting in person
     db.session.commit()
     with pytest.raises(Conflict) as refused:
-        budgets.cast_ballot(budget, resident, ids[:2])
+        cast_ballot(budget, resident, ids[:2])
     assert refused.value.message == "Ya votaste en persona en este presupuesto."
     db.session.rollback()
     assert [b.id for b in ballots()] == [paper.id]
@@ -113,9 +114,9 @@ def test_booth_for_a_verified_account_then_online_keeps_the_paper_ballot(booth):
     paper = officing.record_paper_ballot(officer, budget, LUIS, [ids[1]])
     db.session.commit()
     assert paper.user_id == resident.id  # the account sees that it voted
-    assert budgets.ballot_of(budget, resident).id == paper.id
+    assert ballot_of(budget, resident).id == paper.id
     with pytest.raises(Conflict):
-        budgets.cast_ballot(budget, resident, [ids[0]])
+        cast_ballot(budget, resident, [ids[0]])
     db.session.rollback()
     items = db.session.scalars(select(BallotItem.project_id)).all()
     assert items == [ids[1]]
@@ -127,7 +128,7 @@ def test_a_paper_ballot_records_channel_identity_and_officer(booth):
     ids = f.project_ids(budget)
     paper = officing.record_paper_ballot(officer, budget, ROSA, [ids[0], ids[1]])
     online_voter = verified_resident(EVA, date(2001, 1, 1))
-    online = budgets.cast_ballot(budget, online_voter, [ids[2]])
+    online = cast_ballot(budget, online_voter, [ids[2]])
     db.session.commit()
     identity = db.session.scalar(
         select(Identity).where(Identity.document_hash == hashing.document_hash(ROSA))
@@ -138,7 +139,7 @@ def test_a_paper_ballot_records_channel_identity_and_officer(booth):
         officer.id,
     )
     assert paper.user_id is None
-    assert budgets.selected_ids(paper) == sorted([ids[0], ids[1]])
+    assert selected_ids(paper) == sorted([ids[0], ids[1]])
     assert (online.channel, online.officer_id) == ("online", None)
     assert entries(action="officing.paper_ballot")[0].actor_id == officer.id
 
@@ -203,7 +204,7 @@ def test_bulk_reports_every_rejected_line_and_stores_the_good_ones(booth):
     budget, officer = booth
     p1, p2, p3, p4 = f.project_ids(budget)
     online_voter = verified_resident(EVA, date(2001, 1, 1))
-    budgets.cast_ballot(budget, online_voter, [p1])
+    cast_ballot(budget, online_voter, [p1])
     db.session.commit()
     text = "\n".join(
         [
@@ -239,7 +240,7 @@ def test_bulk_reports_every_rejected_line_and_stores_the_good_ones(booth):
     booth_ballots = [b for b in ballots() if b.channel == "booth"]
     assert len(booth_ballots) == 2
     assert {b.officer_id for b in booth_ballots} == {officer.id}
-    assert sorted(budgets.selected_ids(b) for b in booth_ballots) == [[p1, p4], [p2, p3]]
+    assert sorted(selected_ids(b) for b in booth_ballots) == [[p1, p4], [p2, p3]]
     (logged,) = entries(action="officing.bulk_paper_ballots")
     assert logged.after["accepted"] == 2 and logged.after["rejected"] == sorted(reasons)
 

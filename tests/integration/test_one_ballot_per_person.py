@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from participa.accounts.models import Role
 from participa.audit.services import entries
-from participa.budgets import services as budgets
+from participa.budgets.ballots import ballot_item_rows
 from participa.budgets.models import AnnulledBallot, Ballot, BallotItem
 from participa.census import hashing, importing, verification
 from participa.census.models import Identity
@@ -35,6 +35,7 @@ from participa.results.tasks import run_tally
 from tests import factories as f
 from tests.conftest import need
 from tests.support.auth import Auth
+from tests.support.ballots import cast_ballot
 from tests.support.parallel import post_together
 
 ANA = "GOMA850101MNLRRN09"
@@ -112,7 +113,7 @@ def test_every_order_in_a_process_with_booths_leaves_one_ballot(people, order):
     for event in order:
         try:
             if event == "online":
-                budgets.cast_ballot(budget, resident, ids[:2])
+                cast_ballot(budget, resident, ids[:2])
             elif event == "booth":
                 officing.record_paper_ballot(officer, budget, ANA, [ids[3]])
             else:
@@ -145,9 +146,7 @@ def legacy_paper_ballot(budget, officer, project_ids) -> Ballot:
     ballot.channel = "booth"
     db.session.add(ballot)
     db.session.flush()
-    db.session.execute(
-        insert(BallotItem), budgets.ballot_item_rows(budget, ballot.id, project_ids, None)
-    )
+    db.session.execute(insert(BallotItem), ballot_item_rows(budget, ballot.id, project_ids, None))
     db.session.commit()
     return ballot
 
@@ -167,12 +166,12 @@ def test_verifying_after_voting_in_both_channels_keeps_the_paper_ballot(legacy, 
     budget, resident, officer = legacy
     ids = f.project_ids(budget)
     if online_first:
-        online = budgets.cast_ballot(budget, resident, ids[:2])
+        online = cast_ballot(budget, resident, ids[:2])
         db.session.commit()
         paper = legacy_paper_ballot(budget, officer, [ids[3]])
     else:
         paper = legacy_paper_ballot(budget, officer, [ids[3]])
-        online = budgets.cast_ballot(budget, resident, ids[:2])
+        online = cast_ballot(budget, resident, ids[:2])
         db.session.commit()
     online_public_id, receipt, code = online.public_id, online.receipt_hash, online.receipt_code
     assert counted(budget) == 2  # the double vote the verification reveals
@@ -194,7 +193,7 @@ def test_verifying_after_voting_in_both_channels_keeps_the_paper_ballot(legacy, 
     (entry,) = entries(action="ballot.annulled")
     assert entry.after["kept_ballot"] == paper.public_id and not entry.public
     with pytest.raises(Conflict):  # and the account cannot vote online again
-        budgets.cast_ballot(budget, resident, ids[:1])
+        cast_ballot(budget, resident, ids[:1])
     db.session.rollback()
     check = current_app.test_client().post("/comprobante", data={"code": code})
     assert 'data-status="annulled"' in check.text  # its receipt says it does not count
@@ -203,7 +202,7 @@ def test_verifying_after_voting_in_both_channels_keeps_the_paper_ballot(legacy, 
 def test_verifying_after_voting_online_ties_the_ballot_to_the_person(legacy):
     budget, resident, officer = legacy
     ids = f.project_ids(budget)
-    online = budgets.cast_ballot(budget, resident, ids[:2])
+    online = cast_ballot(budget, resident, ids[:2])
     db.session.commit()
     verification.verify(resident, ANA, BORN)
     db.session.commit()
@@ -217,7 +216,7 @@ def test_verifying_after_voting_online_ties_the_ballot_to_the_person(legacy):
 def test_a_duplicate_found_after_voting_closed_changes_no_ballot(legacy):
     budget, resident, officer = legacy
     ids = f.project_ids(budget)
-    online = budgets.cast_ballot(budget, resident, ids[:2])
+    online = cast_ballot(budget, resident, ids[:2])
     db.session.commit()
     paper = legacy_paper_ballot(budget, officer, [ids[3]])
     for phase in budget.process.phases:  # voting closes
@@ -256,7 +255,7 @@ def test_parallel_verification_attempts_stop_at_the_daily_limit(people, is_postg
 def test_administrators_see_the_annulled_ballot(legacy):
     budget, resident, officer = legacy
     ids = f.project_ids(budget)
-    budgets.cast_ballot(budget, resident, ids[:2])
+    cast_ballot(budget, resident, ids[:2])
     db.session.commit()
     legacy_paper_ballot(budget, officer, [ids[3]])
     verification.verify(resident, ANA, BORN)

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from participa.accounts.models import User
-from participa.budgets import services as budgets
 from participa.budgets.models import Ballot
 from participa.extensions import db
 from participa.opendata import services
@@ -17,6 +16,7 @@ from participa.opendata.models import Publication
 from participa.results import queries
 from participa.results import services as results
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 from tests.support.opendata import folder_of, proposal, read_csv, tallied_process
 
 
@@ -135,7 +135,7 @@ def test_ballots_and_counts_absent_before_results_are_public(ctx):
     process.phases[1].shows_vote_counts = False  # the current phase hides counts
     budget = f.budget(process)
     p1, *_ = f.project_ids(budget)
-    budgets.cast_ballot(budget, f.user(), [p1])
+    cast_ballot(budget, f.user(), [p1])
     author = f.user()
     proposal(process, author, "Con apoyos", supports_count=7)
     db.session.commit()

@@ -3,18 +3,18 @@
 import pytest
 from sqlalchemy import update
 
-from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
 from participa.results import queries, services
 from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import run_tally
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 
 
 def vote(budget, selections):
     for selection in selections:
-        budgets.cast_ballot(budget, f.user(), selection)
+        cast_ballot(budget, f.user(), selection)
     db.session.commit()
 
 
@@ -72,7 +72,7 @@ def test_ballots_stream_in_batches_and_report_progress(ctx, monkeypatch):
     )
     p1, p2, p3 = f.project_ids(budget)
     for selection in [[p1]] * 6 + [[p2, p3]] * 3 + [[p3, p2]]:
-        budgets.cast_ballot(budget, f.user(), selection)
+        cast_ballot(budget, f.user(), selection)
     db.session.commit()
     seen: list[int] = []
     whole = queries.stream_ballots(budget, queries.tally_projects(budget), seen.append)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from participa.budgets.models import Ballot
-from participa.budgets.services import receipt_hash
+from participa.budgets.receipts import receipt_hash
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Notification

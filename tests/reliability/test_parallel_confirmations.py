@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from participa.budgets.models import Ballot, BallotItem
-from participa.budgets.services import receipt_hash
+from participa.budgets.receipts import receipt_hash
 from participa.extensions import db
 from participa.notifications.models import Notification
 from tests import factories as f

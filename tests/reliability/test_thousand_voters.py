@@ -13,7 +13,6 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from participa.accounts.models import User
-from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, Budget
 from participa.db import utcnow
 from participa.extensions import db
@@ -22,6 +21,7 @@ from participa.results.models import RunStatus
 from participa.tallying import Ballot as TallyBallot
 from participa.tallying import Election, TallyProject, tally
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 from tests.support.reliability import decision_rows, finished_runs, outcome_rows, publications
 from tests.support.worker import wait_until
 
@@ -64,7 +64,7 @@ def test_1000_parallel_voters_are_counted_exactly(pg, worker):
 
     def vote(uid: int) -> None:
         with app.app_context():  # a session of its own, like a request
-            ballot = budgets.cast_ballot(
+            ballot = cast_ballot(
                 db.session.get(Budget, budget_id), db.session.get(User, uid), expected[uid]
             )
             assert ballot.receipt_code

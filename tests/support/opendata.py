@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from participa.accountability.models import ExecutionItem, ExecutionStatus, Milestone
-from participa.budgets import services as budgets
 from participa.db import utcnow
 from participa.extensions import db
 from participa.opendata import services
@@ -15,6 +14,7 @@ from participa.proposals.models import Proposal
 from participa.results import services as results
 from participa.results.tasks import run_tally
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 
 
 def shift_phases(process, days: int) -> None:
@@ -63,7 +63,7 @@ def tallied_process(
     for chosen, points in ballots:
         voter = f.user()
         voters.append(voter)
-        budgets.cast_ballot(budget, voter, chosen, points)
+        cast_ballot(budget, voter, chosen, points)
     author = f.user()
     proposal(process, author, "Ciclovía en la avenida")
     proposal(process, author, "Propuesta ofensiva", hidden_at=utcnow())

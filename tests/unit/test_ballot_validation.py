@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from participa.budgets.ballot_box import describe
 from participa.budgets.forms import BallotInput
-from participa.budgets.services import describe
 from participa.budgets.validation import BallotRules, check_ballot
 from participa.errors import Invalid
 

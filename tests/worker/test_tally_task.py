@@ -5,7 +5,6 @@ import time
 from celery.result import EagerResult
 from sqlalchemy import select
 
-from participa.budgets import services as budgets
 from participa.extensions import db
 from participa.processes.tasks import advance_phases
 from participa.results import services
@@ -13,6 +12,7 @@ from participa.results.models import RunStatus, TallyRun
 from participa.results.tasks import tally_budget
 from participa.tallying import Election, TallyProject, greedy
 from tests import factories as f
+from tests.support.ballots import cast_ballot
 from tests.support.worker import tasks_ended, wait_until
 
 
@@ -34,7 +34,7 @@ def test_tally_task_runs_on_the_worker_and_stores_the_outcome(ctx, celery_worker
     )
     p1, p2, p3, p4 = f.project_ids(budget)
     for selection in ([p1, p3], [p1], [p2, p3], [p3, p4], [p4]):
-        budgets.cast_ballot(budget, f.user(), selection)
+        cast_ballot(budget, f.user(), selection)
     run = services.request_tally(budget)
     db.session.commit()
 
@@ -83,7 +83,7 @@ def test_equal_shares_tally_streams_through_the_worker(ctx, celery_worker):
     )
     p1, p2, p3 = f.project_ids(budget)
     for selection in [[p1]] * 6 + [[p2, p3]] * 4:
-        budgets.cast_ballot(budget, f.user(), selection)
+        cast_ballot(budget, f.user(), selection)
     run = services.request_tally(budget)
     db.session.commit()
     tally_budget.delay(run.id)
