@@ -73,13 +73,13 @@ def serve(state_file: Path, count: int, broker: str) -> None:
     """Serve the first ``count`` confirmations of ``state_file`` in this process."""
     state = json.loads(state_file.read_text())
     os.environ["PARTICIPA_INSTANCE_PATH"] = state["instance"]
+    os.environ["CELERY_BROKER_URL"] = broker  # read by the default configuration
     from participa import create_app
 
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": state["url"],
             "SECRET_KEY": state["secret"],
-            "CELERY_BROKER_URL": broker,
             "RATELIMIT_ENABLED": False,
             # one sending queued by the first confirmation, none after: every run alike
             "NOTIFICATION_SEND_DELAY": 1e9,

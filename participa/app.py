@@ -9,11 +9,13 @@ from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 from werkzeug.routing import IntegerConverter
 
+from participa.api import answer_routing_errors_in_json
 from participa.celery import celery_init_app
 from participa.config import default_config
 from participa.db import ping_idle_connections
 from participa.extensions import babel, csrf, db, login_manager, migrate
 from participa.i18n import LANGUAGES, TRANSLATIONS, select_locale
+from participa.request_limits import Request
 from participa.security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
     login_manager.init_app(app)
+    app.request_class = Request  # per-view body limits, decided before the body is read
+    app.before_request(answer_routing_errors_in_json)  # before the CSRF check
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel caches the language on ``g``: a request sharing an application context

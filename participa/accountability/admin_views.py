@@ -6,8 +6,6 @@ its routes. Views parse the form, call a service, commit once (notifications are
 the commit) and redirect.
 """
 
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -29,37 +27,16 @@ from participa.accountability.views import _all_items, _currency, bp
 from participa.csvfiles import read_upload
 from participa.errors import DomainError
 from participa.extensions import db
+from participa.guards import is_admin, staff_only
 from participa.processes.models import Process
+from participa.request_limits import body_limit
 from participa.views_common import refuse
 
 # Milestone uploads carry a photo of up to 5 MB: more than the site-wide request limit.
 MILESTONE_REQUEST_LIMIT = milestones.MAX_PHOTO_BYTES + 512 * 1024
 
 
-@bp.record_once
-def _raise_limit_for_photos(state) -> None:
-    """Let the milestone form through the request size limit before anything (the CSRF
-    check included) reads the body; every other request keeps the site-wide limit."""
-
-    def raise_limit() -> None:
-        if request.endpoint == "accountability.admin_add_milestone":
-            request.max_content_length = MILESTONE_REQUEST_LIMIT
-
-    state.app.before_request_funcs.setdefault(None, []).insert(0, raise_limit)
-
-
-def admin_required(view):
-    """Anonymous visitors go to the login page; people who are not administrators get 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+admin_required = staff_only(is_admin)
 
 
 def _admin_process(process_id: int) -> Process:
@@ -265,6 +242,7 @@ def admin_item(process_id: int, item_id: int):
 
 @bp.post("/admin/procesos/<int:process_id>/seguimiento/<int:item_id>/hitos")
 @admin_required
+@body_limit(MILESTONE_REQUEST_LIMIT)  # a photo: more than the site-wide limit
 def admin_add_milestone(process_id: int, item_id: int):
     item = _admin_item(process_id, item_id)
     form = MilestoneForm()

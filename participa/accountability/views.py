@@ -91,13 +91,17 @@ def index(slug: str):
             .where(Budget.district_id == filters["distrito"])
         )
     if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        stmt = stmt.where(
+        stmt = stmt.where(  # literally: % and _ are escaped
             or_(
-                ExecutionItem.title.ilike(pattern, escape="\\"),
-                ExecutionItem.description.ilike(pattern, escape="\\"),
-                ExecutionItem.office.ilike(pattern, escape="\\"),
-                ExecutionItem.code.ilike(pattern, escape="\\"),
+                *(
+                    column.icontains(query, autoescape=True)
+                    for column in (
+                        ExecutionItem.title,
+                        ExecutionItem.description,
+                        ExecutionItem.office,
+                        ExecutionItem.code,
+                    )
+                )
             )
         )
     wanted = set(db.session.scalars(stmt))

@@ -24,6 +24,7 @@ from participa.budgets import services as budget_services
 from participa.budgets.models import Ballot, Budget
 from participa.errors import DomainError
 from participa.extensions import db
+from participa.guards import guard_blueprint, is_admin
 from participa.processes import services as process_services
 from participa.processes.models import District, Phase, Process
 from participa.proposals import services as proposal_services
@@ -38,13 +39,7 @@ from participa.views_common import district_choices, parse_id, query_int, refuse
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def require_admin():
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path))
-    if not current_user.is_admin:
-        abort(403)
-    return None
+guard_blueprint(bp, is_admin)
 
 
 def _process(process_id: int) -> Process:

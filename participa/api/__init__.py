@@ -32,10 +32,13 @@ class ReadApi(Api):
         pass
 
 
-def _api_routing_error():
+def answer_routing_errors_in_json():
     """A request under ``/api/v1`` that matched no route or method (a 405 for ``POST`` or
     ``TRACE``) is answered in JSON, with its ``Allow`` header. Flask raises routing errors
-    outside any blueprint, so the API blueprint's own handlers would not see them."""
+    outside any blueprint, so the API blueprint's own handlers would not see them.
+
+    Registered by ``create_app`` before the CSRF check, which would otherwise answer an
+    unknown ``POST`` first (hooks run in the order they are registered)."""
     error = request.routing_exception
     if (
         isinstance(error, HTTPException)
@@ -70,7 +73,6 @@ def init_api(app: Flask) -> Api:
     )
     api = ReadApi(app)
     api.register_blueprint(blp)
-    app.before_request_funcs.setdefault(None, []).insert(0, _api_routing_error)
     for name, description in TAGS.items():
         api.spec.tag({"name": name, "description": description})
     return api

@@ -1,6 +1,6 @@
 """The census upload (administrators) and residency verification (residents)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,6 +10,7 @@ from participa.census.forms import CensusUploadForm, VerifyForm
 from participa.census.models import Identity
 from participa.errors import DomainError
 from participa.extensions import db
+from participa.guards import is_admin, staff_only
 from participa.views_common import safe_next
 
 bp = Blueprint("census", __name__)
@@ -25,11 +26,8 @@ def _admin_page():
 
 
 @bp.route("/admin/padron", methods=["GET", "POST"])
+@staff_only(is_admin)
 def admin_census():
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path))
-    if not current_user.is_admin:
-        abort(403)
     form = CensusUploadForm()
     if not form.validate_on_submit():
         status = 422 if form.errors else 200

@@ -1,7 +1,5 @@
 """Comments, reports and the moderators' queue. Views parse, call a service, commit once."""
 
-from functools import wraps
-
 from flask import (
     Blueprint,
     abort,
@@ -25,6 +23,7 @@ from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
 from participa.conversation.models import Comment, ContentType
 from participa.errors import DomainError
 from participa.extensions import db
+from participa.guards import staff_only
 from participa.opendata.tasks import queue_redactions
 from participa.processes.models import Process
 from participa.processes.views import get_process_or_404
@@ -105,18 +104,7 @@ def report_kind(content_type: ContentType) -> str:
     return KIND_OF[content_type]
 
 
-def moderator_required(view):
-    """Anonymous visitors go to the login page; people without the role get 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if not is_moderator(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+moderator_required = staff_only(is_moderator)
 
 
 def _get_project_or_404(slug: str, budget_id: int, project_id: int) -> Project:

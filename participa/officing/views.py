@@ -1,6 +1,6 @@
 """In-person booth pages: check a person in, record their paper ballot, bulk entry."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from participa.budgets.models import Budget
 from participa.csvfiles import read_upload
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
+from participa.guards import guard_blueprint, has_role
 from participa.officing import services
 from participa.officing.forms import BulkForm, CheckInForm, PaperBallotForm
 from participa.processes.models import Action, Process
@@ -20,13 +21,7 @@ from participa.processes.models import Action, Process
 bp = Blueprint("officing", __name__, url_prefix="/casilla")
 
 
-@bp.before_request
-def require_officer():
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path))
-    if not current_user.has_role(Role.OFFICER):
-        abort(403)
-    return None
+guard_blueprint(bp, has_role(Role.OFFICER))
 
 
 def _budget(budget_id: int) -> Budget:

@@ -43,12 +43,11 @@ def proposals_query(process: Process, filters: ProposalFilters) -> Select:
     else:
         stmt = stmt.where(Proposal.state != ProposalState.WITHDRAWN)
     if filters.q:
-        text = filters.q.strip().lower().replace("\\", "\\\\")
-        pattern = "%" + text.replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(  # ILIKE: the trigram index ix_proposals_search on PostgreSQL
+        text = filters.q.strip()
+        stmt = stmt.where(  # ILIKE on PostgreSQL: the trigram index ix_proposals_search
             or_(
-                Proposal.title.ilike(pattern, escape="\\"),
-                Proposal.body.ilike(pattern, escape="\\"),
+                Proposal.title.icontains(text, autoescape=True),
+                Proposal.body.icontains(text, autoescape=True),
             )
         )
     if filters.district_id:

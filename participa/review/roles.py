@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from participa.accounts.models import Role, User
 from participa.audit.services import log
@@ -24,13 +24,12 @@ ROLE_LABELS = {
 def users_query(q: str = "", role: str = "") -> Select:
     """People whose name or e-mail contains ``q`` (any case), optionally of one ``role``."""
     stmt = select(User)
-    text = q.strip().lower()
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    text = q.strip()
+    if text:  # literally: % and _ are escaped
         stmt = stmt.where(
             or_(
-                func.lower(User.name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
+                User.name.icontains(text, autoescape=True),
+                User.email.icontains(text, autoescape=True),
             )
         )
     if role in {r.value for r in Role}:

@@ -5,9 +5,6 @@ The administration pages live here, under ``/admin/...`` URLs, so that the revie
 capability stays in one package; each checks the administrator role itself.
 """
 
-from collections.abc import Callable
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +14,7 @@ from participa.accounts.models import User
 from participa.admin.forms import ConfirmForm
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
+from participa.guards import is_admin, staff_only
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 from participa.review import roles, services
@@ -29,25 +27,8 @@ QUEUE_PER_PAGE = 50
 USERS_PER_PAGE = 50
 
 
-def _staff(allowed: Callable[[User], bool]):
-    """Anonymous visitors go to the login page; people without the role get 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return redirect(url_for("accounts.login", next=request.full_path))
-            if not allowed(current_user):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-evaluator_required = _staff(services.is_evaluator)
-admin_required = _staff(lambda user: user.is_admin)
+evaluator_required = staff_only(services.is_evaluator)
+admin_required = staff_only(is_admin)
 
 
 @bp.app_context_processor
