@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from participa.accountability.models import ExecutionItem
 from participa.accounts.models import User
 from participa.budgets.models import Budget, Project
+from participa.confirmation import Question, confirm_first
 from participa.conversation import comments, moderation, reports
 from participa.conversation.content import get_content, is_moderator, target_of
 from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
@@ -225,8 +226,45 @@ def queue():
     )
 
 
+def _back_to_queue() -> str:
+    return safe_next(request.form.get("next"), url_for("conversation.queue"))
+
+
+def _ask_hide(kind: str, content_id: int) -> Question:
+    content = get_content(KINDS[kind], content_id)
+    if content is None:
+        abort(404)
+    if getattr(content, "hidden_at", None) is not None:
+        return Question(
+            _("¿Mantener oculto este contenido y cerrar sus reportes?"),
+            _("Confirmar"),
+            _back_to_queue(),
+            _("La decisión queda en la bitácora. Puedes restaurarlo después."),
+        )
+    return Question(
+        _("¿Ocultar este contenido al público?"),
+        _("Ocultar"),
+        _back_to_queue(),
+        _(
+            "Deja de verse en la página, la API y los datos abiertos; sus reportes se cierran "
+            "y la decisión queda en la bitácora. Puedes restaurarlo después."
+        ),
+    )
+
+
+def _ask_block(user_id: int) -> Question:
+    account = db.get_or_404(User, user_id)
+    return Question(
+        _("¿Bloquear la cuenta de %(name)s?", name=account.name),
+        _("Bloquear la cuenta"),
+        _back_to_queue(),
+        _("No podrá entrar ni actuar hasta que alguien del equipo la desbloquee."),
+    )
+
+
 @bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/ocultar")
 @moderator_required
+@confirm_first(_ask_hide)
 def hide(kind: str, content_id: int):
     return _decide(moderation.hide, kind, content_id, _("Contenido oculto al público."))
 
@@ -239,6 +277,7 @@ def restore(kind: str, content_id: int):
 
 @bp.post("/moderacion/cuentas/<int:user_id>/bloquear")
 @moderator_required
+@confirm_first(_ask_block)
 def block(user_id: int):
     account = db.get_or_404(User, user_id)
     form = DecisionForm()

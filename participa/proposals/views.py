@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, District
@@ -134,8 +135,19 @@ def unsupport(slug: str, proposal_id: int):
     return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)
 
 
+def _ask_withdraw(slug: str, proposal_id: int) -> Question:
+    proposal = _get_proposal(slug, proposal_id)
+    return Question(
+        _("¿Retirar tu propuesta «%(title)s»?", title=proposal.title),
+        _("Retirar mi propuesta"),
+        url_for("proposals.show", slug=slug, proposal_id=proposal_id),
+        _("No se puede deshacer: deja de recibir apoyos y no pasa a revisión."),
+    )
+
+
 @bp.post("/<int:proposal_id>/retirar")
 @login_required
+@confirm_first(_ask_withdraw)
 def withdraw(slug: str, proposal_id: int):
     proposal = _get_proposal(slug, proposal_id)
     try:

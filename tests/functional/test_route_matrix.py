@@ -85,7 +85,7 @@ ROUTES: dict[str, Access] = {
     "proposals.new": Access(SIGNED_IN, post=(422,)),
     "proposals.support": Access(SIGNED_IN, post=(303,)),
     "proposals.unsupport": Access(SIGNED_IN, post=(303,)),
-    "proposals.withdraw": Access(SIGNED_IN, post=(303,)),  # one's own proposal
+    "proposals.withdraw": Access(SIGNED_IN, post=(200,)),  # one's own; asks first
     "budgets.ballot": Access(SIGNED_IN),
     "budgets.review": Access(SIGNED_IN, post=(422,)),
     "budgets.confirm": Access(SIGNED_IN, post=(422,)),
@@ -98,9 +98,9 @@ ROUTES: dict[str, Access] = {
     "census.verify": Access(SIGNED_IN, post=(422,)),
     # moderators
     "conversation.queue": Access(MODERATORS),
-    "conversation.hide": Access(MODERATORS, post=(303,)),
+    "conversation.hide": Access(MODERATORS, post=(200,)),  # asks first
     "conversation.restore": Access(MODERATORS, post=(303,)),
-    "conversation.block": Access(MODERATORS, post=(303,)),
+    "conversation.block": Access(MODERATORS, post=(200,)),  # asks first
     "conversation.unblock": Access(MODERATORS, post=(303,)),
     # evaluators
     "review.queue": Access(EVALUATORS),
