@@ -12,10 +12,11 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *details: str) -> None:
+    def __init__(self, message: str, *details: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details)
+        self.field = field  # the form field it is about, if one (shown beside it)
 
 
 class NotAllowed(DomainError):

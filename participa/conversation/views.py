@@ -1,9 +1,15 @@
 """Comments, reports and the moderators' queue. Views parse, call a service, commit once."""
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -156,19 +162,38 @@ def project(slug: str, budget_id: int, project_id: int):
 @login_required
 def comment_proposal(slug: str, proposal_id: int):
     proposal = _get_proposal_or_404(slug, proposal_id)
-    return _comment(proposal, "proposals.show", slug=slug, proposal_id=proposal_id)
+    return post_comment(proposal, "proposals.show", slug=slug, proposal_id=proposal_id)
 
 
 @bp.post("/procesos/<slug>/presupuestos/<int:budget_id>/proyectos/<int:project_id>/comentarios")
 @login_required
 def comment_project(slug: str, budget_id: int, project_id: int):
     project = _get_project_or_404(slug, budget_id, project_id)
-    return _comment(
+    return post_comment(
         project, "conversation.project", slug=slug, budget_id=budget_id, project_id=project_id
     )
 
 
-def _comment(target, endpoint: str, **values):
+@dataclass(frozen=True)
+class CommentDraft:
+    """A refused comment, drawn again in its form on the page: what was typed, the reply it
+    was (None: a comment on the page) and why it was refused."""
+
+    body: str
+    parent_id: int | None
+    errors: tuple[str, ...]
+
+
+@bp.app_template_global()
+def comment_draft() -> CommentDraft | None:
+    """The refused comment of this request, if any (see :func:`post_comment`)."""
+    return g.get("comment_draft")
+
+
+def post_comment(target: Any, endpoint: str, **values: Any) -> Any:
+    """Add the posted comment (or reply) on ``target`` and go back to its page,
+    ``endpoint`` with ``values``. A refused one is drawn again on that page, in its form
+    with what was typed and the reason beside it, answered with the refusal's status."""
     form = CommentForm()
     parent = None
     if form.parent_id.data:
@@ -179,7 +204,14 @@ def _comment(target, endpoint: str, **values):
     try:
         comment = comments.add_comment(target, current_user, form.body.data, parent=parent)
     except DomainError as error:
-        return refuse(error, endpoint, **values)
+        db.session.rollback()
+        g.comment_draft = CommentDraft(
+            body=form.body.data or "",
+            parent_id=parent.id if parent else None,
+            errors=(error.message, *error.details),
+        )
+        page = current_app.view_functions[endpoint](**values)  # the page, drawn again
+        return make_response(page), error.status_code
     db.session.commit()
     flash(_("Tu respuesta quedó publicada.") if parent else _("Tu comentario quedó publicado."))
     return redirect(url_for(endpoint, **values) + f"#comentario-{comment.id}", code=303)

@@ -11,7 +11,7 @@ from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
 from participa.proposals.models import CATEGORY_LABELS, Proposal, ProposalState
-from participa.views_common import district_choices, int_arg, page_arg, refuse, safe_next
+from participa.views_common import district_choices, int_arg, keep_form, page_arg, refuse, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
 
@@ -85,8 +85,10 @@ def new(slug: str):
                 district_id=form.district_id.data or None,
                 cost_estimate=form.cost_estimate.data,
             )
-        except DomainError as error:
-            return refuse(error, "proposals.index", slug=slug)
+        except DomainError as error:  # drawn again with what was typed
+            status = keep_form(form, error)
+            page = render_template("proposals/new.html", process=process, form=form, refusal=error)
+            return page, status
         db.session.commit()
         flash(_("Tu propuesta quedó registrada. ¡Gracias por participar!"), "success")
         return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
