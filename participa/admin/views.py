@@ -50,14 +50,6 @@ def _budget(budget_id: int) -> Budget:
     return db.get_or_404(Budget, budget_id)
 
 
-@bp.get("/")
-def dashboard():
-    processes = db.session.scalars(
-        select(Process).options(selectinload(Process.phases)).order_by(Process.created_at.desc())
-    ).all()
-    return render_template("admin/dashboard.html", processes=processes)
-
-
 @bp.route("/procesos/nuevo", methods=["GET", "POST"])
 def new_process():
     form = ProcessForm()

@@ -45,7 +45,7 @@ def latest_run(budget: Budget, rule: str | None = None) -> TallyRun | None:
     return db.session.scalar(stmt.order_by(TallyRun.id.desc()).limit(1))
 
 
-def _stale(now: datetime):
+def stale_condition(now: datetime):
     """The condition of an official run presumed lost: queued for longer than
     ``TALLY_STALE_AFTER`` (its message was lost), or running without a heartbeat for
     ``TALLY_HEARTBEAT_TIMEOUT`` (its worker died), however long it has been counting."""
@@ -74,7 +74,7 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
             TallyRun.preview.is_(False),
             TallyRun.created_at >= closes,
             (TallyRun.status == RunStatus.DONE)
-            | (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]) & ~_stale(now)),
+            | (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]) & ~stale_condition(now)),
         )
         if db.session.scalar(blocking.limit(1)) is None:
             due.append(budget)
