@@ -95,8 +95,9 @@ def delete_budget(budget: Budget, actor: User) -> None:
     for project in db.session.scalars(select(Project).where(Project.budget_id == budget.id)):
         db.session.delete(project)
     db.session.flush()
-    process.budgets.remove(budget)
+    db.session.delete(budget)
     db.session.flush()
+    db.session.expire(process, ["budgets"])
 
 
 def archive_budget(budget: Budget, actor: User) -> None:
@@ -162,8 +163,9 @@ def update_project(
     before = snapshot(project, PROJECT_FIELDS)
     project.title, project.description, project.cost = title.strip(), description.strip(), cost
     if target.id != project.budget_id:
-        project.budget = target
         project.position = len(target.projects) + 1
+        project.budget = target
+        db.session.flush()
     after = snapshot(project, PROJECT_FIELDS)
     if after == before:
         return False
