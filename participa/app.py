@@ -126,7 +126,9 @@ def _built_by_flask_command_needing_no_secret() -> bool:
 
 def _register_blueprints(app: Flask) -> None:
     import participa.accountability.admin_views
-    import participa.admin.dashboard  # noqa: F401 - its routes, on admin_bp
+    import participa.admin.ballot_editing
+    import participa.admin.dashboard
+    import participa.admin.editing  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin.views import bp as admin_bp

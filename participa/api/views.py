@@ -374,7 +374,7 @@ def list_budgets(slug: str, **args):
     process = _process_or_404(slug)
     stmt = (
         select(Budget)
-        .where(Budget.process_id == process.id)
+        .where(Budget.process_id == process.id, Budget.archived_at.is_(None))
         .options(joinedload(Budget.district), joinedload(Budget.process))
         .order_by(Budget.position, Budget.id)
     )
@@ -398,7 +398,7 @@ def list_projects(budget_id: int, **args):
     budget = _budget_or_404(budget_id)
     stmt = (
         select(Project)
-        .where(Project.budget_id == budget.id)
+        .where(Project.budget_id == budget.id, Project.archived_at.is_(None))
         .options(selectinload(Project.proposal))
         .order_by(Project.position, Project.id)
     )

@@ -45,7 +45,7 @@ def ballot_rules(budget: Budget | Row) -> BallotRules:
 _budgets, _processes, _phases = Budget.__table__, Process.__table__, Phase.__table__
 _projects = Project.__table__
 _PROJECT_COSTS = select(_projects.c.id, _projects.c.cost).where(
-    _projects.c.budget_id == bindparam("budget_id")
+    _projects.c.budget_id == bindparam("budget_id"), _projects.c.archived_at.is_(None)
 )
 # Everything of a phase that Process.allows and Phase.allows read.
 _PHASE_RULE_COLUMNS = (
@@ -95,7 +95,9 @@ def _ballot_box_statement(dialect: str) -> FastStatement:
                 func.array_agg(_projects.c.id).label("project_ids"),
                 func.array_agg(_projects.c.cost).label("project_costs"),
             )
-            .where(_projects.c.budget_id == bindparam("budget_id"))
+            .where(
+                _projects.c.budget_id == bindparam("budget_id"), _projects.c.archived_at.is_(None)
+            )
             .subquery("costs")
         )
         joined = joined.join(costs, true())
@@ -103,7 +105,11 @@ def _ballot_box_statement(dialect: str) -> FastStatement:
     _BALLOT_BOX[dialect] = FastStatement(
         select(*columns)
         .select_from(joined)
-        .where(_budgets.c.id == bindparam("budget_id"), _processes.c.slug == bindparam("slug"))
+        .where(
+            _budgets.c.id == bindparam("budget_id"),
+            _processes.c.slug == bindparam("slug"),
+            _budgets.c.archived_at.is_(None),  # an archived budget is off the ballot
+        )
         .order_by(_phases.c.position, _phases.c.id)
     )
     return _BALLOT_BOX[dialect]

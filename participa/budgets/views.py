@@ -21,11 +21,14 @@ from participa.views_common import refuse
 bp = Blueprint("budgets", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>")
 
 
-def get_budget_or_404(slug: str, budget_id: int) -> Budget:
+def get_budget_or_404(slug: str, budget_id: int, archived: bool = False) -> Budget:
+    """The budget of the process ``slug``; an archived one only if ``archived`` (its results
+    stay public, its ballot does not)."""
+    kept = () if archived else (Budget.archived_at.is_(None),)
     return db.first_or_404(
         select(Budget)
         .join(Process)
-        .where(Budget.id == budget_id, Process.slug == slug)
+        .where(Budget.id == budget_id, Process.slug == slug, *kept)
         .options(
             selectinload(Budget.projects), selectinload(Budget.process).selectinload(Process.phases)
         )

@@ -333,6 +333,7 @@ def open_budgets() -> list[Budget]:
     budgets = db.session.scalars(
         select(Budget)
         .join(Process)
+        .where(Budget.archived_at.is_(None))
         .options(selectinload(Budget.process).selectinload(Process.phases))
         .order_by(Process.created_at.desc(), Budget.position, Budget.id)
     ).all()

@@ -40,7 +40,7 @@ def show(slug: str):
     now = utcnow()
     budgets = db.session.scalars(
         select(Budget)
-        .where(Budget.process_id == process.id)
+        .where(Budget.process_id == process.id, Budget.archived_at.is_(None))
         .options(selectinload(Budget.projects), joinedload(Budget.district))
         .order_by(Budget.position, Budget.id)
     ).all()

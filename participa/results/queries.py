@@ -115,7 +115,7 @@ def tally_projects(budget: Budget) -> list[TallyProject]:
     """The budget's projects as the rules see them, in ballot order."""
     rows = db.session.execute(
         select(Project.id, Project.cost)
-        .where(Project.budget_id == budget.id)
+        .where(Project.budget_id == budget.id, Project.archived_at.is_(None))
         .order_by(Project.position, Project.id)
     ).all()
     return [TallyProject(id=pid, cost=cost, position=i) for i, (pid, cost) in enumerate(rows)]

@@ -130,6 +130,19 @@ ROUTES: dict[str, Access] = {
     "admin.tally_progress": Access(ADMIN),
     "admin.answer_proposal": Access(ADMIN, post=(400,)),
     "admin.action_log": Access(ADMIN),
+    # administrators correcting what they created (participa.admin.editing, ballot_editing)
+    # an empty POST of an edit form keeps the stored values: nothing changes
+    "admin.edit_process": Access(ADMIN, post=(303,)),
+    "admin.edit_phase": Access(ADMIN, post=(303,)),  # the spare process's past phase
+    "admin.confirm_delete_phase": Access(ADMIN),
+    "admin.confirm_close_phase": Access(ADMIN),
+    "admin.edit_district": Access(ADMIN, post=(303,)),
+    "admin.delete_district": Access(ADMIN, post=(303,)),  # a spare district nothing uses
+    "admin.delete_status": Access(ADMIN, post=(303,)),  # a spare status no item is in
+    "admin.archive_budget": Access(ADMIN, post=(303,)),  # a spare budget, then deleted
+    "admin.delete_budget": Access(ADMIN, post=(303,)),
+    "admin.edit_project": Access(ADMIN, post=(422,)),
+    "admin.remove_project": Access(ADMIN, post=(303,)),  # withdrawn before voting opens
     "census.admin_census": Access(ADMIN, post=(422,)),
     "review.assign": Access(ADMIN, post=(400,)),
     "review.publish": Access(ADMIN, post=(422,)),
