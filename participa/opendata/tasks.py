@@ -15,6 +15,7 @@ from participa.extensions import db
 from participa.opendata import redaction, services
 from participa.processes.models import Process
 from participa.processes.queries import published
+from participa.results.queries import official_tally_pending
 from participa.signals import results_opened, tally_finished
 from participa.unit_of_work import after_commit
 
@@ -54,7 +55,16 @@ def _publish_when_results_open(_phase_id: int, *, process_id: int) -> None:
     """A phase showing results opened: once that is committed, publish the process's open
     data (the results just became public; the tally's own publication, before, found them
     hidden)."""
-    after_commit(partial(queue_publication, process_id, "results"))
+    after_commit(partial(_publish_opened_results, process_id))
+
+
+def _publish_opened_results(process_id: int) -> None:
+    """After the commit that opened the results phase. When voting closed in the same pass,
+    the official tally was just queued: its own publication (``tally_finished``) follows
+    with the results, so none is made now, whose results would still be empty."""
+    if official_tally_pending(process_id):
+        return
+    queue_publication(process_id, "results")
 
 
 def queue_publication(process_id: int, trigger: str) -> None:

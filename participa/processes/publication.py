@@ -74,45 +74,36 @@ def unpublish(process: Process, actor: User | None) -> None:
     db.session.flush()
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(stmt) or 0
-
-
 def public_dependencies(process: Process) -> list[str]:
     """Why ``process`` cannot go back to being a draft: one sentence per kind of public
-    thing that depends on it (empty: it can)."""
+    thing that depends on it (empty: it can). One statement of counts."""
     pid = process.id
     budget_ids = select(Budget.id).where(Budget.process_id == pid)
     proposal_ids = select(Proposal.id).where(Proposal.process_id == pid)
     project_ids = select(Project.id).where(Project.budget_id.in_(budget_ids))
-    counts = {
-        "proposals": _count(select(func.count(Proposal.id)).where(Proposal.process_id == pid)),
-        "supports": _count(
-            select(func.count(Support.id)).where(Support.proposal_id.in_(proposal_ids))
+    queries = {
+        "proposals": select(func.count(Proposal.id)).where(Proposal.process_id == pid),
+        "supports": select(func.count(Support.id)).where(Support.proposal_id.in_(proposal_ids)),
+        "comments": select(func.count(Comment.id)).where(
+            Comment.target_type == ContentType.PROJECT, Comment.target_id.in_(project_ids)
         ),
-        "comments": _count(
-            select(func.count(Comment.id)).where(
-                Comment.target_type == ContentType.PROJECT, Comment.target_id.in_(project_ids)
-            )
+        "ballots": select(func.count(Ballot.id)).where(Ballot.budget_id.in_(budget_ids)),
+        "annulled": select(func.count(AnnulledBallot.id)).where(
+            AnnulledBallot.budget_id.in_(budget_ids)
         ),
-        "ballots": _count(select(func.count(Ballot.id)).where(Ballot.budget_id.in_(budget_ids)))
-        + _count(
-            select(func.count(AnnulledBallot.id)).where(AnnulledBallot.budget_id.in_(budget_ids))
+        "results": select(func.count(TallyRun.id)).where(
+            TallyRun.budget_id.in_(budget_ids),
+            TallyRun.preview.is_(False),
+            TallyRun.status == RunStatus.DONE,
         ),
-        "results": _count(
-            select(func.count(TallyRun.id)).where(
-                TallyRun.budget_id.in_(budget_ids),
-                TallyRun.preview.is_(False),
-                TallyRun.status == RunStatus.DONE,
-            )
-        ),
-        "publications": _count(
-            select(func.count(Publication.id)).where(Publication.process_id == pid)
-        ),
-        "items": _count(
-            select(func.count(ExecutionItem.id)).where(ExecutionItem.process_id == pid)
-        ),
+        "publications": select(func.count(Publication.id)).where(Publication.process_id == pid),
+        "items": select(func.count(ExecutionItem.id)).where(ExecutionItem.process_id == pid),
     }
+    row = db.session.execute(
+        select(*(q.scalar_subquery().label(key) for key, q in queries.items()))
+    ).one()
+    counts = row._asdict()
+    counts["ballots"] += counts.pop("annulled")
     sentences = {
         "proposals": lambda n: ngettext("Tiene %(num)d propuesta.", "Tiene %(num)d propuestas.", n),
         "supports": lambda n: ngettext("Tiene %(num)d apoyo.", "Tiene %(num)d apoyos.", n),

@@ -188,3 +188,22 @@ def test_a_proposal_by_the_administration_counts_too(ctx):
     process = f.process()
     proposal(process, f.admin(), "De la administración")
     assert publication.public_dependencies(process) == ["Tiene 1 propuesta."]
+
+
+def test_when_voting_closes_as_results_open_one_version_follows_the_tally(ctx):
+    """The same pass closes the vote, opens the results phase and queues the tally: the
+    publication waits for the tally (one version, with the results), not an empty one."""
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process, amount=1000, costs=(600, 300))
+    p1, p2 = f.project_ids(budget)
+    for chosen in ([p1], [p1, p2]):
+        cast_ballot(budget, f.user(), chosen)
+    now = utcnow()
+    process.phases[1].ends_at = now - timedelta(seconds=1)
+    process.phases[2].starts_at = now - timedelta(seconds=1)
+    db.session.commit()
+    done = run_scheduler()  # eager: the tally runs after the commit, then publishes
+    assert process.phases[2].id in done["opened"] and len(done["tallies"]) == 1
+    (version,) = db.session.scalars(select(Publication)).all()
+    assert version.trigger == "tally"
+    assert len(read_csv(folder_of(version), "resultados.csv")) == 2
