@@ -229,6 +229,7 @@ def _process(title, slug, description) -> Process:
         description=description,
         municipality=MUNICIPALITY,
         district_id=None,
+        published=True,
     )
 
 

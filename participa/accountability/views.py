@@ -28,6 +28,7 @@ from participa.budgets.models import Budget, Project
 from participa.conversation.views import post_comment
 from participa.extensions import db
 from participa.processes.models import District, Process
+from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
 from participa.views_common import int_arg
 
@@ -135,7 +136,8 @@ def index(slug: str):
 def _item_or_404(item_id: int) -> ExecutionItem:
     return db.first_or_404(
         select(ExecutionItem)
-        .where(ExecutionItem.id == item_id)
+        .join(Process, Process.id == ExecutionItem.process_id)
+        .where(ExecutionItem.id == item_id, visible_to(current_user))
         .options(
             selectinload(ExecutionItem.process).selectinload(Process.phases),
             selectinload(ExecutionItem.milestones),

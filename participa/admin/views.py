@@ -70,7 +70,13 @@ def new_process():
             flash(error.message, "error")
             return render_template("admin/process_form.html", form=form), error.status_code
         db.session.commit()
-        flash(_("Proceso creado. Ahora agrega sus fases."), "success")
+        flash(
+            _(
+                "Proceso creado como borrador: solo el personal lo ve hasta que lo publiques. "
+                "Ahora agrega sus fases."
+            ),
+            "success",
+        )
         return redirect(url_for("admin.process", process_id=process.id), code=303)
     return render_template("admin/process_form.html", form=form), 422 if form.errors else 200
 

@@ -86,6 +86,7 @@ def _ballot_box_statement(dialect: str) -> FastStatement:
         _processes.c.title.label("process_title"),
         _processes.c.vote_scope,
         _processes.c.verification_to_vote,
+        _processes.c.published_at,
         *(_phases.c[name] for name in _PHASE_RULE_COLUMNS),
     ]
     if dialect == "postgresql":
@@ -138,6 +139,7 @@ class BallotBox:
     vote_scope: str
     verification_to_vote: bool
     voting_open: bool
+    published: bool = True  # False: a draft (nobody votes; the public gets 404)
 
     @classmethod
     def of(cls, budget: Budget) -> BallotBox:
@@ -154,6 +156,7 @@ class BallotBox:
             vote_scope=process.vote_scope,
             verification_to_vote=process.verification_to_vote,
             voting_open=process.allows(Action.VOTE),
+            published=process.is_published,
         )
 
     @property
@@ -189,7 +192,9 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
         process_title=first.process_title,
         vote_scope=first.vote_scope,
         verification_to_vote=first.verification_to_vote,
-        voting_open=phases_allow(phases, Action.VOTE, utcnow()),
+        # nobody votes in a draft (as Process.allows)
+        voting_open=first.published_at is not None and phases_allow(phases, Action.VOTE, utcnow()),
+        published=first.published_at is not None,
     )
 
 

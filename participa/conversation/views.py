@@ -33,6 +33,7 @@ from participa.extensions import db
 from participa.guards import staff_only
 from participa.opendata.tasks import queue_redactions
 from participa.processes.models import Process
+from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
 from participa.proposals.models import Proposal
 from participa.unit_of_work import after_commit
@@ -119,7 +120,12 @@ def _get_project_or_404(slug: str, budget_id: int, project_id: int) -> Project:
         select(Project)
         .join(Budget)
         .join(Process)
-        .where(Project.id == project_id, Budget.id == budget_id, Process.slug == slug)
+        .where(
+            Project.id == project_id,
+            Budget.id == budget_id,
+            Process.slug == slug,
+            visible_to(current_user),
+        )
         .options(
             selectinload(Project.budget).selectinload(Budget.process).selectinload(Process.phases)
         )

@@ -113,6 +113,7 @@ def _import(pb: PbFile, slug: str | None) -> ImportReport:
         description=meta["description"],
         municipality=meta["unit"][:120],
         district_id=None,
+        published=True,  # a finished process with its ballots, imported to be read
     )
     budget = create_budget(
         process,

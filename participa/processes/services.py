@@ -14,6 +14,7 @@ from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import District, Phase, Process, VoteScope
+from participa.processes.publication import phase_opened
 from participa.results.models import RunStatus, TallyRun
 
 EARLIEST, LATEST = datetime(1990, 1, 1), datetime(2200, 1, 1)
@@ -38,8 +39,10 @@ def create_process(
     municipality: str,
     district_id: int | None,
     actor: User | None = None,
+    published: bool = False,
 ) -> Process:
-    """Create a process; the slug defaults to the title's and must be unique. Logged."""
+    """Create a process; the slug defaults to the title's and must be unique. Logged.
+    A draft (seen by staff only) unless ``published`` (imports, demo data, tests)."""
     slug = slug or slugify(title)
     if not slug:
         raise Invalid(_("El título necesita letras o números para formar la dirección web."))
@@ -53,6 +56,7 @@ def create_process(
         description=description.strip(),
         municipality=municipality.strip(),
         district_id=district_id,
+        published_at=utcnow() if published else None,
     )
     db.session.add(process)
     db.session.flush()
@@ -269,6 +273,7 @@ def open_phase_now(phase: Phase, actor: User, reason: str = "") -> None:
         after=snapshot(phase, ("starts_at", "ends_at")),
     )
     renumber_phases(phase.process)
+    phase_opened(phase)  # a results phase: open data publishes after the commit
 
 
 def close_phase_now(phase: Phase, actor: User) -> None:

@@ -58,6 +58,26 @@ def stale_condition(now: datetime):
     )
 
 
+def official_tally_pending(process_id: int, now: datetime | None = None) -> bool:
+    """Whether an official tally of a budget of process ``process_id`` is queued or
+    running (and not presumed lost): its own publication will follow it."""
+    now = now or utcnow()
+    return (
+        db.session.scalar(
+            select(TallyRun.id)
+            .join(Budget, Budget.id == TallyRun.budget_id)
+            .where(
+                Budget.process_id == process_id,
+                TallyRun.preview.is_(False),
+                TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
+                ~stale_condition(now),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def budgets_due_for_tally(now=None) -> list[Budget]:
     """Budgets whose voting has closed and that have no official tally since: none queued,
     running (unless stale, see :func:`_stale`) or done after the close. Failed tallies,

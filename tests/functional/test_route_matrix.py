@@ -143,6 +143,10 @@ ROUTES: dict[str, Access] = {
     "admin.delete_budget": Access(ADMIN, post=(303,)),
     "admin.edit_project": Access(ADMIN, post=(422,)),
     "admin.remove_project": Access(ADMIN, post=(303,)),  # withdrawn before voting opens
+    "admin.confirm_publication": Access(ADMIN),  # "¿Despublicar…?" and why it cannot
+    "admin.change_publication": Access(ADMIN, post=(409,)),  # refused: it has proposals
+    "admin.confirm_open_data": Access(ADMIN),
+    "admin.publish_open_data": Access(ADMIN, post=(303,)),
     "census.admin_census": Access(ADMIN, post=(422,)),
     "review.assign": Access(ADMIN, post=(400,)),
     "review.publish": Access(ADMIN, post=(422,)),

@@ -128,6 +128,7 @@ def build_world(person: User | None) -> World:
             "rest": "nada-por-aqui",
             "move": "cerrar",
             "what": "seguir",
+            "action": "despublicar",  # refused (409): the open process has proposals
         },
         overrides={
             "static": {"filename": "css/participa.css"},
