@@ -1,6 +1,7 @@
 """No open redirects: every redirect that takes its target from the request (``next``) stays
 on this site, however the target is disguised."""
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -142,9 +143,14 @@ def test_staff_actions(client, auth, world):
     db.session.commit()
     auth.login(admin)
     for target in EVIL:
+        asked = client.post(f"/moderacion/propuesta/{proposal.id}/ocultar", data={"next": target})
+        assert asked.status_code == 200  # hiding asks first: its "Cancelar" stays too
+        cancel = re.search(r'href="([^"]*)" data-testid="confirm-cancel"', asked.text)
+        assert cancel and lands_on(html.unescape(cancel.group(1))) == HOST, (target, cancel)
         for action in ("ocultar", "restaurar"):
             response = client.post(
-                f"/moderacion/propuesta/{proposal.id}/{action}", data={"next": target}
+                f"/moderacion/propuesta/{proposal.id}/{action}",
+                data={"next": target, "confirmado": "1"},
             )
             assert_stays(response, target)
         response = client.post(
