@@ -125,7 +125,8 @@ def _built_by_flask_command_needing_no_secret() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import participa.accountability.admin_views  # noqa: F401 - its routes, on accountability_bp
+    import participa.accountability.admin_views  # its routes, on accountability_bp
+    import participa.admin.categories  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin.views import bp as admin_bp

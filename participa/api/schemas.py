@@ -7,8 +7,9 @@ from datetime import UTC
 from marshmallow import Schema, ValidationError, fields, validate
 
 from participa.budgets.models import BallotType
+from participa.categories.queries import by_slug
 from participa.processes.models import Action, VoteScope
-from participa.proposals.models import CATEGORIES, ProposalState
+from participa.proposals.models import ProposalState
 from participa.tallying import RULES
 
 MAX_PER_PAGE = 100
@@ -28,6 +29,12 @@ class UTCDateTime(fields.DateTime):
 def _no_nul(value: str) -> None:
     if "\x00" in value:
         raise ValidationError("Must not contain NUL characters.")
+
+
+def _known_category(value: str) -> None:
+    """A category the administrators defined (archived ones too: old proposals keep them)."""
+    if by_slug(value) is None:
+        raise ValidationError("Unknown category.")
 
 
 def _out(field_class, *args, **kwargs):
@@ -61,7 +68,8 @@ class ProposalArgs(PaginationArgs):
         metadata={"description": "Text searched in the title and body (case-insensitive)."},
     )
     category = fields.String(
-        validate=validate.OneOf(list(CATEGORIES)), metadata={"description": "Category key."}
+        validate=[validate.Length(max=40), _no_nul, _known_category],
+        metadata={"description": "Category key (see `category` in proposals)."},
     )
     district_id = fields.Integer(
         validate=validate.Range(min=1, max=INT32_MAX), metadata={"description": "District id."}
@@ -165,8 +173,13 @@ class ProposalSchema(Schema):
     process = _out(fields.Nested, ProcessRefSchema)
     title = _out(fields.String)
     body = _out(fields.String)
-    category = _out(fields.String)
-    category_label = _out(fields.String)
+    category = _out(
+        fields.String,
+        metadata={"description": "Key of the category, defined by the administrators."},
+    )
+    category_label = _out(
+        fields.String, metadata={"description": "The category's name, in the request's language."}
+    )
     district = _nullable(fields.Nested, DistrictSchema)
     cost_estimate = _nullable(fields.Integer)
     state = _out(fields.String, validate=validate.OneOf([s.value for s in ProposalState]))
@@ -218,6 +231,13 @@ class ProjectSchema(Schema):
     cost = _out(fields.Integer)
     proposal_id = _nullable(
         fields.Integer, metadata={"description": "The public proposal it was born from."}
+    )
+    category = _nullable(
+        fields.String,
+        metadata={"description": "Key of the category, defined by the administrators."},
+    )
+    category_label = _nullable(
+        fields.String, metadata={"description": "The category's name, in the request's language."}
     )
 
 
