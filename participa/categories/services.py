@@ -53,6 +53,8 @@ def create_category(
     """A new category, last in the order. Its key (``slug``, the name's by default) is
     what open data and the API publish: it never changes afterwards."""
     name, name_en, description = _clean_names(name, name_en, description)
+    if _name_taken(name):
+        raise FieldInvalid("name", _("Ya existe una categoría llamada «%(name)s».", name=name))
     slug = slug.strip() or slugify(name)[:SLUG_MAX].strip("-")
     if not slug:
         raise FieldInvalid("name", _("El nombre necesita letras o números para formar la clave."))
@@ -66,8 +68,6 @@ def create_category(
         )
     if queries.by_slug(slug) is not None:
         raise FieldInvalid("slug", _("Ya existe una categoría con la clave «%(slug)s».", slug=slug))
-    if _name_taken(name):
-        raise FieldInvalid("name", _("Ya existe una categoría llamada «%(name)s».", name=name))
     last = db.session.scalar(select(func.max(Category.position))) or 0
     category = Category(
         slug=slug, name=name, name_en=name_en, description=description, position=last + 1

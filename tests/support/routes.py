@@ -13,6 +13,8 @@ from werkzeug.datastructures import FileStorage
 from participa.accountability import milestones
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
+from participa.categories import queries as categories
+from participa.categories import services as category_services
 from participa.census import importing
 from participa.conversation import comments
 from participa.extensions import db
@@ -99,6 +101,9 @@ def build_world(person: User | None) -> World:
     spare = f.process()
     phases = sorted(spare.phases, key=lambda phase: phase.starts_at)
     spare_user = f.user()
+    # a category in use, and a spare one nobody uses (an administrator may delete it)
+    used_category = categories.by_slug("espacio-publico")
+    spare_category = category_services.create_category(name="Categoría de sobra")
     db.session.commit()
 
     return World(
@@ -112,6 +117,7 @@ def build_world(person: User | None) -> World:
             "status_id": status.id,
             "phase_id": phases[-1].id,
             "user_id": spare_user.id,
+            "category_id": used_category.id if used_category else 0,
             "kind": "comentario",
             "content_id": spare_comment.id,
             "code": "es_MX",
@@ -126,6 +132,9 @@ def build_world(person: User | None) -> World:
             "static": {"filename": "css/participa.css"},
             "proposals.withdraw": {"proposal_id": own.id},
             "admin.move_phase": {"phase_id": phases[1].id},
+            "admin.move_category": {"move": "bajar"},
+            "admin.archive_category": {"what": "archivar"},
+            "admin.delete_category": {"category_id": spare_category.id},
             "admin.compare": {"budget_id": done_budget.id},
             **{
                 endpoint: {"budget_id": booth_budget.id}
