@@ -23,6 +23,7 @@ from participa.accountability.milestones import add_milestone
 from participa.accounts.models import Role
 from participa.audit.services import log
 from participa.budgets.models import Budget, Project
+from participa.categories.services import create_category
 from participa.conversation.comments import add_comment
 from participa.conversation.reports import report
 from participa.db import utcnow
@@ -90,9 +91,8 @@ def add_proposals(process: Process, k: int, **values) -> list[Proposal]:
             district_id=district().id,
             title=f"Propuesta {next(_n)}",
             body="Un parque con árboles y bancas para la colonia.",
-            category="espacio-publico",
             cost_estimate=100,
-            **values,
+            **{"category": "espacio-publico", **values},
         )
         db.session.add(proposal)
         made.append(proposal)
@@ -312,6 +312,23 @@ def test_officer_booth_page(client):
             f.budget(process)
 
     assert_flat(client, "/casilla", grow)
+
+
+def test_admin_categories_page(client):
+    """The categories, each with its proposals and projects counted: two grouped queries."""
+    process = f.process()
+    budget = f.budget(process, amount=10_000, costs=())
+    Auth(client).login_as(Role.ADMIN)
+
+    def grow(k):
+        for _ in range(k):
+            category = create_category(name=f"Tema {next(_n)}")
+            add_proposals(process, 1, category=category.slug)
+            for project in add_projects(budget, 1):
+                project.category = category.slug
+        db.session.flush()
+
+    assert_flat(client, "/admin/categorias", grow)
 
 
 # ── API ──────────────────────────────────────────────────────────────────────────────────
