@@ -168,8 +168,8 @@ def test_delete_is_confirmed_and_refused_while_used(client, auth):
     db.session.expire_all()
     assert queries.by_slug("salud") is not None
 
-    client.post("/admin/categorias", data={"name": "Temporal"})
-    spare = queries.by_slug("temporal")
+    spare = f.category("Temporal")
+    db.session.commit()
     confirm = client.get(f"/admin/categorias/{spare.id}/eliminar")
     assert 'data-testid="delete-form"' in confirm.text  # a GET deletes nothing
     db.session.expire_all()

@@ -23,7 +23,6 @@ from participa.accountability.milestones import add_milestone
 from participa.accounts.models import Role
 from participa.audit.services import log
 from participa.budgets.models import Budget, Project
-from participa.categories.services import create_category
 from participa.conversation.comments import add_comment
 from participa.conversation.reports import report
 from participa.db import utcnow
@@ -322,7 +321,7 @@ def test_admin_categories_page(client):
 
     def grow(k):
         for _ in range(k):
-            category = create_category(name=f"Tema {next(_n)}")
+            category = f.category(archived=bool(next(_n) % 2))
             add_proposals(process, 1, category=category.slug)
             for project in add_projects(budget, 1):
                 project.category = category.slug
