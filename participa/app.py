@@ -127,6 +127,7 @@ def _built_by_flask_command_needing_no_secret() -> bool:
 def _register_blueprints(app: Flask) -> None:
     import participa.accountability.admin_views  # its routes, on accountability_bp
     import participa.admin.ballot_editing
+    import participa.admin.categories
     import participa.admin.dashboard
     import participa.admin.editing
     import participa.admin.publishing  # noqa: F401 - its routes, on admin_bp

@@ -272,8 +272,8 @@ def _past_process(rng, now, districts, voters) -> None:
         min_projects=1,
         description="Proyectos para cualquier colonia del municipio.",
     )
-    for title, _category, cost, body in rng.sample(IDEAS, 14):
-        budgets.create_project(budget, title=title, cost=cost, description=body)
+    for title, category, cost, body in rng.sample(IDEAS, 14):
+        budgets.create_project(budget, title=title, cost=cost, description=body, category=category)
     _ballots(rng, budget, voters, when=now - _days(290))
     _phases(process, now, phases)
     run = request_tally(budget)
@@ -359,6 +359,7 @@ def _voting_process(rng, now, districts, voters, resident, n_ballots) -> None:
         title="Remozamiento de la plaza principal",
         cost=1_400_000,
         description="Nuevas jardineras, bancas y kiosco restaurado.",
+        category="espacio-publico",
     )
     _ballots(rng, city, voters[:n_ballots], when=now - _days(3))
     _ballots(rng, centro, voters[: n_ballots // 3], when=now - _days(3))

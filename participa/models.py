@@ -4,6 +4,7 @@ from participa.accountability.models import ExecutionItem, ExecutionStatus, Item
 from participa.accounts.models import Role, User, UserSession
 from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, BallotItem, Budget, Project
+from participa.categories.models import Category
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.conversation.models import Comment, Report
 from participa.notifications.models import Follow, Notification
@@ -17,6 +18,7 @@ __all__ = [
     "Ballot",
     "BallotItem",
     "Budget",
+    "Category",
     "CensusEntry",
     "Comment",
     "District",

@@ -25,11 +25,13 @@ import redis
 from flask import Flask
 from flask_migrate import upgrade
 from hypothesis import settings
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, insert, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from participa import create_app
+from participa.categories.defaults import default_rows
+from participa.categories.models import Category
 from participa.extensions import db
 from tests.support.auth import Auth
 from tests.support.live import serve
@@ -163,6 +165,8 @@ def _empty_tables(app: Flask) -> None:
             else:
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))
+            # the categories a new installation has (inserted by their migration)
+            conn.execute(insert(Category.__table__), default_rows())
 
 
 @pytest.fixture

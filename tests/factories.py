@@ -7,6 +7,8 @@ from participa.accounts.models import Role, User
 from participa.accounts.services import register_user
 from participa.budgets import services as budgets
 from participa.budgets.models import BallotType, Budget, Project
+from participa.categories import services as categories
+from participa.categories.models import Category
 from participa.db import utcnow
 from participa.extensions import db
 from participa.processes import services as processes
@@ -87,6 +89,14 @@ def budget(
     db.session.flush()
     db.session.refresh(b, ["projects"])
     return b
+
+
+def category(name: str | None = None, *, archived: bool = False, **values) -> Category:
+    """A category as an administrator creates it (last in the order), archived if asked."""
+    c = categories.create_category(name=name or f"Categoría {next(_seq)}", **values)
+    if archived:
+        categories.set_archived(c, True)
+    return c
 
 
 def project_ids(b: Budget) -> list[int]:

@@ -152,6 +152,8 @@ class ProjectForm(FlaskForm):
     cost = IntegerField(
         _l("Costo (pesos)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_AMOUNT)]
     )
+    # "" (none) and the offered categories (set by the view)
+    category = SelectField(_l("Categoría (opcional)"), validators=[Optional()])
 
 
 class AnswerForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_babel import to_utc
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields import SelectChoice
 
 from participa.admin.edit_forms import show_error
 from participa.admin.forms import (
@@ -23,6 +24,7 @@ from participa.admin.forms import (
 from participa.audit import services as audit
 from participa.budgets import services as budget_services
 from participa.budgets.models import Ballot, Budget, Project
+from participa.categories import queries as categories
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.guards import guard_blueprint, is_admin
@@ -348,7 +350,7 @@ def budget(budget_id: int):
         "admin/budget.html",
         budget=budget,
         process=budget.process,
-        project_form=ProjectForm(),
+        project_form=_project_form(),
         candidates=budget_services.accepted_without_project(budget.process),
         runs=runs,
         ballots=ballots,
@@ -358,10 +360,16 @@ def budget(budget_id: int):
     )
 
 
+def _project_form() -> ProjectForm:
+    form = ProjectForm()
+    form.category.choices = [SelectChoice("", _("Sin categoría")), *categories.choices()]
+    return form
+
+
 @bp.post("/presupuestos/<int:budget_id>/proyectos")
 def add_project(budget_id: int):
     budget = _budget(budget_id)
-    form = ProjectForm()
+    form = _project_form()
     if not form.validate():
         return _form_errors(form, "admin.budget", budget_id=budget_id)
     try:
@@ -371,6 +379,7 @@ def add_project(budget_id: int):
             cost=form.cost.data,
             description=form.description.data,
             actor=current_user,
+            category=form.category.data or None,
         )
     except DomainError as error:
         return refuse(error, "admin.budget", budget_id=budget_id)

@@ -8,10 +8,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from participa.budgets.models import BallotType
 from participa.processes.models import Action, VoteScope
-from participa.proposals.models import CATEGORIES, ProposalState
+from participa.proposals.models import ProposalState
 from participa.tallying import RULES
 
 MAX_PER_PAGE = 100
+CATEGORY_KEY = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # participa.categories: lowercase, hyphens
 MAX_PAGE = 100_000
 INT32_MAX = 2**31 - 1
 
@@ -61,7 +62,11 @@ class ProposalArgs(PaginationArgs):
         metadata={"description": "Text searched in the title and body (case-insensitive)."},
     )
     category = fields.String(
-        validate=validate.OneOf(list(CATEGORIES)), metadata={"description": "Category key."}
+        validate=[validate.Length(min=1, max=40), validate.Regexp(CATEGORY_KEY)],
+        metadata={
+            "description": "Category key (see `category` in proposals). The administrators "
+            "define the categories: a key none of them has lists nothing."
+        },
     )
     district_id = fields.Integer(
         validate=validate.Range(min=1, max=INT32_MAX), metadata={"description": "District id."}
@@ -165,8 +170,13 @@ class ProposalSchema(Schema):
     process = _out(fields.Nested, ProcessRefSchema)
     title = _out(fields.String)
     body = _out(fields.String)
-    category = _out(fields.String)
-    category_label = _out(fields.String)
+    category = _out(
+        fields.String,
+        metadata={"description": "Key of the category, defined by the administrators."},
+    )
+    category_label = _out(
+        fields.String, metadata={"description": "The category's name, in the request's language."}
+    )
     district = _nullable(fields.Nested, DistrictSchema)
     cost_estimate = _nullable(fields.Integer)
     state = _out(fields.String, validate=validate.OneOf([s.value for s in ProposalState]))
@@ -218,6 +228,13 @@ class ProjectSchema(Schema):
     cost = _out(fields.Integer)
     proposal_id = _nullable(
         fields.Integer, metadata={"description": "The public proposal it was born from."}
+    )
+    category = _nullable(
+        fields.String,
+        metadata={"description": "Key of the category, defined by the administrators."},
+    )
+    category_label = _nullable(
+        fields.String, metadata={"description": "The category's name, in the request's language."}
     )
 
 

@@ -235,6 +235,8 @@ def _project(project: Project) -> dict:
         "cost": project.cost,
         # a proposal hidden by moderation is not public: neither is the link to it
         "proposal_id": None if proposal is None or proposal.is_hidden else proposal.id,
+        "category": project.category,
+        "category_label": project.category_label or None,
     }
 
 

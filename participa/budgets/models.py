@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from participa.categories.models import Category
 from participa.db import utcnow
 from participa.extensions import Model
 from participa.processes.models import District, Process
@@ -125,6 +126,7 @@ class Project(Model):
         CheckConstraint("cost > 0", name="cost_positive"),
         UniqueConstraint("id", "budget_id"),  # target of ballot_items' composite key
         UniqueConstraint("budget_id", "code"),
+        Index("ix_projects_category", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,12 +137,21 @@ class Project(Model):
     title: Mapped[str] = mapped_column(String(150))
     description: Mapped[str] = mapped_column(Text, default="")
     cost: Mapped[int] = mapped_column(BigInteger)
+    # the key of a category (participa.categories), optional; a project born from a
+    # proposal takes the proposal's
+    category: Mapped[str | None] = mapped_column(String(40), ForeignKey("categories.slug"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Withdrawn from the ballot before voting opened (a duplicate, say); kept for the record.
     archived_at: Mapped[datetime | None]
 
     budget: Mapped[Budget] = relationship(back_populates="projects")
     proposal = relationship("Proposal")
+    category_ref: Mapped[Category | None] = relationship(lazy="selectin")
+
+    @property
+    def category_label(self) -> str:
+        """The category's name in the visitor's language ("" without a category)."""
+        return self.category_ref.label if self.category_ref else (self.category or "")
 
 
 class Channel(StrEnum):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
 from participa.budgets.models import RULE_NAMES, BallotType, Budget, Project
+from participa.categories.services import require_offered
 from participa.errors import Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.processes.models import Process
@@ -184,8 +185,10 @@ def create_project(
     description: str = "",
     proposal: Proposal | None = None,
     actor: User | None = None,
+    category: str | None = None,
 ) -> Project:
-    """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``."""
+    """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``
+    (whose category it takes unless ``category`` is given: an offered category's key)."""
     require_ballot_open(budget.process, _("La votación ya empezó: la boleta no se puede cambiar."))
     if budget.archived_at is not None:
         raise NotAllowed(_("El presupuesto está archivado: ya no se puede cambiar."))
@@ -195,6 +198,10 @@ def create_project(
         raise Invalid(_("El costo no puede superar el monto del presupuesto."))
     if proposal is not None and proposal.process_id != budget.process_id:
         raise Invalid(_("La propuesta es de otro proceso."))
+    if category:
+        require_offered(category)
+    elif proposal is not None:
+        category = proposal.category  # kept even if archived since: it is the proposal's
     project = Project(
         budget_id=budget.id,
         title=title.strip(),
@@ -202,6 +209,7 @@ def create_project(
         cost=cost,
         proposal_id=proposal.id if proposal else None,
         position=len(budget.projects) + 1,
+        category=category or None,
     )
     db.session.add(project)
     budget.projects.append(project)
@@ -212,7 +220,7 @@ def create_project(
         actor=actor,
         process_id=budget.process_id,
         public=True,
-        after=snapshot(project, ("title", "cost", "budget_id", "proposal_id")),
+        after=snapshot(project, ("title", "cost", "budget_id", "proposal_id", "category")),
     )
     return project
 

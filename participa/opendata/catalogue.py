@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from participa.categories.queries import slugs as category_slugs
 from participa.opendata.rows import (
     ballot_rows,
     budget_keywords,
@@ -37,6 +38,8 @@ class Field:
     description: str  # Spanish
     description_en: str
     required: bool = False
+    # the values allowed, read when the package is published (a code list kept in a table)
+    enum: Callable[[], list[str]] | None = None
 
     def descriptor(self) -> dict:
         out: dict = {
@@ -46,8 +49,13 @@ class Field:
             "description": self.description,
             "description_en": self.description_en,
         }
+        constraints: dict = {}
         if self.required:
-            out["constraints"] = {"required": True}
+            constraints["required"] = True
+        if self.enum is not None:
+            constraints["enum"] = self.enum()
+        if constraints:
+            out["constraints"] = constraints
         return out
 
 
@@ -198,7 +206,13 @@ DATASETS: tuple[Dataset, ...] = (
             PROCESS_ID,
             F("title", "string", "Título", "Title"),
             F("body", "string", "Texto de la propuesta", "Proposal text"),
-            F("category", "string", "Clave de la categoría", "Category key"),
+            F(
+                "category",
+                "string",
+                "Clave de la categoría (las define la administración)",
+                "Category key (defined by the administrators)",
+                enum=category_slugs,
+            ),
             F("category_label", "string", "Categoría", "Category"),
             F("district", "string", "Colonia o sector", "Neighbourhood or sector"),
             F(
@@ -297,6 +311,14 @@ DATASETS: tuple[Dataset, ...] = (
             F("description", "string", "Descripción", "Description"),
             F("cost", "integer", "Costo en unidades enteras", "Cost"),
             F("proposal_id", "integer", "Propuesta de la que nació", "Proposal it came from"),
+            F(
+                "category",
+                "string",
+                "Clave de la categoría (las define la administración)",
+                "Category key (defined by the administrators)",
+                enum=category_slugs,
+            ),
+            F("category_label", "string", "Categoría", "Category"),
         ),
         rows=project_rows,
         primary_key=("id",),

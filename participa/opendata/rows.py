@@ -20,9 +20,10 @@ from sqlalchemy import select
 from participa.accountability.models import ExecutionItem, ExecutionStatus, Milestone
 from participa.budgets.models import Ballot, BallotType, Budget, Project
 from participa.budgets.rules_text import RULE_LABELS
+from participa.categories.models import Category
 from participa.extensions import db
 from participa.processes.models import District, Phase, Process
-from participa.proposals.models import CATEGORIES, Proposal
+from participa.proposals.models import Proposal
 from participa.results.anonymous_ballots import ballot_batches
 from participa.results.models import TallyRun
 from participa.results.visibility import results_access, visible_run
@@ -68,6 +69,11 @@ def _budgets(process: Process) -> list[Budget]:
 
 def _district_names() -> dict[int, str]:
     return dict(db.session.execute(select(District.id, District.name)).all())
+
+
+def _category_names() -> dict[str, str]:
+    """Each category's Spanish name (published data is in Spanish), by key."""
+    return dict(db.session.execute(select(Category.slug, Category.name)).all())
 
 
 def _day(value: datetime | None) -> date | None:
@@ -120,6 +126,7 @@ def phase_rows(process: Process) -> Iterator[tuple]:
 def proposal_rows(process: Process) -> Iterator[tuple]:
     """Public fields of the proposals that are not hidden; never the author."""
     districts = _district_names()
+    categories = _category_names()
     counts = process.vote_counts_visible()
     columns = (
         Proposal.id,
@@ -154,7 +161,7 @@ def proposal_rows(process: Process) -> Iterator[tuple]:
                 r.title,
                 r.body,
                 r.category,
-                CATEGORIES.get(r.category, r.category),
+                categories.get(r.category, r.category),
                 districts.get(r.district_id) if r.district_id else None,
                 r.state,
                 r.cost_estimate,
@@ -171,11 +178,12 @@ def proposal_rows(process: Process) -> Iterator[tuple]:
 
 def proposal_keywords(process: Process) -> list[str]:
     used = db.session.scalars(
-        select(Proposal.category)
+        select(Category.name)
+        .join(Proposal, Proposal.category == Category.slug)
         .where(Proposal.process_id == process.id, Proposal.hidden_at.is_(None))
         .distinct()
     ).all()
-    return sorted(CATEGORIES.get(c, c) for c in used)
+    return sorted(used)
 
 
 # --- budgets and projects ----------------------------------------------------------------
@@ -226,6 +234,7 @@ def pb_name(budget: Budget) -> str:
 
 
 def project_rows(process: Process) -> Iterator[tuple]:
+    categories = _category_names()
     hidden = set(
         db.session.scalars(
             select(Proposal.id).where(
@@ -248,6 +257,8 @@ def project_rows(process: Process) -> Iterator[tuple]:
             p.description,
             p.cost,
             None if p.proposal_id in hidden else p.proposal_id,
+            p.category,
+            categories.get(p.category) if p.category else None,
         )
 
 

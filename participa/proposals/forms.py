@@ -1,11 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participa.forms import clean_text
-from participa.proposals.models import CATEGORY_LABELS
 
 
 class ProposalForm(FlaskForm):
@@ -19,10 +17,8 @@ class ProposalForm(FlaskForm):
         label=_l("Describe tu propuesta"),
         validators=[DataRequired(), Length(min=30, max=5000)],
     )
-    category = SelectField(
-        _l("Categoría"),
-        choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()],
-        validators=[DataRequired()],
+    category = SelectField(  # choices: the offered categories (set by the view)
+        _l("Categoría"), validators=[DataRequired()]
     )
     district_id = SelectField(_l("Colonia o sector"), coerce=int, validators=[Optional()])
     cost_estimate = IntegerField(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -19,33 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.accounts.models import User
+from participa.categories.models import Category
 from participa.db import utcnow
 from participa.extensions import Model
 from participa.processes.models import District, Process
-
-CATEGORIES: dict[str, str] = {
-    "espacio-publico": "Espacio público",
-    "movilidad": "Movilidad",
-    "medio-ambiente": "Medio ambiente",
-    "seguridad": "Seguridad",
-    "cultura": "Cultura",
-    "deporte": "Deporte",
-    "educacion": "Educación",
-    "salud": "Salud",
-    "desarrollo-social": "Desarrollo social",
-}
-# What the interface shows, in the visitor's language (CATEGORIES stays Spanish: open data).
-CATEGORY_LABELS = {
-    "espacio-publico": _l("Espacio público"),
-    "movilidad": _l("Movilidad"),
-    "medio-ambiente": _l("Medio ambiente"),
-    "seguridad": _l("Seguridad"),
-    "cultura": _l("Cultura"),
-    "deporte": _l("Deporte"),
-    "educacion": _l("Educación"),
-    "salud": _l("Salud"),
-    "desarrollo-social": _l("Desarrollo social"),
-}
 
 
 class ProposalState(StrEnum):
@@ -98,6 +74,7 @@ class Proposal(Model):
             sqlite_where=LISTED,
         ),
         Index("ix_proposals_district_id", "district_id"),
+        Index("ix_proposals_category", "category"),
         # The list's search (ILIKE '%words%' on title and body): trigrams on PostgreSQL
         # (pg_trgm); elsewhere a plain index the search does not use.
         Index(
@@ -115,7 +92,8 @@ class Proposal(Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     title: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)
-    category: Mapped[str] = mapped_column(String(40))
+    # the key of a category (participa.categories), which never changes
+    category: Mapped[str] = mapped_column(String(40), ForeignKey("categories.slug"))
     cost_estimate: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(20), default=ProposalState.SUBMITTED)
     supports_count: Mapped[int] = mapped_column(default=0)
@@ -136,10 +114,13 @@ class Proposal(Model):
     process: Mapped[Process] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     district: Mapped[District | None] = relationship()
+    # loaded with the proposals (one query per list): every page shows its name
+    category_ref: Mapped[Category] = relationship(lazy="selectin")
 
     @property
     def category_label(self) -> str:
-        return CATEGORY_LABELS.get(self.category, self.category)
+        """The category's name in the visitor's language."""
+        return self.category_ref.label if self.category_ref else self.category
 
     @property
     def is_hidden(self) -> bool:

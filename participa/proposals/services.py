@@ -8,12 +8,13 @@ from sqlalchemy import Select, UnaryExpression, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
+from participa.categories.services import require_offered
 from participa.census.verification import require_verified
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, Process
-from participa.proposals.models import CATEGORIES, Proposal, ProposalState, Support
+from participa.proposals.models import Proposal, ProposalState, Support
 from participa.sql import insert_ignoring_conflicts
 
 SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
@@ -74,8 +75,7 @@ def create_proposal(
     if not process.allows(Action.PROPOSE):
         raise NotAllowed(_("Este proceso no recibe propuestas en esta fase."))
     require_verified(process.verification_to_propose, author, Action.PROPOSE)  # census
-    if category not in CATEGORIES:
-        raise Invalid(_("Elige una categoría de la lista."), field="category")
+    require_offered(category)  # an administrator's category, not archived
     if cost_estimate is not None and cost_estimate < 0:
         raise Invalid(_("El costo estimado no puede ser negativo."), field="cost_estimate")
     proposal = Proposal(

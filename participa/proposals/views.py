@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from participa.categories import queries as categories
 from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, NotAllowed
 from participa.extensions import db
@@ -10,7 +11,7 @@ from participa.processes.models import Action, District
 from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
-from participa.proposals.models import CATEGORY_LABELS, Proposal, ProposalState
+from participa.proposals.models import Proposal, ProposalState
 from participa.views_common import district_choices, int_arg, keep_form, page_arg, refuse, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
@@ -54,7 +55,7 @@ def index(slug: str):
         filters=filters,
         supported=supported,
         districts=districts,
-        categories=CATEGORY_LABELS,
+        categories=categories.for_filter(process.id),
         states=ProposalState,
         sorts=services.SORTS,
         can_support=process.allows(Action.SUPPORT),
@@ -73,6 +74,7 @@ def new(slug: str):
         flash(message, "error")
         return redirect(url_for("processes.show", slug=slug))
     form = ProposalForm()
+    form.category.choices = categories.choices()
     form.district_id.choices = district_choices(_("Todo el municipio"))
     if form.validate_on_submit():
         try:

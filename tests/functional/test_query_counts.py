@@ -90,9 +90,8 @@ def add_proposals(process: Process, k: int, **values) -> list[Proposal]:
             district_id=district().id,
             title=f"Propuesta {next(_n)}",
             body="Un parque con árboles y bancas para la colonia.",
-            category="espacio-publico",
             cost_estimate=100,
-            **values,
+            **{"category": "espacio-publico", **values},
         )
         db.session.add(proposal)
         made.append(proposal)
@@ -314,6 +313,23 @@ def test_officer_booth_page(client):
     assert_flat(client, "/casilla", grow)
 
 
+def test_admin_categories_page(client):
+    """The categories, each with its proposals and projects counted: two grouped queries."""
+    process = f.process()
+    budget = f.budget(process, amount=10_000, costs=())
+    Auth(client).login_as(Role.ADMIN)
+
+    def grow(k):
+        for _ in range(k):
+            category = f.category(archived=bool(next(_n) % 2))
+            add_proposals(process, 1, category=category.slug)
+            for project in add_projects(budget, 1):
+                project.category = category.slug
+        db.session.flush()
+
+    assert_flat(client, "/admin/categorias", grow)
+
+
 # ── API ──────────────────────────────────────────────────────────────────────────────────
 
 
@@ -378,7 +394,8 @@ def test_the_counter_sees_a_query_per_row(ctx, count_queries):
             [row.district.name for row in rows]  # one SELECT per proposal
         return len(seen)
 
-    assert lazy(FEW) == 1 + FEW and lazy(MANY) == 1 + MANY
+    # the proposals, their categories (one SELECT for all: selectin), a district per row
+    assert lazy(FEW) == 2 + FEW and lazy(MANY) == 2 + MANY
 
 
 def test_the_counter_sees_every_statement_of_a_ballot_confirmation(client, count_queries):

@@ -147,6 +147,11 @@ ROUTES: dict[str, Access] = {
     "admin.change_publication": Access(ADMIN, post=(409,)),  # refused: it has proposals
     "admin.confirm_open_data": Access(ADMIN),
     "admin.publish_open_data": Access(ADMIN, post=(303,)),
+    "admin.categories": Access(ADMIN, post=(422,)),
+    "admin.edit_category": Access(ADMIN, post=(303,)),  # empty: its stored values, saved
+    "admin.move_category": Access(ADMIN, post=(303,)),
+    "admin.archive_category": Access(ADMIN, post=(303,)),
+    "admin.delete_category": Access(ADMIN, post=(303,)),  # a spare category nobody uses
     "census.admin_census": Access(ADMIN, post=(422,)),
     "review.assign": Access(ADMIN, post=(400,)),
     "review.publish": Access(ADMIN, post=(422,)),

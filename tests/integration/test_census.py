@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import User
 from participa.audit.services import entries
+from participa.categories.defaults import DEFAULT_CATEGORIES
 from participa.census import hashing, importing, verification
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import District
 from participa.proposals import services as proposals
-from participa.proposals.models import CATEGORIES
 from tests import factories as f
 from tests.support.ballots import cast_ballot
 
@@ -239,7 +239,7 @@ def test_a_process_can_ask_for_verification_to_propose(ctx):
     fields = {
         "title": "Luminarias en la plaza",
         "body": "Poner luz en la plaza del centro.",
-        "category": next(iter(CATEGORIES)),
+        "category": DEFAULT_CATEGORIES[0][0],
         "district_id": None,
         "cost_estimate": None,
     }

@@ -13,6 +13,8 @@ from werkzeug.datastructures import FileStorage
 from participa.accountability import milestones, statuses
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
+from participa.categories import queries as categories
+from participa.categories import services as category_services
 from participa.census import importing
 from participa.conversation import comments
 from participa.extensions import db
@@ -105,6 +107,9 @@ def build_world(person: User | None) -> World:
     db.session.add(spare_district)
     db.session.flush()
     spare_status = statuses.add_status(done, admin, "Suspendida", 0)
+    # a category in use, and a spare one nobody uses (an administrator may delete it)
+    used_category = categories.by_slug("espacio-publico")
+    spare_category = category_services.create_category(name="Categoría de sobra")
     db.session.commit()
 
     return World(
@@ -119,6 +124,7 @@ def build_world(person: User | None) -> World:
             "phase_id": phases[-1].id,
             "district_id": centro.id,
             "user_id": spare_user.id,
+            "category_id": used_category.id if used_category else 0,
             "kind": "comentario",
             "content_id": spare_comment.id,
             "code": "es_MX",
@@ -143,6 +149,9 @@ def build_world(person: User | None) -> World:
             },
             "admin.delete_district": {"district_id": spare_district.id},
             "admin.delete_status": {"status_id": spare_status.id},
+            "admin.move_category": {"move": "bajar"},
+            "admin.archive_category": {"what": "archivar"},
+            "admin.delete_category": {"category_id": spare_category.id},
             "admin.compare": {"budget_id": done_budget.id},
             **{
                 endpoint: {"budget_id": booth_budget.id}

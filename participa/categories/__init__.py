@@ -1,0 +1,1 @@
+"""Categories of proposals and projects, defined by administrators."""
