@@ -11,6 +11,7 @@ from participa.admin.edit_forms import ConfirmChangeForm, ProjectEditForm, show_
 from participa.admin.views import bp
 from participa.budgets import editing
 from participa.budgets.models import Budget, Project
+from participa.categories import queries as categories
 from participa.errors import DomainError
 from participa.extensions import db
 
@@ -135,6 +136,11 @@ def edit_project(project_id: int):
         for b in budget.process.budgets
         if b.archived_at is None
     ]
+    offered = categories.choices()
+    if project.category and project.category not in {c.value for c in offered}:
+        kept = categories.by_slug(project.category)  # archived since: it may stay
+        offered += categories.choices([kept] if kept else [])
+    form.category.choices = [SelectChoice("", _("Sin categoría")), *offered]
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
@@ -145,6 +151,7 @@ def edit_project(project_id: int):
                 description=form.description.data or "",
                 cost=form.cost.data,
                 budget_id=form.budget_id.data,
+                category=form.category.data,
             )
         except DomainError as error:
             db.session.rollback()

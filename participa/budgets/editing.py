@@ -18,13 +18,14 @@ from participa.accounts.models import User
 from participa.audit.services import log, snapshot
 from participa.budgets.models import AnnulledBallot, Ballot, BallotItem, Budget, Project
 from participa.budgets.services import BUDGET_FIELDS, require_ballot_open
+from participa.categories.services import require_offered
 from participa.conversation.models import Comment, ContentType
 from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.results.models import TallyRun
 
-PROJECT_FIELDS = ("title", "description", "cost", "budget_id")
+PROJECT_FIELDS = ("title", "description", "cost", "budget_id", "category")
 
 
 def _count(stmt) -> int:
@@ -140,7 +141,14 @@ def _has_ballots(project: Project) -> bool:
 
 
 def update_project(
-    project: Project, actor: User, *, title: str, description: str, cost: int, budget_id: int
+    project: Project,
+    actor: User,
+    *,
+    title: str,
+    description: str,
+    cost: int,
+    budget_id: int,
+    category: str | None = None,
 ) -> bool:
     """Correct a project's name, description, cost or budget (another budget of the same
     process: a district's, say) until voting opens. Logged publicly with the values before
@@ -160,8 +168,12 @@ def update_project(
             "budget_id",
             NotAllowed(_("El proyecto ya está en boletas: no puede cambiar de presupuesto.")),
         )
+    category = category or None
+    if category is not None and category != project.category:
+        require_offered(category)  # a new one must be offered; the one it has may stay
     before = snapshot(project, PROJECT_FIELDS)
     project.title, project.description, project.cost = title.strip(), description.strip(), cost
+    project.category = category
     if target.id != project.budget_id:
         project.position = len(target.projects) + 1
         project.budget = target

@@ -285,6 +285,23 @@ def test_a_project_is_corrected_until_voting_opens(ctx):
     assert refused.value.field == "cost"
 
 
+def test_a_projects_category_is_corrected_among_the_offered_ones(ctx):
+    admin, process = f.admin(), f.process()
+    budget = f.budget(process)
+    project = f.projects(budget)[0]
+    lights, retired = f.category("Alumbrado"), f.category("Retirada", archived=True)
+    values = {"title": project.title, "description": "", "cost": project.cost}
+    assert ballots.update_project(
+        project, admin, **values, budget_id=budget.id, category=lights.slug
+    )
+    entry = last_log("project.updated")
+    assert (entry.before["category"], entry.after["category"]) == (None, lights.slug)
+    with pytest.raises(Invalid) as refused:  # an archived one is no longer offered
+        ballots.update_project(project, admin, **values, budget_id=budget.id, category=retired.slug)
+    assert refused.value.field == "category"
+    assert project.category == lights.slug
+
+
 def test_a_project_is_fixed_once_voting_opens(ctx):
     admin, process = f.admin(), f.process(now_allows=("allows_vote",))
     project = f.projects(f.budget(process))[0]
