@@ -63,6 +63,7 @@ STAFF_PAGES = {
     "/admin/usuarios": {Role.ADMIN},
     "/admin/padron": {Role.ADMIN},
     "/admin/registro": {Role.ADMIN},
+    "/admin/registro.csv": {Role.ADMIN},
     "/evaluacion": {Role.EVALUATOR, Role.ADMIN},
     "/moderacion": {Role.MODERATOR, Role.ADMIN},
     "/casilla": {Role.OFFICER, Role.ADMIN},
