@@ -174,7 +174,43 @@ KIND_LABELS = {
 }
 
 
+#: For kinds without a label: the thing (first part of the kind) and the act (last part).
+THINGS = {
+    "process": _l("Proceso"),
+    "phase": _l("Fase"),
+    "budget": _l("Presupuesto"),
+    "project": _l("Proyecto"),
+    "proposal": _l("Propuesta"),
+    "district": _l("Distrito"),
+    "category": _l("Categoría"),
+    "execution_item": _l("Elemento de seguimiento"),
+    "execution_status": _l("Estado de ejecución"),
+}
+ACTS = {
+    "created": _l("creación"),
+    "added": _l("alta"),
+    "updated": _l("cambio"),
+    "edited": _l("cambio"),
+    "changed": _l("cambio"),
+    "deleted": _l("eliminación"),
+    "removed": _l("eliminación"),
+    "archived": _l("archivo"),
+    "unarchived": _l("salida del archivo"),
+    "published": _l("publicación"),
+    "unpublished": _l("retiro de la publicación"),
+    "restored": _l("restauración"),
+    "renamed": _l("cambio de nombre"),
+    "moved": _l("movimiento"),
+}
+
+
 def kind_label(action: str) -> str:
-    """A kind of action in words; an unknown kind as it is stored."""
+    """A kind of action in words: its label, else its thing and act ("Fase: cambio"), else
+    the kind as it is stored."""
     label = KIND_LABELS.get(action)
-    return str(label) if label is not None else action
+    if label is not None:
+        return str(label)
+    thing, _dot, act = action.partition(".")
+    if thing in THINGS and act in ACTS:
+        return f"{THINGS[thing]}: {ACTS[act]}"
+    return action

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from participa.audit.labels import KIND_LABELS
+from participa.audit.labels import KIND_LABELS, kind_label
 from participa.audit.models import ActionLog
 from participa.audit.names import Names
 from participa.audit.phrasebook import SENTENCES
@@ -677,3 +677,13 @@ def test_changes_in_words(language):
     )
     starts = created["starts_at"].after
     assert starts.startswith("1 dic 2026, " if es else "Dec 1, 2026, ")  # 06:00 UTC, local time
+
+
+def test_kind_labels(language):
+    es = language == "es"
+    assert kind_label("phase.added") == ("Fase agregada" if es else "Phase added")
+    assert kind_label("phase.updated") == ("Fase: cambio" if es else "Phase: change")
+    assert kind_label("process.unpublished") == (
+        "Proceso: retiro de la publicación" if es else "Process: unpublication"
+    )
+    assert kind_label("widget.frobbed") == "widget.frobbed"
