@@ -89,6 +89,10 @@ FIELD_LABELS = {
     "happened_on": _l("Fecha del avance"),
     "photo": _l("Foto"),
     "changed": _l("Elementos cambiados"),
+    "published_at": _l("Publicado desde"),
+    "archived_at": _l("Archivado desde"),
+    "name_en": _l("Nombre en inglés"),
+    "category": _l("Categoría"),
 }
 
 VALUE_LABELS = {
@@ -185,6 +189,7 @@ THINGS = {
     "category": _l("Categoría"),
     "execution_item": _l("Elemento de seguimiento"),
     "execution_status": _l("Estado de ejecución"),
+    "voting": _l("Votación"),
 }
 ACTS = {
     "created": _l("creación"),
@@ -201,6 +206,10 @@ ACTS = {
     "restored": _l("restauración"),
     "renamed": _l("cambio de nombre"),
     "moved": _l("movimiento"),
+    "withdrawn": _l("retiro"),
+    "extended": _l("extensión"),
+    "shortened": _l("acortamiento"),
+    "reopened": _l("reapertura"),
 }
 
 

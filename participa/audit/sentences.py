@@ -16,7 +16,16 @@ from flask_babel import lazy_gettext as _l
 from participa.audit.labels import field_label
 from participa.audit.names import Names
 from participa.audit.phrasebook import SENTENCES
-from participa.audit.values import Change, Entry, Say, changed_keys, changes, moment, value_text
+from participa.audit.values import (
+    Change,
+    Entry,
+    Say,
+    changed_keys,
+    changes,
+    moment,
+    value_text,
+    with_reason,
+)
 
 # ───────────── who ─────────────
 
@@ -63,7 +72,13 @@ VERBS = {
     "restored": _l("%(actor)s restauró %(object)s."),
     "renamed": _l("%(actor)s cambió el nombre de %(object)s."),
     "moved": _l("%(actor)s movió %(object)s."),
+    "withdrawn": _l("%(actor)s retiró %(object)s."),
+    "extended": _l("%(actor)s extendió %(object)s."),
+    "shortened": _l("%(actor)s acortó %(object)s."),
+    "reopened": _l("%(actor)s reabrió %(object)s."),
 }
+#: Verbs whose sentence lists the fields that changed (the others say it all).
+LISTING = {"updated", "edited", "changed"}
 OBJECTS = {
     "processes": _l("el proceso «%(t)s»"),
     "phases": _l("la fase «%(t)s»"),
@@ -94,6 +109,13 @@ def _moved_end(s: Say) -> str | None:
     if after["ends_at"] == before["ends_at"]:
         return None
     day = moment(after["ends_at"], with_time=False) or str(after["ends_at"])
+    if s.entry.action.endswith(".reopened"):
+        return _(
+            "%(actor)s reabrió la fase «%(t)s» hasta el %(day)s.",
+            actor=s.actor,
+            t=s.title(),
+            day=day,
+        )
     if str(after["ends_at"]) > str(before["ends_at"]):
         return _(
             "%(actor)s extendió la fase «%(t)s» hasta el %(day)s.",
@@ -111,27 +133,30 @@ def _moved_end(s: Say) -> str | None:
 
 def _fallback(s: Say) -> str:
     """A kind without its own sentence: its verb (the last part of the kind) and the thing
-    acted on, with the fields it changed; an unknown verb names the kind as stored."""
-    text = _moved_end(s)
-    others = [k for k in changed_keys(s.entry) if k != "ends_at"] if text else []
-    if text is None:
-        template = VERBS.get(s.entry.action.rpartition(".")[2])
-        if template is None:
-            text = _(
-                "%(actor)s registró «%(action)s» sobre %(object)s.",
-                actor=s.actor,
-                action=s.entry.action,
-                object=_object(s),
-            )
-        else:
-            text = str(template) % {"actor": s.actor, "object": _object(s)}
-        if s.entry.before and s.entry.after:
-            others = changed_keys(s.entry)
-    if others:
+    acted on, with the fields an update changed and the reason given; an unknown verb names
+    the kind as stored. A phase whose end moved says so, with its new end."""
+    verb = s.entry.action.rpartition(".")[2]
+    template = VERBS.get(verb)
+    moved = _moved_end(s)
+    if moved is not None:
+        text, listed, quiet = moved, True, {"reason", "ends_at"}
+    elif template is None:
+        text = _(
+            "%(actor)s registró «%(action)s» sobre %(object)s.",
+            actor=s.actor,
+            action=s.entry.action,
+            object=_object(s),
+        )
+        listed, quiet = True, {"reason"}
+    else:
+        text = str(template) % {"actor": s.actor, "object": _object(s)}
+        listed, quiet = verb in LISTING, {"reason"}
+    others = [k for k in changed_keys(s.entry) if k not in quiet]
+    if listed and others and s.entry.before and s.entry.after:
         fields = ", ".join(field_label(k) for k in others)
         also = _("Cambió: %(fields)s.", fields=fields)
         text = f"{text} {also}"
-    return text
+    return with_reason(text, s)
 
 
 __all__ = ["Change", "Entry", "actor_label", "changes", "sentence", "value_text"]

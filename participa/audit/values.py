@@ -39,7 +39,16 @@ class Change:
 
 NOTHING = "—"
 DATE_KEYS = {"happened_on", "starts_on", "ends_on"}
-DATETIME_KEYS = {"starts_at", "ends_at", "answered_at", "hidden_at", "blocked_at", "at"}
+DATETIME_KEYS = {
+    "starts_at",
+    "ends_at",
+    "answered_at",
+    "hidden_at",
+    "blocked_at",
+    "at",
+    "published_at",
+    "archived_at",
+}
 MONEY_KEYS = {"amount", "cost", "cost_estimate", "pending_cost", "budgeted", "spent"}
 
 

@@ -348,3 +348,18 @@ def test_a_process_imported_from_the_command_line_is_credited_to_it(ctx, client,
     assert entries and {e.origin for e in entries} == {"cli"}
     page = client.get("/procesos/pb").text
     assert "Un comando de la línea de comandos creó el proceso" in page
+
+
+def test_a_phase_opened_or_closed_by_hand_keeps_the_name_it_had(client):
+    admin = f.admin()
+    process = f.process()
+    now, future = process.phases[1], process.phases[2]
+    now.title = "Votación"
+    process_services.close_phase_now(now, admin)
+    process_services.open_phase_now(future, admin)
+    db.session.flush()
+    now.title, future.title = "Otro nombre", "Tampoco"  # renamed later
+    db.session.commit()
+    page = client.get(f"/procesos/{process.slug}").text
+    assert "La administración cerró la fase «Votación» antes de su fecha." in page
+    assert "La administración abrió la fase «Después» antes de su fecha" in page

@@ -687,3 +687,70 @@ def test_kind_labels(language):
         "Proceso: retiro de la publicación" if es else "Process: unpublication"
     )
     assert kind_label("widget.frobbed") == "widget.frobbed"
+
+
+def test_the_kinds_the_other_administration_pages_log_read_well(language):
+    """Kinds logged by the editing, publishing and categories pages (as they log them),
+    read by their verb until they get sentences of their own."""
+    es = language == "es"
+    extended = entry(
+        "voting.extended",
+        "phases",
+        10,
+        before={**PHASE, "ends_at": "2026-12-15T18:00:00"},
+        after={**PHASE, "ends_at": "2026-12-20T18:00:00"},
+    )
+    assert sentence(extended, NAMES, public=True) == (
+        "La administración extendió la fase «Votación» hasta el 20 dic 2026."
+        if es
+        else "The administration extended the phase “Votación” to Dec 20, 2026."
+    )
+    reopened = entry(
+        "phase.reopened",
+        "phases",
+        10,
+        before={**PHASE, "ends_at": "2026-11-15T18:00:00"},
+        after={**PHASE, "ends_at": "2026-12-20T18:00:00", "reason": "Se cayó el servidor"},
+    )
+    assert sentence(reopened, NAMES) == (
+        "María López reabrió la fase «Votación» hasta el 20 dic 2026. Motivo: Se cayó el servidor"
+        if es
+        else "María López reopened the phase “Votación” until Dec 20, 2026. "
+        "Reason: Se cayó el servidor"
+    )
+    published = entry(
+        "process.published",
+        "processes",
+        60,
+        before={"published_at": None},
+        after={"published_at": "2026-12-01T18:00:00"},
+    )
+    assert sentence(published, NAMES) == (
+        "María López publicó el proceso «Presupuesto 2026»."
+        if es
+        else "María López published the process “Presupuesto 2026”."
+    )
+    withdrawn = entry(
+        "project.withdrawn",
+        "projects",
+        70,
+        before={"title": "Luminarias", "archived_at": None},
+        after={"title": "Luminarias", "archived_at": "2026-12-01T18:00:00"},
+    )
+    assert sentence(withdrawn, NAMES) == (
+        "María López retiró el proyecto «Luminarias»."
+        if es
+        else "María López withdrew the project “Luminarias”."
+    )
+    renamed = entry(
+        "category.updated",
+        "categories",
+        5,
+        before={"name": "Cultura", "name_en": "Culture", "description": ""},
+        after={"name": "Cultura y arte", "name_en": "Culture and art", "description": ""},
+    )
+    assert sentence(renamed, NAMES) == (
+        "María López modificó la categoría «Cultura y arte». Cambió: Nombre, Nombre en inglés."
+        if es
+        else "María López changed the category “Cultura y arte”. Changed: Name, Name in English."
+    )
