@@ -1,5 +1,5 @@
 """Entries of the action log in words, for a page or a file: the names they mention are
-loaded at once (one query per kind of thing named), then each gets its sentence."""
+loaded at once (one query), then each gets its sentence."""
 
 from __future__ import annotations
 

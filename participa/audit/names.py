@@ -1,5 +1,5 @@
 """The names an action-log sentence needs (people, phases, budgets...), loaded for a whole
-page of entries at once: one query per kind of thing named, whatever the number of rows."""
+page of entries at once: one query, whatever the number of rows and kinds of things."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, null, select, union_all
 
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
@@ -81,17 +81,25 @@ def _wanted(entries: Iterable[ActionLog]) -> dict[str, set[int]]:
 
 
 def load_names(entries: Iterable[ActionLog]) -> Names:
-    """Everything ``entries`` name, in one query per table they name."""
+    """Everything ``entries`` name, in one query (a UNION ALL of one SELECT per table they
+    name), whatever kinds of things the page happens to show."""
     names = Names()
+    parts = []
     for table, ids in sorted(_wanted(entries).items()):
         model, column = NAMED[table]
-        if table == "budgets":
-            for row in db.session.execute(
-                select(Budget.id, Budget.title, Budget.currency).where(Budget.id.in_(ids))
-            ):
-                names.titles[(table, row.id)] = row.title
-                names.currencies[row.id] = row.currency
-            continue
-        for row_id, name in db.session.execute(select(model.id, column).where(model.id.in_(ids))):
-            names.titles[(table, row_id)] = name
+        currency = Budget.currency if table == "budgets" else null()
+        parts.append(
+            select(
+                literal(table, String).label("tbl"),
+                model.id.label("id"),
+                cast(column, String).label("name"),
+                cast(currency, String).label("currency"),
+            ).where(model.id.in_(sorted(ids)))
+        )
+    if not parts:
+        return names
+    for row in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        names.titles[(row.tbl, row.id)] = row.name
+        if row.currency:
+            names.currencies[row.id] = row.currency
     return names

@@ -271,7 +271,7 @@ def test_admin_process_budget_log_and_users(client):
 
 def test_action_log_and_public_changes(client):
     """The log names people, phases, budgets, proposals and processes in its sentences and
-    unfolds each entry's changes: one query per kind of thing named, not per entry."""
+    unfolds each entry's changes: the names in one query, not one per entry."""
     process = f.process()
     budget = f.budget(process, amount=10_000, costs=())
     (proposal,) = add_proposals(process, 1)
