@@ -78,6 +78,7 @@ def seed(app, voters: int, projects: int, rng: random.Random) -> tuple[str, int,
             description="",
             municipality="Prueba",
             district_id=None,
+            published=True,
         )
         process.verification_to_vote = True
         budget = create_budget(

@@ -92,6 +92,7 @@ def seed(url: str, proposals: int, residents: int, rng: random.Random) -> dict:
             description="",
             municipality="Prueba",
             district_id=None,
+            published=True,
         )
         now = utcnow()
         add_phase(

@@ -106,7 +106,12 @@ def million_setup(url: str, ballots: int) -> None:
     with app.app_context():
         upgrade()
         process = create_process(
-            title="Bench", slug="bench", description="", municipality="Bench", district_id=None
+            title="Bench",
+            slug="bench",
+            description="",
+            municipality="Bench",
+            district_id=None,
+            published=True,
         )
         budget = create_budget(
             process, title="Un millón", amount=50_000_000, ballot_type="approval", max_projects=10

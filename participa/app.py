@@ -66,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_request(lambda _error: refresh_locale())
     celery_init_app(app)
     import participa.notifications.tasks
-    import participa.opendata.tasks  # subscribes to tally_finished
+    import participa.opendata.tasks  # subscribes to tally_finished and results_opened
     import participa.processes.tasks
     import participa.results.tasks  # noqa: F401
 
@@ -125,7 +125,11 @@ def _built_by_flask_command_needing_no_secret() -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import participa.accountability.admin_views  # noqa: F401 - its routes, on accountability_bp
+    import participa.accountability.admin_views  # its routes, on accountability_bp
+    import participa.admin.ballot_editing
+    import participa.admin.dashboard
+    import participa.admin.editing
+    import participa.admin.publishing  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin import action_log  # noqa: F401 - its routes, on admin_bp

@@ -232,6 +232,7 @@ def _process(title, slug, description) -> Process:
         description=description,
         municipality=MUNICIPALITY,
         district_id=None,
+        published=True,
     )
 
 

@@ -1,5 +1,7 @@
 """Errors raised by domain services; views turn them into flashed messages and 4xx codes."""
 
+from typing import TypeVar
+
 from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
@@ -11,11 +13,13 @@ class DomainError(Exception):
     """A request that the rules refuse. ``message`` is shown to the person, as is."""
 
     status_code = 400
+    field: str | None = None  # the form field the refusal is about, if any (see ``about``)
 
-    def __init__(self, message: str, *details: str) -> None:
+    def __init__(self, message: str, *details: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details)
+        self.field = field  # the form field it is about, if one (shown beside it)
 
 
 class NotAllowed(DomainError):
@@ -34,6 +38,15 @@ class Conflict(DomainError):
     """The input clashes with stored data (e.g. an e-mail already registered)."""
 
     status_code = 409
+
+
+E = TypeVar("E", bound=DomainError)
+
+
+def about(field: str, error: E) -> E:
+    """``error``, said to be about the form field ``field``: a form shows it beside it."""
+    error.field = field
+    return error
 
 
 class NulCharacter(BadRequest):

@@ -55,10 +55,13 @@ def date(value: dt | None) -> str:
     return "—" if value is None else format_date(value, format="medium")
 
 
-def datetime(value: dt | None) -> str:
-    """A UTC datetime as date and time (no seconds) in the municipality's time zone."""
+def datetime(value: dt | str | None) -> str:
+    """A UTC datetime (or its ISO 8601 text, as the action log keeps it) as date and time
+    (no seconds) in the municipality's time zone."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        value = dt.fromisoformat(value)
     return f"{format_date(value, format='medium')}, {format_time(value, format='short')}"
 
 

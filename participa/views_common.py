@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
 from sqlalchemy import select
+from wtforms import Form
 from wtforms.fields import SelectChoice
 
 from participa.errors import BadNumber, DomainError
@@ -17,6 +18,19 @@ def district_choices(blank_label: str) -> list[SelectChoice]:
     """The districts as select options, with ``0`` (labelled ``blank_label``) meaning none."""
     districts = db.session.scalars(select(District).order_by(District.name)).all()
     return [SelectChoice(0, blank_label), *(SelectChoice(d.id, d.name) for d in districts)]
+
+
+def keep_form(form: Form, error: DomainError) -> int:
+    """Put a refusal on ``form`` (beside its field, else above the form), which is drawn
+    again with what was typed; nothing is kept. The status code to answer with."""
+    db.session.rollback()
+    messages = [error.message, *error.details]
+    field = form._fields.get(error.field) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, *messages]
+    else:
+        form.form_errors = [*form.form_errors, *messages]
+    return error.status_code
 
 
 def refuse(error: DomainError, endpoint: str, **values: Any) -> tuple[str, int]:

@@ -26,8 +26,11 @@ def admin() -> User:
     return user(Role.ADMIN)
 
 
-def process(*, now_allows: tuple[str, ...] = (), slug: str | None = None) -> Process:
-    """A process with a past phase, a current phase allowing ``now_allows`` and a future one."""
+def process(
+    *, now_allows: tuple[str, ...] = (), slug: str | None = None, published: bool = True
+) -> Process:
+    """A process with a past phase, a current phase allowing ``now_allows`` and a future one
+    (published, unless ``published=False``: a draft)."""
     n = next(_seq)
     p = processes.create_process(
         title=f"Proceso {n}",
@@ -35,6 +38,7 @@ def process(*, now_allows: tuple[str, ...] = (), slug: str | None = None) -> Pro
         description="Descripción",
         municipality="Santa Lucía",
         district_id=None,
+        published=published,
     )
     now = utcnow()
     processes.add_phase(

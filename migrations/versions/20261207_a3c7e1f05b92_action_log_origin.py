@@ -5,7 +5,7 @@
 data, not to the first administrator. Older rows keep it null (read as before).
 
 Revision ID: a3c7e1f05b92
-Revises: 7d2e4b9c1a55
+Revises: 5b8e2d7f4c10
 Create Date: 2026-12-07 13:30:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3c7e1f05b92'
-down_revision = '7d2e4b9c1a55'
+down_revision = '5b8e2d7f4c10'
 branch_labels = None
 depends_on = None
 

@@ -12,12 +12,13 @@ import unicodedata
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from participa.accountability.models import DEFAULT_STATUSES, ExecutionStatus
+from participa.accountability.models import DEFAULT_STATUSES, ExecutionItem, ExecutionStatus
 from participa.accountability.rules import MAX_CODE, _percent, _require_admin
 from participa.audit.services import log, snapshot
-from participa.errors import Invalid
+from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Process
 
@@ -126,3 +127,39 @@ def rename_status(
         after=snapshot(status, ("name", "progress")),
     )
     return status
+
+
+def status_uses(status: ExecutionStatus) -> int:
+    """How many execution items are in ``status``."""
+    return (
+        db.session.scalar(
+            select(func.count(ExecutionItem.id)).where(ExecutionItem.status_id == status.id)
+        )
+        or 0
+    )
+
+
+def delete_status(status: ExecutionStatus, admin: Any) -> None:
+    """Remove a status no execution item is in; otherwise refused, saying how many are."""
+    _require_admin(admin)
+    used = status_uses(status)
+    if used:
+        raise NotAllowed(
+            ngettext(
+                "El estado «%(name)s» lo tiene %(num)d obra: no se puede eliminar. Cámbiale "
+                "el estado a esa obra primero, o cambia el nombre del estado.",
+                "El estado «%(name)s» lo tienen %(num)d obras: no se puede eliminar. "
+                "Cámbiales el estado a esas obras primero, o cambia el nombre del estado.",
+                used,
+                name=status.name,
+            )
+        )
+    log(
+        "execution_status.deleted",
+        status,
+        actor=admin,
+        process_id=status.process_id,
+        before=snapshot(status, ("key", "name", "position", "progress")),
+    )
+    db.session.delete(status)
+    db.session.flush()

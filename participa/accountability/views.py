@@ -25,14 +25,12 @@ from participa.accountability import statuses as execution_statuses
 from participa.accountability.forms import PlainForm
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.budgets.models import Budget, Project
-from participa.conversation import comments
-from participa.conversation.forms import CommentForm
-from participa.conversation.models import Comment
-from participa.errors import DomainError
+from participa.conversation.views import post_comment
 from participa.extensions import db
 from participa.processes.models import District, Process
+from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
-from participa.views_common import int_arg, parse_id, refuse
+from participa.views_common import int_arg
 
 bp = Blueprint("accountability", __name__)
 
@@ -138,7 +136,8 @@ def index(slug: str):
 def _item_or_404(item_id: int) -> ExecutionItem:
     return db.first_or_404(
         select(ExecutionItem)
-        .where(ExecutionItem.id == item_id)
+        .join(Process, Process.id == ExecutionItem.process_id)
+        .where(ExecutionItem.id == item_id, visible_to(current_user))
         .options(
             selectinload(ExecutionItem.process).selectinload(Process.phases),
             selectinload(ExecutionItem.milestones),
@@ -202,22 +201,7 @@ def unfollow(item_id: int):
 @login_required
 def comment(item_id: int):
     item = _item_or_404(item_id)
-    form = CommentForm()
-    parent = None
-    if form.parent_id.data:
-        parent_id = parse_id(form.parent_id.data)
-        parent = db.session.get(Comment, parent_id) if parent_id else None
-        if parent is None:
-            abort(404)
-    try:
-        added = comments.add_comment(item, current_user, form.body.data, parent=parent)
-    except DomainError as error:
-        return refuse(error, "accountability.item", item_id=item.id)
-    db.session.commit()
-    flash(_("Tu respuesta quedó publicada.") if parent else _("Tu comentario quedó publicado."))
-    return redirect(
-        url_for("accountability.item", item_id=item.id) + f"#comentario-{added.id}", code=303
-    )
+    return post_comment(item, "accountability.item", item_id=item.id)
 
 
 @bp.app_template_global()

@@ -20,6 +20,7 @@ from participa.accounts.models import PASSWORD_METHOD, Role, User, UserSession, 
 from participa.db import utcnow
 from participa.errors import Conflict, Invalid
 from participa.extensions import db
+from participa.fast_statements import FastStatement
 from participa.formatting import platform_language
 from participa.notifications.services import notify
 
@@ -114,7 +115,7 @@ _users, _sessions = User.__table__, UserSession.__table__
 # One statement (and round trip) per signed-in request: the account, if the session's
 # token is still stored, young enough, and the account not blocked. Built once: SQLAlchemy
 # keys it once and reuses its compiled form.
-_USER_OF_SESSION = (
+_USER_OF_SESSION = FastStatement(
     select(*_users.columns)
     .join(_sessions, _sessions.c.user_id == _users.c.id)
     .where(
@@ -155,12 +156,12 @@ def signed_in_user(user_id: int, token: str | None) -> User | None:
     session = db.session
     since = utcnow() - session_lifetime()
     params = {"id": user_id, "token_hash": token_hash(token), "since": since}
-    row = session.connection().execute(_USER_OF_SESSION, params).first()
-    if row is None:
+    rows = _USER_OF_SESSION.rows(session.connection(), params)
+    if not rows:
         return None
     if session.identity_key(User, user_id) in session.identity_map:
         return session.get(User, user_id)
-    user = User(**row._asdict())
+    user = User(**rows[0]._asdict())
     make_transient_to_detached(user)
     session.add(user)
     return user

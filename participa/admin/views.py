@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from participa.admin.edit_forms import show_error
 from participa.admin.forms import (
     AnswerForm,
     BudgetForm,
@@ -20,7 +21,7 @@ from participa.admin.forms import (
     SettingsForm,
 )
 from participa.budgets import services as budget_services
-from participa.budgets.models import Ballot, Budget
+from participa.budgets.models import Ballot, Budget, Project
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.guards import guard_blueprint, is_admin
@@ -49,14 +50,6 @@ def _budget(budget_id: int) -> Budget:
     return db.get_or_404(Budget, budget_id)
 
 
-@bp.get("/")
-def dashboard():
-    processes = db.session.scalars(
-        select(Process).options(selectinload(Process.phases)).order_by(Process.created_at.desc())
-    ).all()
-    return render_template("admin/dashboard.html", processes=processes)
-
-
 @bp.route("/procesos/nuevo", methods=["GET", "POST"])
 def new_process():
     form = ProcessForm()
@@ -76,7 +69,13 @@ def new_process():
             flash(error.message, "error")
             return render_template("admin/process_form.html", form=form), error.status_code
         db.session.commit()
-        flash(_("Proceso creado. Ahora agrega sus fases."), "success")
+        flash(
+            _(
+                "Proceso creado como borrador: solo el personal lo ve hasta que lo publiques. "
+                "Ahora agrega sus fases."
+            ),
+            "success",
+        )
         return redirect(url_for("admin.process", process_id=process.id), code=303)
     return render_template("admin/process_form.html", form=form), 422 if form.errors else 200
 
@@ -267,9 +266,11 @@ def add_budget(process_id: int):
 
 @bp.route("/presupuestos/<int:budget_id>/editar", methods=["GET", "POST"])
 def edit_budget(budget_id: int):
-    """Change a budget's rules; refused once voting has started."""
+    """Change a budget's rules; refused once voting has started. A refusal is shown beside
+    its field, with what was typed."""
     budget = _budget(budget_id)
     form = _budget_form(obj=budget)
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             budget_services.update_budget(
@@ -277,17 +278,21 @@ def edit_budget(budget_id: int):
                 current_user,
                 title=form.title.data,
                 district_id=form.district_id.data or None,
+                description=form.description.data or "",
                 **_voting_rules(form),
             )
         except DomainError as error:
-            return refuse(error, "admin.budget", budget_id=budget_id)
-        db.session.commit()
-        flash(_("Presupuesto actualizado."), "success")
-        return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
-    locked = budget.process.voting_started()
+            db.session.rollback()
+            show_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash(_("Presupuesto actualizado."), "success")
+            return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    locked = budget.process.voting_started() or budget.archived_at is not None
     return render_template(
         "admin/budget_form.html", form=form, budget=budget, process=budget.process, locked=locked
-    ), 422 if form.errors else 200
+    ), status
 
 
 @bp.post("/propuestas/<int:proposal_id>/respuesta")
@@ -324,6 +329,11 @@ def budget(budget_id: int):
         .limit(10)
     ).all()
     ballots = db.session.scalar(select(func.count(Ballot.id)).where(Ballot.budget_id == budget.id))
+    withdrawn = db.session.scalars(  # off the ballot (Budget.projects), kept for the record
+        select(Project)
+        .where(Project.budget_id == budget.id, Project.archived_at.is_not(None))
+        .order_by(Project.position, Project.id)
+    ).all()
     return render_template(
         "admin/budget.html",
         budget=budget,
@@ -332,6 +342,7 @@ def budget(budget_id: int):
         candidates=budget_services.accepted_without_project(budget.process),
         runs=runs,
         ballots=ballots,
+        withdrawn=withdrawn,
         confirm=ConfirmForm(),
         compare_form=CompareForm(),
     )

@@ -286,7 +286,7 @@ class DatasetSchema(Schema):
     id = _out(fields.Integer)
     process = _out(fields.Nested, ProcessRefSchema)
     version = _out(fields.Integer)
-    trigger = _out(fields.String, validate=validate.OneOf(["tally", "daily", "manual"]))
+    trigger = _out(fields.String, validate=validate.OneOf(["tally", "daily", "manual", "results"]))
     published_at = _out(UTCDateTime)
     files = _out(fields.List, fields.Nested(DatasetFileSchema))
 

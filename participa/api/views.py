@@ -23,6 +23,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.opendata.models import Publication
 from participa.processes.models import District, Phase, Process
+from participa.processes.queries import public_processes, published
 from participa.proposals import services as proposal_services
 from participa.proposals.models import Proposal
 from participa.results.models import ProjectOutcome
@@ -91,7 +92,7 @@ def _process_or_404(slug: str) -> Process:
     if _valid_slug(slug):
         process = db.session.scalar(
             select(Process)
-            .where(Process.slug == slug)
+            .where(Process.slug == slug, published())
             .options(selectinload(Process.phases), joinedload(Process.district))
         )
     if process is None:
@@ -104,7 +105,8 @@ def _budget_or_404(budget_id: int) -> Budget:
     if _valid_id(budget_id):
         budget = db.session.scalar(
             select(Budget)
-            .where(Budget.id == budget_id)
+            .join(Process, Process.id == Budget.process_id)
+            .where(Budget.id == budget_id, published())
             .options(
                 joinedload(Budget.district),
                 joinedload(Budget.process).selectinload(Process.phases),
@@ -293,7 +295,7 @@ def list_processes(**args):
     """List the processes, newest first."""
     now = utcnow()
     stmt = (
-        select(Process)
+        public_processes()
         .options(selectinload(Process.phases), joinedload(Process.district))
         .order_by(Process.created_at.desc(), Process.id.desc())
     )
@@ -351,7 +353,8 @@ def get_proposal(proposal_id: int):
     if _valid_id(proposal_id):
         proposal = db.session.scalar(
             select(Proposal)
-            .where(Proposal.id == proposal_id, Proposal.hidden_at.is_(None))
+            .join(Process, Process.id == Proposal.process_id)
+            .where(Proposal.id == proposal_id, Proposal.hidden_at.is_(None), published())
             .options(
                 joinedload(Proposal.district),
                 joinedload(Proposal.process).selectinload(Process.phases),
@@ -374,7 +377,7 @@ def list_budgets(slug: str, **args):
     process = _process_or_404(slug)
     stmt = (
         select(Budget)
-        .where(Budget.process_id == process.id)
+        .where(Budget.process_id == process.id, Budget.archived_at.is_(None))
         .options(joinedload(Budget.district), joinedload(Budget.process))
         .order_by(Budget.position, Budget.id)
     )
@@ -398,7 +401,7 @@ def list_projects(budget_id: int, **args):
     budget = _budget_or_404(budget_id)
     stmt = (
         select(Project)
-        .where(Project.budget_id == budget.id)
+        .where(Project.budget_id == budget.id, Project.archived_at.is_(None))
         .options(selectinload(Project.proposal))
         .order_by(Project.position, Project.id)
     )
@@ -457,6 +460,7 @@ def list_datasets(**args):
     stmt = (
         select(Publication)
         .join(Process, Publication.process_id == Process.id)
+        .where(published())
         .options(joinedload(Publication.process))
         .order_by(Publication.published_at.desc(), Publication.id.desc())
     )

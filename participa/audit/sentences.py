@@ -116,6 +116,13 @@ def _moved_end(s: Say) -> str | None:
             t=s.title(),
             day=day,
         )
+    if s.entry.action == "voting.extended":
+        return _(
+            "%(actor)s extendió la votación «%(t)s» hasta el %(day)s.",
+            actor=s.actor,
+            t=s.title(),
+            day=day,
+        )
     if str(after["ends_at"]) > str(before["ends_at"]):
         return _(
             "%(actor)s extendió la fase «%(t)s» hasta el %(day)s.",

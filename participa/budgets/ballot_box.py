@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Executable, Row, bindparam, func, select, true
+from sqlalchemy import Row, bindparam, func, select, true
 
 from participa.budgets.models import Budget, Project, min_spend
 from participa.budgets.validation import BallotRules, Violation, check_ballot
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed
 from participa.extensions import db
+from participa.fast_statements import FastStatement
 from participa.formatting import money
 from participa.processes.models import Action, Phase, Process, VoteScope, phases_allow
 
@@ -37,14 +38,14 @@ def ballot_rules(budget: Budget | Row) -> BallotRules:
     )
 
 
-# The statements of a vote, built once: SQLAlchemy keys them once and reuses their compiled
-# form on every confirmation. They run on the session's connection with
-# ``connection.execute`` (no ORM objects): SQLAlchemy's events see them, and its errors
-# (``IntegrityError``, a lost connection invalidated) are those of every other statement.
+# The statements of a vote, built once. The ballot box runs as a FastStatement (the
+# session's connection and transaction, SQLAlchemy's events and errors, without its result
+# objects: participa.fast_statements says why); the project costs, read only on SQLite and
+# when a loaded budget is checked, with ``connection.execute``.
 _budgets, _processes, _phases = Budget.__table__, Process.__table__, Phase.__table__
 _projects = Project.__table__
 _PROJECT_COSTS = select(_projects.c.id, _projects.c.cost).where(
-    _projects.c.budget_id == bindparam("budget_id")
+    _projects.c.budget_id == bindparam("budget_id"), _projects.c.archived_at.is_(None)
 )
 # Everything of a phase that Process.allows and Phase.allows read.
 _PHASE_RULE_COLUMNS = (
@@ -57,10 +58,10 @@ _PHASE_RULE_COLUMNS = (
     "shows_vote_counts",
     "shows_results",
 )
-_BALLOT_BOX: dict[str, Executable] = {}  # by dialect name
+_BALLOT_BOX: dict[str, FastStatement] = {}  # by dialect name
 
 
-def _ballot_box_statement(dialect: str) -> Executable:
+def _ballot_box_statement(dialect: str) -> FastStatement:
     """The budget, its process and the process's phases (a row per phase, in order); on
     PostgreSQL also the budget's project ids and costs, as two parallel arrays aggregated
     once (the same on every row), instead of a statement of their own."""
@@ -85,6 +86,7 @@ def _ballot_box_statement(dialect: str) -> Executable:
         _processes.c.title.label("process_title"),
         _processes.c.vote_scope,
         _processes.c.verification_to_vote,
+        _processes.c.published_at,
         *(_phases.c[name] for name in _PHASE_RULE_COLUMNS),
     ]
     if dialect == "postgresql":
@@ -94,15 +96,21 @@ def _ballot_box_statement(dialect: str) -> Executable:
                 func.array_agg(_projects.c.id).label("project_ids"),
                 func.array_agg(_projects.c.cost).label("project_costs"),
             )
-            .where(_projects.c.budget_id == bindparam("budget_id"))
+            .where(
+                _projects.c.budget_id == bindparam("budget_id"), _projects.c.archived_at.is_(None)
+            )
             .subquery("costs")
         )
         joined = joined.join(costs, true())
         columns += [costs.c.project_ids, costs.c.project_costs]
-    _BALLOT_BOX[dialect] = (
+    _BALLOT_BOX[dialect] = FastStatement(
         select(*columns)
         .select_from(joined)
-        .where(_budgets.c.id == bindparam("budget_id"), _processes.c.slug == bindparam("slug"))
+        .where(
+            _budgets.c.id == bindparam("budget_id"),
+            _processes.c.slug == bindparam("slug"),
+            _budgets.c.archived_at.is_(None),  # an archived budget is off the ballot
+        )
         .order_by(_phases.c.position, _phases.c.id)
     )
     return _BALLOT_BOX[dialect]
@@ -131,6 +139,7 @@ class BallotBox:
     vote_scope: str
     verification_to_vote: bool
     voting_open: bool
+    published: bool = True  # False: a draft (nobody votes; the public gets 404)
 
     @classmethod
     def of(cls, budget: Budget) -> BallotBox:
@@ -147,6 +156,7 @@ class BallotBox:
             vote_scope=process.vote_scope,
             verification_to_vote=process.verification_to_vote,
             voting_open=process.allows(Action.VOTE),
+            published=process.is_published,
         )
 
     @property
@@ -162,7 +172,7 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
     connection = db.session.connection()
     dialect = connection.dialect.name
     params = {"budget_id": budget_id, "slug": slug}
-    rows = connection.execute(_ballot_box_statement(dialect), params).all()
+    rows = _ballot_box_statement(dialect).rows(connection, params)
     if not rows:
         return None
     first = rows[0]
@@ -182,7 +192,9 @@ def ballot_box(slug: str, budget_id: int) -> BallotBox | None:
         process_title=first.process_title,
         vote_scope=first.vote_scope,
         verification_to_vote=first.verification_to_vote,
-        voting_open=phases_allow(phases, Action.VOTE, utcnow()),
+        # nobody votes in a draft (as Process.allows)
+        voting_open=first.published_at is not None and phases_allow(phases, Action.VOTE, utcnow()),
+        published=first.published_at is not None,
     )
 
 

@@ -22,6 +22,7 @@ from participa.census.ballots import claim_online_ballot
 from participa.census.verification import require_verified
 from participa.db import utcnow
 from participa.extensions import db
+from participa.fast_statements import FastStatement
 from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
 from participa.notifications.sealing import seal
 from participa.notifications.services import notify, track_notifications
@@ -33,8 +34,9 @@ _ITEM_COLUMNS = ("ballot_id", "budget_id", "project_id", "points", "rank")
 _FIRST_BALLOT: dict[str, Executable] = {}  # by dialect name
 # The ballot, its items and its receipt in one statement: RETURNING nothing when a unique
 # pair stopped the ballot (then nothing at all is inserted).
-_FIRST_BALLOT_POSTGRESQL = text(
-    """
+_FIRST_BALLOT_POSTGRESQL = FastStatement(
+    text(
+        """
     WITH ballot AS (
         INSERT INTO ballots (budget_id, user_id, identity_id, receipt_hash, public_id,
                              channel, created_at, updated_at)
@@ -54,6 +56,7 @@ _FIRST_BALLOT_POSTGRESQL = text(
     )
     SELECT ballot.id AS ballot_id, receipt.id AS receipt_id FROM ballot, receipt
     """
+    )
 )
 
 
@@ -182,8 +185,8 @@ def _store_first_ballot(
     if connection.dialect.name == "postgresql":
         ordinal = box.rules.ballot_type == BallotType.ORDINAL
         nothing: list[int | None] = [None] * len(project_ids)
-        row = connection.execute(
-            _FIRST_BALLOT_POSTGRESQL,
+        rows = _FIRST_BALLOT_POSTGRESQL.rows(
+            connection,
             {
                 **values,
                 "projects": project_ids,
@@ -194,11 +197,11 @@ def _store_first_ballot(
                 "body": receipt[1],
                 "secret": seal(receipt[2]),
             },
-        ).first()
-        if row is None:
+        )
+        if not rows:
             return None
-        track_notifications([row.receipt_id])
-        return row.ballot_id
+        track_notifications([rows[0].receipt_id])
+        return rows[0].ballot_id
     new_id = connection.execute(_insert_first_ballot(), values).scalar()
     if new_id is not None:
         rows = ballot_item_rows(box, new_id, project_ids, points)

@@ -96,11 +96,16 @@ class Budget(Model):
     rule: Mapped[str] = mapped_column(String(50), default="greedy")
     min_score: Mapped[int | None]  # greedy-threshold: least score a project needs
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Archived: off the ballot and the public lists; its ballots, results and open data stay.
+    archived_at: Mapped[datetime | None]
 
     process: Mapped[Process] = relationship(back_populates="budgets")
     district: Mapped[District | None] = relationship()
+    # The projects on the ballot: a withdrawn project (archived_at set) is not one of them.
     projects: Mapped[list[Project]] = relationship(
-        back_populates="budget", order_by="Project.position, Project.id"
+        back_populates="budget",
+        primaryjoin="and_(Budget.id == Project.budget_id, Project.archived_at.is_(None))",
+        order_by="Project.position, Project.id",
     )
 
     @property
@@ -131,6 +136,8 @@ class Project(Model):
     description: Mapped[str] = mapped_column(Text, default="")
     cost: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Withdrawn from the ballot before voting opened (a duplicate, say); kept for the record.
+    archived_at: Mapped[datetime | None]
 
     budget: Mapped[Budget] = relationship(back_populates="projects")
     proposal = relationship("Proposal")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
 from participa.budgets.models import RULE_NAMES, BallotType, Budget, Project
-from participa.errors import Invalid, NotAllowed
+from participa.errors import Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
@@ -54,25 +54,33 @@ def voting_rules(
     """Check a budget's voting rules; the normalised values (fields that do not apply to
     the ballot type are cleared) or ``Invalid``."""
     if amount <= 0:
-        raise Invalid(_("El monto del presupuesto debe ser mayor que cero."))
+        raise about("amount", Invalid(_("El monto del presupuesto debe ser mayor que cero.")))
     if ballot_type not in {t.value for t in BallotType}:
-        raise Invalid(_("Tipo de boleta desconocido."))
+        raise about("ballot_type", Invalid(_("Tipo de boleta desconocido.")))
     if rule not in RULE_NAMES:
-        raise Invalid(_("Regla de conteo desconocida."))
+        raise about("rule", Invalid(_("Regla de conteo desconocida.")))
     approval_like = BallotType(ballot_type).vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1)
     if rule in APPROVAL_ONLY and not approval_like:
-        raise Invalid(_("El Método de Partes Iguales necesita una boleta de aprobación."))
+        raise about(
+            "rule", Invalid(_("El Método de Partes Iguales necesita una boleta de aprobación."))
+        )
     if rule == "greedy-threshold" and min_score is None:
-        raise Invalid(_("La regla con umbral necesita el mínimo de votos."))
+        raise about("min_score", Invalid(_("La regla con umbral necesita el mínimo de votos.")))
     if min_projects < 0 or (max_projects is not None and max_projects < max(min_projects, 1)):
-        raise Invalid(_("El máximo de proyectos debe ser al menos el mínimo (y al menos 1)."))
+        raise about(
+            "max_projects",
+            Invalid(_("El máximo de proyectos debe ser al menos el mínimo (y al menos 1).")),
+        )
     if not 0 <= min_spend_percent <= 100:
-        raise Invalid(_("El porcentaje mínimo a gastar va de 0 a 100."))
+        raise about("min_spend_percent", Invalid(_("El porcentaje mínimo a gastar va de 0 a 100.")))
     cumulative = ballot_type == BallotType.CUMULATIVE
     if cumulative and not (max_points or max_total_points):
-        raise Invalid(_("Una boleta de puntos necesita un máximo de puntos."))
+        raise about("max_points", Invalid(_("Una boleta de puntos necesita un máximo de puntos.")))
     if cumulative and max_points is not None and max_points < max(min_points, 1):
-        raise Invalid(_("Los puntos máximos deben ser al menos los mínimos (y al menos 1)."))
+        raise about(
+            "max_points",
+            Invalid(_("Los puntos máximos deben ser al menos los mínimos (y al menos 1).")),
+        )
     return {
         "amount": amount,
         "ballot_type": ballot_type,
@@ -121,19 +129,39 @@ def create_budget(
     return budget
 
 
+def require_ballot_open(process: Process, message: str | None = None) -> None:
+    """The one rule of a ballot's making: a budget's voting rules and the projects on its
+    ballot can change until a voting phase of its process has begun, never after."""
+    if process.voting_started():
+        raise NotAllowed(
+            message or _("La votación ya empezó: la boleta y sus reglas quedaron fijas.")
+        )
+
+
 def update_budget(
-    budget: Budget, actor: User, *, title: str, district_id: int | None, **rules: Any
+    budget: Budget,
+    actor: User,
+    *,
+    title: str,
+    district_id: int | None,
+    description: str | None = None,
+    **rules: Any,
 ) -> Budget:
     """Change a budget before voting opens; once it has, its voting rules (ballot type,
-    limits, amount, rule) are fixed. Logged publicly with the values before and after."""
-    if budget.process.voting_started():
-        raise NotAllowed(_("La votación ya empezó: las reglas de voto no se pueden cambiar."))
+    limits, amount, rule) are fixed (:func:`require_ballot_open`). Logged publicly with
+    the values before and after."""
+    require_ballot_open(
+        budget.process, _("La votación ya empezó: las reglas de voto no se pueden cambiar.")
+    )
+    if budget.archived_at is not None:
+        raise NotAllowed(_("El presupuesto está archivado: ya no se puede cambiar."))
+    if not title.strip():
+        raise about("title", Invalid(_("El presupuesto necesita un nombre.")))
     before = snapshot(budget, BUDGET_FIELDS)
-    for name, value in {
-        "title": title.strip(),
-        "district_id": district_id,
-        **voting_rules(**rules),
-    }.items():
+    changes = {"title": title.strip(), "district_id": district_id, **voting_rules(**rules)}
+    if description is not None:
+        changes["description"] = description.strip()
+    for name, value in changes.items():
         setattr(budget, name, value)
     log(
         "budget.updated",
@@ -158,8 +186,9 @@ def create_project(
     actor: User | None = None,
 ) -> Project:
     """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``."""
-    if budget.process.voting_started():
-        raise NotAllowed(_("La votación ya empezó: la boleta no se puede cambiar."))
+    require_ballot_open(budget.process, _("La votación ya empezó: la boleta no se puede cambiar."))
+    if budget.archived_at is not None:
+        raise NotAllowed(_("El presupuesto está archivado: ya no se puede cambiar."))
     if cost <= 0:
         raise Invalid(_("El costo de un proyecto debe ser mayor que cero."))
     if cost > budget.amount:

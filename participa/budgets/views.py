@@ -16,16 +16,20 @@ from participa.budgets.models import Budget
 from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, Process
+from participa.processes.queries import sees_drafts, visible_to
 from participa.views_common import refuse
 
 bp = Blueprint("budgets", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>")
 
 
-def get_budget_or_404(slug: str, budget_id: int) -> Budget:
+def get_budget_or_404(slug: str, budget_id: int, archived: bool = False) -> Budget:
+    """The budget of the process ``slug``; an archived one only if ``archived`` (its results
+    stay public, its ballot does not)."""
+    kept = () if archived else (Budget.archived_at.is_(None),)
     return db.first_or_404(
         select(Budget)
         .join(Process)
-        .where(Budget.id == budget_id, Process.slug == slug)
+        .where(Budget.id == budget_id, Process.slug == slug, visible_to(current_user), *kept)
         .options(
             selectinload(Budget.projects), selectinload(Budget.process).selectinload(Process.phases)
         )
@@ -118,7 +122,7 @@ def confirm(slug: str, budget_id: int):
     # The busiest request of a vote: the budget is read as plain values (BallotBox); the
     # ORM budget is loaded only to draw the ballot again after a refusal.
     box = ballot_box.ballot_box(slug, budget_id)
-    if box is None:
+    if box is None or not (box.published or sees_drafts(current_user)):
         abort(404)
     # CSRFProtect has checked the form's token before any view runs (a 400 otherwise).
     entry = read_ballot(box.rules, len(box.costs), request.form)

@@ -1,9 +1,15 @@
 """Comments, reports and the moderators' queue. Views parse, call a service, commit once."""
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from participa.accountability.models import ExecutionItem
 from participa.accounts.models import User
 from participa.budgets.models import Budget, Project
+from participa.confirmation import Question, confirm_first
 from participa.conversation import comments, moderation, reports
 from participa.conversation.content import get_content, is_moderator, target_of
 from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
@@ -26,6 +33,7 @@ from participa.extensions import db
 from participa.guards import staff_only
 from participa.opendata.tasks import queue_redactions
 from participa.processes.models import Process
+from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
 from participa.proposals.models import Proposal
 from participa.unit_of_work import after_commit
@@ -112,7 +120,12 @@ def _get_project_or_404(slug: str, budget_id: int, project_id: int) -> Project:
         select(Project)
         .join(Budget)
         .join(Process)
-        .where(Project.id == project_id, Budget.id == budget_id, Process.slug == slug)
+        .where(
+            Project.id == project_id,
+            Budget.id == budget_id,
+            Process.slug == slug,
+            visible_to(current_user),
+        )
         .options(
             selectinload(Project.budget).selectinload(Budget.process).selectinload(Process.phases)
         )
@@ -155,19 +168,38 @@ def project(slug: str, budget_id: int, project_id: int):
 @login_required
 def comment_proposal(slug: str, proposal_id: int):
     proposal = _get_proposal_or_404(slug, proposal_id)
-    return _comment(proposal, "proposals.show", slug=slug, proposal_id=proposal_id)
+    return post_comment(proposal, "proposals.show", slug=slug, proposal_id=proposal_id)
 
 
 @bp.post("/procesos/<slug>/presupuestos/<int:budget_id>/proyectos/<int:project_id>/comentarios")
 @login_required
 def comment_project(slug: str, budget_id: int, project_id: int):
     project = _get_project_or_404(slug, budget_id, project_id)
-    return _comment(
+    return post_comment(
         project, "conversation.project", slug=slug, budget_id=budget_id, project_id=project_id
     )
 
 
-def _comment(target, endpoint: str, **values):
+@dataclass(frozen=True)
+class CommentDraft:
+    """A refused comment, drawn again in its form on the page: what was typed, the reply it
+    was (None: a comment on the page) and why it was refused."""
+
+    body: str
+    parent_id: int | None
+    errors: tuple[str, ...]
+
+
+@bp.app_template_global()
+def comment_draft() -> CommentDraft | None:
+    """The refused comment of this request, if any (see :func:`post_comment`)."""
+    return g.get("comment_draft")
+
+
+def post_comment(target: Any, endpoint: str, **values: Any) -> Any:
+    """Add the posted comment (or reply) on ``target`` and go back to its page,
+    ``endpoint`` with ``values``. A refused one is drawn again on that page, in its form
+    with what was typed and the reason beside it, answered with the refusal's status."""
     form = CommentForm()
     parent = None
     if form.parent_id.data:
@@ -178,7 +210,14 @@ def _comment(target, endpoint: str, **values):
     try:
         comment = comments.add_comment(target, current_user, form.body.data, parent=parent)
     except DomainError as error:
-        return refuse(error, endpoint, **values)
+        db.session.rollback()
+        g.comment_draft = CommentDraft(
+            body=form.body.data or "",
+            parent_id=parent.id if parent else None,
+            errors=(error.message, *error.details),
+        )
+        page = current_app.view_functions[endpoint](**values)  # the page, drawn again
+        return make_response(page), error.status_code
     db.session.commit()
     flash(_("Tu respuesta quedó publicada.") if parent else _("Tu comentario quedó publicado."))
     return redirect(url_for(endpoint, **values) + f"#comentario-{comment.id}", code=303)
@@ -225,8 +264,45 @@ def queue():
     )
 
 
+def _back_to_queue() -> str:
+    return safe_next(request.form.get("next"), url_for("conversation.queue"))
+
+
+def _ask_hide(kind: str, content_id: int) -> Question:
+    content = get_content(KINDS[kind], content_id)
+    if content is None:
+        abort(404)
+    if getattr(content, "hidden_at", None) is not None:
+        return Question(
+            _("¿Mantener oculto este contenido y cerrar sus reportes?"),
+            _("Confirmar"),
+            _back_to_queue(),
+            _("La decisión queda en la bitácora. Puedes restaurarlo después."),
+        )
+    return Question(
+        _("¿Ocultar este contenido al público?"),
+        _("Ocultar"),
+        _back_to_queue(),
+        _(
+            "Deja de verse en la página, la API y los datos abiertos; sus reportes se cierran "
+            "y la decisión queda en la bitácora. Puedes restaurarlo después."
+        ),
+    )
+
+
+def _ask_block(user_id: int) -> Question:
+    account = db.get_or_404(User, user_id)
+    return Question(
+        _("¿Bloquear la cuenta de %(name)s?", name=account.name),
+        _("Bloquear la cuenta"),
+        _back_to_queue(),
+        _("No podrá entrar ni actuar hasta que alguien del equipo la desbloquee."),
+    )
+
+
 @bp.post(f"/moderacion/<{KIND_CONVERTER}:kind>/<int:content_id>/ocultar")
 @moderator_required
+@confirm_first(_ask_hide)
 def hide(kind: str, content_id: int):
     return _decide(moderation.hide, kind, content_id, _("Contenido oculto al público."))
 
@@ -239,6 +315,7 @@ def restore(kind: str, content_id: int):
 
 @bp.post("/moderacion/cuentas/<int:user_id>/bloquear")
 @moderator_required
+@confirm_first(_ask_block)
 def block(user_id: int):
     account = db.get_or_404(User, user_id)
     form = DecisionForm()

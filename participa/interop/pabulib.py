@@ -113,6 +113,7 @@ def _import(pb: PbFile, slug: str | None) -> ImportReport:
         description=meta["description"],
         municipality=meta["unit"][:120],
         district_id=None,
+        published=True,  # a finished process with its ballots, imported to be read
     )
     budget = create_budget(
         process,
@@ -225,7 +226,9 @@ def export_pb(budget: Budget) -> PbFile:
     selected = {o.project_id for o in run.selected} if run else None
     vote_type = BallotType(budget.ballot_type).vote_type
     projects = db.session.scalars(
-        select(Project).where(Project.budget_id == budget.id).order_by(Project.position, Project.id)
+        select(Project)
+        .where(Project.budget_id == budget.id, Project.archived_at.is_(None))
+        .order_by(Project.position, Project.id)
     ).all()
     code = {p.id: p.code or str(p.id) for p in projects}
     totals = scores(budget)

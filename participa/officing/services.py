@@ -31,6 +31,7 @@ from participa.db import utcnow
 from participa.errors import Conflict, DomainError, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, District, Process
+from participa.processes.queries import published
 from participa.sql import insert_ignoring_conflicts
 from participa.views_common import parse_id
 
@@ -333,6 +334,8 @@ def open_budgets() -> list[Budget]:
     budgets = db.session.scalars(
         select(Budget)
         .join(Process)
+        .where(Budget.archived_at.is_(None))
+        .where(published())  # nobody votes in a draft
         .options(selectinload(Budget.process).selectinload(Process.phases))
         .order_by(Process.created_at.desc(), Budget.position, Budget.id)
     ).all()

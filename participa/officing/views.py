@@ -27,7 +27,7 @@ guard_blueprint(bp, has_role(Role.OFFICER))
 def _budget(budget_id: int) -> Budget:
     return db.first_or_404(
         select(Budget)
-        .where(Budget.id == budget_id)
+        .where(Budget.id == budget_id, Budget.archived_at.is_(None))
         .options(
             selectinload(Budget.projects), selectinload(Budget.process).selectinload(Process.phases)
         )

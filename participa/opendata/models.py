@@ -23,7 +23,7 @@ class Publication(Model):
     __tablename__ = "publications"
     __table_args__ = (
         UniqueConstraint("process_id", "version"),
-        CheckConstraint("trigger IN ('tally', 'daily', 'manual')", name="trigger_known"),
+        CheckConstraint("trigger IN ('tally', 'daily', 'manual', 'results')", name="trigger_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -236,7 +236,7 @@ def project_rows(process: Process) -> Iterator[tuple]:
     for p in db.session.scalars(
         select(Project)
         .join(Budget, Budget.id == Project.budget_id)
-        .where(Budget.process_id == process.id)
+        .where(Budget.process_id == process.id, Project.archived_at.is_(None))
         .order_by(Budget.position, Budget.id, Project.position, Project.id)
     ):
         yield (

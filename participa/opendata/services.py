@@ -35,6 +35,7 @@ from participa.opendata.catalogue import DATASETS, SUBTOPICS, TOPICS, Dataset
 from participa.opendata.models import Publication
 from participa.opendata.rows import ballots_public, pb_name, published_budgets
 from participa.processes.models import Process
+from participa.processes.queries import is_public
 from participa.results.exports import safe_cell
 from participa.tallying.pabulib import dump
 
@@ -43,7 +44,7 @@ LICENSE = {
     "title": "Creative Commons Atribución 4.0 Internacional",
     "path": "https://creativecommons.org/licenses/by/4.0/",
 }
-TRIGGERS = ("tally", "daily", "manual")
+TRIGGERS = ("tally", "daily", "manual", "results")
 CHUNK_ROWS = 5_000
 MEDIATYPES = {
     "csv": "text/csv",
@@ -174,10 +175,13 @@ def latest_publication(process_id: int) -> Publication | None:
 
 def publish(process: Process, trigger: str = "manual", now: datetime | None = None):
     """Write a new version of ``process``'s open data and record it; return the new
-    :class:`Publication`, or None when nothing changed since the last version. The caller
-    commits (until then another publisher of the same process waits, on PostgreSQL)."""
+    :class:`Publication`, or None when nothing changed since the last version, or when
+    ``process`` is a draft (it has no public data). The caller commits (until then another
+    publisher of the same process waits, on PostgreSQL)."""
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {trigger!r}")
+    if not is_public(process):
+        return None
     now = (now or utcnow()).replace(microsecond=0)
     _lock(process.id)
     base = root_folder() / process.slug

@@ -6,6 +6,7 @@ the last version is skipped, and a redaction with nothing left to take out chang
 """
 
 import logging
+from functools import partial
 
 from celery import shared_task
 from sqlalchemy import select
@@ -13,7 +14,10 @@ from sqlalchemy import select
 from participa.extensions import db
 from participa.opendata import redaction, services
 from participa.processes.models import Process
-from participa.signals import tally_finished
+from participa.processes.queries import published
+from participa.results.queries import official_tally_pending
+from participa.signals import results_opened, tally_finished
+from participa.unit_of_work import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +50,37 @@ def _publish_after_tally(_run_id: int, *, process_id: int) -> None:
     publish_process.delay(process_id, "tally")
 
 
+@results_opened.connect
+def _publish_when_results_open(_phase_id: int, *, process_id: int) -> None:
+    """A phase showing results opened: once that is committed, publish the process's open
+    data (the results just became public; the tally's own publication, before, found them
+    hidden)."""
+    after_commit(partial(_publish_opened_results, process_id))
+
+
+def _publish_opened_results(process_id: int) -> None:
+    """After the commit that opened the results phase. When voting closed in the same pass,
+    the official tally was just queued: its own publication (``tally_finished``) follows
+    with the results, so none is made now, whose results would still be empty."""
+    if official_tally_pending(process_id):
+        return
+    queue_publication(process_id, "results")
+
+
+def queue_publication(process_id: int, trigger: str) -> None:
+    """Send a publication to the worker (eager: run it now); run after a commit. Never
+    raises: what asked for it is committed, and the daily publication catches up."""
+    try:
+        publish_process.delay(process_id, trigger)
+    except Exception:  # broker down: the daily publication catches up
+        logger.exception("could not queue the publication of process %s", process_id)
+
+
 @shared_task(ignore_result=False)
 def publish_all(trigger: str = "daily") -> list[dict]:
     """The daily publication: every process, one after the other, each first redacted
     (a hiding whose redaction task was lost is caught here)."""
-    ids = db.session.scalars(select(Process.id).order_by(Process.id)).all()
+    ids = db.session.scalars(select(Process.id).where(published()).order_by(Process.id)).all()
     for pid in ids:
         redact_process(pid)
     return [publish_process(pid, trigger) for pid in ids]

@@ -37,6 +37,7 @@ from participa.opendata import services
 from participa.opendata.catalogue import SUBTOPICS, TOPICS
 from participa.opendata.models import Publication
 from participa.processes.models import Process
+from participa.processes.queries import public_processes, published, sees_drafts
 from participa.results.visibility import budget_results
 
 bp = Blueprint("opendata", __name__)
@@ -46,6 +47,7 @@ TRIGGER_LABELS = {
     "tally": _l("al terminar un cómputo"),
     "daily": _l("actualización diaria"),
     "manual": _l("publicación manual"),
+    "results": _l("al abrir la fase de resultados"),
 }
 
 
@@ -138,7 +140,7 @@ def catalogue_of(process: Process, history: list[Publication]) -> list[Entry]:
 
 
 def _histories() -> list[tuple[Process, list[Publication]]]:
-    processes = db.session.scalars(select(Process).order_by(Process.created_at.desc())).all()
+    processes = db.session.scalars(public_processes().order_by(Process.created_at.desc())).all()
     by_process: dict[int, list[Publication]] = {}
     for pub in db.session.scalars(
         select(Publication).order_by(Publication.process_id, Publication.version.desc())
@@ -163,6 +165,14 @@ def _matches(entry: Entry, words: list[str]) -> bool:
         )
     )
     return all(w in haystack for w in words)
+
+
+@bp.app_template_global()
+def published_open_data(process: Process) -> Publication | None:
+    """The latest published version of ``process``'s open data (None: none yet), for
+    the pages of other domains (the results page links to it) without their importing
+    open data."""
+    return services.latest_publication(process.id) if process.is_published else None
 
 
 # --- portal ------------------------------------------------------------------------------
@@ -203,8 +213,14 @@ def portal():
                 subgroups.append((sub_key, sub_label, items))
         groups.append((key, label, subgroups))
     filtered = bool(q or topic in TOPICS or subtopic in SUBTOPICS or slug or fmt in FORMATS)
+    publishable = (  # an administrator may publish any public process's data now
+        db.session.scalars(public_processes().order_by(Process.created_at.desc())).all()
+        if sees_drafts(current_user)
+        else []
+    )
     return render_template(
         "opendata/portal.html",
+        publishable=publishable,
         groups=groups,
         shown=len(shown),
         total=len(everything),
@@ -220,7 +236,7 @@ def portal():
 
 @bp.get("/datos/<slug>")
 def process_data(slug: str):
-    process = db.first_or_404(select(Process).where(Process.slug == slug))
+    process = _public_process_or_404(slug)
     history = services.publications(process.id)
     entries = catalogue_of(process, history)
     budgets = db.session.scalars(
@@ -241,8 +257,13 @@ def process_data(slug: str):
     )
 
 
+def _public_process_or_404(slug: str) -> Process:
+    """Open data is public: a draft has none (404), for administrators too."""
+    return db.first_or_404(select(Process).where(Process.slug == slug, published()))
+
+
 def _publication_or_404(slug: str, version: int) -> tuple[Process, Publication]:
-    process = db.first_or_404(select(Process).where(Process.slug == slug))
+    process = _public_process_or_404(slug)
     publication = db.first_or_404(
         select(Publication).where(
             Publication.process_id == process.id, Publication.version == version
@@ -308,7 +329,7 @@ def _chunks(path: Path, size: int = 256 * 1024):
 @bp.get("/datos/<slug>/latest/<filename>")
 def latest(slug: str, filename: str):
     """The newest version of a file: a redirect to its permanent URL."""
-    process = db.first_or_404(select(Process).where(Process.slug == slug))
+    process = _public_process_or_404(slug)
     publication = services.latest_publication(process.id)
     if publication is None or filename not in {f["name"] for f in publication.files}:
         abort(404)

@@ -122,6 +122,8 @@ class Process(Model):
     verification_to_vote: Mapped[bool] = mapped_column(default=False)
     verification_to_propose: Mapped[bool] = mapped_column(default=False)
     in_person_voting: Mapped[bool] = mapped_column(default=False)  # booths take paper ballots
+    # None: a draft, seen only by staff (``participa.processes.queries.published``)
+    published_at: Mapped[datetime | None]
 
     district: Mapped[District | None] = relationship()
     phases: Mapped[list[Phase]] = relationship(
@@ -131,13 +133,20 @@ class Process(Model):
         "Budget", back_populates="process", order_by="Budget.position", cascade="all, delete-orphan"
     )
 
+    @property
+    def is_published(self) -> bool:
+        """Public (else a draft that only staff see): the same test as
+        :func:`participa.processes.queries.published`, on a loaded row."""
+        return self.published_at is not None
+
     def current_phase(self, now: datetime | None = None) -> Phase | None:
         """The phase whose dates contain ``now`` (naive UTC), if any."""
         return current_phase_of(self.phases, now or utcnow())
 
     def allows(self, action: Action, now: datetime | None = None) -> bool:
-        """Whether the current phase allows ``action``."""
-        return phases_allow(self.phases, action, now or utcnow())
+        """Whether the current phase allows ``action``; nobody takes part in a draft (no
+        proposals, supports, comments or ballots before it is published)."""
+        return self.is_published and phases_allow(self.phases, action, now or utcnow())
 
     def voting_closes_at(self) -> datetime | None:
         """When the last voting phase ends (None if the process has no voting phase)."""

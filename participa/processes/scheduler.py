@@ -3,8 +3,9 @@
 The dates are the single source of truth for what a phase allows (``Process.allows``).
 Every minute beat calls :func:`advance_phases`, which *claims* each due transition with a
 conditional ``UPDATE ... WHERE opened_at IS NULL`` (so two schedulers, or a re-run, record it
-once), logs it, tells the process's followers that a phase opened, and records the tally of
-the budgets whose voting just closed; the task commits the pass and only then sends the
+once), logs it, tells the process's followers that a phase opened (not for a draft), has open
+data publish when a phase showing results opens, and records the tally of the budgets whose
+voting just closed; the task commits the pass and only then sends the
 notifications and the tallies (:mod:`participa.processes.tasks`).
 
 A pass holds the scheduler's lock (a PostgreSQL advisory lock of its transaction): a second
@@ -24,6 +25,7 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.services import followers, notify
 from participa.processes.models import Phase
+from participa.processes.publication import phase_opened
 from participa.results.queries import budgets_due_for_tally
 from participa.results.services import (
     TallyInProgress,
@@ -52,6 +54,10 @@ def advance_phases(now: datetime | None = None) -> dict:
             public=True,
             after={"title": phase.title, "at": now.isoformat()},
         )
+        # drafts are seen by staff only: nobody hears of them, nothing of them is published
+        if not phase.process.is_published:
+            continue
+        phase_opened(phase)  # a results phase: open data publishes after the commit
         if phase.ends_at > now:  # only tell people about a phase they can still take part in
             notify(
                 followers(phase.process_id),

@@ -14,6 +14,7 @@ from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import District, Phase, Process, VoteScope
+from participa.processes.publication import phase_opened
 from participa.results.models import RunStatus, TallyRun
 
 EARLIEST, LATEST = datetime(1990, 1, 1), datetime(2200, 1, 1)
@@ -38,8 +39,10 @@ def create_process(
     municipality: str,
     district_id: int | None,
     actor: User | None = None,
+    published: bool = False,
 ) -> Process:
-    """Create a process; the slug defaults to the title's and must be unique. Logged."""
+    """Create a process; the slug defaults to the title's and must be unique. Logged.
+    A draft (seen by staff only) unless ``published`` (imports, demo data, tests)."""
     slug = slug or slugify(title)
     if not slug:
         raise Invalid(_("El título necesita letras o números para formar la dirección web."))
@@ -53,6 +56,7 @@ def create_process(
         description=description.strip(),
         municipality=municipality.strip(),
         district_id=district_id,
+        published_at=utcnow() if published else None,
     )
     db.session.add(process)
     db.session.flush()
@@ -131,7 +135,7 @@ def add_phase(
         position=len(process.phases) + 1,
     )
     process.phases.append(phase)
-    _renumber(process)
+    renumber_phases(process)
     after = snapshot(phase, PHASE_FIELDS)
     if reason:
         after["reason"] = reason
@@ -221,9 +225,16 @@ class ReasonRequired(Invalid):
 
 
 def delete_phase(phase: Phase, actor: User | None = None) -> None:
-    """Remove a phase that has not started (a phase that began is part of the record)."""
-    if phase.starts_at <= utcnow():
-        raise NotAllowed(_("Una fase que ya empezó no se puede eliminar; ciérrala."))
+    """Remove a phase that has not started (a phase that began, or that the scheduler
+    recorded as opened, is part of the public record)."""
+    if phase.starts_at <= utcnow() or phase.opened_at is not None:
+        raise NotAllowed(
+            _(
+                "La fase «%(title)s» ya empezó: es parte del registro público del proceso y "
+                "no se puede eliminar. Puedes cerrarla o cambiar su fecha de fin.",
+                title=phase.title,
+            )
+        )
     process = phase.process
     log(
         "phase.deleted",
@@ -235,7 +246,7 @@ def delete_phase(phase: Phase, actor: User | None = None) -> None:
     )
     process.phases.remove(phase)
     db.session.flush()
-    _renumber(process)
+    renumber_phases(process)
 
 
 def open_phase_now(phase: Phase, actor: User, reason: str = "") -> None:
@@ -261,7 +272,8 @@ def open_phase_now(phase: Phase, actor: User, reason: str = "") -> None:
         before=before,
         after=snapshot(phase, ("title", "starts_at", "ends_at")),
     )
-    _renumber(phase.process)
+    renumber_phases(phase.process)
+    phase_opened(phase)  # a results phase: open data publishes after the commit
 
 
 def close_phase_now(phase: Phase, actor: User) -> None:
@@ -357,15 +369,28 @@ def create_district(name: str, parent_id: int | None, level: str, actor: User) -
     return district
 
 
+def overlapping_phase(
+    process: Process, starts_at: datetime, ends_at: datetime, ignore: Phase | None = None
+) -> Phase | None:
+    return next(
+        (
+            other
+            for other in process.phases
+            if other is not ignore and starts_at < other.ends_at and other.starts_at < ends_at
+        ),
+        None,
+    )
+
+
 def _check_overlap(
     process: Process, starts_at: datetime, ends_at: datetime, ignore: Phase | None = None
 ) -> None:
-    for other in process.phases:
-        if other is not ignore and starts_at < other.ends_at and other.starts_at < ends_at:
-            raise Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title))
+    other = overlapping_phase(process, starts_at, ends_at, ignore)
+    if other is not None:
+        raise Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title))
 
 
-def _renumber(process: Process) -> None:
+def renumber_phases(process: Process) -> None:
     # Two passes so the unique (process_id, position) never sees a transient duplicate.
     ordered = sorted(process.phases, key=lambda p: p.starts_at)
     for offset, phase in enumerate(ordered, start=1):

@@ -12,6 +12,7 @@ from participa.extensions import db
 from participa.notifications import services as notifications
 from participa.notifications.services import followers
 from participa.processes.models import Process
+from participa.processes.queries import public_processes, visible_to
 from participa.proposals.models import Proposal, ProposalState
 
 bp = Blueprint("processes", __name__)
@@ -19,15 +20,19 @@ LATEST_CHANGES = 5  # configuration changes on the process page; the rest on the
 
 
 def get_process_or_404(slug: str) -> Process:
+    """The process of a public page: a draft only for an administrator (a preview),
+    404 for everyone else."""
     return db.first_or_404(
-        select(Process).where(Process.slug == slug).options(selectinload(Process.phases))
+        select(Process)
+        .where(Process.slug == slug, visible_to(current_user))
+        .options(selectinload(Process.phases))
     )
 
 
 @bp.get("/")
 def index():
     processes = db.session.scalars(
-        select(Process).options(selectinload(Process.phases)).order_by(Process.created_at.desc())
+        public_processes().options(selectinload(Process.phases)).order_by(Process.created_at.desc())
     ).all()
     now = utcnow()
     active = [p for p in processes if p.current_phase(now)]
@@ -41,7 +46,7 @@ def show(slug: str):
     now = utcnow()
     budgets = db.session.scalars(
         select(Budget)
-        .where(Budget.process_id == process.id)
+        .where(Budget.process_id == process.id, Budget.archived_at.is_(None))
         .options(selectinload(Budget.projects), joinedload(Budget.district))
         .order_by(Budget.position, Budget.id)
     ).all()

@@ -75,9 +75,9 @@ def create_proposal(
         raise NotAllowed(_("Este proceso no recibe propuestas en esta fase."))
     require_verified(process.verification_to_propose, author, Action.PROPOSE)  # census
     if category not in CATEGORIES:
-        raise Invalid(_("Elige una categoría de la lista."))
+        raise Invalid(_("Elige una categoría de la lista."), field="category")
     if cost_estimate is not None and cost_estimate < 0:
-        raise Invalid(_("El costo estimado no puede ser negativo."))
+        raise Invalid(_("El costo estimado no puede ser negativo."), field="cost_estimate")
     proposal = Proposal(
         process_id=process.id,
         author_id=author.id,

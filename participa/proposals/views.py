@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, District
@@ -10,7 +11,7 @@ from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
 from participa.proposals.models import CATEGORY_LABELS, Proposal, ProposalState
-from participa.views_common import district_choices, int_arg, page_arg, refuse, safe_next
+from participa.views_common import district_choices, int_arg, keep_form, page_arg, refuse, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
 
@@ -84,8 +85,10 @@ def new(slug: str):
                 district_id=form.district_id.data or None,
                 cost_estimate=form.cost_estimate.data,
             )
-        except DomainError as error:
-            return refuse(error, "proposals.index", slug=slug)
+        except DomainError as error:  # drawn again with what was typed
+            status = keep_form(form, error)
+            page = render_template("proposals/new.html", process=process, form=form, refusal=error)
+            return page, status
         db.session.commit()
         flash(_("Tu propuesta quedó registrada. ¡Gracias por participar!"), "success")
         return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
@@ -134,8 +137,19 @@ def unsupport(slug: str, proposal_id: int):
     return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)
 
 
+def _ask_withdraw(slug: str, proposal_id: int) -> Question:
+    proposal = _get_proposal(slug, proposal_id)
+    return Question(
+        _("¿Retirar tu propuesta «%(title)s»?", title=proposal.title),
+        _("Retirar mi propuesta"),
+        url_for("proposals.show", slug=slug, proposal_id=proposal_id),
+        _("No se puede deshacer: deja de recibir apoyos y no pasa a revisión."),
+    )
+
+
 @bp.post("/<int:proposal_id>/retirar")
 @login_required
+@confirm_first(_ask_withdraw)
 def withdraw(slug: str, proposal_id: int):
     proposal = _get_proposal(slug, proposal_id)
     try:

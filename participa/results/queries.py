@@ -45,7 +45,7 @@ def latest_run(budget: Budget, rule: str | None = None) -> TallyRun | None:
     return db.session.scalar(stmt.order_by(TallyRun.id.desc()).limit(1))
 
 
-def _stale(now: datetime):
+def stale_condition(now: datetime):
     """The condition of an official run presumed lost: queued for longer than
     ``TALLY_STALE_AFTER`` (its message was lost), or running without a heartbeat for
     ``TALLY_HEARTBEAT_TIMEOUT`` (its worker died), however long it has been counting."""
@@ -55,6 +55,26 @@ def _stale(now: datetime):
     beat = func.coalesce(TallyRun.heartbeat_at, TallyRun.started_at, TallyRun.created_at)
     return ((TallyRun.status == RunStatus.QUEUED) & (TallyRun.created_at <= queued_before)) | (
         (TallyRun.status == RunStatus.RUNNING) & (beat <= silent_since)
+    )
+
+
+def official_tally_pending(process_id: int, now: datetime | None = None) -> bool:
+    """Whether an official tally of a budget of process ``process_id`` is queued or
+    running (and not presumed lost): its own publication will follow it."""
+    now = now or utcnow()
+    return (
+        db.session.scalar(
+            select(TallyRun.id)
+            .join(Budget, Budget.id == TallyRun.budget_id)
+            .where(
+                Budget.process_id == process_id,
+                TallyRun.preview.is_(False),
+                TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]),
+                ~stale_condition(now),
+            )
+            .limit(1)
+        )
+        is not None
     )
 
 
@@ -74,7 +94,7 @@ def budgets_due_for_tally(now=None) -> list[Budget]:
             TallyRun.preview.is_(False),
             TallyRun.created_at >= closes,
             (TallyRun.status == RunStatus.DONE)
-            | (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]) & ~_stale(now)),
+            | (TallyRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]) & ~stale_condition(now)),
         )
         if db.session.scalar(blocking.limit(1)) is None:
             due.append(budget)
@@ -115,7 +135,7 @@ def tally_projects(budget: Budget) -> list[TallyProject]:
     """The budget's projects as the rules see them, in ballot order."""
     rows = db.session.execute(
         select(Project.id, Project.cost)
-        .where(Project.budget_id == budget.id)
+        .where(Project.budget_id == budget.id, Project.archived_at.is_(None))
         .order_by(Project.position, Project.id)
     ).all()
     return [TallyProject(id=pid, cost=cost, position=i) for i, (pid, cost) in enumerate(rows)]

@@ -27,9 +27,9 @@ from participa.errors import Conflict
 from participa.extensions import db
 from participa.results.models import ProjectOutcome, RunStatus, TallyRun
 from participa.results.queries import (
-    _stale,
     ballot_count,
     scores,
+    stale_condition,
     stream_ballots,
     tally_projects,
 )
@@ -78,12 +78,14 @@ def give_up_stale_runs(now: datetime | None = None) -> list[int]:
     ids. A worker still counting one of them stores nothing (see :func:`store_outcome`)."""
     now = now or utcnow()
     ids = db.session.scalars(
-        select(TallyRun.id).where(TallyRun.preview.is_(False), _stale(now)).with_for_update()
+        select(TallyRun.id)
+        .where(TallyRun.preview.is_(False), stale_condition(now))
+        .with_for_update()
     ).all()
     if ids:
         db.session.execute(
             update(TallyRun)
-            .where(TallyRun.id.in_(ids), _stale(now))
+            .where(TallyRun.id.in_(ids), stale_condition(now))
             .values(
                 status=RunStatus.FAILED,
                 error="given up: no sign of life from its worker",

@@ -16,7 +16,7 @@ def _visible_results(slug: str, budget_id: int) -> tuple:
     """The budget, what this visitor may see of its results (``results_access``), and the
     tally run shown: the official one once results are public; for administrators, the
     latest finished tally before that (marked as a preview)."""
-    budget = get_budget_or_404(slug, budget_id)
+    budget = get_budget_or_404(slug, budget_id, archived=True)
     access, run = budget_results(budget, current_user)
     return budget, access, run
 

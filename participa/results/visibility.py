@@ -23,6 +23,7 @@ from enum import IntEnum
 
 from participa.budgets.models import Budget
 from participa.processes.models import Process
+from participa.processes.queries import is_public
 from participa.results.models import TallyRun
 from participa.results.queries import latest_run, published_run
 
@@ -68,8 +69,8 @@ def public_disclosure(process: Process, now: datetime | None = None) -> Disclosu
     """What anyone may see of the results of ``process`` at ``now``: nothing until results
     are visible (:meth:`Process.results_visible`), the winners without counts while the
     current phase hides vote counts (:meth:`Process.vote_counts_visible`), else
-    everything."""
-    if not process.results_visible(now):
+    everything. Nothing of a draft (:func:`participa.processes.queries.is_public`)."""
+    if not is_public(process) or not process.results_visible(now):
         return Disclosure.NOTHING
     if not process.vote_counts_visible(now):
         return Disclosure.WINNERS

@@ -230,6 +230,8 @@ def test_staff_pages(module_live_server, browser, city):
         "admin_users",
         "admin_census",
         "admin_districts",
+        "admin_unpublish",
+        "admin_publish_open_data",
         "admin_followup",
         "admin_followup_item",
         "evaluator_queue",

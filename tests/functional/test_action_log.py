@@ -285,7 +285,12 @@ def test_the_process_page_shows_the_latest_changes_and_links_to_all(client, auth
 
 def test_a_short_history_has_no_link_to_more(client):
     process = process_services.create_process(
-        title="Corto", slug="corto", description="", municipality="X", district_id=None
+        title="Corto",
+        slug="corto",
+        description="",
+        municipality="X",
+        district_id=None,
+        published=True,
     )
     db.session.commit()
     page = client.get(f"/procesos/{process.slug}").text
@@ -298,7 +303,12 @@ def test_seeding_and_commands_are_credited_to_them_not_to_an_administrator(clien
     admin.name = "Dirección de Participación"
     with acting_as("demo"):
         process = process_services.create_process(
-            title="Demo", slug="demo", description="", municipality="X", district_id=None
+            title="Demo",
+            slug="demo",
+            description="",
+            municipality="X",
+            district_id=None,
+            published=True,
         )
         budget_services.create_budget(process, title="Fondo", amount=1000, actor=admin)
     with acting_as("cli"):

@@ -171,10 +171,14 @@ def test_admin_builds_a_process_end_to_end(client, auth):
     client.post("/salir")
     auth.login(voter)
     base = f"/procesos/{process.slug}/presupuestos/{budget.id}"
-    assert (
-        client.post(f"{base}/boleta/confirmar", data={"project": [projects[1].id]}).status_code
-        == 303
-    )
+    ballot = {"project": [projects[1].id]}
+    assert client.post(f"{base}/boleta/confirmar", data=ballot).status_code == 404  # a draft
+    client.post("/salir")
+    auth.login(admin)
+    assert client.post(f"/admin/procesos/{process.id}/publicar").status_code == 303
+    client.post("/salir")
+    auth.login(voter)
+    assert client.post(f"{base}/boleta/confirmar", data=ballot).status_code == 303
     client.post("/salir")
     auth.login(admin)
     assert client.post(f"/admin/presupuestos/{budget.id}/contar").status_code == 303

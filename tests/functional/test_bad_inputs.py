@@ -221,6 +221,7 @@ def voting_phase_process(*, opens_in: timedelta) -> Process:
         description="",
         municipality="Santa Lucía",
         district_id=None,
+        published=True,
     )
     if opens_in > timedelta(0):
         processes.add_phase(

@@ -113,6 +113,7 @@ def english_world():
         description="A test process.",
         municipality="Riverside",
         district_id=None,
+        published=True,
     )
     for i, (start, end, flags) in enumerate(
         [
@@ -173,6 +174,7 @@ def english_world():
         description="Vote now.",
         municipality="Riverside",
         district_id=None,
+        published=True,
     )
     processes.add_phase(
         voting,

@@ -250,7 +250,7 @@ def test_moderator_hides_a_comment_and_the_public_sees_a_placeholder(client, aut
     auth.login(moderator)
     queue = client.get("/moderacion")
     assert "Texto ofensivo aquí." in queue.text and "Ofensivo" in queue.text
-    response = client.post(f"/moderacion/comentario/{comment.id}/ocultar")
+    response = client.post(f"/moderacion/comentario/{comment.id}/ocultar", data={"confirmado": "1"})
     assert response.status_code == 303
     seen_by_moderator = client.get(proposal_url(proposal))
     assert "Texto ofensivo aquí." in seen_by_moderator.text  # with a notice, to restore it
@@ -284,7 +284,8 @@ def test_moderator_hides_a_proposal_directly(client, auth):
     page = client.get(proposal_url(proposal))
     assert 'data-testid="hide-button"' in page.text
     response = client.post(
-        f"/moderacion/propuesta/{proposal.id}/ocultar", data={"next": proposal_url(proposal)}
+        f"/moderacion/propuesta/{proposal.id}/ocultar",
+        data={"next": proposal_url(proposal), "confirmado": "1"},
     )
     assert response.status_code == 303
     client.post("/salir")
@@ -300,7 +301,8 @@ def test_projects_are_not_hidden_from_the_queue(client, auth):
     auth.login(moderator)
     queue = client.get("/moderacion")
     assert "Costo dudoso" in queue.text and 'data-testid="hide-button"' not in queue.text
-    assert client.post(f"/moderacion/proyecto/{project.id}/ocultar").status_code == 403
+    hide = client.post(f"/moderacion/proyecto/{project.id}/ocultar", data={"confirmado": "1"})
+    assert hide.status_code == 403
     assert client.post(f"/moderacion/proyecto/{project.id}/restaurar").status_code == 303
     assert "No hay reportes pendientes" in client.get("/moderacion").text
 
@@ -315,7 +317,9 @@ def test_moderator_confirms_an_automatic_hiding_and_closes_the_case(client, auth
     auth.login(moderator)
     queue = client.get("/moderacion").text
     assert 'data-testid="confirm-hide-button"' in queue and 'data-testid="restore-button"' in queue
-    response = client.post(f"/moderacion/propuesta/{proposal.id}/ocultar", data={"next": "/x"})
+    response = client.post(
+        f"/moderacion/propuesta/{proposal.id}/ocultar", data={"next": "/x", "confirmado": "1"}
+    )
     assert response.status_code == 303
     assert "No hay reportes pendientes" in client.get("/moderacion").text  # case closed
     db.session.expire_all()
@@ -342,7 +346,9 @@ def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
     Auth(desk).login(moderator)
     queue = desk.get("/moderacion").text
     assert 'data-testid="block-button"' in queue
-    response = desk.post(f"/moderacion/cuentas/{troll.id}/bloquear", data={"next": "/moderacion"})
+    response = desk.post(
+        f"/moderacion/cuentas/{troll.id}/bloquear", data={"next": "/moderacion", "confirmado": "1"}
+    )
     assert response.status_code == 303
     assert 'data-testid="account-blocked"' in desk.get("/moderacion").text
     # the open session has ended: the next comment goes to the login page, unsaved
@@ -356,7 +362,7 @@ def test_moderator_blocks_an_account_which_can_no_longer_sign_in_or_act(ctx):
     assert (entry.actor_id, entry.target_id) == (moderator.id, troll.id)
     assert entry.after["sessions_ended"] == 1
     # staff accounts are not blocked from the queue
-    refused = desk.post(f"/moderacion/cuentas/{evaluator.id}/bloquear")
+    refused = desk.post(f"/moderacion/cuentas/{evaluator.id}/bloquear", data={"confirmado": "1"})
     assert refused.status_code == 403
     assert db.session.get(type(evaluator), evaluator.id).blocked_at is None
     # unblocked, it signs in again

@@ -41,7 +41,7 @@ def test_hiding_a_published_proposal_redacts_every_version(client, auth):
         }
 
     auth.login(f.user(Role.MODERATOR))
-    response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar")
+    response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar", data={"confirmado": "1"})
     assert response.status_code == 303
     client.post("/salir")
 
@@ -143,7 +143,9 @@ def test_reports_alone_never_redact_only_the_moderators_confirmation_does(client
         assert set(leaks(files)) == {"propuestas.csv", "propuestas.json"}
 
     auth.login(f.user(Role.MODERATOR))
-    response = client.post(f"/moderacion/propuesta/{secret.id}/ocultar")  # confirms it
+    response = client.post(
+        f"/moderacion/propuesta/{secret.id}/ocultar", data={"confirmado": "1"}
+    )  # confirms it
     assert response.status_code == 303
     client.post("/salir")
     db.session.expire_all()

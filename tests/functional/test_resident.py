@@ -143,11 +143,15 @@ def test_propose_support_and_withdraw(client, auth):
     assert client.post(support_url).status_code == 303
     assert client.post(support_url).status_code == 303
     assert db.session.scalar(select(func.count(Support.id))) == 1
-    refused = client.post(f"/procesos/{process.slug}/propuestas/{proposal.id}/retirar")
+    refused = client.post(
+        f"/procesos/{process.slug}/propuestas/{proposal.id}/retirar", data={"confirmado": "1"}
+    )
     assert refused.status_code == 403
     client.post("/salir")
     auth.login(author)
-    client.post(f"/procesos/{process.slug}/propuestas/{proposal.id}/retirar")
+    client.post(
+        f"/procesos/{process.slug}/propuestas/{proposal.id}/retirar", data={"confirmado": "1"}
+    )
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).state == "withdrawn"
 

@@ -86,7 +86,7 @@ ROUTES: dict[str, Access] = {
     "proposals.new": Access(SIGNED_IN, post=(422,)),
     "proposals.support": Access(SIGNED_IN, post=(303,)),
     "proposals.unsupport": Access(SIGNED_IN, post=(303,)),
-    "proposals.withdraw": Access(SIGNED_IN, post=(303,)),  # one's own proposal
+    "proposals.withdraw": Access(SIGNED_IN, post=(200,)),  # one's own; asks first
     "budgets.ballot": Access(SIGNED_IN),
     "budgets.review": Access(SIGNED_IN, post=(422,)),
     "budgets.confirm": Access(SIGNED_IN, post=(422,)),
@@ -99,9 +99,9 @@ ROUTES: dict[str, Access] = {
     "census.verify": Access(SIGNED_IN, post=(422,)),
     # moderators
     "conversation.queue": Access(MODERATORS),
-    "conversation.hide": Access(MODERATORS, post=(303,)),
+    "conversation.hide": Access(MODERATORS, post=(200,)),  # asks first
     "conversation.restore": Access(MODERATORS, post=(303,)),
-    "conversation.block": Access(MODERATORS, post=(303,)),
+    "conversation.block": Access(MODERATORS, post=(200,)),  # asks first
     "conversation.unblock": Access(MODERATORS, post=(303,)),
     # evaluators
     "review.queue": Access(EVALUATORS),
@@ -132,6 +132,23 @@ ROUTES: dict[str, Access] = {
     "admin.answer_proposal": Access(ADMIN, post=(400,)),
     "admin.action_log": Access(ADMIN),
     "admin.action_log_csv": Access(ADMIN),
+    # administrators correcting what they created (participa.admin.editing, ballot_editing)
+    # an empty POST of an edit form keeps the stored values: nothing changes
+    "admin.edit_process": Access(ADMIN, post=(303,)),
+    "admin.edit_phase": Access(ADMIN, post=(303,)),  # the spare process's past phase
+    "admin.confirm_delete_phase": Access(ADMIN),
+    "admin.confirm_close_phase": Access(ADMIN),
+    "admin.edit_district": Access(ADMIN, post=(303,)),
+    "admin.delete_district": Access(ADMIN, post=(303,)),  # a spare district nothing uses
+    "admin.delete_status": Access(ADMIN, post=(303,)),  # a spare status no item is in
+    "admin.archive_budget": Access(ADMIN, post=(303,)),  # a spare budget, then deleted
+    "admin.delete_budget": Access(ADMIN, post=(303,)),
+    "admin.edit_project": Access(ADMIN, post=(422,)),
+    "admin.remove_project": Access(ADMIN, post=(303,)),  # withdrawn before voting opens
+    "admin.confirm_publication": Access(ADMIN),  # "¿Despublicar…?" and why it cannot
+    "admin.change_publication": Access(ADMIN, post=(409,)),  # refused: it has proposals
+    "admin.confirm_open_data": Access(ADMIN),
+    "admin.publish_open_data": Access(ADMIN, post=(303,)),
     "census.admin_census": Access(ADMIN, post=(422,)),
     "review.assign": Access(ADMIN, post=(400,)),
     "review.publish": Access(ADMIN, post=(422,)),

@@ -74,7 +74,8 @@ def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_w
     """The server ends the request's connection after the user loader ran on it and before
     the ballot box's statement: SQLAlchemy raises its own ``DBAPIError`` marked
     ``connection_invalidated`` (the pool drops the connection, the teardown's rollback
-    goes through), and the voter's next attempt is served on a fresh connection."""
+    goes through, the pool is renewed), and the voter's next attempt is served on a fresh
+    connection."""
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process)
     chosen = f.project_ids(budget)[:2]
@@ -92,12 +93,14 @@ def test_a_backend_killed_mid_confirmation_is_invalidated_and_the_next_request_w
         return ballot_box(slug, budget_id)
 
     monkeypatch.setattr(boxes, "ballot_box", box_of_a_killed_backend)
+    pool = db.engine.pool
     try:
         with current_app.app_context(), pytest.raises(DBAPIError) as lost:
             client.post(url, data={"project": chosen})
     finally:
         admin.dispose()
     assert lost.value.connection_invalidated
+    assert db.engine.pool is not pool  # renewed: the server may have dropped them all
     assert "FROM budgets JOIN processes" in lost.value.statement  # the ballot box's own
 
     monkeypatch.setattr(boxes, "ballot_box", ballot_box)

@@ -83,7 +83,12 @@ def test_reopening_a_closed_vote_not_yet_counted_needs_a_reason(closed):
 
 def test_a_phase_starting_in_the_past_needs_a_reason(ctx):
     process = processes.create_process(
-        title="Nuevo", slug=None, description="", municipality="Santa Lucía", district_id=None
+        title="Nuevo",
+        slug=None,
+        description="",
+        municipality="Santa Lucía",
+        district_id=None,
+        published=True,
     )
     db.session.commit()
     now = utcnow()
@@ -100,7 +105,12 @@ def test_a_phase_starting_in_the_past_needs_a_reason(ctx):
 
 def test_a_phase_starting_as_the_form_is_sent_needs_no_reason(ctx):
     process = processes.create_process(
-        title="Nuevo", slug=None, description="", municipality="Santa Lucía", district_id=None
+        title="Nuevo",
+        slug=None,
+        description="",
+        municipality="Santa Lucía",
+        district_id=None,
+        published=True,
     )
     now = utcnow()
     phase = processes.add_phase(

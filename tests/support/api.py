@@ -35,6 +35,7 @@ def finished_process():
         description="",
         municipality="Santa Lucía",
         district_id=None,
+        published=True,
     )
     processes.add_phase(
         p,

@@ -10,7 +10,7 @@ from flask import Flask, current_app, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from participa.accountability import milestones
+from participa.accountability import milestones, statuses
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accounts.models import User
 from participa.census import importing
@@ -99,6 +99,12 @@ def build_world(person: User | None) -> World:
     spare = f.process()
     phases = sorted(spare.phases, key=lambda phase: phase.starts_at)
     spare_user = f.user()
+    # what an administrator may archive, delete or withdraw: voting has not opened there
+    spare_budget, spare_ballot = f.budget(spare), f.budget(spare)
+    spare_district = District(name="Sin usar", level="neighbourhood")
+    db.session.add(spare_district)
+    db.session.flush()
+    spare_status = statuses.add_status(done, admin, "Suspendida", 0)
     db.session.commit()
 
     return World(
@@ -111,6 +117,7 @@ def build_world(person: User | None) -> World:
             "item_id": item.id,
             "status_id": status.id,
             "phase_id": phases[-1].id,
+            "district_id": centro.id,
             "user_id": spare_user.id,
             "kind": "comentario",
             "content_id": spare_comment.id,
@@ -121,11 +128,21 @@ def build_world(person: User | None) -> World:
             "rest": "nada-por-aqui",
             "move": "cerrar",
             "what": "seguir",
+            "action": "despublicar",  # refused (409): the open process has proposals
         },
         overrides={
             "static": {"filename": "css/participa.css"},
             "proposals.withdraw": {"proposal_id": own.id},
             "admin.move_phase": {"phase_id": phases[1].id},
+            "admin.edit_phase": {"phase_id": phases[0].id},
+            "admin.archive_budget": {"budget_id": spare_budget.id},
+            "admin.delete_budget": {"budget_id": spare_budget.id},
+            "admin.remove_project": {
+                "project_id": f.projects(spare_ballot)[0].id,
+                "what": "retirar",
+            },
+            "admin.delete_district": {"district_id": spare_district.id},
+            "admin.delete_status": {"status_id": spare_status.id},
             "admin.compare": {"budget_id": done_budget.id},
             **{
                 endpoint: {"budget_id": booth_budget.id}

@@ -701,9 +701,9 @@ def test_the_kinds_the_other_administration_pages_log_read_well(language):
         after={**PHASE, "ends_at": "2026-12-20T18:00:00"},
     )
     assert sentence(extended, NAMES, public=True) == (
-        "La administración extendió la fase «Votación» hasta el 20 dic 2026."
+        "La administración extendió la votación «Votación» hasta el 20 dic 2026."
         if es
-        else "The administration extended the phase “Votación” to Dec 20, 2026."
+        else "The administration extended the vote “Votación” to Dec 20, 2026."
     )
     reopened = entry(
         "phase.reopened",

@@ -14,6 +14,7 @@ def make_process() -> Process:
         title="P",
         slug="p",
         municipality="M",
+        published_at=T0 - timedelta(days=1),
         phases=[
             Phase(
                 position=1,
@@ -56,6 +57,13 @@ def test_allows_reflects_the_current_phase_only():
     assert process.allows(Action.VOTE, T0 + timedelta(days=15))
     assert not process.allows(Action.PROPOSE, T0 + timedelta(days=15))
     assert not process.allows(Action.VOTE, T0 + timedelta(days=40))
+
+
+def test_a_draft_allows_nothing():
+    process = make_process()
+    process.published_at = None
+    assert not process.allows(Action.PROPOSE, T0)
+    assert not process.allows(Action.VOTE, T0 + timedelta(days=15))
 
 
 def test_results_stay_visible_after_the_results_phase():

@@ -26,7 +26,12 @@ def test_hiding_queues_the_redaction_to_the_worker(
         app, database_url, redis_url, tmp_path_factory, "redaction", env=same_files
     ) as worker:
         auth.login(f.user(Role.MODERATOR))
-        assert client.post(f"/moderacion/propuesta/{secret.id}/ocultar").status_code == 303
+        assert (
+            client.post(
+                f"/moderacion/propuesta/{secret.id}/ocultar", data={"confirmado": "1"}
+            ).status_code
+            == 303
+        )
         wait_until(
             lambda: all(
                 db.session.scalars(select(Publication.redacted_at).order_by(Publication.version))
