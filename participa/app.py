@@ -133,12 +133,14 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.publishing  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
+    from participa.admin import action_log  # noqa: F401 - its routes, on admin_bp
     from participa.admin.views import bp as admin_bp
     from participa.budgets.views import bp as budgets_bp
     from participa.census.views import bp as census_bp
     from participa.conversation.views import bp as conversation_bp
     from participa.officing.views import bp as officing_bp
     from participa.opendata.views import bp as opendata_bp
+    from participa.processes import changes  # noqa: F401 - its routes, on processes_bp
     from participa.processes.views import bp as processes_bp
     from participa.proposals.views import bp as proposals_bp
     from participa.results.views import bp as results_bp

@@ -57,6 +57,13 @@ phases_cli = AppGroup("phases", help="Phases of the processes.")
 @click.option("--slug", help="Address of the new process (default: from the file).")
 def pb_import(path: str, slug: str | None) -> None:
     """Turn a .pb file into a finished process with its projects, ballots and tally."""
+    from participa.audit.services import acting_as
+
+    with acting_as("cli"):
+        _pb_import(path, slug)
+
+
+def _pb_import(path: str, slug: str | None) -> None:
     from participa.interop.pabulib import import_pb
     from participa.results.queries import published_run
     from participa.results.services import request_tally

@@ -16,6 +16,7 @@ from participa.accountability import milestones
 from participa.accountability import statuses as execution_statuses
 from participa.accounts.models import Role, User
 from participa.accounts.services import create_admin, register_user
+from participa.audit.services import acting_as
 from participa.budgets import services as budgets
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel
 from participa.census import hashing, importing, verification
@@ -61,8 +62,10 @@ CENSUS_PEOPLE = [
 ]
 
 
+@acting_as("demo")
 def load(seed: int = 2026, ballots: int = 1000) -> bool:
-    """Load the demo unless it is already there. Returns whether anything was loaded."""
+    """Load the demo unless it is already there. Returns whether anything was loaded.
+    Its actions are logged as the demonstration data's, not the demo administrator's."""
     if db.session.scalar(select(Process.id).where(Process.slug == "presupuesto-2026")):
         return False
     rng = random.Random(seed)

@@ -21,7 +21,6 @@ from participa.admin.forms import (
     ProjectForm,
     SettingsForm,
 )
-from participa.audit import services as audit
 from participa.budgets import services as budget_services
 from participa.budgets.models import Ballot, Budget, Project
 from participa.categories import queries as categories
@@ -241,15 +240,6 @@ def districts():
     all_districts = db.session.scalars(select(District).order_by(District.name)).all()
     return render_template("admin/districts.html", form=form, districts=all_districts), (
         422 if form.errors else 200
-    )
-
-
-@bp.get("/registro")
-def action_log():
-    """Every administrative action: who, what, when, before and after."""
-    action = request.args.get("accion") or None
-    return render_template(
-        "admin/action_log.html", entries=audit.entries(action=action), action=action
     )
 
 

@@ -15,11 +15,18 @@ class ActionLog(Model):
     """One administrative action (or one automatic one: ``actor_id`` is then null).
 
     ``public`` entries (configuration of phases, budgets and rules) are shown on the
-    process page; every entry is shown to administrators.
+    process page; every entry is shown to administrators. ``origin`` says where an action
+    came from when no person did it in the browser: ``calendar`` (the scheduler), ``cli``
+    (a ``flask`` command) or ``demo`` (the demonstration data); null for the web (and for
+    rows older than the column).
     """
 
     __tablename__ = "action_log"
-    __table_args__ = (Index("ix_action_log_process_public", "process_id", "public"),)
+    __table_args__ = (
+        Index("ix_action_log_process_public", "process_id", "public"),
+        Index("ix_action_log_actor_id", "actor_id"),
+        Index("ix_action_log_action", "action"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -31,5 +38,6 @@ class ActionLog(Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     public: Mapped[bool] = mapped_column(default=False)
+    origin: Mapped[str | None] = mapped_column(String(20))
 
     actor = relationship("User")

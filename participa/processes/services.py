@@ -257,7 +257,7 @@ def open_phase_now(phase: Phase, actor: User, reason: str = "") -> None:
     if phase.starts_at <= now:
         raise Conflict(_("La fase «%(title)s» ya empezó.", title=phase.title))
     check_history(phase.process, now, phase.allows_vote, reason, actor)
-    before = snapshot(phase, ("starts_at", "ends_at"))
+    before = snapshot(phase, ("title", "starts_at", "ends_at"))
     for other in phase.process.phases:
         if other is not phase and other.starts_at <= now < other.ends_at:
             _end_now(other, now, actor)
@@ -270,7 +270,7 @@ def open_phase_now(phase: Phase, actor: User, reason: str = "") -> None:
         process_id=phase.process_id,
         public=True,
         before=before,
-        after=snapshot(phase, ("starts_at", "ends_at")),
+        after=snapshot(phase, ("title", "starts_at", "ends_at")),
     )
     renumber_phases(phase.process)
     phase_opened(phase)  # a results phase: open data publishes after the commit
@@ -285,7 +285,7 @@ def close_phase_now(phase: Phase, actor: User) -> None:
 
 
 def _end_now(phase: Phase, now: datetime, actor: User) -> None:
-    before = snapshot(phase, ("starts_at", "ends_at"))
+    before = snapshot(phase, ("title", "starts_at", "ends_at"))
     phase.ends_at, phase.closed_at = now, now
     log(
         "phase.closed_by_hand",
@@ -294,7 +294,7 @@ def _end_now(phase: Phase, now: datetime, actor: User) -> None:
         process_id=phase.process_id,
         public=True,
         before=before,
-        after=snapshot(phase, ("starts_at", "ends_at")),
+        after=snapshot(phase, ("title", "starts_at", "ends_at")),
     )
     db.session.flush()
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from participa.admin.forms import ConfirmForm
-from participa.audit.services import public_entries
+from participa.audit.described import latest_public
 from participa.budgets.models import Budget
 from participa.db import utcnow
 from participa.extensions import db
@@ -16,6 +16,7 @@ from participa.processes.queries import public_processes, visible_to
 from participa.proposals.models import Proposal, ProposalState
 
 bp = Blueprint("processes", __name__)
+LATEST_CHANGES = 5  # configuration changes on the process page; the rest on their own page
 
 
 def get_process_or_404(slug: str) -> Process:
@@ -57,9 +58,11 @@ def show(slug: str):
         )
     )
     following = current_user.is_authenticated and current_user.id in followers(process.id)
+    changes, changes_total = latest_public(process.id, LATEST_CHANGES)
     return render_template(
         "processes/show.html",
-        log_entries=public_entries(process.id, limit=30),
+        changes=changes,
+        changes_total=changes_total,
         following=following,
         process=process,
         phase=process.current_phase(now),

@@ -47,7 +47,8 @@ def test_admin_extends_the_vote_and_corrects_a_project_cost(live_server, page):
 
     page.goto(f"{live_server}/procesos/{voting.slug}")
     assert (
-        "Se extendió la votación «Ahora» hasta el" in page.get_by_test_id("public-log").inner_text()
+        "La administración extendió la votación «Ahora» hasta el"
+        in page.get_by_test_id("public-log").inner_text()
     )
 
     page.goto(f"{live_server}/admin/presupuestos/{project.budget_id}")

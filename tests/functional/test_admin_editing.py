@@ -76,7 +76,7 @@ def test_extending_the_vote_is_shown_on_the_public_process_page(client, auth):
     )
     assert response.status_code == 303
     public = client.get(f"/procesos/{process.slug}").get_data(as_text=True)
-    assert "Se extendió la votación «Ahora» hasta el" in public
+    assert "La administración extendió la votación «Ahora» hasta el" in public
 
 
 def test_a_phase_form_keeps_what_was_typed_and_shows_the_error_beside_its_field(client, auth):

@@ -64,6 +64,7 @@ STAFF_PAGES = {
     "/admin/padron": {Role.ADMIN},
     "/admin/registro": {Role.ADMIN},
     "/admin/categorias": {Role.ADMIN},
+    "/admin/registro.csv": {Role.ADMIN},
     "/evaluacion": {Role.EVALUATOR, Role.ADMIN},
     "/moderacion": {Role.MODERATOR, Role.ADMIN},
     "/casilla": {Role.OFFICER, Role.ADMIN},

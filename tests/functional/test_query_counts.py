@@ -261,17 +261,63 @@ def test_admin_process_budget_log_and_users(client):
 
     assert_flat(client, f"/admin/presupuestos/{budget.id}", projects_and_candidates)
 
-    def entries(k):
-        for _ in range(k):
-            log("process.updated", process, actor=f.user(Role.ADMIN), process_id=process.id)
-
-    assert_flat(client, "/admin/registro", entries)
-
     def users(k):
         for role in [Role.EVALUATOR, Role.MODERATOR, Role.OFFICER] * k:
             f.user(role)
 
     assert_flat(client, "/admin/usuarios", users)
+
+
+def test_action_log_and_public_changes(client):
+    """The log names people, phases, budgets, proposals and processes in its sentences and
+    unfolds each entry's changes: the names in one query, not one per entry."""
+    process = f.process()
+    budget = f.budget(process, amount=10_000, costs=())
+    (proposal,) = add_proposals(process, 1)
+    Auth(client).login_as(Role.ADMIN)
+
+    def entries(k):
+        for _ in range(k):
+            admin = f.user(Role.ADMIN)
+            phase = process.phases[0]
+            log(
+                "phase.closed_by_hand",
+                phase,
+                actor=admin,
+                process_id=process.id,
+                public=True,
+                before={"ends_at": "2026-12-20T06:00:00"},
+                after={"ends_at": "2026-12-10T06:00:00"},
+            )
+            log(
+                "budget.updated",
+                budget,
+                actor=admin,
+                process_id=process.id,
+                public=True,
+                before={"amount": 1},
+                after={"amount": 2, "district_id": district().id},
+            )
+            log(
+                "proposal.assign",
+                proposal,
+                actor=admin,
+                process_id=process.id,
+                before={"evaluator_id": None},
+                after={"evaluator_id": f.user(Role.EVALUATOR).id},
+            )
+            log(
+                "project.created",
+                Project(id=next(_n) + 10_000),
+                actor=admin,
+                process_id=process.id,
+                public=True,
+                after={"title": "P", "budget_id": budget.id},
+            )
+
+    assert_flat(client, "/admin/registro", entries)
+    assert_flat(client, f"/admin/registro?proceso={process.id}&q=a", entries)
+    assert_flat(client, f"/procesos/{process.slug}/cambios", entries)
 
 
 def test_moderation_queue(client):

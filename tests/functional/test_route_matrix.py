@@ -46,6 +46,7 @@ ROUTES: dict[str, Access] = {
     "static": Access(PUBLIC),
     "processes.index": Access(PUBLIC),
     "processes.show": Access(PUBLIC),
+    "processes.changes": Access(PUBLIC),
     "proposals.index": Access(PUBLIC),
     "proposals.show": Access(PUBLIC),
     "budgets.show": Access(PUBLIC),
@@ -130,6 +131,7 @@ ROUTES: dict[str, Access] = {
     "admin.tally_progress": Access(ADMIN),
     "admin.answer_proposal": Access(ADMIN, post=(400,)),
     "admin.action_log": Access(ADMIN),
+    "admin.action_log_csv": Access(ADMIN),
     # administrators correcting what they created (participa.admin.editing, ballot_editing)
     # an empty POST of an edit form keeps the stored values: nothing changes
     "admin.edit_process": Access(ADMIN, post=(303,)),

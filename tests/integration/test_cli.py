@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import Role, User
 from participa.accounts.services import register_user
+from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, Budget
 from participa.census import hashing, importing, verification
 from participa.census.models import Identity
@@ -71,6 +72,9 @@ def test_demo_load_is_realistic_and_loads_once(ctx):
     assert db.session.scalar(select(func.count(Ballot.id))) >= 1000
     run = db.session.scalar(select(TallyRun).order_by(TallyRun.id))
     assert run.status == RunStatus.DONE and run.ballots_counted == 1000
+    # every action of the load is the demonstration data's, not the demo administrator's
+    origins = db.session.execute(select(ActionLog.origin, func.count()).group_by(ActionLog.origin))
+    assert dict(origins.all()) == {"demo": db.session.scalar(select(func.count(ActionLog.id)))}
     again = runner.invoke(args=["demo", "load"])
     assert "already present" in again.output
     assert db.session.scalar(select(func.count(TallyRun.id))) == 2  # 2025 and Amsterdam
