@@ -27,6 +27,9 @@ def tab_to(page, selector: str, *, backwards: bool = False, limit: int = 60) -> 
     """Press Tab (or Shift+Tab) until the focused element matches ``selector``; each stop on
     the way must show a visible focus indicator."""
     key = "Shift+Tab" if backwards else "Tab"
+    # the page's stylesheet must have loaded (the "load" event) before its focus styles are
+    # judged: an element in the DOM is not yet a styled one on a busy machine
+    page.wait_for_load_state("load")
     for _ in range(limit):
         page.keyboard.press(key)
         assert page.evaluate(FOCUS_INDICATOR), (
