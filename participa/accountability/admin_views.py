@@ -144,7 +144,7 @@ def admin_rename_status(process_id: int, status_id: int):
     form = StatusForm()
     if not form.validate():  # drawn again in its row, with what was typed
         db.session.rollback()
-        return _admin_page(status.process, 400, renamed=(status_id, form))
+        return _admin_page(_admin_process(process_id), 400, renamed=(status_id, form))
     try:
         execution_statuses.rename_status(status, current_user, form.name.data, form.progress.data)
     except DomainError as error:

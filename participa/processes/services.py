@@ -322,13 +322,16 @@ def update_settings(
     the database's one ballot per person and budget hold across both channels. The voting
     settings are fixed once voting has started."""
     if vote_scope not in {s.value for s in VoteScope}:
-        raise Invalid(_("Alcance de voto desconocido."))
+        raise about("vote_scope", Invalid(_("Alcance de voto desconocido.")))
     if in_person_voting and not verification_to_vote:
-        raise Invalid(
-            _(
-                "La votación en casilla requiere que votar en línea pida residencia "
-                "verificada: así una persona no puede votar en línea y también en papel."
-            )
+        raise about(
+            "in_person_voting",
+            Invalid(
+                _(
+                    "La votación en casilla requiere que votar en línea pida residencia "
+                    "verificada: así una persona no puede votar en línea y también en papel."
+                )
+            ),
         )
     before = snapshot(process, SETTINGS_FIELDS)
     voting_changed = (vote_scope, verification_to_vote, in_person_voting) != (
