@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from participa.extensions import db
+from tests import factories as f
 from tests.support.auth import logged_in_page
 from tests.support.browser import Audit, seed_city
 
@@ -36,6 +37,7 @@ GROUPS = ("fields-projects", "fields-knapsack", "fields-cumulative", "fields-thr
 @pytest.fixture(scope="module")
 def city(module_ctx):
     city = seed_city(ballots=20)
+    city.ids["open_ballot"] = f.budget(f.process(now_allows=("allows_propose",))).id
     db.session.commit()
     return city
 
@@ -98,20 +100,13 @@ def test_tabs_heights_ballot_types_and_axe(module_live_server, browser, city):
     assert "fields-threshold" in visible_groups(page)
 
     # ...and the edit form of a budget not yet voted on (2027: proposals open)
-    ideas_budget = db.session.execute(
-        db.text(
-            "SELECT b.id FROM budgets b JOIN processes p ON p.id = b.process_id "
-            "WHERE p.slug = 'ideas-2027' ORDER BY b.id LIMIT 1"
-        )
-    ).scalar()
-    if ideas_budget:
-        page.goto(f"{base}/admin/presupuestos/{ideas_budget}/editar")
-        page.get_by_test_id("budget-edit-form").locator('select[name="ballot_type"]').select_option(
-            "cumulative"
-        )
-        assert visible_groups(page) == {"fields-projects", "fields-cumulative"}
-        audit.check(page, "budget edit form")
-        shot(page, "budget-edit-cumulative-1280")
+    page.goto(f"{base}/admin/presupuestos/{city.ids['open_ballot']}/editar")
+    page.get_by_test_id("budget-edit-form").locator('select[name="ballot_type"]').select_option(
+        "cumulative"
+    )
+    assert visible_groups(page) == {"fields-projects", "fields-cumulative"}
+    audit.check(page, "budget edit form")
+    shot(page, "budget-edit-cumulative-1280")
     audit.assert_clean()
     page.context.close()
 
