@@ -7,11 +7,13 @@ capability stays in one package; each checks the administrator role itself.
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
 from participa.admin.forms import ConfirmForm
+from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
 from participa.guards import is_admin, staff_only
@@ -214,14 +216,47 @@ def assign(proposal_id: int):
     return _back_to_process(proposal.process_id, f"propuesta-{proposal.id}")
 
 
+def _chosen_answers() -> set[int]:
+    return {i for v in request.form.getlist("proposal") if (i := parse_id(v)) is not None}
+
+
+def _ask_publish(process_id: int) -> Question | None:
+    """Publishing answers tells their authors and cannot be taken back: asked first (an
+    empty choice needs no question: it is refused)."""
+    process = db.get_or_404(Process, process_id)
+    chosen = _chosen_answers()
+    if not chosen:
+        return None
+    return Question(
+        ngettext(
+            "¿Publicar %(num)d respuesta retenida?",
+            "¿Publicar %(num)d respuestas retenidas?",
+            len(chosen),
+        ),
+        _("Publicar respuestas"),
+        url_for("admin.process", process_id=process.id, _anchor="respuestas-retenidas"),
+        details=_(
+            "Cada respuesta se vuelve pública en su propuesta y avisamos a quien la hizo. "
+            "Una respuesta publicada se puede corregir, pero el aviso ya se envió."
+        ),
+        danger=False,
+        crumbs=(
+            (url_for("admin.dashboard"), _("Administración")),
+            (url_for("admin.process", process_id=process.id), process.title),
+            (None, _("Confirmar")),
+        ),
+    )
+
+
 @bp.post("/admin/procesos/<int:process_id>/publicar-respuestas")
 @admin_required
+@confirm_first(_ask_publish)
 def publish(process_id: int):
     """Publish the chosen held answers of a process together; each author is notified."""
     process = db.get_or_404(Process, process_id)
     if not ConfirmForm().validate():
         abort(400)
-    chosen = {i for v in request.form.getlist("proposal") if (i := parse_id(v)) is not None}
+    chosen = _chosen_answers()
     try:
         if not chosen:
             raise Invalid(_("Elige al menos una respuesta para publicar."))
