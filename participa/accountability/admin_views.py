@@ -30,7 +30,7 @@ from participa.extensions import db
 from participa.guards import is_admin, staff_only
 from participa.processes.models import Process
 from participa.request_limits import body_limit
-from participa.views_common import refuse
+from participa.views_common import keep_form
 
 # Milestone uploads carry a photo of up to 5 MB: more than the site-wide request limit.
 MILESTONE_REQUEST_LIMIT = milestones.MAX_PHOTO_BYTES + 512 * 1024
@@ -93,8 +93,9 @@ def admin_from_results(process_id: int):
         abort(400)
     try:
         created = execution_items.items_from_results(process, current_user)
-    except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
+    except DomainError as error:  # said beside the button, on the same page
+        db.session.rollback()
+        return _admin_page(process, error.status_code, from_results_error=error)
     db.session.commit()
     if created:
         flash(
@@ -122,8 +123,9 @@ def admin_add_status(process_id: int):
         execution_statuses.add_status(
             process, current_user, form.name.data, form.progress.data or 0
         )
-    except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
+    except DomainError as error:  # beside its field, with what was typed
+        status = keep_form(form, error)
+        return _admin_page(_admin_process(process_id), status, status_form=form)
     db.session.commit()
     flash(_("Estado agregado."), "success")
     return redirect(
@@ -138,17 +140,16 @@ def admin_rename_status(process_id: int, status_id: int):
     if status.process_id != process_id:
         abort(404)
     form = StatusForm()
-    if not form.validate():
-        errors = [e for errs in form.errors.values() for e in errs]
-        return refuse(
-            DomainError(str(errors[0]) if errors else _("Datos no válidos.")),
-            "accountability.admin_index",
-            process_id=process_id,
-        )
+    if not form.validate():  # the status's own form again, as typed, errors beside
+        db.session.rollback()
+        return _admin_page(status.process, 422, rename_form=form, renamed_id=status_id)
     try:
         execution_statuses.rename_status(status, current_user, form.name.data, form.progress.data)
     except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
+        code = keep_form(form, error)
+        return _admin_page(
+            _admin_process(process_id), code, rename_form=form, renamed_id=status_id
+        )
     db.session.commit()
     flash(_("Estado actualizado."), "success")
     return redirect(
@@ -171,10 +172,10 @@ def admin_bulk(process_id: int):
     except bulk.BulkErrors as error:
         db.session.rollback()
         return _admin_page(process, error.status_code, bulk_form=form, bulk_error=error)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _admin_page(process, error.status_code, bulk_form=form)
+    except DomainError as error:  # the file (or the pasted text) is refused beside it
+        error.field = error.field or ("file" if form.file.data else "text")
+        status = keep_form(form, error)
+        return _admin_page(_admin_process(process_id), status, bulk_form=form)
     db.session.commit()
     flash(_("Archivo aplicado: %(n)d elementos cambiaron.", n=changed), "success")
     if note:
@@ -229,10 +230,9 @@ def admin_item(process_id: int, item_id: int):
         values["spent"] = form.spent.data
     try:
         execution_items.update_item(item, current_user, **values)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _item_page(_admin_item(process_id, item_id), error.status_code, form=form)
+    except DomainError as error:  # beside its field, with what was typed
+        status = keep_form(form, error)
+        return _item_page(_admin_item(process_id, item_id), status, form=form)
     db.session.commit()
     flash(_("Seguimiento actualizado."), "success")
     return redirect(
@@ -258,9 +258,8 @@ def admin_add_milestone(process_id: int, item_id: int):
         form.photo.errors = [*form.photo.errors, error.message]
         return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
+        status = keep_form(form, error)
+        return _item_page(_admin_item(process_id, item_id), status, milestone_form=form)
     db.session.commit()
     flash(_("Avance agregado."), "success")
     return redirect(
@@ -287,7 +286,8 @@ def admin_add_child(process_id: int, item_id: int):
             code=form.code.data,
         )
     except DomainError as error:
-        return refuse(error, "accountability.admin_item", process_id=process_id, item_id=item_id)
+        status = keep_form(form, error)
+        return _item_page(_admin_item(process_id, item_id), status, child_form=form)
     db.session.commit()
     flash(_("Parte agregada."), "success")
     return redirect(

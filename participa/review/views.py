@@ -21,7 +21,7 @@ from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 from participa.review import roles, services
 from participa.review.forms import EvaluationForm, RoleForm, ThresholdForm
-from participa.views_common import int_arg, page_arg, parse_id, refuse, safe_next
+from participa.views_common import int_arg, keep_form, page_arg, parse_id, refuse, safe_next
 
 bp = Blueprint("review", __name__)
 
@@ -155,8 +155,9 @@ def evaluate(proposal_id: int):
             reason=form.reason.data,
             publish_now=form.publish_now.data,
         )
-    except DomainError as error:
-        return refuse(error, "review.evaluate", proposal_id=proposal_id)
+    except DomainError as error:  # beside its field (or above the form), as typed
+        status = keep_form(form, error)
+        return _render_evaluation(_proposal_for(current_user, proposal_id), form, status)
     db.session.commit()
     if form.publish_now.data:
         flash(_("Respuesta publicada: avisamos a quien hizo la propuesta."), "success")
@@ -176,8 +177,10 @@ def start(proposal_id: int):
         abort(400)
     try:
         services.start_evaluation(proposal, current_user)
-    except DomainError as error:
-        return refuse(error, "review.evaluate", proposal_id=proposal_id)
+    except DomainError as error:  # the evaluation page again, the reason above its form
+        form = _evaluation_form(proposal)
+        status = keep_form(form, error)
+        return _render_evaluation(_proposal_for(current_user, proposal_id), form, status)
     db.session.commit()
     flash(_("La propuesta está en evaluación."), "success")
     return redirect(url_for("review.evaluate", proposal_id=proposal_id), code=303)
