@@ -142,14 +142,12 @@ def admin_rename_status(process_id: int, status_id: int):
     form = StatusForm()
     if not form.validate():  # the status's own form again, as typed, errors beside
         db.session.rollback()
-        return _admin_page(status.process, 422, rename_form=form, renamed_id=status_id)
+        return _admin_page(_admin_process(process_id), 422, rename_form=form, renamed_id=status_id)
     try:
         execution_statuses.rename_status(status, current_user, form.name.data, form.progress.data)
     except DomainError as error:
         code = keep_form(form, error)
-        return _admin_page(
-            _admin_process(process_id), code, rename_form=form, renamed_id=status_id
-        )
+        return _admin_page(_admin_process(process_id), code, rename_form=form, renamed_id=status_id)
     db.session.commit()
     flash(_("Estado actualizado."), "success")
     return redirect(
