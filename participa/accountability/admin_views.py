@@ -229,8 +229,8 @@ def admin_item(process_id: int, item_id: int):
     try:
         execution_items.update_item(item, current_user, **values)
     except DomainError as error:  # beside its field, with what was typed
-        status = keep_form(form, error)
-        return _item_page(_admin_item(process_id, item_id), status, form=form)
+        code = keep_form(form, error)
+        return _item_page(_admin_item(process_id, item_id), code, form=form)
     db.session.commit()
     flash(_("Seguimiento actualizado."), "success")
     return redirect(

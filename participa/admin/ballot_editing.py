@@ -195,6 +195,7 @@ def edit_project(project_id: int):
 def _ask_remove_project(project_id: int, what: str) -> Question:
     project = _project(project_id)
     budget = project.budget
+    alternatives: tuple[tuple[str, str], ...]
     if what == "retirar":
         title = _("¿Retirar el proyecto «%(title)s» de la boleta?", title=project.title)
         consequences = [
