@@ -44,9 +44,10 @@ def test_archive_asks_then_restore_from_the_archived_list(live_server, page):
     page.goto(f"{live_server}/admin/presupuestos/{budget.id}")
     page.get_by_role("link", name="Archivar", exact=True).click()
     page.get_by_test_id("confirm-question").wait_for()
-    assert "¿Archivar el presupuesto «Obras del Centro»?" in page.get_by_role(
-        "heading", level=1
-    ).inner_text()
+    assert (
+        "¿Archivar el presupuesto «Obras del Centro»?"
+        in page.get_by_role("heading", level=1).inner_text()
+    )
     audit.check(page, "confirm_archive")
     _shots(page, "confirm-archive")
     page.get_by_test_id("confirm-button").click()
