@@ -166,7 +166,7 @@ ROUTES: dict[str, Access] = {
     "accountability.admin_index": Access(ADMIN),
     "accountability.admin_from_results": Access(ADMIN, post=(303,)),
     "accountability.admin_add_status": Access(ADMIN, post=(422,)),
-    "accountability.admin_rename_status": Access(ADMIN, post=(400,)),
+    "accountability.admin_rename_status": Access(ADMIN, post=(422,)),  # the form again
     "accountability.admin_bulk": Access(ADMIN, post=(422,)),
     "accountability.admin_item": Access(ADMIN, post=(303,)),  # empty: its own values
     "accountability.admin_add_milestone": Access(ADMIN, post=(422,)),

@@ -782,9 +782,9 @@ def test_the_kinds_the_other_administration_pages_log_read_well(language):
         after={"title": "Luminarias", "archived_at": "2026-12-01T18:00:00"},
     )
     assert sentence(withdrawn, NAMES) == (
-        "María López retiró el proyecto «Luminarias»."
+        "María López retiró el proyecto «Luminarias» de la boleta."  # a sentence of its own
         if es
-        else "María López withdrew the project “Luminarias”."
+        else "María López withdrew the project “Luminarias” from the ballot."
     )
     renamed = entry(
         "category.updated",
