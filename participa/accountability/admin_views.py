@@ -31,6 +31,7 @@ from participa.extensions import db
 from participa.guards import is_admin, staff_only
 from participa.processes.models import Process
 from participa.request_limits import body_limit
+from participa.views_common import keep_form
 
 # Milestone uploads carry a photo of up to 5 MB: more than the site-wide request limit.
 MILESTONE_REQUEST_LIMIT = milestones.MAX_PHOTO_BYTES + 512 * 1024
@@ -173,10 +174,10 @@ def admin_bulk(process_id: int):
     except bulk.BulkErrors as error:
         db.session.rollback()
         return _admin_page(process, error.status_code, bulk_form=form, bulk_error=error)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _admin_page(process, error.status_code, bulk_form=form)
+    except DomainError as error:  # the file (or the pasted text) is refused beside it
+        error.field = error.field or ("file" if form.file.data else "text")
+        status = keep_form(form, error)
+        return _admin_page(_admin_process(process_id), status, bulk_form=form)
     db.session.commit()
     flash(_("Archivo aplicado: %(n)d elementos cambiaron.", n=changed), "success")
     if note:
@@ -231,10 +232,9 @@ def admin_item(process_id: int, item_id: int):
         values["spent"] = form.spent.data
     try:
         execution_items.update_item(item, current_user, **values)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _item_page(_admin_item(process_id, item_id), error.status_code, form=form)
+    except DomainError as error:  # beside its field, with what was typed
+        code = keep_form(form, error)
+        return _item_page(_admin_item(process_id, item_id), code, form=form)
     db.session.commit()
     flash(_("Seguimiento actualizado."), "success")
     return redirect(
@@ -260,9 +260,8 @@ def admin_add_milestone(process_id: int, item_id: int):
         form.photo.errors = [*form.photo.errors, error.message]
         return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _item_page(_admin_item(process_id, item_id), error.status_code, milestone_form=form)
+        status = keep_form(form, error)
+        return _item_page(_admin_item(process_id, item_id), status, milestone_form=form)
     db.session.commit()
     flash(_("Avance agregado."), "success")
     return redirect(

@@ -59,10 +59,16 @@ def _slug(text: str) -> str:
 def _status_fields(name: str, progress: Any) -> tuple[str, int]:
     name = (name or "").strip()
     if not name:
-        raise Invalid(_("Escribe el nombre del estado."))
+        raise about("name", Invalid(_("Escribe el nombre del estado.")))
     if len(name) > MAX_STATUS_NAME:
-        raise Invalid(
-            _("El nombre del estado puede tener como máximo %(n)d caracteres.", n=MAX_STATUS_NAME)
+        raise about(
+            "name",
+            Invalid(
+                _(
+                    "El nombre del estado puede tener como máximo %(n)d caracteres.",
+                    n=MAX_STATUS_NAME,
+                )
+            ),
         )
     return name, _percent(progress)
 

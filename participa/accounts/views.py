@@ -19,7 +19,7 @@ from participa.accounts.models import User
 from participa.errors import DomainError
 from participa.extensions import db, login_manager
 from participa.i18n import LANGUAGES
-from participa.views_common import district_choices, safe_next
+from participa.views_common import district_choices, keep_form, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -87,10 +87,9 @@ def register():
                 form.password.data,
                 district_id=form.district_id.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return render_template("accounts/register.html", form=form), error.status_code
+        except DomainError as error:  # beside its field (or above the form), as typed
+            status = keep_form(form, error)
+            return render_template("accounts/register.html", form=form), status
         db.session.commit()
         flash(
             _(
@@ -110,12 +109,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            flash(_("Correo o contraseña incorrectos."), "error")
+        if user is None:  # above the form: which of the two is wrong is not said
+            form.form_errors.append(_("Correo o contraseña incorrectos."))
             return render_template("accounts/login.html", form=form), 401
         if user.is_blocked:
             db.session.rollback()
-            flash(_("Esta cuenta está bloqueada por moderación. Comunícate con el municipio."))
+            form.form_errors.append(
+                _("Esta cuenta está bloqueada por moderación. Comunícate con el municipio.")
+            )
             return render_template("accounts/login.html", form=form), 403
         start_session(user)
         db.session.commit()  # the session, and a password hashed again with the current method

@@ -1,19 +1,36 @@
-"""Correcting and removing budgets and the projects on their ballots (their voting rules
-are edited at admin.edit_budget). Each removal asks first on a page of its own; what has
-public history is refused with the reason, and archiving (or withdrawing) is offered."""
+"""Correcting, removing and restoring budgets and the projects on their ballots (their
+voting rules are edited at admin.edit_budget). Each removal asks first
+(:mod:`participa.confirmation`), on a page of its own that the budget's page links to; what
+has public history is refused with the reason, and archiving (or withdrawing) is offered.
+What was archived or withdrawn is listed per process (admin.archived) and can be restored
+while the ballot can still change: until a voting phase of the process begins."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields import SelectChoice
 
-from participa.admin.edit_forms import ConfirmChangeForm, ProjectEditForm, show_error
+from participa.admin.edit_forms import ProjectEditForm, show_error
+from participa.admin.forms import ConfirmForm
 from participa.admin.views import bp
 from participa.budgets import editing
 from participa.budgets.models import Budget, Project
 from participa.categories import queries as categories
+from participa.confirmation import Question, ask_page, confirm_first
 from participa.errors import DomainError
 from participa.extensions import db
+from participa.processes.models import Process
+
+
+def _crumbs(budget: Budget) -> tuple[tuple[str | None, str], ...]:
+    return (
+        (url_for("admin.dashboard"), _("Administración")),
+        (url_for("admin.process", process_id=budget.process_id), budget.process.title),
+        (url_for("admin.budget", budget_id=budget.id), budget.title),
+        (None, _("Confirmar")),
+    )
 
 
 def _budget_refusal(budget: Budget) -> str | None:
@@ -29,80 +46,84 @@ def _budget_refusal(budget: Budget) -> str | None:
     )
 
 
-@bp.route("/presupuestos/<int:budget_id>/eliminar", methods=["GET", "POST"])
-def delete_budget(budget_id: int):
-    """Delete a budget without public history (with its projects), after confirming."""
+def _ask_delete_budget(budget_id: int) -> Question:
     budget = db.get_or_404(Budget, budget_id)
-    process = budget.process
-    form = ConfirmChangeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            editing.delete_budget(budget, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            status = error.status_code
-        else:
-            db.session.commit()
-            flash(_("Presupuesto eliminado."), "info")
-            return redirect(url_for("admin.process_budgets", process_id=process.id), code=303)
     archive = url_for("admin.archive_budget", budget_id=budget.id)
-    return render_template(
-        "admin/confirm.html",
-        process=process,
-        title=_("¿Eliminar el presupuesto «%(title)s»?", title=budget.title),
-        consequences=[
+    return Question(
+        _("¿Eliminar el presupuesto «%(title)s»?", title=budget.title),
+        _("Eliminar el presupuesto"),
+        url_for("admin.budget", budget_id=budget.id),
+        consequences=(
             _("El presupuesto y los proyectos de su boleta se borran."),
             _("El cambio queda en el registro público del proceso."),
-        ],
+        ),
         refusal=_budget_refusal(budget),
-        alternatives=[] if budget.archived_at else [(archive, _("Archivar el presupuesto"))],
-        action=url_for("admin.delete_budget", budget_id=budget.id),
-        button=_("Eliminar el presupuesto"),
-        danger=True,
-        back=url_for("admin.budget", budget_id=budget.id),
-        form=form,
-    ), status
-
-
-@bp.route("/presupuestos/<int:budget_id>/archivar", methods=["GET", "POST"])
-def archive_budget(budget_id: int):
-    """Take a budget off the ballot and the public lists, after confirming."""
-    budget = db.get_or_404(Budget, budget_id)
-    form = ConfirmChangeForm()
-    status = 200
-    refusal = (
-        _("El presupuesto «%(title)s» ya está archivado.", title=budget.title)
-        if budget.archived_at
-        else None
+        alternatives=() if budget.archived_at else ((archive, _("Archivar el presupuesto")),),
+        crumbs=_crumbs(budget),
     )
-    if form.validate_on_submit():
-        try:
-            editing.archive_budget(budget, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            status, refusal = error.status_code, error.message
-        else:
-            db.session.commit()
-            flash(_("Presupuesto archivado."), "info")
-            return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
-    return render_template(
-        "admin/confirm.html",
-        process=budget.process,
-        title=_("¿Archivar el presupuesto «%(title)s»?", title=budget.title),
-        consequences=[
+
+
+@bp.route("/presupuestos/<int:budget_id>/eliminar", methods=["GET", "POST"])
+@confirm_first(_ask_delete_budget)
+def delete_budget(budget_id: int):
+    """Delete a budget without public history (with its projects), after confirming."""
+    ask = _ask_delete_budget(budget_id)
+    action = url_for("admin.delete_budget", budget_id=budget_id)
+    if request.method == "GET":
+        return ask_page(ask, action)
+    budget = db.get_or_404(Budget, budget_id)
+    process_id = budget.process_id
+    try:
+        editing.delete_budget(budget, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return ask_page(ask, action, status=error.status_code, refusal=error.message)
+    db.session.commit()
+    flash(_("Presupuesto eliminado."), "info")
+    return redirect(url_for("admin.process_budgets", process_id=process_id), code=303)
+
+
+def _ask_archive_budget(budget_id: int) -> Question:
+    budget = db.get_or_404(Budget, budget_id)
+    return Question(
+        _("¿Archivar el presupuesto «%(title)s»?", title=budget.title),
+        _("Archivar el presupuesto"),
+        url_for("admin.budget", budget_id=budget.id),
+        consequences=(
             _("Sale de la boleta: nadie más puede votar en él."),
             _("Deja de aparecer en la página del proceso y en la API."),
             _("Sus boletas, resultados y datos abiertos se conservan."),
+            _(
+                "Se puede restaurar mientras la votación no haya empezado; después, queda "
+                "archivado."
+            ),
             _("El cambio queda en el registro público del proceso."),
-        ],
-        refusal=refusal,
-        action=url_for("admin.archive_budget", budget_id=budget.id),
-        button=_("Archivar el presupuesto"),
-        danger=True,
-        back=url_for("admin.budget", budget_id=budget.id),
-        form=form,
-    ), status
+        ),
+        refusal=_("El presupuesto «%(title)s» ya está archivado.", title=budget.title)
+        if budget.archived_at
+        else None,
+        irreversible=not budget.process.voting_started(),
+        crumbs=_crumbs(budget),
+    )
+
+
+@bp.route("/presupuestos/<int:budget_id>/archivar", methods=["GET", "POST"])
+@confirm_first(_ask_archive_budget)
+def archive_budget(budget_id: int):
+    """Take a budget off the ballot and the public lists, after confirming."""
+    ask = _ask_archive_budget(budget_id)
+    action = url_for("admin.archive_budget", budget_id=budget_id)
+    if request.method == "GET":
+        return ask_page(ask, action)
+    budget = db.get_or_404(Budget, budget_id)
+    try:
+        editing.archive_budget(budget, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return ask_page(ask, action, status=error.status_code, refusal=error.message)
+    db.session.commit()
+    flash(_("Presupuesto archivado."), "info")
+    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
 
 
 def _project(project_id: int) -> Project:
@@ -171,39 +192,19 @@ def edit_project(project_id: int):
     ), status
 
 
-@bp.route("/proyectos/<int:project_id>/<any(retirar, eliminar):what>", methods=["GET", "POST"])
-def remove_project(project_id: int, what: str):
-    """Withdraw a project from the ballot (it is kept for the record) or delete one typed
-    by mistake, after confirming; both only before voting opens."""
+def _ask_remove_project(project_id: int, what: str) -> Question:
     project = _project(project_id)
     budget = project.budget
-    form = ConfirmChangeForm()
-    status = 200
-    refusal = _locked_reason(project, withdrawn_too=what == "retirar")
-    if form.validate_on_submit():
-        remove = editing.withdraw_project if what == "retirar" else editing.delete_project
-        try:
-            remove(project, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            status, refusal = error.status_code, error.message
-        else:
-            db.session.commit()
-            flash(
-                _("Proyecto retirado de la boleta.")
-                if what == "retirar"
-                else _("Proyecto eliminado."),
-                "info",
-            )
-            return redirect(url_for("admin.budget", budget_id=budget.id), code=303)
+    alternatives: tuple[tuple[str, str], ...]
     if what == "retirar":
         title = _("¿Retirar el proyecto «%(title)s» de la boleta?", title=project.title)
         consequences = [
             _("Sale de la boleta y de la página pública del presupuesto."),
             _("Se conserva, con sus comentarios, en el registro del proceso."),
+            _("Se puede restaurar mientras la votación no haya empezado."),
         ]
-        button, alternatives = _("Retirar el proyecto"), []
-    elif what == "eliminar":
+        button, alternatives = _("Retirar el proyecto"), ()
+    else:
         title = _("¿Eliminar el proyecto «%(title)s»?", title=project.title)
         consequences = [
             _(
@@ -213,28 +214,117 @@ def remove_project(project_id: int, what: str):
         ]
         button = _("Eliminar el proyecto")
         alternatives = (
-            []
+            ()
             if project.archived_at
-            else [
+            else (
                 (
                     url_for("admin.remove_project", project_id=project.id, what="retirar"),
                     _("Retirar el proyecto de la boleta"),
-                )
-            ]
+                ),
+            )
         )
-    else:  # pragma: no cover - the route admits only the two
-        abort(404)
     consequences.append(_("El cambio queda en el registro público del proceso."))
-    return render_template(
-        "admin/confirm.html",
-        process=budget.process,
-        title=title,
-        consequences=consequences,
-        refusal=refusal,
+    return Question(
+        title,
+        button,
+        url_for("admin.budget", budget_id=budget.id),
+        consequences=tuple(consequences),
+        refusal=_locked_reason(project, withdrawn_too=what == "retirar"),
         alternatives=alternatives,
-        action=url_for("admin.remove_project", project_id=project.id, what=what),
-        button=button,
-        danger=True,
-        back=url_for("admin.budget", budget_id=budget.id),
-        form=form,
+        irreversible=what == "eliminar",
+        crumbs=_crumbs(budget),
+    )
+
+
+@bp.route("/proyectos/<int:project_id>/<any(retirar, eliminar):what>", methods=["GET", "POST"])
+@confirm_first(_ask_remove_project)
+def remove_project(project_id: int, what: str):
+    """Withdraw a project from the ballot (it is kept for the record) or delete one typed
+    by mistake, after confirming; both only before voting opens."""
+    ask = _ask_remove_project(project_id, what)
+    action = url_for("admin.remove_project", project_id=project_id, what=what)
+    if request.method == "GET":
+        return ask_page(ask, action)
+    project = _project(project_id)
+    budget_id = project.budget_id
+    remove = editing.withdraw_project if what == "retirar" else editing.delete_project
+    try:
+        remove(project, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return ask_page(ask, action, status=error.status_code, refusal=error.message)
+    db.session.commit()
+    flash(
+        _("Proyecto retirado de la boleta.") if what == "retirar" else _("Proyecto eliminado."),
+        "info",
+    )
+    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+
+
+# --- what was archived, and restoring it --------------------------------------------------
+
+
+def _archived_page(
+    process: Process, status: int = 200, refused: tuple[str, int, str] | None = None
+):
+    """The archived budgets and withdrawn projects of ``process``, each with its restore
+    button; ``refused`` is (kind, id, reason) of a refused restore, said beside its item."""
+    budgets = db.session.scalars(
+        select(Budget)
+        .where(Budget.process_id == process.id, Budget.archived_at.is_not(None))
+        .order_by(Budget.archived_at.desc(), Budget.id)
+    ).all()
+    projects = db.session.scalars(
+        select(Project)
+        .join(Budget, Project.budget_id == Budget.id)
+        .where(Budget.process_id == process.id, Project.archived_at.is_not(None))
+        .options(joinedload(Project.budget))
+        .order_by(Project.archived_at.desc(), Project.id)
+    ).all()
+    return render_template(
+        "admin/archived.html",
+        process=process,
+        budgets=budgets,
+        projects=projects,
+        locked=process.voting_started(),
+        refused=refused,
+        form=ConfirmForm(),
     ), status
+
+
+@bp.get("/procesos/<int:process_id>/archivados")
+def archived(process_id: int):
+    """What was archived or withdrawn in a process, to restore while the ballot can change."""
+    return _archived_page(db.get_or_404(Process, process_id))
+
+
+@bp.post("/presupuestos/<int:budget_id>/restaurar")
+def restore_budget(budget_id: int):
+    """Put an archived budget back (:func:`participa.budgets.editing.restore_budget`)."""
+    budget = db.get_or_404(Budget, budget_id)
+    process = budget.process
+    try:
+        editing.restore_budget(budget, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return _archived_page(process, error.status_code, ("budget", budget_id, error.message))
+    db.session.commit()
+    flash(
+        _("Presupuesto «%(title)s» restaurado: vuelve a la boleta.", title=budget.title), "success"
+    )
+    return redirect(url_for("admin.archived", process_id=process.id), code=303)
+
+
+@bp.post("/proyectos/<int:project_id>/restaurar")
+def restore_project(project_id: int):
+    """Put a withdrawn project back on its ballot."""
+    project = _project(project_id)
+    process = project.budget.process
+    try:
+        editing.restore_project(project, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return _archived_page(process, error.status_code, ("project", project_id, error.message))
+    db.session.commit()
+    flash(_("Proyecto «%(title)s» restaurado a la boleta.", title=project.title), "success")
+    return redirect(url_for("admin.archived", process_id=process.id), code=303)

@@ -6,7 +6,7 @@ Registered on the administration blueprint (``admin.views.bp``, whose guard admi
 administrators); the module is imported where the blueprints are registered.
 """
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from participa.admin.views import bp
 from participa.categories import queries, services
 from participa.categories.forms import CategoryForm, NewCategoryForm
 from participa.categories.models import Category
+from participa.confirmation import Question, ask_page, confirm_first
 from participa.errors import DomainError
 from participa.extensions import db
 
@@ -119,32 +120,48 @@ def archive_category(category_id: int, what: str):
     return redirect(url_for("admin.categories"), code=303)
 
 
+def _ask_delete_category(category_id: int) -> Question:
+    category = _category(category_id)
+    proposals, projects = queries.usage_of(category)
+    refusal = None
+    if proposals or projects:
+        refusal = _(
+            "No se puede eliminar: la usan %(proposals)d propuestas y %(projects)d proyectos.",
+            proposals=proposals,
+            projects=projects,
+        )
+    return Question(
+        _("¿Eliminar la categoría «%(name)s»?", name=category.name),
+        _("Sí, eliminar la categoría"),
+        url_for("admin.categories"),
+        details=_("Ninguna propuesta ni proyecto la usa.") if refusal is None else "",
+        refusal=refusal,
+        crumbs=(
+            (url_for("admin.dashboard"), _("Administración")),
+            (url_for("admin.categories"), _("Categorías")),
+            (None, category.name),
+        ),
+        template="admin/category_delete.html",
+        context={"category": category, "form": ConfirmForm()},
+    )
+
+
 @bp.route("/categorias/<int:category_id>/eliminar", methods=["GET", "POST"])
+@confirm_first(_ask_delete_category)
 def delete_category(category_id: int):
     """GET: the confirmation (or, if something uses the category, why it cannot be deleted
-    and the offer to archive it). POST: delete."""
+    and the offer to archive it). POST, confirmed: delete."""
+    ask = _ask_delete_category(category_id)
+    action = url_for("admin.delete_category", category_id=category_id)
+    if request.method == "GET":
+        return ask_page(ask, action)
     category = _category(category_id)
-    form = ConfirmForm()
-    error = None
-    if form.validate_on_submit():
-        name = category.name
-        try:
-            services.delete_category(category, actor=current_user)
-        except DomainError as refused:
-            db.session.rollback()
-            error = refused
-        else:
-            db.session.commit()
-            flash(_("Categoría «%(name)s» eliminada.", name=name), "success")
-            return redirect(url_for("admin.categories"), code=303)
-    elif form.is_submitted():
-        abort(400)
-    proposals, projects = queries.usage_of(category)
-    return render_template(
-        "admin/category_delete.html",
-        category=category,
-        form=form,
-        proposals=proposals,
-        projects=projects,
-        error=error,
-    ), (error.status_code if error else 200)
+    name = category.name
+    try:
+        services.delete_category(category, actor=current_user)
+    except DomainError as refused:
+        db.session.rollback()
+        return ask_page(ask, action, status=refused.status_code, refusal=refused.message)
+    db.session.commit()
+    flash(_("Categoría «%(name)s» eliminada.", name=name), "success")
+    return redirect(url_for("admin.categories"), code=303)

@@ -3,7 +3,7 @@ field it is about."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
+from wtforms import SelectField
 
 from participa.admin.forms import ProcessForm, ProjectForm
 from participa.errors import DomainError
@@ -18,12 +18,6 @@ class ProcessEditForm(ProcessForm):
 
 class ProjectEditForm(ProjectForm):
     budget_id = SelectField(_l("Presupuesto"), coerce=int)
-
-
-class ConfirmChangeForm(FlaskForm):
-    """A confirmation page's button: CSRF protection, and the confirmation itself."""
-
-    confirm = BooleanField(default=True)
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:

@@ -14,9 +14,16 @@ from sqlalchemy import select
 
 from participa.accountability import statuses as execution_statuses
 from participa.accountability.models import ExecutionStatus
-from participa.admin.edit_forms import ConfirmChangeForm, ProcessEditForm, show_error
+from participa.admin.edit_forms import ProcessEditForm, show_error
 from participa.admin.forms import DistrictForm, PhaseForm
 from participa.admin.views import bp
+from participa.confirmation import (
+    Question,
+    ask_page,
+    confirm_endpoints,
+    confirm_first,
+    confirmed,
+)
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.processes import editing
@@ -102,17 +109,28 @@ def edit_phase(phase_id: int):
                 starts_at=_utc(form.starts_at.data),
                 ends_at=_utc(form.ends_at.data),
                 reason=form.reason.data or "",
-                confirm=request.form.get("confirm") == "1",
+                confirm=confirmed(),
                 **{name: form[name].data for name in editing.PHASE_RULES},
             )
         except editing.ConfirmationRequired as error:
             db.session.rollback()
-            return render_template(
-                "admin/confirm_phase_change.html",
-                form=form,
-                phase=db.session.get(Phase, phase_id),
-                process=process,
-                message=error.message,
+            phase = db.get_or_404(Phase, phase_id)
+            ask = Question(
+                _("¿Terminar antes la fase «%(title)s»?", title=phase.title),
+                _("Sí, terminar la fase antes"),
+                url_for("admin.edit_phase", phase_id=phase.id),
+                details=error.message,
+                crumbs=(
+                    (url_for("admin.dashboard"), _("Administración")),
+                    (url_for("admin.process", process_id=process.id), process.title),
+                    (url_for("admin.edit_phase", phase_id=phase.id), phase.title),
+                    (None, _("Confirmar")),
+                ),
+                template="admin/confirm_phase_change.html",
+                context={"phase": phase, "new_end": form.ends_at._value()},
+            )
+            return ask_page(
+                ask, url_for("admin.edit_phase", phase_id=phase.id), request.form.items(multi=True)
             )
         except DomainError as error:
             db.session.rollback()
@@ -139,25 +157,33 @@ def _phase_message(action: str | None, phase: Phase) -> str:
     return _("Fase «%(title)s» actualizada.", title=phase.title)
 
 
+def _process_crumbs(process: Process) -> tuple[tuple[str | None, str], ...]:
+    return (
+        (url_for("admin.dashboard"), _("Administración")),
+        (url_for("admin.process", process_id=process.id), process.title),
+        (None, _("Confirmar")),
+    )
+
+
+def _ask_delete_phase(phase_id: int) -> Question:
+    phase = db.get_or_404(Phase, phase_id)
+    return Question(
+        _("¿Eliminar la fase «%(title)s»?", title=phase.title),
+        _("Eliminar la fase"),
+        url_for("admin.process_phases", process_id=phase.process_id),
+        consequences=(
+            _("La fase desaparece del calendario del proceso."),
+            _("El cambio queda en el registro público del proceso."),
+        ),
+        refusal=_phase_refusal(phase),
+        crumbs=_process_crumbs(phase.process),
+    )
+
+
 @bp.get("/fases/<int:phase_id>/eliminar")
 def confirm_delete_phase(phase_id: int):
     """What deleting a phase does, and the button that does it (admin.delete_phase)."""
-    phase = db.get_or_404(Phase, phase_id)
-    return render_template(
-        "admin/confirm.html",
-        process=phase.process,
-        title=_("¿Eliminar la fase «%(title)s»?", title=phase.title),
-        consequences=[
-            _("La fase desaparece del calendario del proceso."),
-            _("El cambio queda en el registro público del proceso."),
-        ],
-        refusal=_phase_refusal(phase),
-        action=url_for("admin.delete_phase", phase_id=phase.id),
-        button=_("Eliminar la fase"),
-        danger=True,
-        back=url_for("admin.process_phases", process_id=phase.process_id),
-        form=ConfirmChangeForm(),
-    )
+    return ask_page(_ask_delete_phase(phase_id), url_for("admin.delete_phase", phase_id=phase_id))
 
 
 def _phase_refusal(phase: Phase) -> str | None:
@@ -170,9 +196,7 @@ def _phase_refusal(phase: Phase) -> str | None:
     )
 
 
-@bp.get("/fases/<int:phase_id>/cerrar")
-def confirm_close_phase(phase_id: int):
-    """What closing the current phase now does, and the button (admin.move_phase)."""
+def _ask_close_phase(phase_id: int) -> Question:
     phase = db.get_or_404(Phase, phase_id)
     consequences = [
         _("La fase termina en este momento, antes de la fecha anunciada."),
@@ -180,19 +204,34 @@ def confirm_close_phase(phase_id: int):
     ]
     if phase.allows_vote:
         consequences.insert(1, _("Nadie más podrá votar ni cambiar su boleta."))
-    return render_template(
-        "admin/confirm.html",
-        process=phase.process,
-        title=_("¿Cerrar ahora la fase «%(title)s»?", title=phase.title),
-        consequences=consequences,
+    return Question(
+        _("¿Cerrar ahora la fase «%(title)s»?", title=phase.title),
+        _("Cerrar la fase ahora"),
+        url_for("admin.process_phases", process_id=phase.process_id),
+        consequences=tuple(consequences),
         refusal=None
         if phase.status() == "current"
         else _("La fase «%(title)s» no está en curso.", title=phase.title),
-        action=url_for("admin.move_phase", phase_id=phase.id, move="cerrar"),
-        button=_("Cerrar la fase ahora"),
-        danger=True,
-        back=url_for("admin.process_phases", process_id=phase.process_id),
-        form=ConfirmChangeForm(),
+        crumbs=_process_crumbs(phase.process),
+    )
+
+
+def _ask_move_phase(phase_id: int, move: str) -> Question | None:
+    """Closing a phase now asks first; opening one now does not (it asks for a reason on
+    the process page when one is needed)."""
+    return _ask_close_phase(phase_id) if move == "cerrar" else None
+
+
+# The views of admin.views (deleting and closing a phase) ask first too.
+confirm_endpoints(bp, {"delete_phase": _ask_delete_phase, "move_phase": _ask_move_phase})
+
+
+@bp.get("/fases/<int:phase_id>/cerrar")
+def confirm_close_phase(phase_id: int):
+    """What closing the current phase now does, and the button (admin.move_phase)."""
+    return ask_page(
+        _ask_close_phase(phase_id),
+        url_for("admin.move_phase", phase_id=phase_id, move="cerrar"),
     )
 
 
@@ -232,23 +271,9 @@ def edit_district(district_id: int):
     return render_template("admin/edit_district.html", form=form, district=district), status
 
 
-@bp.route("/distritos/<int:district_id>/eliminar", methods=["GET", "POST"])
-def delete_district(district_id: int):
-    """Delete an unused district, after confirming; a district in use is refused."""
+def _ask_delete_district(district_id: int) -> Question:
     district = db.get_or_404(District, district_id)
-    form = ConfirmChangeForm()
-    status = 200
     uses = editing.district_uses(district)
-    if form.validate_on_submit():
-        try:
-            editing.delete_district(district, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            status = error.status_code
-        else:
-            db.session.commit()
-            flash(_("Distrito eliminado."), "info")
-            return redirect(url_for("admin.districts"), code=303)
     refusal = (
         _(
             "El distrito «%(name)s» está en uso (%(uses)s): no se puede eliminar. Puedes "
@@ -259,59 +284,79 @@ def delete_district(district_id: int):
         if uses
         else None
     )
-    return render_template(
-        "admin/confirm.html",
-        title=_("¿Eliminar el distrito «%(name)s»?", name=district.name),
-        consequences=[_("El distrito desaparece de la lista y de la jerarquía.")],
+    return Question(
+        _("¿Eliminar el distrito «%(name)s»?", name=district.name),
+        _("Eliminar el distrito"),
+        url_for("admin.districts"),
+        consequences=(_("El distrito desaparece de la lista y de la jerarquía."),),
         refusal=refusal,
-        alternatives=[
-            (url_for("admin.edit_district", district_id=district.id), _("Editar el distrito"))
-        ],
-        action=url_for("admin.delete_district", district_id=district.id),
-        button=_("Eliminar el distrito"),
-        danger=True,
-        back=url_for("admin.districts"),
-        form=form,
-    ), status
+        alternatives=(
+            (url_for("admin.edit_district", district_id=district.id), _("Editar el distrito")),
+        ),
+        crumbs=(
+            (url_for("admin.dashboard"), _("Administración")),
+            (url_for("admin.districts"), _("Distritos")),
+            (None, _("Confirmar")),
+        ),
+    )
+
+
+@bp.route("/distritos/<int:district_id>/eliminar", methods=["GET", "POST"])
+@confirm_first(_ask_delete_district)
+def delete_district(district_id: int):
+    """Delete an unused district, after confirming; a district in use is refused."""
+    ask = _ask_delete_district(district_id)
+    action = url_for("admin.delete_district", district_id=district_id)
+    if request.method == "GET":
+        return ask_page(ask, action)
+    district = db.get_or_404(District, district_id)
+    try:
+        editing.delete_district(district, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return ask_page(ask, action, status=error.status_code, refusal=ask.refusal or error.message)
+    db.session.commit()
+    flash(_("Distrito eliminado."), "info")
+    return redirect(url_for("admin.districts"), code=303)
 
 
 # --- execution statuses ----------------------------------------------------------------
 
 
-@bp.route("/seguimiento/estados/<int:status_id>/eliminar", methods=["GET", "POST"])
-def delete_status(status_id: int):
-    """Delete an execution status no item is in, after confirming."""
+def _ask_delete_status(status_id: int) -> Question:
     execution_status = db.get_or_404(ExecutionStatus, status_id)
-    process_id = execution_status.process_id
-    back = url_for("accountability.admin_index", process_id=process_id) + "#estados"
-    form = ConfirmChangeForm()
-    status = 200
+    process = db.session.scalar(select(Process).where(Process.id == execution_status.process_id))
     refusal = None
-    if form.validate_on_submit():
-        try:
-            execution_statuses.delete_status(execution_status, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            status, refusal = error.status_code, error.message
-        else:
-            db.session.commit()
-            flash(_("Estado eliminado."), "info")
-            return redirect(back, code=303)
-    elif execution_statuses.status_uses(execution_status):
+    if execution_statuses.status_uses(execution_status):
         refusal = _(
             "Hay obras en el estado «%(name)s»: no se puede eliminar. Cámbiales el estado "
             "primero, o cambia el nombre del estado.",
             name=execution_status.name,
         )
-    return render_template(
-        "admin/confirm.html",
-        process=db.session.scalar(select(Process).where(Process.id == process_id)),
-        title=_("¿Eliminar el estado «%(name)s»?", name=execution_status.name),
-        consequences=[_("El estado deja de estar disponible para las obras del proceso.")],
+    return Question(
+        _("¿Eliminar el estado «%(name)s»?", name=execution_status.name),
+        _("Eliminar el estado"),
+        url_for("accountability.admin_index", process_id=execution_status.process_id) + "#estados",
+        consequences=(_("El estado deja de estar disponible para las obras del proceso."),),
         refusal=refusal,
-        action=url_for("admin.delete_status", status_id=status_id),
-        button=_("Eliminar el estado"),
-        danger=True,
-        back=back,
-        form=form,
-    ), status
+        crumbs=_process_crumbs(process) if process else (),
+    )
+
+
+@bp.route("/seguimiento/estados/<int:status_id>/eliminar", methods=["GET", "POST"])
+@confirm_first(_ask_delete_status)
+def delete_status(status_id: int):
+    """Delete an execution status no item is in, after confirming."""
+    ask = _ask_delete_status(status_id)
+    action = url_for("admin.delete_status", status_id=status_id)
+    if request.method == "GET":
+        return ask_page(ask, action)
+    execution_status = db.get_or_404(ExecutionStatus, status_id)
+    try:
+        execution_statuses.delete_status(execution_status, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return ask_page(ask, action, status=error.status_code, refusal=error.message)
+    db.session.commit()
+    flash(_("Estado eliminado."), "info")
+    return redirect(ask.back, code=303)

@@ -26,6 +26,7 @@ from participa.admin.sections import render_section
 from participa.budgets import services as budget_services
 from participa.budgets.models import Ballot, Budget, Project
 from participa.categories import queries as categories
+from participa.confirmation import CONFIRMED
 from participa.db import utcnow
 from participa.errors import DomainError
 from participa.extensions import db
@@ -238,6 +239,7 @@ def _confirm_open(phase: Phase, form: OpenPhaseForm, status: int = 200):
         refusal=refusal,
         consequences=_opening_consequences(phase),
         needs_reason=phase.allows_vote and phase.process.voting_closed(),
+        confirmed=CONFIRMED,
     ), status
 
 
@@ -250,13 +252,14 @@ def confirm_open_phase(phase_id: int):
 
 @bp.post("/fases/<int:phase_id>/<any(abrir, cerrar):move>")
 def move_phase(phase_id: int, move: str):
-    """Open a future phase now (confirmed on its page first: a post without ``confirm``
-    only shows that page), or close the current one now (logged publicly)."""
+    """Open a future phase now (confirmed on its page first: a post not ``confirmado``
+    only shows that page), or close the current one now (logged publicly; asked first by
+    ``participa.admin.editing``'s ``confirm_endpoints``)."""
     phase = db.get_or_404(Phase, phase_id)
     form = OpenPhaseForm()
     if not form.validate():
         abort(400)
-    if move == "abrir" and not request.form.get("confirm"):
+    if move == "abrir" and request.form.get(CONFIRMED) != "1":
         return _confirm_open(phase, form)
     try:
         if move == "abrir":

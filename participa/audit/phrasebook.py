@@ -112,6 +112,32 @@ def _project_created(s: Say) -> str:
     )
 
 
+def _budget_archived(s: Say) -> str:
+    return _(
+        "%(actor)s archivó el presupuesto «%(t)s»: salió de la boleta y de las listas públicas.",
+        actor=s.actor,
+        t=s.title(),
+    )
+
+
+def _budget_restored(s: Say) -> str:
+    return _(
+        "%(actor)s restauró el presupuesto archivado «%(t)s»: volvió a la boleta.",
+        actor=s.actor,
+        t=s.title(),
+    )
+
+
+def _project_withdrawn(s: Say) -> str:
+    return _("%(actor)s retiró el proyecto «%(t)s» de la boleta.", actor=s.actor, t=s.title())
+
+
+def _project_restored(s: Say) -> str:
+    return _(
+        "%(actor)s restauró el proyecto «%(t)s»: volvió a la boleta.", actor=s.actor, t=s.title()
+    )
+
+
 def _projects_from_proposals(s: Say) -> str:
     n = s.count("projects")
     return ngettext(
@@ -338,7 +364,11 @@ SENTENCES: dict[str, Callable[[Say], str]] = {
     "voting.reopened": _voting_reopened,
     "budget.created": _budget_created,
     "budget.updated": _budget_updated,
+    "budget.archived": _budget_archived,
+    "budget.restored": _budget_restored,
     "project.created": _project_created,
+    "project.withdrawn": _project_withdrawn,
+    "project.restored": _project_restored,
     "budget.projects_from_proposals": _projects_from_proposals,
     "proposal.assign": _proposal_assign,
     "proposal.evaluation_started": _evaluation_started,

@@ -119,6 +119,77 @@ def archive_budget(budget: Budget, actor: User) -> None:
     db.session.flush()
 
 
+def restore_budget(budget: Budget, actor: User) -> None:
+    """Put an archived budget back on the ballot and the public lists. Only while its
+    ballot can still change (no voting phase has begun, :func:`require_ballot_open`): once
+    voting has begun the ballot is fixed, and a budget archived then stays archived.
+    Logged publicly, before and after."""
+    if budget.archived_at is None:
+        raise Conflict(_("El presupuesto «%(title)s» no está archivado.", title=budget.title))
+    require_ballot_open(
+        budget.process,
+        _(
+            "La votación ya empezó: la boleta quedó fija y el presupuesto «%(title)s» no se "
+            "puede restaurar.",
+            title=budget.title,
+        ),
+    )
+    before = snapshot(budget, ("title", "archived_at"))
+    budget.archived_at = None
+    log(
+        "budget.restored",
+        budget,
+        actor=actor,
+        process_id=budget.process_id,
+        public=True,
+        before=before,
+        after={"title": budget.title, "archived_at": None},
+    )
+    db.session.flush()
+
+
+def restore_project(project: Project, actor: User) -> None:
+    """Put a withdrawn project back on its budget's ballot: only while the ballot can still
+    change (no voting phase has begun) and its budget is not archived itself. Logged
+    publicly, before and after."""
+    if project.archived_at is None:
+        raise Conflict(
+            _(
+                "El proyecto «%(title)s» está en la boleta: no hay nada que restaurar.",
+                title=project.title,
+            )
+        )
+    require_ballot_open(
+        project.budget.process,
+        _(
+            "La votación ya empezó: la boleta quedó fija y el proyecto «%(title)s» no se "
+            "puede restaurar.",
+            title=project.title,
+        ),
+    )
+    if project.budget.archived_at is not None:
+        raise NotAllowed(
+            _(
+                "El presupuesto «%(budget)s» está archivado: restáuralo antes que su proyecto "
+                "«%(title)s».",
+                budget=project.budget.title,
+                title=project.title,
+            )
+        )
+    before = snapshot(project, ("title", "archived_at"))
+    project.archived_at = None
+    log(
+        "project.restored",
+        project,
+        actor=actor,
+        process_id=project.budget.process_id,
+        public=True,
+        before=before,
+        after={"title": project.title, "archived_at": None},
+    )
+    db.session.flush()
+
+
 def _require_on_ballot(project: Project) -> None:
     """A project can change only while its ballot can (:func:`require_ballot_open`) and
     while it is on it."""

@@ -13,11 +13,10 @@ from participa.budgets.forms import (
     read_ballot,
 )
 from participa.budgets.models import Budget
-from participa.errors import DomainError, Invalid, NotAllowed
+from participa.errors import DomainError, Invalid
 from participa.extensions import db
 from participa.processes.models import Action, Process
 from participa.processes.queries import sees_drafts, visible_to
-from participa.views_common import refuse
 
 bp = Blueprint("budgets", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>")
 
@@ -95,9 +94,8 @@ def review(slug: str, budget_id: int):
     try:
         ballot_box.require_voting_open(budget)
         ballot_box.validate_selection(budget, *entry.selection())
-    except NotAllowed as error:
-        return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
-    except DomainError as error:
+    except DomainError as error:  # the ballot again, as marked, with the reason
+        db.session.rollback()
         return render_ballot(budget, entry.marks, error)
     projects = {p.id: p for p in budget.projects}
     rows = [(projects[pid], mark) for pid, mark in entry.ordered()]
@@ -129,9 +127,8 @@ def confirm(slug: str, budget_id: int):
     try:
         ballot_box.require_voting_open(box)  # before reading the selection, as on review
         ballot = ballots.confirm_ballot(box, current_user, *entry.selection())
-    except NotAllowed as error:
-        return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
-    except DomainError as error:
+    except DomainError as error:  # the ballot again, as marked, with the reason
+        db.session.rollback()
         return render_ballot(get_budget_or_404(slug, budget_id), entry.marks, error)
     db.session.commit()
     if ballot.receipt_code is None:  # the same ballot confirmed again: nothing changed

@@ -11,7 +11,7 @@ from participa.census.models import Identity
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.guards import is_admin, staff_only
-from participa.views_common import safe_next
+from participa.views_common import keep_form, safe_next
 
 bp = Blueprint("census", __name__)
 
@@ -40,10 +40,10 @@ def admin_census():
         db.session.rollback()
         page = render_template("census/admin.html", form=form, error=error, **_admin_page())
         return page, error.status_code
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("census/admin.html", form=form, **_admin_page()), error.status_code
+    except DomainError as error:  # beside the file (or the pasted text), as it was sent
+        error.field = error.field or ("file" if form.file.data else "text")
+        status = keep_form(form, error)
+        return render_template("census/admin.html", form=form, **_admin_page()), status
     db.session.commit()
     flash(
         _(
@@ -73,14 +73,16 @@ def verify():
         return render_template("census/verify.html", form=form, identity=identity), status
     try:
         result = verification.verify(current_user, form.document.data, form.birth_date.data)
-    except DomainError as error:  # nothing changed
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("census/verify.html", form=form), error.status_code
+    except DomainError as error:  # nothing changed; said beside the document, as typed
+        error.field = error.field or "document"
+        status = keep_form(form, error)
+        return render_template("census/verify.html", form=form), status
     db.session.commit()  # the verification, or the refused attempt's record (it counts)
-    if result.refused is not None:
-        flash(result.refused.message, "error")
-        return render_template("census/verify.html", form=form), result.refused.status_code
+    if result.refused is not None:  # beside the document, with what was typed
+        refused = result.refused
+        refused.field = refused.field or "document"
+        status = keep_form(form, refused)
+        return render_template("census/verify.html", form=form), status
     district = result.district.name if result.district else _("sin distrito")
     flash(_("Verificamos tu residencia. Tu distrito: %(district)s.", district=district), "success")
     for note in result.notes:

@@ -37,7 +37,7 @@ from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
 from participa.proposals.models import Proposal
 from participa.unit_of_work import after_commit
-from participa.views_common import parse_id, refuse, safe_next
+from participa.views_common import parse_id, safe_next
 
 bp = Blueprint("conversation", __name__)
 
@@ -257,11 +257,21 @@ def report(kind: str, content_id: int):
 @bp.get("/moderacion")
 @moderator_required
 def queue():
-    return render_template(
+    return _queue_page()
+
+
+def _queue_page(refusal: DomainError | None = None):
+    """The moderation queue; ``refusal`` (a refused decision) is said at its top, with its
+    status, and nothing is kept."""
+    if refusal is not None:
+        db.session.rollback()
+    page = render_template(
         "conversation/queue.html",
         items=reports.moderator_queue(),
         blocked=moderation.blocked_accounts(),
+        refusal=refusal,
     )
+    return (page, refusal.status_code) if refusal is not None else page
 
 
 def _back_to_queue() -> str:
@@ -322,7 +332,7 @@ def block(user_id: int):
     try:
         moderation.block(account, current_user)
     except DomainError as error:
-        return refuse(error, "conversation.queue")
+        return _queue_page(error)
     db.session.commit()
     flash(_("Cuenta bloqueada: ya no puede entrar ni actuar."), "success")
     return redirect(safe_next(form.next.data, url_for("conversation.queue")), code=303)
@@ -335,7 +345,7 @@ def unblock(user_id: int):
     try:
         moderation.unblock(account, current_user)
     except DomainError as error:
-        return refuse(error, "conversation.queue")
+        return _queue_page(error)
     db.session.commit()
     flash(_("Cuenta desbloqueada."), "success")
     return redirect(url_for("conversation.queue"), code=303)
@@ -350,7 +360,7 @@ def _decide(decision, kind: str, content_id: int, done: str):
     try:
         decision(content, current_user)
     except DomainError as error:
-        return refuse(error, "conversation.queue")
+        return _queue_page(error)
     db.session.commit()
     flash(done, "success")
     return redirect(safe_next(form.next.data, url_for("conversation.queue")), code=303)

@@ -17,6 +17,7 @@ from participa.guards import guard_blueprint, has_role
 from participa.officing import services
 from participa.officing.forms import BulkForm, CheckInForm, PaperBallotForm
 from participa.processes.models import Action, Process
+from participa.views_common import keep_form
 
 bp = Blueprint("officing", __name__, url_prefix="/casilla")
 
@@ -130,10 +131,10 @@ def bulk(budget_id: int):
         upload = form.file.data
         text, note = read_upload(upload.read()) if upload else (form.text.data, None)
         result = services.bulk_paper_ballots(current_user, budget, text)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("officing/bulk.html", **context), error.status_code
+    except DomainError as error:  # beside the file (or the pasted text), as it was sent
+        error.field = error.field or ("file" if form.file.data else "text")
+        status = keep_form(form, error)
+        return render_template("officing/bulk.html", **context), status
     if result.rejected and not result.accepted:
         db.session.rollback()  # every line refused: nothing is kept, not even the log entry
     else:

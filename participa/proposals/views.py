@@ -12,7 +12,7 @@ from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
 from participa.proposals.models import Proposal, ProposalState
-from participa.views_common import district_choices, int_arg, keep_form, page_arg, refuse, safe_next
+from participa.views_common import district_choices, int_arg, keep_form, page_arg, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
 
@@ -67,15 +67,20 @@ def index(slug: str):
 @login_required
 def new(slug: str):
     process = get_process_or_404(slug)
-    if not process.allows(Action.PROPOSE):
-        message = _("Este proceso no recibe propuestas en esta fase.")
-        if request.method == "POST":  # a refused submission is a 403, not a redirect
-            return refuse(NotAllowed(message), "processes.show", slug=slug)
-        flash(message, "error")
-        return redirect(url_for("processes.show", slug=slug))
     form = ProposalForm()
     form.category.choices = categories.choices()
     form.district_id.choices = district_choices(_("Todo el municipio"))
+    if not process.allows(Action.PROPOSE):
+        message = _("Este proceso no recibe propuestas en esta fase.")
+        if request.method == "POST":  # a refused submission is a 403, drawn as typed
+            refusal = NotAllowed(message)
+            status = keep_form(form, refusal)
+            page = render_template(
+                "proposals/new.html", process=process, form=form, refusal=refusal
+            )
+            return page, status
+        flash(message, "error")
+        return redirect(url_for("processes.show", slug=slug))
     if form.validate_on_submit():
         try:
             proposal = services.create_proposal(
@@ -99,17 +104,26 @@ def new(slug: str):
     )
 
 
-@bp.get("/<int:proposal_id>")
-def show(slug: str, proposal_id: int):
-    proposal = _get_proposal(slug, proposal_id)
+def _show_page(proposal: Proposal, refusal: DomainError | None = None):
+    """The proposal's page; ``refusal`` (a refused support or withdrawal) is said beside
+    its buttons, with its status, and nothing is kept."""
+    if refusal is not None:
+        db.session.rollback()
     supported = current_user.is_authenticated and services.has_supported(proposal, current_user)
-    return render_template(
+    page = render_template(
         "proposals/show.html",
         process=proposal.process,
         proposal=proposal,
         supported=supported,
         can_support=proposal.process.allows(Action.SUPPORT),
+        refusal=refusal,
     )
+    return (page, refusal.status_code) if refusal is not None else page
+
+
+@bp.get("/<int:proposal_id>")
+def show(slug: str, proposal_id: int):
+    return _show_page(_get_proposal(slug, proposal_id))
 
 
 @bp.post("/<int:proposal_id>/apoyar")
@@ -119,7 +133,7 @@ def support(slug: str, proposal_id: int):
     try:
         added = services.support(proposal, current_user)
     except DomainError as error:
-        return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
+        return _show_page(_get_proposal(slug, proposal_id), error)
     db.session.commit()
     flash(_("Apoyaste esta propuesta.") if added else _("Ya apoyabas esta propuesta."), "success")
     fallback = url_for("proposals.show", slug=slug, proposal_id=proposal_id)
@@ -133,7 +147,7 @@ def unsupport(slug: str, proposal_id: int):
     try:
         removed = services.unsupport(proposal, current_user)
     except DomainError as error:
-        return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
+        return _show_page(_get_proposal(slug, proposal_id), error)
     db.session.commit()
     flash(_("Retiraste tu apoyo.") if removed else _("No habías apoyado esta propuesta."), "info")
     return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)
@@ -157,7 +171,7 @@ def withdraw(slug: str, proposal_id: int):
     try:
         services.withdraw(proposal, current_user)
     except DomainError as error:
-        return refuse(error, "proposals.show", slug=slug, proposal_id=proposal_id)
+        return _show_page(_get_proposal(slug, proposal_id), error)
     db.session.commit()
     flash(_("Retiraste tu propuesta."), "info")
     return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal_id), code=303)

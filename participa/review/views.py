@@ -7,6 +7,7 @@ capability stays in one package; each checks the administrator role itself.
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +15,7 @@ from participa.accounts.models import User
 from participa.admin.edit_forms import show_error
 from participa.admin.forms import ConfirmForm
 from participa.admin.sections import render_section
+from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
 from participa.guards import is_admin, staff_only
@@ -21,7 +23,7 @@ from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 from participa.review import roles, services
 from participa.review.forms import EvaluationForm, RoleForm, ThresholdForm
-from participa.views_common import int_arg, page_arg, parse_id, refuse, safe_next
+from participa.views_common import int_arg, keep_form, page_arg, parse_id, refuse, safe_next
 
 bp = Blueprint("review", __name__)
 
@@ -155,8 +157,9 @@ def evaluate(proposal_id: int):
             reason=form.reason.data,
             publish_now=form.publish_now.data,
         )
-    except DomainError as error:
-        return refuse(error, "review.evaluate", proposal_id=proposal_id)
+    except DomainError as error:  # beside its field (or above the form), as typed
+        status = keep_form(form, error)
+        return _render_evaluation(_proposal_for(current_user, proposal_id), form, status)
     db.session.commit()
     if form.publish_now.data:
         flash(_("Respuesta publicada: avisamos a quien hizo la propuesta."), "success")
@@ -176,8 +179,10 @@ def start(proposal_id: int):
         abort(400)
     try:
         services.start_evaluation(proposal, current_user)
-    except DomainError as error:
-        return refuse(error, "review.evaluate", proposal_id=proposal_id)
+    except DomainError as error:  # the evaluation page again, the reason above its form
+        form = _evaluation_form(proposal)
+        status = keep_form(form, error)
+        return _render_evaluation(_proposal_for(current_user, proposal_id), form, status)
     db.session.commit()
     flash(_("La propuesta está en evaluación."), "success")
     return redirect(url_for("review.evaluate", proposal_id=proposal_id), code=303)
@@ -226,14 +231,47 @@ def assign(proposal_id: int):
     return _back_to_process(proposal.process_id, f"propuesta-{proposal.id}")
 
 
+def _chosen_answers() -> set[int]:
+    return {i for v in request.form.getlist("proposal") if (i := parse_id(v)) is not None}
+
+
+def _ask_publish(process_id: int) -> Question | None:
+    """Publishing answers tells their authors and cannot be taken back: asked first (an
+    empty choice needs no question: it is refused)."""
+    process = db.get_or_404(Process, process_id)
+    chosen = _chosen_answers()
+    if not chosen:
+        return None
+    return Question(
+        ngettext(
+            "¿Publicar %(num)d respuesta retenida?",
+            "¿Publicar %(num)d respuestas retenidas?",
+            len(chosen),
+        ),
+        _("Publicar respuestas"),
+        url_for("admin.process_review", process_id=process.id, _anchor="respuestas-retenidas"),
+        details=_(
+            "Cada respuesta se vuelve pública en su propuesta y avisamos a quien la hizo. "
+            "Una respuesta publicada se puede corregir, pero el aviso ya se envió."
+        ),
+        danger=False,
+        crumbs=(
+            (url_for("admin.dashboard"), _("Administración")),
+            (url_for("admin.process", process_id=process.id), process.title),
+            (None, _("Confirmar")),
+        ),
+    )
+
+
 @bp.post("/admin/procesos/<int:process_id>/publicar-respuestas")
 @admin_required
+@confirm_first(_ask_publish)
 def publish(process_id: int):
     """Publish the chosen held answers of a process together; each author is notified."""
     process = db.get_or_404(Process, process_id)
     if not ConfirmForm().validate():
         abort(400)
-    chosen = {i for v in request.form.getlist("proposal") if (i := parse_id(v)) is not None}
+    chosen = _chosen_answers()
     try:
         if not chosen:
             raise Invalid(_("Elige al menos una respuesta para publicar."))

@@ -59,7 +59,7 @@ def test_admin_manages_categories_in_the_browser(live_server, page):
 
     salud = page.get_by_role("row", name="Salud")
     salud.get_by_role("link", name="Eliminar").click()
-    page.get_by_test_id("in-use").wait_for()
+    page.get_by_test_id("confirm-refusal").wait_for()
     audit.check(page, "category_delete_in_use")
     screenshot(page, "admin-category-in-use-1280")
     page.get_by_role("button", name="Archivar la categoría").click()

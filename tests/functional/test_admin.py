@@ -175,7 +175,10 @@ def test_admin_builds_a_process_end_to_end(client, auth):
     assert client.post(f"{base}/boleta/confirmar", data=ballot).status_code == 404  # a draft
     client.post("/salir")
     auth.login(admin)
-    assert client.post(f"/admin/procesos/{process.id}/publicar").status_code == 303
+    assert (
+        client.post(f"/admin/procesos/{process.id}/publicar", data={"confirmado": "1"}).status_code
+        == 303
+    )
     client.post("/salir")
     auth.login(voter)
     assert client.post(f"{base}/boleta/confirmar", data=ballot).status_code == 303

@@ -161,9 +161,12 @@ def test_delete_is_confirmed_and_refused_while_used(client, auth):
     used = queries.by_slug("salud")
     page = client.get(f"/admin/categorias/{used.id}/eliminar")
     assert page.status_code == 200
-    assert 'data-testid="in-use"' in page.text and 'data-testid="delete-form"' not in page.text
+    assert (
+        'data-testid="confirm-refusal"' in page.text
+        and 'data-testid="confirm-form"' not in page.text
+    )
     assert f"/admin/categorias/{used.id}/archivar" in page.text  # archiving is offered
-    refused = client.post(f"/admin/categorias/{used.id}/eliminar")
+    refused = client.post(f"/admin/categorias/{used.id}/eliminar", data={"confirmado": "1"})
     assert refused.status_code == 409 and "1 propuestas y 0 proyectos" in refused.text
     db.session.expire_all()
     assert queries.by_slug("salud") is not None
@@ -171,10 +174,13 @@ def test_delete_is_confirmed_and_refused_while_used(client, auth):
     spare = f.category("Temporal")
     db.session.commit()
     confirm = client.get(f"/admin/categorias/{spare.id}/eliminar")
-    assert 'data-testid="delete-form"' in confirm.text  # a GET deletes nothing
+    assert 'data-testid="confirm-form"' in confirm.text  # a GET deletes nothing
     db.session.expire_all()
     assert queries.by_slug("temporal") is not None
-    assert client.post(f"/admin/categorias/{spare.id}/eliminar").status_code == 303
+    assert (
+        client.post(f"/admin/categorias/{spare.id}/eliminar", data={"confirmado": "1"}).status_code
+        == 303
+    )
     db.session.expire_all()
     assert db.session.get(Category, spare.id) is None
     entry = db.session.scalars(

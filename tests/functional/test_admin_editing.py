@@ -111,10 +111,10 @@ def test_ending_the_vote_earlier_asks_first(client, auth):
     response = client.post(url, data=phase_data(vote, ends_at=earlier))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'data-testid="confirm-page"' in html and 'name="confirm" value="1"' in html
+    assert 'data-testid="confirm-page"' in html and 'name="confirmado" value="1"' in html
     assert f'name="ends_at" value="{earlier}"' in html
     assert db.session.scalar(select(ActionLog).where(ActionLog.action == "phase.shortened")) is None
-    response = client.post(url, data=phase_data(vote, ends_at=earlier, confirm="1"))
+    response = client.post(url, data=phase_data(vote, ends_at=earlier, confirmado="1"))
     assert response.status_code == 303
     assert db.session.scalar(select(ActionLog).where(ActionLog.action == "phase.shortened"))
 
@@ -190,8 +190,18 @@ def test_a_budget_with_ballots_is_archived_off_the_ballot_and_public_lists(clien
     assert link in client.get(f"/procesos/{process.slug}").get_data(as_text=True)
     page = client.get(f"/admin/presupuestos/{budget.id}/eliminar").get_data(as_text=True)
     assert "1 boleta" in page and f'href="/admin/presupuestos/{budget.id}/archivar"' in page
-    assert client.post(f"/admin/presupuestos/{budget.id}/eliminar").status_code == 403
-    assert client.post(f"/admin/presupuestos/{budget.id}/archivar").status_code == 303
+    assert (
+        client.post(
+            f"/admin/presupuestos/{budget.id}/eliminar", data={"confirmado": "1"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/admin/presupuestos/{budget.id}/archivar", data={"confirmado": "1"}
+        ).status_code
+        == 303
+    )
     assert db.session.get(Budget, budget.id).archived_at is not None
     assert link not in client.get(f"/procesos/{process.slug}").get_data(as_text=True)
     assert client.get(f"/procesos/{process.slug}/presupuestos/{budget.id}/").status_code == 404
@@ -241,6 +251,12 @@ def test_a_district_is_edited_and_an_unused_one_deleted_after_confirming(client,
     assert db.session.get(District, centro.id).name == "Centro histórico"
     refused = client.get(f"/admin/distritos/{centro.id}/eliminar").get_data(as_text=True)
     assert "1 presupuestos" in refused and 'data-testid="confirm-form"' not in refused
-    assert client.post(f"/admin/distritos/{centro.id}/eliminar").status_code == 403
-    assert client.post(f"/admin/distritos/{spare.id}/eliminar").status_code == 303
+    assert (
+        client.post(f"/admin/distritos/{centro.id}/eliminar", data={"confirmado": "1"}).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/admin/distritos/{spare.id}/eliminar", data={"confirmado": "1"}).status_code
+        == 303
+    )
     assert db.session.get(District, spare.id) is None

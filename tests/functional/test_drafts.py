@@ -15,6 +15,7 @@ from tests import factories as f
 from tests.support.opendata import tallied_process
 
 API = "/api/v1"
+CONFIRMED = {"confirmado": "1"}  # irreversible actions ask first (participa/confirmation.py)
 
 
 def _world(published: bool):
@@ -138,13 +139,13 @@ def test_admin_confirms_then_publishes_and_it_is_logged(client, auth):
     assert confirm.status_code == 200 and "¿Publicar" in confirm.text
     db.session.refresh(process)
     assert process.published_at is None  # a GET changes nothing
-    done = client.post(f"/admin/procesos/{process.id}/publicar")
+    done = client.post(f"/admin/procesos/{process.id}/publicar", data=CONFIRMED)
     assert done.status_code == 303
     db.session.refresh(process)
     assert process.published_at is not None
     entry = db.session.scalar(select(ActionLog).where(ActionLog.action == "process.published"))
     assert entry.actor_id == admin.id and entry.process_id == process.id
-    again = client.post(f"/admin/procesos/{process.id}/publicar")
+    again = client.post(f"/admin/procesos/{process.id}/publicar", data=CONFIRMED)
     assert again.status_code == 409 and "ya está publicado" in again.text
     client.post("/salir")
     assert client.get(f"/procesos/{process.slug}").status_code == 200  # public now
@@ -159,7 +160,7 @@ def test_unpublishing_is_refused_with_the_reasons_beside_the_button(client, auth
     confirm = client.get(f"/admin/procesos/{process.id}/despublicar")
     assert confirm.status_code == 200 and "1 propuesta" in confirm.text
     assert 'data-testid="confirm-button"' not in confirm.text
-    refused = client.post(f"/admin/procesos/{process.id}/despublicar")
+    refused = client.post(f"/admin/procesos/{process.id}/despublicar", data=CONFIRMED)
     assert refused.status_code == 409
     assert "No se puede despublicar" in refused.text and "1 propuesta" in refused.text
     db.session.refresh(process)
@@ -175,7 +176,9 @@ def test_unpublishing_an_untouched_process(client, auth):
     admin = auth.login_as(Role.ADMIN)
     confirm = client.get(f"/admin/procesos/{process.id}/despublicar")
     assert "¿Despublicar" in confirm.text and 'data-testid="confirm-button"' in confirm.text
-    assert client.post(f"/admin/procesos/{process.id}/despublicar").status_code == 303
+    assert (
+        client.post(f"/admin/procesos/{process.id}/despublicar", data=CONFIRMED).status_code == 303
+    )
     db.session.refresh(process)
     assert process.published_at is None
     entry = db.session.scalar(select(ActionLog).where(ActionLog.action == "process.unpublished"))
@@ -206,12 +209,12 @@ def test_admin_publishes_open_data_now_from_the_portal(client, auth):
     confirm = client.get(f"/admin/procesos/{process.id}/datos-abiertos/publicar")
     assert confirm.status_code == 200 and "¿Publicar ahora" in confirm.text
     assert db.session.scalar(select(func.count(Publication.id))) == 0  # a GET changes nothing
-    done = client.post(f"/admin/procesos/{process.id}/datos-abiertos/publicar")
+    done = client.post(f"/admin/procesos/{process.id}/datos-abiertos/publicar", data=CONFIRMED)
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/datos/{process.slug}")
     (version,) = db.session.scalars(select(Publication)).all()
     assert (version.process_id, version.trigger) == (process.id, "manual")
     assert 'data-testid="publish-now"' in client.get(f"/datos/{process.slug}").text
-    refused = client.post(f"/admin/procesos/{draft.id}/datos-abiertos/publicar")
+    refused = client.post(f"/admin/procesos/{draft.id}/datos-abiertos/publicar", data=CONFIRMED)
     assert refused.status_code == 409 and "Un borrador no tiene datos públicos" in refused.text
     assert db.session.scalar(select(func.count(Publication.id))) == 1
 

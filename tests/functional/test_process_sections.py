@@ -290,7 +290,7 @@ def test_opening_a_phase_now_is_confirmed_first(client, admin):
     assert unconfirmed.status_code == 200 and 'data-testid="confirm-page"' in unconfirmed.text
     db.session.expire_all()
     assert db.session.get(Phase, future.id).starts_at == starts  # nothing changed
-    done = client.post(f"/admin/fases/{future.id}/abrir", data={"confirm": "y"})
+    done = client.post(f"/admin/fases/{future.id}/abrir", data={"confirmado": "1"})
     assert done.status_code == 303 and done.location.endswith(
         f"/admin/procesos/{process.id}/fases#fases"
     )
@@ -305,7 +305,9 @@ def test_reopening_the_vote_asks_its_reason_beside_the_field(client, admin):
     future.allows_vote, future.shows_results = True, False
     vote.ends_at = utcnow()  # voting closed, nothing counted
     db.session.commit()
-    refused = client.post(f"/admin/fases/{future.id}/abrir", data={"confirm": "y", "reason": "no"})
+    refused = client.post(
+        f"/admin/fases/{future.id}/abrir", data={"confirmado": "1", "reason": "no"}
+    )
     assert refused.status_code == 422
     assert 'value="no"' in refused.text and "motivo" in error_of(refused.text, "open-reason")
     db.session.expire_all()

@@ -422,6 +422,22 @@ def test_admin_categories_page(client):
     assert_flat(client, "/admin/categorias", grow)
 
 
+def test_admin_archived_page(client):
+    """Archived budgets and withdrawn projects (with their budgets): a query each."""
+    process = f.process()
+    budget = f.budget(process, amount=10_000, costs=())
+    Auth(client).login_as(Role.ADMIN)
+
+    def grow(k):
+        for _ in range(k):
+            f.budget(process).archived_at = utcnow()
+            for project in add_projects(budget, 1):
+                project.archived_at = utcnow()
+        db.session.flush()
+
+    assert_flat(client, f"/admin/procesos/{process.id}/archivados", grow)
+
+
 # ── API ──────────────────────────────────────────────────────────────────────────────────
 
 

@@ -168,11 +168,12 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client, auth):
     assert "Publicar respuestas" in admin_page.text
     published = client.post(
         f"/admin/procesos/{process.id}/publicar-respuestas",
-        data={"proposal": [park.id, stadium.id]},
+        data={"proposal": [park.id, stadium.id], "confirmado": "1"},
     )
     assert published.status_code == 303
     again = client.post(
-        f"/admin/procesos/{process.id}/publicar-respuestas", data={"proposal": [park.id]}
+        f"/admin/procesos/{process.id}/publicar-respuestas",
+        data={"proposal": [park.id], "confirmado": "1"},
     )
     assert again.status_code == 409
     nothing = client.post(f"/admin/procesos/{process.id}/publicar-respuestas", data={})

@@ -125,8 +125,8 @@ ROUTES: dict[str, Access] = {
     "admin.confirm_open_phase": Access(ADMIN),  # what opening a phase now does; asks first
     "admin.process_settings": Access(ADMIN, post=(400,)),
     "admin.add_phase": Access(ADMIN, post=(400,)),
-    "admin.delete_phase": Access(ADMIN, post=(303,)),
-    "admin.move_phase": Access(ADMIN, post=(303,)),
+    "admin.delete_phase": Access(ADMIN, post=(200,)),  # asks first
+    "admin.move_phase": Access(ADMIN, post=(200,)),  # closing now asks first
     "admin.add_budget": Access(ADMIN, post=(400,)),
     "admin.budget": Access(ADMIN),
     "admin.edit_budget": Access(ADMIN, post=(422,)),
@@ -145,21 +145,24 @@ ROUTES: dict[str, Access] = {
     "admin.confirm_delete_phase": Access(ADMIN),
     "admin.confirm_close_phase": Access(ADMIN),
     "admin.edit_district": Access(ADMIN, post=(303,)),
-    "admin.delete_district": Access(ADMIN, post=(303,)),  # a spare district nothing uses
-    "admin.delete_status": Access(ADMIN, post=(303,)),  # a spare status no item is in
-    "admin.archive_budget": Access(ADMIN, post=(303,)),  # a spare budget, then deleted
-    "admin.delete_budget": Access(ADMIN, post=(303,)),
+    "admin.delete_district": Access(ADMIN, post=(200,)),  # asks first (empty POST)
+    "admin.delete_status": Access(ADMIN, post=(200,)),  # asks first
+    "admin.archive_budget": Access(ADMIN, post=(200,)),  # asks first
+    "admin.delete_budget": Access(ADMIN, post=(200,)),  # asks first
     "admin.edit_project": Access(ADMIN, post=(422,)),
-    "admin.remove_project": Access(ADMIN, post=(303,)),  # withdrawn before voting opens
+    "admin.remove_project": Access(ADMIN, post=(200,)),  # asks first
+    "admin.archived": Access(ADMIN),
+    "admin.restore_budget": Access(ADMIN, post=(409,)),  # it is not archived
+    "admin.restore_project": Access(ADMIN, post=(409,)),  # it is on the ballot
     "admin.confirm_publication": Access(ADMIN),  # "¿Despublicar…?" and why it cannot
-    "admin.change_publication": Access(ADMIN, post=(409,)),  # refused: it has proposals
+    "admin.change_publication": Access(ADMIN, post=(200,)),  # asks (and says why it cannot)
     "admin.confirm_open_data": Access(ADMIN),
-    "admin.publish_open_data": Access(ADMIN, post=(303,)),
+    "admin.publish_open_data": Access(ADMIN, post=(200,)),  # asks first
     "admin.categories": Access(ADMIN, post=(422,)),
     "admin.edit_category": Access(ADMIN, post=(303,)),  # empty: its stored values, saved
     "admin.move_category": Access(ADMIN, post=(303,)),
     "admin.archive_category": Access(ADMIN, post=(303,)),
-    "admin.delete_category": Access(ADMIN, post=(303,)),  # a spare category nobody uses
+    "admin.delete_category": Access(ADMIN, post=(200,)),  # asks first
     "census.admin_census": Access(ADMIN, post=(422,)),
     "review.assign": Access(ADMIN, post=(400,)),
     "review.publish": Access(ADMIN, post=(422,)),
@@ -169,7 +172,7 @@ ROUTES: dict[str, Access] = {
     "accountability.admin_index": Access(ADMIN),
     "accountability.admin_from_results": Access(ADMIN, post=(303,)),
     "accountability.admin_add_status": Access(ADMIN, post=(422,)),
-    "accountability.admin_rename_status": Access(ADMIN, post=(400,)),
+    "accountability.admin_rename_status": Access(ADMIN, post=(400,)),  # the form again
     "accountability.admin_bulk": Access(ADMIN, post=(422,)),
     "accountability.admin_item": Access(ADMIN, post=(303,)),  # empty: its own values
     "accountability.admin_add_milestone": Access(ADMIN, post=(422,)),

@@ -152,6 +152,34 @@ CASES: dict[str, ActionLog] = {
     "budget.updated": entry(
         "budget.updated", "budgets", 20, before=BUDGET, after={**BUDGET, "amount": 2_000_000}
     ),
+    "budget.archived": entry(
+        "budget.archived",
+        "budgets",
+        20,
+        before={"title": "Obras del Centro", "archived_at": None},
+        after={"title": "Obras del Centro", "archived_at": "2026-11-02T17:00:00"},
+    ),
+    "budget.restored": entry(
+        "budget.restored",
+        "budgets",
+        20,
+        before={"title": "Obras del Centro", "archived_at": "2026-11-02T17:00:00"},
+        after={"title": "Obras del Centro", "archived_at": None},
+    ),
+    "project.withdrawn": entry(
+        "project.withdrawn",
+        "projects",
+        70,
+        before={"title": "Luminarias", "archived_at": None},
+        after={"title": "Luminarias", "archived_at": "2026-11-02T17:00:00"},
+    ),
+    "project.restored": entry(
+        "project.restored",
+        "projects",
+        70,
+        before={"title": "Luminarias", "archived_at": "2026-11-02T17:00:00"},
+        after={"title": "Luminarias", "archived_at": None},
+    ),
     "project.created": entry(
         "project.created",
         "projects",
@@ -424,6 +452,22 @@ EXPECTED = {
     "budget.updated": (
         "María López cambió el presupuesto «Obras del Centro»: Monto.",
         "María López changed the budget “Obras del Centro”: Amount.",
+    ),
+    "budget.archived": (
+        "María López archivó el presupuesto «Obras del Centro»: salió de la boleta y de las listas públicas.",
+        "María López archived the budget “Obras del Centro”: it left the ballot and the public lists.",
+    ),
+    "budget.restored": (
+        "María López restauró el presupuesto archivado «Obras del Centro»: volvió a la boleta.",
+        "María López restored the archived budget “Obras del Centro”: it is back on the ballot.",
+    ),
+    "project.withdrawn": (
+        "María López retiró el proyecto «Luminarias» de la boleta.",
+        "María López withdrew the project “Luminarias” from the ballot.",
+    ),
+    "project.restored": (
+        "María López restauró el proyecto «Luminarias»: volvió a la boleta.",
+        "María López restored the project “Luminarias”: it is back on the ballot.",
     ),
     "project.created": (
         "María López agregó el proyecto «Luminarias» ($250,000) a la boleta de «Obras del Centro».",
@@ -738,9 +782,9 @@ def test_the_kinds_the_other_administration_pages_log_read_well(language):
         after={"title": "Luminarias", "archived_at": "2026-12-01T18:00:00"},
     )
     assert sentence(withdrawn, NAMES) == (
-        "María López retiró el proyecto «Luminarias»."
+        "María López retiró el proyecto «Luminarias» de la boleta."  # a sentence of its own
         if es
-        else "María López withdrew the project “Luminarias”."
+        else "María López withdrew the project “Luminarias” from the ballot."
     )
     renamed = entry(
         "category.updated",
