@@ -238,7 +238,7 @@ def test_the_queue_counts_what_waits_in_each_process(client, auth, two_processes
     auth.login(evaluator)
     page = client.get("/evaluacion").text
     row = page[page.index(f'data-process-id="{mine.id}"') :]
-    counts = re.findall(r'data-testid="waiting-(\w+)">(\d+)<', row)[:4]
+    counts = re.findall(r'data-testid="waiting-(\w+)"[^>]*>(\d+)<', row)[:4]
     assert counts == [("submitted", "1"), ("evaluating", "1"), ("mine", "1"), ("held", "1")]
     assert own.state == ProposalState.SUBMITTED
 
@@ -312,7 +312,7 @@ def test_a_process_moderator_decides_on_their_process_only(client, auth):
     assert 'data-testid="moderation-scope"' in queue.text
     assert 'data-testid="block-button"' not in queue.text  # blocking is for global moderators
     row = queue.text[queue.text.index(f'data-process-id="{mine.id}"') :]
-    counts = re.findall(r'data-testid="waiting-(\w+)">(\d+)<', row)[:3]
+    counts = re.findall(r'data-testid="waiting-(\w+)"[^>]*>(\d+)<', row)[:3]
     assert counts == [("content", "1"), ("hidden", "0"), ("reports", "1")]
 
     # another process's content: refused before any confirmation is asked
