@@ -257,7 +257,7 @@ def report(kind: str, content_id: int):
     content_type = KINDS[kind]
     content = get_content(content_type, content_id)
     hidden = getattr(content, "hidden_at", None) is not None
-    if content is None or (hidden and not moderates(current_user, process_of(content).id)):
+    if content is None or (hidden and not can_moderate(content)):
         abort(404)
     form = ReportForm()
     back = safe_next(form.next.data, content_url(content))
