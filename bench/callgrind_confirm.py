@@ -15,11 +15,19 @@ confirmations, one serving ``W + K``. What they share (interpreter start, import
 application's creation, the first requests' compilations) cancels out in the difference;
 ``(I(W + K) - I(W)) / K`` is the cost of one warm confirmation. Each confirmation must be
 answered with a 303 to the budget page.
+
+``--gunicorn``: the same confirmations sent over HTTP to gunicorn (``gunicorn.conf.py``'s
+settings, one worker of ``--threads`` threads) run under callgrind, so what the
+in-process count leaves out (the HTTP server, its threads, the garbage collector of a
+long-running worker) is counted too. One run: instrumentation starts off, is switched on
+after the ``W`` warm-up confirmations (``callgrind_control``), and the worker's count is
+dumped after the next ``K``: that count over ``K`` is the cost of a warm confirmation.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import json
 import os
@@ -29,6 +37,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -147,12 +156,113 @@ def instructions(state: Path, count: int, broker: str, out: Path) -> int:
     return int(totals.group(1))
 
 
+def _post(conn: http.client.HTTPConnection, path: str, cookie: str, body: str) -> int:
+    conn.request(
+        "POST",
+        path,
+        body=body.encode(),
+        headers={
+            "Cookie": f"session={cookie}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": harness.USER_AGENT,
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def _callgrind_control(*args: str) -> str:
+    return subprocess.run(
+        ["callgrind_control", *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def gunicorn_instructions(
+    state_file: Path, warmup: int, count: int, threads: int, broker: str, work: Path
+) -> int:
+    """Instructions of one gunicorn worker serving ``count`` confirmations over HTTP, after
+    ``warmup`` uncounted ones."""
+    state = json.loads(state_file.read_text())
+    port = harness.free_port()
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": state["url"],
+        "SECRET_KEY": state["secret"],
+        "PARTICIPA_INSTANCE_PATH": state["instance"],
+        "CELERY_BROKER_URL": broker,
+        "PARTICIPA_RATELIMIT_ENABLED": "false",
+        "PARTICIPA_NOTIFICATION_SEND_DELAY": "1e9",  # one sending queued, as in-process
+        "PARTICIPA_SQLALCHEMY_ENGINE_OPTIONS": json.dumps({"pool_size": threads}),
+    }
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--trace-children=yes",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={work}/gunicorn.%p.out",
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        str(root / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "600",
+        "participa:create_app()",
+    ]
+    log = (work / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError((work / "gunicorn.log").read_text()[-3000:]) from None
+                time.sleep(1)
+        path, requests = state["path"], state["requests"]
+        statuses = [_post(conn, path, c, b) for c, b in requests[:warmup]]
+        listing = _callgrind_control()
+        workers = [int(pid) for pid in re.findall(r"PID (\d+)", listing) if int(pid) != server.pid]
+        assert len(workers) == 1, listing
+        worker = str(workers[0])
+        _callgrind_control("--zero", worker)
+        _callgrind_control("--instr=on", worker)
+        statuses += [_post(conn, path, c, b) for c, b in requests[warmup : warmup + count]]
+        _callgrind_control("--instr=off", worker)
+        _callgrind_control("--dump=counted", worker)
+        refused = [s for s in statuses if s != 303]
+        if refused:
+            sys.exit(f"{len(refused)} confirmations not accepted: {refused[:3]}")
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait()
+    dumps = [p for p in work.glob(f"gunicorn.{worker}.out*") if "counted" in p.read_text()[:2000]]
+    assert dumps, list(work.iterdir())
+    totals = re.search(r"^totals: (\d+)", dumps[-1].read_text(), re.MULTILINE)
+    assert totals, dumps[-1]
+    return int(totals.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warmup", type=int, default=30, help="W: confirmations not counted")
     parser.add_argument("--confirmations", type=int, default=100, help="K: counted")
     parser.add_argument("--database", default="participa_bench_callgrind")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--gunicorn", action="store_true", help="count a gunicorn worker")
+    parser.add_argument("--threads", type=int, default=2, help="the worker's (--gunicorn)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -163,6 +273,15 @@ def main() -> None:
 
     print(harness.machine())
     work = Path(tempfile.mkdtemp(prefix="participa-callgrind-"))
+    if args.gunicorn:
+        w, k = args.warmup, args.confirmations
+        state = work / "state.json"
+        prepare(args.database, w + k, state)
+        total = gunicorn_instructions(state, w, k, args.threads, args.broker, work)
+        redis.Redis.from_url(args.broker).delete("celery")
+        print(f"gunicorn, {k} confirmations: {total:,} instructions")
+        print(f"per confirmation: {total / k / 1e6:.2f} M instructions (a gunicorn worker)")
+        return
     counts = {}
     for n in (args.warmup, args.warmup + args.confirmations):
         state = work / f"state-{n}.json"

@@ -24,13 +24,13 @@ from participa.accountability.forms import (
 )
 from participa.accountability.models import ExecutionItem, ExecutionStatus
 from participa.accountability.views import _all_items, _currency, bp
+from participa.admin.edit_forms import show_error
 from participa.csvfiles import read_upload
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.guards import is_admin, staff_only
 from participa.processes.models import Process
 from participa.request_limits import body_limit
-from participa.views_common import refuse
 
 # Milestone uploads carry a photo of up to 5 MB: more than the site-wide request limit.
 MILESTONE_REQUEST_LIMIT = milestones.MAX_PHOTO_BYTES + 512 * 1024
@@ -63,6 +63,7 @@ def _admin_page(process: Process, status: int = 200, **context):
         plain=PlainForm(),
         csv_columns=csv_columns(),
         currency=_currency(process),
+        section="seguimiento",  # its tab in the process's administration
         **context,
     ), status
 
@@ -94,7 +95,8 @@ def admin_from_results(process_id: int):
     try:
         created = execution_items.items_from_results(process, current_user)
     except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
+        db.session.rollback()
+        return _admin_page(_admin_process(process_id), error.status_code, from_results_error=error)
     db.session.commit()
     if created:
         flash(
@@ -123,7 +125,9 @@ def admin_add_status(process_id: int):
             process, current_user, form.name.data, form.progress.data or 0
         )
     except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
+        db.session.rollback()
+        show_error(form, error)
+        return _admin_page(_admin_process(process_id), error.status_code, status_form=form)
     db.session.commit()
     flash(_("Estado agregado."), "success")
     return redirect(
@@ -138,17 +142,15 @@ def admin_rename_status(process_id: int, status_id: int):
     if status.process_id != process_id:
         abort(404)
     form = StatusForm()
-    if not form.validate():
-        errors = [e for errs in form.errors.values() for e in errs]
-        return refuse(
-            DomainError(str(errors[0]) if errors else _("Datos no válidos.")),
-            "accountability.admin_index",
-            process_id=process_id,
-        )
+    if not form.validate():  # drawn again in its row, with what was typed
+        db.session.rollback()
+        return _admin_page(_admin_process(process_id), 400, renamed=(status_id, form))
     try:
         execution_statuses.rename_status(status, current_user, form.name.data, form.progress.data)
     except DomainError as error:
-        return refuse(error, "accountability.admin_index", process_id=process_id)
+        db.session.rollback()
+        show_error(form, error)
+        return _admin_page(_admin_process(process_id), error.status_code, renamed=(status_id, form))
     db.session.commit()
     flash(_("Estado actualizado."), "success")
     return redirect(
@@ -287,7 +289,9 @@ def admin_add_child(process_id: int, item_id: int):
             code=form.code.data,
         )
     except DomainError as error:
-        return refuse(error, "accountability.admin_item", process_id=process_id, item_id=item_id)
+        db.session.rollback()
+        show_error(form, error)
+        return _item_page(_admin_item(process_id, item_id), error.status_code, child_form=form)
     db.session.commit()
     flash(_("Parte agregada."), "success")
     return redirect(

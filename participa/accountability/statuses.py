@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from participa.accountability.models import DEFAULT_STATUSES, ExecutionItem, ExecutionStatus
 from participa.accountability.rules import MAX_CODE, _percent, _require_admin
 from participa.audit.services import log, snapshot
-from participa.errors import Invalid, NotAllowed
+from participa.errors import Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.processes.models import Process
 
@@ -74,7 +74,7 @@ def add_status(process: Process, admin: Any, name: str, progress: int = 0) -> Ex
     current = ensure_statuses(process)
     name, progress = _status_fields(name, progress)
     if any(s.name.casefold() == name.casefold() for s in current):
-        raise Invalid(_("Ya hay un estado con ese nombre."))
+        raise about("name", Invalid(_("Ya hay un estado con ese nombre.")))
     keys = {s.key for s in current}
     key = base = _slug(name)
     n = 2
@@ -114,7 +114,7 @@ def rename_status(
         )
     )
     if clash is not None:
-        raise Invalid(_("Ya hay un estado con ese nombre."))
+        raise about("name", Invalid(_("Ya hay un estado con ese nombre.")))
     before = snapshot(status, ("name", "progress"))
     status.name, status.progress = name, new_progress
     db.session.flush()

@@ -45,7 +45,7 @@ def delete_budget(budget_id: int):
         else:
             db.session.commit()
             flash(_("Presupuesto eliminado."), "info")
-            return redirect(url_for("admin.process", process_id=process.id), code=303)
+            return redirect(url_for("admin.process_budgets", process_id=process.id), code=303)
     archive = url_for("admin.archive_budget", budget_id=budget.id)
     return render_template(
         "admin/confirm.html",

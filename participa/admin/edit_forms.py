@@ -27,10 +27,11 @@ class ConfirmChangeForm(FlaskForm):
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a refusal of the rules beside the field of ``form`` it is about, or at the top
-    of the form when it is about none."""
+    """Put a refusal of the rules (and its details) beside the field of ``form`` it is
+    about, or at the top of the form when it is about none."""
     name = error.field
+    messages = [error.message, *error.details]
     if name and name in form._fields:
-        form[name].errors = [*form[name].errors, error.message]
+        form[name].errors = [*form[name].errors, *messages]
     else:
-        form.form_errors.append(error.message)
+        form.form_errors.extend(messages)

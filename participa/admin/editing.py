@@ -121,7 +121,7 @@ def edit_phase(phase_id: int):
         else:
             db.session.commit()
             flash(_phase_message(action, phase), "success")
-            return redirect(url_for("admin.process", process_id=process.id), code=303)
+            return redirect(url_for("admin.process_phases", process_id=process.id), code=303)
     return render_template(
         "admin/edit_phase.html",
         form=form,
@@ -155,7 +155,7 @@ def confirm_delete_phase(phase_id: int):
         action=url_for("admin.delete_phase", phase_id=phase.id),
         button=_("Eliminar la fase"),
         danger=True,
-        back=url_for("admin.process", process_id=phase.process_id),
+        back=url_for("admin.process_phases", process_id=phase.process_id),
         form=ConfirmChangeForm(),
     )
 
@@ -191,7 +191,7 @@ def confirm_close_phase(phase_id: int):
         action=url_for("admin.move_phase", phase_id=phase.id, move="cerrar"),
         button=_("Cerrar la fase ahora"),
         danger=True,
-        back=url_for("admin.process", process_id=phase.process_id),
+        back=url_for("admin.process_phases", process_id=phase.process_id),
         form=ConfirmChangeForm(),
     )
 

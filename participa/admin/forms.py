@@ -139,6 +139,36 @@ class BudgetForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0)],
     )
 
+    def set_aside(self) -> list[str]:
+        """The fields that do not apply to the chosen ballot type (or rule): the form shows
+        them only for theirs (static/js/choices.js), and what they hold is neither checked
+        nor used."""
+        ballot_type = self.ballot_type.data
+        return [
+            name for name, applies in BALLOT_TYPE_FIELDS.items() if ballot_type not in applies
+        ] + ([] if self.rule.data in RULE_FIELDS["min_score"] else ["min_score"])
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        for name in self.set_aside():
+            field = self[name]
+            field.errors = []
+            field.data = field.default
+            field.raw_data = []
+        return not self.errors
+
+
+# Which ballot types (and rules) each budget field is about; the others have none.
+BALLOT_TYPE_FIELDS = {
+    "min_projects": ("approval", "knapsack", "cumulative", "ordinal"),
+    "max_projects": ("approval", "knapsack", "cumulative", "ordinal"),
+    "min_spend_percent": ("knapsack",),
+    "min_points": ("cumulative",),
+    "max_points": ("cumulative",),
+    "max_total_points": ("cumulative",),
+}
+RULE_FIELDS = {"min_score": ("greedy-threshold",)}
+
 
 class ProjectForm(FlaskForm):
     title = StringField(

@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_babel import to_utc
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields import SelectChoice
 
+from participa.admin import sections
 from participa.admin.edit_forms import show_error
 from participa.admin.forms import (
     AnswerForm,
@@ -21,27 +21,37 @@ from participa.admin.forms import (
     ProjectForm,
     SettingsForm,
 )
+from participa.admin.sections import budget_form as _budget_form
+from participa.admin.sections import render_section
 from participa.budgets import services as budget_services
 from participa.budgets.models import Ballot, Budget, Project
 from participa.categories import queries as categories
+from participa.db import utcnow
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.guards import guard_blueprint, is_admin
 from participa.processes import services as process_services
 from participa.processes.models import District, Phase, Process
 from participa.proposals import services as proposal_services
-from participa.proposals.models import Proposal, ProposalState
+from participa.proposals.models import Proposal
 from participa.results import services as result_services
 from participa.results.models import TallyRun
 from participa.results.queries import budgets_due_for_tally
 from participa.results.tasks import enqueue_tally
 from participa.unit_of_work import after_commit
-from participa.views_common import district_choices, parse_id, query_int, refuse
+from participa.views_common import district_choices, parse_id, query_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 guard_blueprint(bp, is_admin)
+
+
+@bp.app_context_processor
+def _process_sections() -> dict:
+    """The tab bar of a process's administration (templates/admin/_process_tabs.html),
+    drawn by this blueprint's sections and by the follow-up pages."""
+    return {"process_tabs": sections.tabs, "former_anchors": sections.FORMER_ANCHORS}
 
 
 def _process(process_id: int) -> Process:
@@ -82,40 +92,44 @@ def new_process():
     return render_template("admin/process_form.html", form=form), 422 if form.errors else 200
 
 
+# --- the sections of a process (participa.admin.sections) ---------------------------------
+
+
 @bp.get("/procesos/<int:process_id>")
 def process(process_id: int):
-    process = db.first_or_404(  # budgets, their projects and districts: one query each
-        select(Process)
-        .where(Process.id == process_id)
-        .options(
-            selectinload(Process.budgets).options(
-                selectinload(Budget.projects), joinedload(Budget.district)
-            )
-        )
-    )
-    proposals = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.process_id == process.id)
-        .options(joinedload(Proposal.district))
-        .order_by(Proposal.supports_count.desc(), Proposal.id)
-    ).all()
-    return render_template(
-        "admin/process.html",
-        process=process,
-        phase_form=PhaseForm(),
-        budget_form=_budget_form(),
-        proposals=proposals,
-        answer_form=AnswerForm(),
-        states=ProposalState,
-        confirm=ConfirmForm(),
-        settings_form=SettingsForm(obj=process),
-        voting_closed=process.voting_closed(),
-    )
+    """Overview and settings: publication, where the process stands, who votes where."""
+    return render_section(_process(process_id), "resumen")
+
+
+@bp.get("/procesos/<int:process_id>/fases")
+def process_phases(process_id: int):
+    return render_section(_process(process_id), "fases")
+
+
+@bp.get("/procesos/<int:process_id>/presupuestos")
+def process_budgets(process_id: int):
+    return render_section(_process(process_id), "presupuestos")
+
+
+@bp.get("/procesos/<int:process_id>/propuestas")
+def process_proposals(process_id: int):
+    return render_section(_process(process_id), "propuestas")
+
+
+@bp.get("/procesos/<int:process_id>/revision")
+def process_review(process_id: int):
+    return render_section(_process(process_id), "revision")
+
+
+@bp.get("/procesos/<int:process_id>/resultados")
+def process_results(process_id: int):
+    return render_section(_process(process_id), "resultados")
 
 
 def _voting_rules(form: BudgetForm) -> dict:
     """The voting rules typed into a budget form, as ``budgets.services.voting_rules`` takes
-    them (empty optional numbers: their defaults)."""
+    them (empty optional numbers: their defaults; the fields of other ballot types were
+    set aside by ``BudgetForm.validate``)."""
     return {
         "amount": form.amount.data,
         "ballot_type": form.ballot_type.data,
@@ -130,18 +144,12 @@ def _voting_rules(form: BudgetForm) -> dict:
     }
 
 
-def _budget_form(obj: Budget | None = None) -> BudgetForm:
-    form = BudgetForm(obj=obj)
-    form.district_id.choices = district_choices(_("Todo el municipio"))
-    return form
-
-
 @bp.post("/procesos/<int:process_id>/fases")
 def add_phase(process_id: int):
     process = _process(process_id)
     form = PhaseForm()
     if not form.validate():
-        return _form_errors(form, "admin.process", process_id=process_id)
+        return render_section(process, "fases", 400, phase_form=form)
     try:
         process_services.add_phase(
             process,
@@ -159,10 +167,14 @@ def add_phase(process_id: int):
             reason=form.reason.data or "",
         )
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=process_id)
+        db.session.rollback()
+        show_error(form, error)
+        return render_section(process, "fases", error.status_code, phase_form=form)
     db.session.commit()
     flash(_("Fase agregada."), "success")
-    return redirect(url_for("admin.process", process_id=process_id), code=303)
+    return redirect(
+        url_for("admin.process_phases", process_id=process_id, _anchor="fases"), code=303
+    )
 
 
 @bp.post("/fases/<int:phase_id>/eliminar")
@@ -174,29 +186,95 @@ def delete_phase(phase_id: int):
     try:
         process_services.delete_phase(phase, actor=current_user)
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=process_id)
+        db.session.rollback()
+        return render_section(
+            _process(process_id), "fases", error.status_code, notice=error.message
+        )
     db.session.commit()
     flash(_("Fase eliminada."), "info")
-    return redirect(url_for("admin.process", process_id=process_id), code=303)
+    return redirect(
+        url_for("admin.process_phases", process_id=process_id, _anchor="fases"), code=303
+    )
+
+
+def _opening_consequences(phase: Phase) -> list[str]:
+    """What opening ``phase`` now does, said on its confirmation page."""
+    now = utcnow()
+    lines = [_("La fase empieza en este momento, antes de la fecha anunciada.")]
+    current = next(
+        (p for p in phase.process.phases if p is not phase and p.starts_at <= now < p.ends_at),
+        None,
+    )
+    if current is not None:
+        lines.append(_("La fase en curso «%(title)s» se cierra ahora.", title=current.title))
+    if phase.allows_vote:
+        lines.append(
+            _(
+                "La votación se abre: las personas pueden votar, y la boleta y sus reglas "
+                "quedan fijas."
+            )
+        )
+    if phase.allows_propose:
+        lines.append(_("Se pueden enviar propuestas."))
+    if phase.allows_support:
+        lines.append(_("Se pueden apoyar propuestas."))
+    if phase.shows_results:
+        lines.append(_("Los resultados se publican, con sus datos abiertos."))
+    lines.append(_("Avisamos a quienes siguen el proceso."))
+    lines.append(_("El cambio queda en el registro público del proceso."))
+    return lines
+
+
+def _confirm_open(phase: Phase, form: OpenPhaseForm, status: int = 200):
+    """The confirmation page of opening ``phase`` now (its button posts admin.move_phase)."""
+    refusal = None
+    if phase.status() != "future":
+        refusal = _("La fase «%(title)s» ya empezó.", title=phase.title)
+    return render_template(
+        "admin/confirm_open_phase.html",
+        process=phase.process,
+        phase=phase,
+        form=form,
+        refusal=refusal,
+        consequences=_opening_consequences(phase),
+        needs_reason=phase.allows_vote and phase.process.voting_closed(),
+    ), status
+
+
+@bp.get("/fases/<int:phase_id>/abrir")
+def confirm_open_phase(phase_id: int):
+    """What opening a future phase now does, and the button that does it."""
+    phase = db.get_or_404(Phase, phase_id)
+    return _confirm_open(phase, OpenPhaseForm(formdata=None))
 
 
 @bp.post("/fases/<int:phase_id>/<any(abrir, cerrar):move>")
 def move_phase(phase_id: int, move: str):
-    """Open a future phase now, or close the current one now (logged publicly)."""
+    """Open a future phase now (confirmed on its page first: a post without ``confirm``
+    only shows that page), or close the current one now (logged publicly)."""
     phase = db.get_or_404(Phase, phase_id)
     form = OpenPhaseForm()
     if not form.validate():
         abort(400)
+    if move == "abrir" and not request.form.get("confirm"):
+        return _confirm_open(phase, form)
     try:
         if move == "abrir":
             process_services.open_phase_now(phase, current_user, form.reason.data or "")
         else:
             process_services.close_phase_now(phase, current_user)
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=phase.process_id)
+        db.session.rollback()
+        phase = db.get_or_404(Phase, phase_id)
+        if move == "abrir":
+            show_error(form, error)
+            return _confirm_open(phase, form, error.status_code)
+        return render_section(phase.process, "fases", error.status_code, notice=error.message)
     db.session.commit()
     flash(_("Fase «%(title)s» actualizada.", title=phase.title), "success")
-    return redirect(url_for("admin.process", process_id=phase.process_id), code=303)
+    return redirect(
+        url_for("admin.process_phases", process_id=phase.process_id, _anchor="fases"), code=303
+    )
 
 
 @bp.post("/procesos/<int:process_id>/ajustes")
@@ -205,7 +283,7 @@ def process_settings(process_id: int):
     process = _process(process_id)
     form = SettingsForm()
     if not form.validate():
-        return _form_errors(form, "admin.process", process_id=process_id)
+        return render_section(process, "resumen", 400, settings_form=form)
     try:
         process_services.update_settings(
             process,
@@ -216,10 +294,12 @@ def process_settings(process_id: int):
             in_person_voting=form.in_person_voting.data,
         )
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=process_id)
+        db.session.rollback()
+        show_error(form, error)
+        return render_section(process, "resumen", error.status_code, settings_form=form)
     db.session.commit()
     flash(_("Ajustes guardados."), "success")
-    return redirect(url_for("admin.process", process_id=process_id), code=303)
+    return redirect(url_for("admin.process", process_id=process_id, _anchor="ajustes"), code=303)
 
 
 @bp.route("/distritos", methods=["GET", "POST"])
@@ -227,20 +307,22 @@ def districts():
     """The municipality's territories, as a tree, and a form to add one."""
     form = DistrictForm()
     form.parent_id.choices = district_choices(_("Ninguno (nivel superior)"))
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             process_services.create_district(
                 form.name.data, form.parent_id.data or None, form.level.data, current_user
             )
         except DomainError as error:
-            return refuse(error, "admin.districts")
-        db.session.commit()
-        flash(_("Distrito creado."), "success")
-        return redirect(url_for("admin.districts"), code=303)
+            db.session.rollback()
+            show_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash(_("Distrito creado."), "success")
+            return redirect(url_for("admin.districts"), code=303)
     all_districts = db.session.scalars(select(District).order_by(District.name)).all()
-    return render_template("admin/districts.html", form=form, districts=all_districts), (
-        422 if form.errors else 200
-    )
+    return render_template("admin/districts.html", form=form, districts=all_districts), status
 
 
 @bp.post("/procesos/<int:process_id>/presupuestos")
@@ -248,7 +330,7 @@ def add_budget(process_id: int):
     process = _process(process_id)
     form = _budget_form()
     if not form.validate():
-        return _form_errors(form, "admin.process", process_id=process_id)
+        return render_section(process, "presupuestos", 400, budget_form=form)
     try:
         budget = budget_services.create_budget(
             process,
@@ -260,10 +342,15 @@ def add_budget(process_id: int):
             actor=current_user,
         )
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=process_id)
+        db.session.rollback()
+        show_error(form, error)
+        return render_section(process, "presupuestos", error.status_code, budget_form=form)
     db.session.commit()
-    flash(_("Presupuesto creado."), "success")
-    return redirect(url_for("admin.budget", budget_id=budget.id), code=303)
+    flash(_("Presupuesto «%(title)s» creado.", title=budget.title), "success")
+    return redirect(
+        url_for("admin.process_budgets", process_id=process_id, _anchor=f"presupuesto-{budget.id}"),
+        code=303,
+    )
 
 
 @bp.route("/presupuestos/<int:budget_id>/editar", methods=["GET", "POST"])
@@ -300,10 +387,10 @@ def edit_budget(budget_id: int):
 @bp.post("/propuestas/<int:proposal_id>/respuesta")
 def answer_proposal(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
+    process_id = proposal.process_id
     form = AnswerForm()
     if not form.validate():
-        return _form_errors(form, "admin.process", process_id=proposal.process_id)
-
+        return render_section(_process(process_id), "propuestas", 400, answered=(proposal_id, form))
     try:  # recorded and published at once (participa.review.services), author notified
         proposal_services.answer(
             proposal,
@@ -313,17 +400,29 @@ def answer_proposal(proposal_id: int):
             actor=current_user,
         )
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=proposal.process_id)
+        db.session.rollback()
+        show_error(form, error)
+        return render_section(
+            _process(process_id), "propuestas", error.status_code, answered=(proposal_id, form)
+        )
     db.session.commit()
     flash(_("Respuesta publicada: «%(title)s».", title=proposal.title), "success")
     return redirect(
-        url_for("admin.process", process_id=proposal.process_id, _anchor="propuestas"), code=303
+        url_for(
+            "admin.process_proposals", process_id=process_id, _anchor=f"propuesta-{proposal_id}"
+        ),
+        code=303,
     )
 
 
 @bp.get("/presupuestos/<int:budget_id>")
 def budget(budget_id: int):
-    budget = _budget(budget_id)
+    return _budget_page(_budget(budget_id))
+
+
+def _budget_page(budget: Budget, status: int = 200, **context):
+    """A budget's page; ``context`` holds a refused form to draw again (``project_form``,
+    ``compare_form``) or a refusal said above the form it is about."""
     runs = db.session.scalars(
         select(TallyRun)
         .where(TallyRun.budget_id == budget.id)
@@ -336,22 +435,24 @@ def budget(budget_id: int):
         .where(Project.budget_id == budget.id, Project.archived_at.is_not(None))
         .order_by(Project.position, Project.id)
     ).all()
+    context.setdefault("project_form", _project_form(formdata=None))
+    context.setdefault("compare_form", CompareForm(formdata=None))
     return render_template(
         "admin/budget.html",
         budget=budget,
         process=budget.process,
-        project_form=_project_form(),
         candidates=budget_services.accepted_without_project(budget.process),
         runs=runs,
         ballots=ballots,
         withdrawn=withdrawn,
         confirm=ConfirmForm(),
-        compare_form=CompareForm(),
-    )
+        adding_refused=budget_services.projects_refusal(budget),
+        **context,
+    ), status
 
 
-def _project_form() -> ProjectForm:
-    form = ProjectForm()
+def _project_form(**kwargs) -> ProjectForm:
+    form = ProjectForm(**kwargs)
     form.category.choices = [SelectChoice("", _("Sin categoría")), *categories.choices()]
     return form
 
@@ -361,7 +462,7 @@ def add_project(budget_id: int):
     budget = _budget(budget_id)
     form = _project_form()
     if not form.validate():
-        return _form_errors(form, "admin.budget", budget_id=budget_id)
+        return _budget_page(budget, 400, project_form=form)
     try:
         budget_services.create_project(
             budget,
@@ -372,10 +473,12 @@ def add_project(budget_id: int):
             category=form.category.data or None,
         )
     except DomainError as error:
-        return refuse(error, "admin.budget", budget_id=budget_id)
+        db.session.rollback()
+        show_error(form, error)
+        return _budget_page(_budget(budget_id), error.status_code, project_form=form)
     db.session.commit()
     flash(_("Proyecto agregado a la boleta."), "success")
-    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    return redirect(url_for("admin.budget", budget_id=budget_id, _anchor="proyectos"), code=303)
 
 
 @bp.post("/presupuestos/<int:budget_id>/desde-propuestas")
@@ -389,10 +492,13 @@ def projects_from_proposals(budget_id: int):
     try:  # budget_services.projects_from_proposals, logged as one bulk action
         added = proposals_to_projects(budget, chosen, current_user)
     except DomainError as error:
-        return refuse(error, "admin.budget", budget_id=budget_id)
+        db.session.rollback()
+        return _budget_page(
+            _budget(budget_id), error.status_code, candidates_error=error, chosen=chosen
+        )
     db.session.commit()
     flash(_("%(n)d propuestas pasaron a la boleta.", n=len(added)), "success")
-    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    return redirect(url_for("admin.budget", budget_id=budget_id, _anchor="proyectos"), code=303)
 
 
 @bp.post("/presupuestos/<int:budget_id>/contar")
@@ -405,7 +511,9 @@ def tally(budget_id: int):
     try:
         run = result_services.request_tally(budget, form.rule.data or None)
     except DomainError as error:
-        return refuse(error, "admin.budget", budget_id=budget_id)
+        db.session.rollback()
+        show_error(form, error)
+        return _budget_page(_budget(budget_id), error.status_code, compare_form=form)
     run_id, queued = run.id, []
     after_commit(lambda: queued.append(enqueue_tally(run_id)))
     db.session.commit()
@@ -427,7 +535,7 @@ def tally(budget_id: int):
         flash(_("Vista previa solicitada: no se publica."), "success")
     else:
         flash(_("Conteo solicitado. El resultado aparecerá en cuanto termine."), "success")
-    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    return redirect(url_for("admin.budget", budget_id=budget_id, _anchor="conteo"), code=303)
 
 
 @bp.get("/presupuestos/<int:budget_id>/comparar")
@@ -457,8 +565,3 @@ def tally_progress(budget_id: int):
     return jsonify(
         [{"id": r.id, "status": r.status, "progress": r.progress, "rule": r.rule} for r in runs]
     )
-
-
-def _form_errors(form, endpoint: str, **values):
-    messages = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()]
-    return refuse(DomainError(messages[0], *messages[1:]), endpoint, **values)

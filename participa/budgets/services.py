@@ -177,6 +177,16 @@ def update_budget(
     return budget
 
 
+def projects_refusal(budget: Budget) -> str | None:
+    """Why no project can be added to ``budget``'s ballot now (None: it can): voting has
+    begun, or the budget is archived. The administration shows it instead of the form."""
+    if budget.process.voting_started():
+        return _("La votación ya empezó: la boleta no se puede cambiar.")
+    if budget.archived_at is not None:
+        return _("El presupuesto está archivado: ya no se puede cambiar.")
+    return None
+
+
 def create_project(
     budget: Budget,
     *,
@@ -189,13 +199,13 @@ def create_project(
 ) -> Project:
     """Put a costed project on ``budget``'s ballot, optionally born from ``proposal``
     (whose category it takes unless ``category`` is given: an offered category's key)."""
-    require_ballot_open(budget.process, _("La votación ya empezó: la boleta no se puede cambiar."))
-    if budget.archived_at is not None:
-        raise NotAllowed(_("El presupuesto está archivado: ya no se puede cambiar."))
+    refusal = projects_refusal(budget)
+    if refusal:
+        raise NotAllowed(refusal)
     if cost <= 0:
-        raise Invalid(_("El costo de un proyecto debe ser mayor que cero."))
+        raise about("cost", Invalid(_("El costo de un proyecto debe ser mayor que cero.")))
     if cost > budget.amount:
-        raise Invalid(_("El costo no puede superar el monto del presupuesto."))
+        raise about("cost", Invalid(_("El costo no puede superar el monto del presupuesto.")))
     if proposal is not None and proposal.process_id != budget.process_id:
         raise Invalid(_("La propuesta es de otro proceso."))
     if category:

@@ -11,7 +11,7 @@ from participa.accounts.models import User
 from participa.audit.services import log, snapshot
 from participa.budgets.models import Budget
 from participa.db import utcnow
-from participa.errors import Conflict, Invalid, NotAllowed
+from participa.errors import Conflict, Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.processes.models import District, Phase, Process, VoteScope
 from participa.processes.publication import phase_opened
@@ -114,11 +114,14 @@ def add_phase(
     is logged publicly (the process page lists its configuration changes).
     """
     if ends_at <= starts_at:
-        raise Invalid(_("La fase debe terminar después de empezar."))
+        raise about("ends_at", Invalid(_("La fase debe terminar después de empezar.")))
     if not (starts_at >= EARLIEST and ends_at <= LATEST):
-        raise Invalid(_("Las fechas de la fase deben estar entre 1990 y 2200."))
+        raise about("starts_at", Invalid(_("Las fechas de la fase deben estar entre 1990 y 2200.")))
     if allows_vote and shows_results:
-        raise Invalid(_("Una fase de votación no puede mostrar resultados a la vez."))
+        raise about(
+            "shows_results",
+            Invalid(_("Una fase de votación no puede mostrar resultados a la vez.")),
+        )
     _check_overlap(process, starts_at, ends_at)
     reason = check_history(process, starts_at, allows_vote, reason, actor)
     phase = Phase(
@@ -194,19 +197,22 @@ def check_history(
         )
     backdated = starts_at < now - BACKDATE_GRACE
     if (reopens or backdated) and len(reason) < MIN_REASON:
-        raise ReasonRequired(
-            _(
-                "La votación de este proceso ya cerró: reabrirla queda en el registro público. "
-                "Escribe el motivo (al menos %(n)d caracteres) para confirmarlo.",
-                n=MIN_REASON,
-            )
-            if reopens
-            else _(
-                "La fase empieza en el pasado: cambia lo que el proceso permitía entonces y "
-                "queda en el registro público. Escribe el motivo (al menos %(n)d caracteres) "
-                "para confirmarlo.",
-                n=MIN_REASON,
-            )
+        raise about(
+            "reason",
+            ReasonRequired(
+                _(
+                    "La votación de este proceso ya cerró: reabrirla queda en el registro "
+                    "público. Escribe el motivo (al menos %(n)d caracteres) para confirmarlo.",
+                    n=MIN_REASON,
+                )
+                if reopens
+                else _(
+                    "La fase empieza en el pasado: cambia lo que el proceso permitía entonces "
+                    "y queda en el registro público. Escribe el motivo (al menos %(n)d "
+                    "caracteres) para confirmarlo.",
+                    n=MIN_REASON,
+                )
+            ),
         )
     if reopens:
         log(
@@ -316,13 +322,16 @@ def update_settings(
     the database's one ballot per person and budget hold across both channels. The voting
     settings are fixed once voting has started."""
     if vote_scope not in {s.value for s in VoteScope}:
-        raise Invalid(_("Alcance de voto desconocido."))
+        raise about("vote_scope", Invalid(_("Alcance de voto desconocido.")))
     if in_person_voting and not verification_to_vote:
-        raise Invalid(
-            _(
-                "La votación en casilla requiere que votar en línea pida residencia "
-                "verificada: así una persona no puede votar en línea y también en papel."
-            )
+        raise about(
+            "in_person_voting",
+            Invalid(
+                _(
+                    "La votación en casilla requiere que votar en línea pida residencia "
+                    "verificada: así una persona no puede votar en línea y también en papel."
+                )
+            ),
         )
     before = snapshot(process, SETTINGS_FIELDS)
     voting_changed = (vote_scope, verification_to_vote, in_person_voting) != (
@@ -387,7 +396,10 @@ def _check_overlap(
 ) -> None:
     other = overlapping_phase(process, starts_at, ends_at, ignore)
     if other is not None:
-        raise Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title))
+        raise about(
+            "starts_at",
+            Conflict(_("Las fechas se enciman con la fase «%(title)s».", title=other.title)),
+        )
 
 
 def renumber_phases(process: Process) -> None:

@@ -25,7 +25,7 @@ from participa.audit.services import log, snapshot
 from participa.budgets import services as budget_services
 from participa.budgets.models import Budget, Project
 from participa.db import utcnow
-from participa.errors import Conflict, Invalid, NotAllowed
+from participa.errors import Conflict, Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.formatting import money, platform_language
 from participa.notifications.services import notify
@@ -117,7 +117,10 @@ def set_support_threshold(process: Process, threshold: int | None, admin: User) 
     review. Logged publicly. Returns False when nothing changed."""
     _require_admin(admin)
     if threshold is not None and not 1 <= threshold <= MAX_THRESHOLD:
-        raise Invalid(_("El umbral de apoyos debe ser un número entero mayor que cero."))
+        raise about(
+            "support_threshold",
+            Invalid(_("El umbral de apoyos debe ser un número entero mayor que cero.")),
+        )
     if process.support_threshold == threshold:
         return False
     before = snapshot(process, ["support_threshold"])
@@ -494,11 +497,17 @@ def _check_answer(feasible: bool, cost: int | None, reason: str | None) -> str:
     comes back stripped."""
     reason = (reason or "").strip()
     if cost is not None and not 0 < cost <= MAX_AMOUNT:
-        raise Invalid(_("El costo estimado debe ser un número de pesos mayor que cero."))
+        raise about(
+            "cost", Invalid(_("El costo estimado debe ser un número de pesos mayor que cero."))
+        )
     if feasible and cost is None:
-        raise Invalid(_("Una propuesta factible necesita un costo estimado mayor que cero."))
+        raise about(
+            "cost", Invalid(_("Una propuesta factible necesita un costo estimado mayor que cero."))
+        )
     if not feasible and not reason:
-        raise Invalid(_("Explica el motivo por el que la propuesta no es factible."))
+        raise about(
+            "reason", Invalid(_("Explica el motivo por el que la propuesta no es factible."))
+        )
     return reason
 
 

@@ -11,7 +11,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from participa.accounts.models import User
+from participa.admin.edit_forms import show_error
 from participa.admin.forms import ConfirmForm
+from participa.admin.sections import render_section
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
 from participa.guards import is_admin, staff_only
@@ -185,8 +187,15 @@ def start(proposal_id: int):
 # ───────────── Administration ─────────────
 
 
-def _back_to_process(process_id: int, anchor: str = "propuestas"):
-    return redirect(url_for("admin.process", process_id=process_id, _anchor=anchor), code=303)
+def _back_to_process(process_id: int, anchor: str):
+    """To the review section of the process's administration, at ``anchor``."""
+    return redirect(url_for("admin.process_review", process_id=process_id, _anchor=anchor), 303)
+
+
+def _review_section(process: Process, status: int, **forms):
+    """The review section drawn again with a refused form (or its refusal)."""
+    db.session.rollback()
+    return render_section(db.get_or_404(Process, process.id), "revision", status, **forms)
 
 
 @bp.post("/admin/propuestas/<int:proposal_id>/evaluador")
@@ -203,7 +212,10 @@ def assign(proposal_id: int):
     try:
         services.assign(proposal, evaluator, current_user)
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=proposal.process_id)
+        message = " ".join([error.message, *error.details])
+        return _review_section(
+            proposal.process, error.status_code, assign_error=(proposal_id, message)
+        )
     db.session.commit()
     if evaluator:
         flash(
@@ -228,7 +240,8 @@ def publish(process_id: int):
             raise Invalid(_("Elige al menos una respuesta para publicar."))
         published = services.publish_answers(process, current_user, chosen)
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=process_id)
+        message = " ".join([error.message, *error.details])
+        return _review_section(process, error.status_code, publish_error=message)
     db.session.commit()
     flash(
         _("%(n)d respuestas publicadas; avisamos a quienes las propusieron.", n=len(published)),
@@ -244,12 +257,12 @@ def threshold(process_id: int):
     process = db.get_or_404(Process, process_id)
     form = ThresholdForm()
     if not form.validate():
-        messages = [str(error) for errors in form.errors.values() for error in errors]
-        return refuse(Invalid(messages[0], *messages[1:]), "admin.process", process_id=process_id)
+        return _review_section(process, 422, threshold_form=form)
     try:
         changed = services.set_support_threshold(process, form.support_threshold.data, current_user)
     except DomainError as error:
-        return refuse(error, "admin.process", process_id=process_id)
+        show_error(form, error)
+        return _review_section(process, error.status_code, threshold_form=form)
     db.session.commit()
     if not changed:
         flash(_("El umbral de apoyos no cambió."), "info")

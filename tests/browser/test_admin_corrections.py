@@ -32,7 +32,7 @@ def test_admin_extends_the_vote_and_corrects_a_project_cost(live_server, page):
     vote_id, old_end, project_id = vote.id, vote.ends_at, project.id
     browser_login(page, live_server, admin.email)
 
-    page.goto(f"{live_server}/admin/procesos/{voting.id}")
+    page.goto(f"{live_server}/admin/procesos/{voting.id}/fases")
     page.locator(f'[data-testid="edit-phase"][href$="/fases/{vote_id}/editar"]').click()
     page.wait_for_url(f"**/admin/fases/{vote_id}/editar")
     assert axe_violations(page) == []
@@ -40,7 +40,7 @@ def test_admin_extends_the_vote_and_corrects_a_project_cost(live_server, page):
     page.get_by_label("Fin (hora local)").fill(new_end)
     screenshot(page, "admin-edit-phase")
     page.get_by_role("button", name="Guardar cambios").click()
-    page.wait_for_url(f"**/admin/procesos/{voting.id}")
+    page.wait_for_url(f"**/admin/procesos/{voting.id}/fases")
     db.session.expire_all()
     extended = old_end + timedelta(days=3)  # to the minute: the form has no seconds
     assert db.session.get(Phase, vote_id).ends_at == extended.replace(second=0, microsecond=0)

@@ -36,14 +36,18 @@ def test_admin_configures_a_process_with_two_districts(live_server, page):
     page.wait_for_url("**/admin/procesos/*")
     process = db.session.scalar(select(Process))
 
+    page.goto(f"{live_server}/admin/procesos/{process.id}/presupuestos")
     budgets_form = page.get_by_test_id("budget-form")
     for sector in ("Sector Norte", "Sector Sur"):
         budgets_form.get_by_label("Nombre del presupuesto").fill(f"Obras del {sector}")
         budgets_form.get_by_label("Monto (pesos, sin centavos)").fill("2000000")
         budgets_form.get_by_label("Distrito").select_option(label=sector)
         budgets_form.get_by_role("button", name="Crear presupuesto").click()
-        page.goto(f"{live_server}/admin/procesos/{process.id}")
+        page.wait_for_url(f"**/admin/procesos/{process.id}/presupuestos#presupuesto-*")
         budgets_form = page.get_by_test_id("budget-form")
+    page.get_by_role("navigation", name="Secciones del proceso").get_by_role(
+        "link", name="Resumen y ajustes"
+    ).click()
     settings = page.get_by_test_id("settings-form")
     settings.get_by_label("¿En qué presupuestos de distrito vota cada residente?").select_option(
         "own"

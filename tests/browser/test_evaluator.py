@@ -49,7 +49,7 @@ def test_evaluator_answers_and_admin_publishes(live_server, page):
     logout(page, live_server)
 
     browser_login(page, live_server, admin.email)
-    page.goto(f"{live_server}/admin/procesos/{process.id}")
+    page.goto(f"{live_server}/admin/procesos/{process.id}/revision")
     page.get_by_role("button", name="Publicar respuestas").click()
     page.wait_for_load_state()
     db.session.expire_all()

@@ -125,7 +125,7 @@ def test_close_now_and_delete_ask_on_a_page_of_their_own(client, auth):
     admin = f.admin()
     db.session.commit()
     auth.login(admin)
-    page = client.get(f"/admin/procesos/{process.id}").get_data(as_text=True)
+    page = client.get(f"/admin/procesos/{process.id}/fases").get_data(as_text=True)
     assert f'action="/admin/fases/{vote.id}/cerrar"' not in page  # no one-click button
     assert f'href="/admin/fases/{vote.id}/cerrar"' in page
     confirm = client.get(f"/admin/fases/{vote.id}/cerrar").get_data(as_text=True)

@@ -28,9 +28,11 @@ from participa.conversation.reports import report
 from participa.db import utcnow
 from participa.extensions import db
 from participa.opendata import services as opendata
+from participa.processes import services as process_services
 from participa.processes.models import District, Process
 from participa.proposals import services as proposals
 from participa.proposals.models import Proposal, ProposalState
+from participa.results.models import TallyRun
 from tests import factories as f
 from tests.support.accountability import publish
 from tests.support.auth import Auth
@@ -253,7 +255,11 @@ def test_admin_process_budget_log_and_users(client):
         for _ in range(k):
             f.budget(process, district_id=district().id)
 
-    assert_flat(client, f"/admin/procesos/{process.id}", proposals_and_budgets)
+    for section in ("", "/presupuestos", "/propuestas", "/resultados"):
+        assert_flat(client, f"/admin/procesos/{process.id}{section}", proposals_and_budgets)
+    assert_flat(
+        client, f"/admin/procesos/{process.id}/revision", lambda k: add_proposals(process, k)
+    )
 
     def projects_and_candidates(k):
         add_projects(budget, k)
@@ -266,6 +272,46 @@ def test_admin_process_budget_log_and_users(client):
             f.user(role)
 
     assert_flat(client, "/admin/usuarios", users)
+
+
+def test_admin_process_sections_load_only_their_rows(client):
+    """Each section of a process's administration runs the same statements whatever the
+    number of phases, budgets (with projects, ballots and tallies) or proposals, and the
+    sections that do not show proposals run none about them."""
+    process = f.process(now_allows=("allows_propose", "allows_vote"))
+    Auth(client).login_as(Role.ADMIN)
+    later = [utcnow() + timedelta(days=30)]
+
+    def phases(k):
+        for _ in range(k):
+            start = later[0]
+            process_services.add_phase(
+                process,
+                title=f"Fase {next(_n)}",
+                starts_at=start,
+                ends_at=start + timedelta(days=1),
+            )
+            later[0] = start + timedelta(days=2)
+
+    assert_flat(client, f"/admin/procesos/{process.id}/fases", phases)
+
+    def budgets_with_ballots(k):
+        for _ in range(k):
+            budget = f.budget(process, district_id=district().id)
+            cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
+            db.session.add(TallyRun(budget_id=budget.id, rule="greedy"))
+
+    for section in ("/presupuestos", "/resultados"):
+        assert_flat(client, f"/admin/procesos/{process.id}{section}", budgets_with_ballots)
+
+    waiting = add_proposals(process, 1)[0]
+    db.session.commit()
+    for section in ("", "/fases", "/presupuestos", "/resultados"):
+        seen, _ = statements(client, f"/admin/procesos/{process.id}{section}")
+        about = [s for s in seen if "FROM proposals" in s and "count(" not in s]
+        assert about == [], (section, about)
+    seen, _ = statements(client, f"/admin/procesos/{process.id}/propuestas")
+    assert any("FROM proposals" in s for s in seen) and waiting.id
 
 
 def test_action_log_and_public_changes(client):

@@ -163,7 +163,7 @@ def test_evaluator_answers_admin_publishes_together_author_reads(client, auth):
 
     # The administration sees the held answers and publishes them together.
     auth.login(admin)
-    admin_page = client.get(f"/admin/procesos/{process.id}")
+    admin_page = client.get(f"/admin/procesos/{process.id}/revision")
     assert 'data-testid="held-answers"' in admin_page.text
     assert "Publicar respuestas" in admin_page.text
     published = client.post(
@@ -257,7 +257,7 @@ def test_threshold_setting_and_public_line(client, auth):
         f"/admin/procesos/{process.id}/umbral-de-apoyos", data={"support_threshold": "3"}
     )
     assert ok.status_code == 303
-    assert 'value="3"' in client.get(f"/admin/procesos/{process.id}").text
+    assert 'value="3"' in client.get(f"/admin/procesos/{process.id}/revision").text
     entry = db.session.scalar(
         select(ActionLog).where(ActionLog.action == "process.support_threshold")
     )

@@ -118,7 +118,13 @@ ROUTES: dict[str, Access] = {
     "admin.dashboard": Access(ADMIN),
     "admin.districts": Access(ADMIN, post=(422,)),
     "admin.new_process": Access(ADMIN, post=(422,)),
-    "admin.process": Access(ADMIN),
+    "admin.process": Access(ADMIN),  # overview and settings; each section at its address
+    "admin.process_phases": Access(ADMIN),
+    "admin.process_budgets": Access(ADMIN),
+    "admin.process_proposals": Access(ADMIN),
+    "admin.process_review": Access(ADMIN),
+    "admin.process_results": Access(ADMIN),
+    "admin.confirm_open_phase": Access(ADMIN),  # what opening a phase now does; asks first
     "admin.process_settings": Access(ADMIN, post=(400,)),
     "admin.add_phase": Access(ADMIN, post=(400,)),
     "admin.delete_phase": Access(ADMIN, post=(303,)),

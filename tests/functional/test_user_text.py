@@ -87,14 +87,15 @@ def test_resident_text_is_escaped_everywhere_it_is_shown(client, auth):
     auth.login(staff)
     assert_escaped(client.get("/moderacion").text, "moderation queue", times=2)
     assert_escaped(client.get(f"/evaluacion/propuestas/{proposal.id}").text, "evaluation page")
-    assert_escaped(client.get(f"/admin/procesos/{process.id}").text, "admin process page")
+    proposals_section = f"/admin/procesos/{process.id}/propuestas"
+    assert_escaped(client.get(proposals_section).text, "admin proposals section")
     assert_escaped(client.get("/admin/usuarios").text, "users list")
     response = client.post(
         f"/admin/propuestas/{proposal.id}/respuesta",
         data={"state": "rejected", "reason": f"Razón {PAYLOAD}"},
     )
     assert response.status_code == 303
-    assert_escaped(client.get(f"/admin/procesos/{process.id}").text, "flashed answer", times=2)
+    assert_escaped(client.get(proposals_section).text, "flashed answer", times=2)
     assert_escaped(client.get(page_url).text, "published answer", times=4)
 
 
