@@ -130,7 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.categories
     import participa.admin.dashboard
     import participa.admin.editing
-    import participa.admin.publishing  # noqa: F401 - its routes, on admin_bp
+    import participa.admin.publishing
+    import participa.admin.team  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin import action_log  # noqa: F401 - its routes, on admin_bp
@@ -238,4 +239,16 @@ def _register_template_helpers(app: Flask) -> None:
         RULE_EXPLANATIONS=RULE_EXPLANATIONS,
         BALLOT_TYPE_LABELS=BALLOT_TYPE_LABELS,
         localized=formatting.localized,
+        acts_as=_acts_as,
     )
+
+
+def _acts_as(role: str) -> bool:
+    """For the navigation: whether the person signed in holds ``role`` on some process
+    (globally or assigned to one), so their staff screen is offered."""
+    from flask_login import current_user
+
+    from participa.accounts.models import Role
+    from participa.staff import access
+
+    return access.acts_anywhere(current_user, Role(role))

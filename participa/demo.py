@@ -39,6 +39,7 @@ from participa.processes.models import District, Process
 from participa.proposals.models import Proposal, ProposalState, Support
 from participa.results.services import request_tally
 from participa.results.tasks import run_tally
+from participa.staff import services as staff_services
 from participa.tallying.pabulib import read
 
 AMSTERDAM = Path(__file__).parent / "demo_data" / "Netherlands_Amsterdam_335.pb"
@@ -48,6 +49,8 @@ DEMO_LOGINS = {
     "evaluador": ("evaluacion@participa.example", "evalua-demo-2026"),
     "moderadora": ("moderacion@participa.example", "modera-demo-2026"),
     "casilla": ("casilla@participa.example", "casilla-demo-2026"),
+    # a resident who evaluates the proposals of the 2027 process only
+    "evaluadora-2027": ("ideas2027@participa.example", "revisa-demo-2027"),
 }
 STAFF = {"evaluador": Role.EVALUATOR, "moderadora": Role.MODERATOR, "casilla": Role.OFFICER}
 
@@ -85,6 +88,7 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
     _past_process(rng, now, districts, voters[:ballots])
     _voting_process(rng, now, districts, voters, resident, ballots)
     _proposals_process(rng, now, districts, voters)
+    _process_staff(admin, districts)
     _census(admin, resident, voters)
     db.session.commit()
     _amsterdam()
@@ -406,6 +410,14 @@ def _proposals_process(rng, now, districts, voters) -> None:
     _supports(rng, proposals, voters[:300])
     _comments(rng, proposals, voters, now)
     _phases(process, now, phases)
+
+
+def _process_staff(admin: User, districts: list[District]) -> None:
+    """A resident who evaluates the proposals of the 2027 process, and of no other."""
+    email, password = DEMO_LOGINS["evaluadora-2027"]
+    register_user(email, "Marta Garza (evaluación 2027)", password, district_id=districts[1].id)
+    process = db.session.scalars(select(Process).where(Process.slug == "ideas-2027")).one()
+    staff_services.assign(process, email, Role.EVALUATOR, admin)
 
 
 def _comments(rng, proposals, voters, now) -> None:

@@ -5,6 +5,11 @@ of a blueprint. Either way an anonymous visitor is sent to the login page (and b
 after signing in) and a signed-in person for whom ``allowed(user)`` is false gets 403.
 The predicates are the roles' own (``User.is_admin``, ``is_evaluator``, ``is_moderator``,
 ``has_role``), so a role means the same on every page.
+
+Evaluators, moderators and officers may also hold their role on one process only
+(``participa.staff.access``, the one place that decides "may this person act as this role
+on this process"): ``acts_as(role)`` lets them reach their screen, which then shows only
+their processes, and ``require_process_role(role, process_id)`` answers 403 on another.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from participa.accounts.models import Role, User
+from participa.staff import access
 
 View = TypeVar("View", bound=Callable[..., Any])
 Allowed = Callable[[User], bool]
@@ -30,6 +36,18 @@ def is_admin(user: User) -> bool:
 def has_role(role: Role) -> Allowed:
     """The predicate "holds ``role``" (administrators hold every role)."""
     return lambda user: user.has_role(role)
+
+
+def acts_as(role: Role) -> Allowed:
+    """The predicate "holds ``role`` on at least one process": globally (administrators
+    hold every role), or assigned to a process."""
+    return lambda user: access.acts_anywhere(user, role)
+
+
+def require_process_role(role: Role, process_id: int | None) -> None:
+    """403 unless the current person may act as ``role`` on the process ``process_id``."""
+    if not access.may_act(current_user, role, process_id):
+        abort(403)
 
 
 def refusal(allowed: Allowed) -> Response | None:

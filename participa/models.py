@@ -12,6 +12,7 @@ from participa.opendata.models import Publication
 from participa.processes.models import District, Phase, Process
 from participa.proposals.models import Proposal, Support
 from participa.results.models import ProjectOutcome, TallyRun
+from participa.staff.models import ProcessRole
 
 __all__ = [
     "ActionLog",
@@ -32,6 +33,7 @@ __all__ = [
     "Notification",
     "Phase",
     "Process",
+    "ProcessRole",
     "Project",
     "ProjectOutcome",
     "Proposal",

@@ -13,6 +13,8 @@ from participa.db import utcnow
 from participa.extensions import db
 from participa.processes import services as processes
 from participa.processes.models import Process
+from participa.staff import access
+from participa.staff.models import ProcessRole
 
 PASSWORD = "correct-horse-battery"
 HISTORY = "Datos de prueba con historia"  # the reason phases that began in the past need
@@ -120,3 +122,12 @@ def trusted_user(role: Role = Role.RESIDENT) -> User:
     u.created_at = utcnow() - timedelta(days=2)
     db.session.flush()
     return u
+
+
+def process_role(u: User, p: Process, role: Role) -> ProcessRole:
+    """``u`` acts as ``role`` (evaluator, moderator, officer) on ``p`` only."""
+    assignment = ProcessRole(user_id=u.id, process_id=p.id, role=role)
+    db.session.add(assignment)
+    db.session.flush()
+    access.forget()
+    return assignment

@@ -160,6 +160,8 @@ KIND_LABELS = {
     "proposal.evaluation_recorded": _l("Evaluación registrada"),
     "proposal.answer_published": _l("Respuesta publicada"),
     "user.role": _l("Rol cambiado"),
+    "process_role.assigned": _l("Rol en un proceso asignado"),
+    "process_role.removed": _l("Rol en un proceso quitado"),
     "accounts.blocked": _l("Cuenta bloqueada"),
     "accounts.unblocked": _l("Cuenta desbloqueada"),
     "census.verify_failed": _l("Verificación fallida"),

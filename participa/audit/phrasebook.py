@@ -199,6 +199,32 @@ def _user_role(s: Say) -> str:
     )
 
 
+def _process_of(s: Say) -> str:
+    return s.names.get("processes", s.entry.process_id) or number(s.entry.process_id)
+
+
+def _process_role_assigned(s: Say) -> str:
+    role = (s.entry.after or {}).get("role")
+    return _(
+        "%(actor)s dio a %(who)s el rol «%(role)s» en el proceso «%(process)s».",
+        actor=s.actor,
+        who=s.title(),
+        role=value_text("role", role, s.entry, s.names),
+        process=_process_of(s),
+    )
+
+
+def _process_role_removed(s: Say) -> str:
+    role = (s.entry.before or {}).get("role")
+    return _(
+        "%(actor)s quitó a %(who)s el rol «%(role)s» en el proceso «%(process)s».",
+        actor=s.actor,
+        who=s.title(),
+        role=value_text("role", role, s.entry, s.names),
+        process=_process_of(s),
+    )
+
+
 def _blocked(s: Say) -> str:
     n = s.count("sessions_ended")
     return ngettext(
@@ -375,6 +401,8 @@ SENTENCES: dict[str, Callable[[Say], str]] = {
     "proposal.evaluation_recorded": _evaluation_recorded,
     "proposal.answer_published": _answer_published,
     "user.role": _user_role,
+    "process_role.assigned": _process_role_assigned,
+    "process_role.removed": _process_role_removed,
     "accounts.blocked": _blocked,
     "accounts.unblocked": _unblocked,
     "census.verify_failed": _verify_failed,

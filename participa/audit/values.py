@@ -22,6 +22,7 @@ class Entry(Protocol):
     target_type: str
     target_id: int | None
     actor_id: int | None
+    process_id: int | None
     origin: str | None
     before: dict | None
     after: dict | None

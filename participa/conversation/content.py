@@ -3,8 +3,10 @@
 Comments point to a proposal, a project or an execution item; reports to a proposal, a
 project or a comment. Both name their content by a type (``content_type_of``) and an id,
 and ``get_content`` finds it again. ``process_of`` says which process content belongs to
-(its phase decides what is allowed), and ``is_moderator`` who may see hidden content and
-decide reports.
+(its phase decides what is allowed), and ``moderates`` who may see hidden content and
+decide reports there (the moderators of every process, and those of that process only:
+``participa.staff.access``); blocking an account, which reaches every process, is for
+``moderates_everywhere``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from participa.errors import Invalid
 from participa.extensions import db
 from participa.processes.models import Process
 from participa.proposals.models import Proposal
+from participa.staff import access
 
 Target = Proposal | Project | ExecutionItem
 Content = Proposal | Project | Comment
@@ -68,5 +71,17 @@ def process_of(content: Content | Target) -> Process:
 
 
 def is_moderator(user: Any) -> bool:
-    """Whether ``user`` (possibly anonymous) may see hidden content and decide reports."""
-    return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.MODERATOR))
+    """Whether ``user`` (possibly anonymous) moderates somewhere: every process (a global
+    moderator, an administrator) or the processes they are assigned to."""
+    return access.acts_anywhere(user, Role.MODERATOR)
+
+
+def moderates(user: Any, process_id: int | None) -> bool:
+    """Whether ``user`` may see hidden content and decide reports in the process."""
+    return access.may_act(user, Role.MODERATOR, process_id)
+
+
+def moderates_everywhere(user: Any) -> bool:
+    """Whether ``user`` moderates every process (global moderators and administrators):
+    only they block or unblock accounts, which reaches every process."""
+    return access.holds_globally(user, Role.MODERATOR)

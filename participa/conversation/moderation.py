@@ -22,7 +22,8 @@ from participa.budgets.models import Project
 from participa.conversation.content import (
     Content,
     content_type_of,
-    is_moderator,
+    moderates,
+    moderates_everywhere,
     process_of,
 )
 from participa.conversation.models import Comment, Report, ReportState
@@ -40,7 +41,7 @@ def hide(content: Content, moderator: User) -> int:
     reports as ``hidden``; on content its reports already hid, this confirms the hiding
     and closes the case. Logged with the values before and after; the author is told.
     Returns how many reports were resolved."""
-    _require_moderator(moderator)
+    _require_moderator(moderator, content)
     if isinstance(content, Project):
         raise NotAllowed(
             _(
@@ -83,7 +84,7 @@ def restore(content: Content, moderator: User) -> int:
     """A moderator finds nothing wrong: the content is shown again and its pending reports
     are resolved as ``restored``. Logged with the values before and after. Returns how
     many reports were resolved."""
-    _require_moderator(moderator)
+    _require_moderator(moderator, content)
     _lock(content)
     before = _snapshot(content)
     resolved = _resolve(content, moderator, ReportState.RESTORED)
@@ -105,8 +106,9 @@ def restore(content: Content, moderator: User) -> int:
 def block(account: User, moderator: User) -> int:
     """A moderator blocks a resident's account: it can no longer sign in, and every one
     of its sessions ends at once. Staff accounts are not blocked here (an administrator
-    changes their role first). Logged; returns how many sessions ended."""
-    _require_moderator(moderator)
+    changes their role first). Only moderators of every process block (it reaches every
+    process). Logged; returns how many sessions ended."""
+    _require_global_moderator(moderator)
     if account.role != Role.RESIDENT:
         raise NotAllowed(
             _(
@@ -131,7 +133,7 @@ def block(account: User, moderator: User) -> int:
 
 def unblock(account: User, moderator: User) -> bool:
     """A moderator lets a blocked account sign in again. Logged; False if not blocked."""
-    _require_moderator(moderator)
+    _require_global_moderator(moderator)
     db.session.refresh(account, with_for_update=True)
     if account.blocked_at is None:
         return False
@@ -151,9 +153,21 @@ def blocked_accounts() -> list[User]:
     )
 
 
-def _require_moderator(user: User) -> None:
-    if not is_moderator(user):
-        raise NotAllowed(_("Solo las personas moderadoras pueden decidir sobre los reportes."))
+def _require_moderator(user: User, content: Content) -> None:
+    if not moderates(user, process_of(content).id):
+        raise NotAllowed(
+            _("Solo quien modera este proceso puede decidir sobre los reportes de su contenido.")
+        )
+
+
+def _require_global_moderator(user: User) -> None:
+    if not moderates_everywhere(user):
+        raise NotAllowed(
+            _(
+                "Solo quien modera todos los procesos puede bloquear o desbloquear cuentas: "
+                "el bloqueo vale en todo el sitio."
+            )
+        )
 
 
 def _lock(content: Content) -> None:

@@ -38,6 +38,7 @@ from participa.extensions import db
 from participa.processes.models import Process
 from participa.proposals.models import Proposal
 from participa.sql import insert_ignoring_conflicts
+from participa.staff.access import Scope
 
 MAX_REASON = 500
 _AUDITED = ("hidden_at", "reports_count")
@@ -163,8 +164,9 @@ class QueueItem:
         return min(r.created_at for r in self.reports)
 
 
-def moderator_queue() -> list[QueueItem]:
-    """Content with pending reports, the longest-waiting first (hidden or not)."""
+def moderator_queue(scope: Scope | None = None) -> list[QueueItem]:
+    """Content with pending reports, the longest-waiting first (hidden or not), of the
+    processes of ``scope`` (None: every process)."""
     reports = db.session.scalars(
         select(Report)
         .where(Report.state == ReportState.PENDING)
@@ -184,6 +186,8 @@ def moderator_queue() -> list[QueueItem]:
             process = process_of(content)
         except Invalid:
             continue
+        if scope is not None and not scope.covers(process.id):
+            continue  # another process's: not this moderator's
         target = target_of(content) if isinstance(content, Comment) else None
         items.append(QueueItem(content_type, content, pending, process, target))
     del loaded  # every item now holds what it shows
@@ -220,6 +224,28 @@ def _preload(grouped: dict[tuple[str, int], list[Report]]) -> list:
             .options(joinedload(Project.budget).joinedload(Budget.process))
         ).all()
     return loaded
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for a moderator in one process: reported content (of it, hidden by its
+    reports until someone decides) and the pending reports."""
+
+    process: Process
+    content: int
+    hidden: int
+    reports: int
+
+
+def waiting_by_process(items: list[QueueItem]) -> list[Waiting]:
+    """The queue ``items`` counted per process, in the order processes first appear."""
+    counts: dict[int, list] = {}
+    for item in items:
+        row = counts.setdefault(item.process.id, [item.process, 0, 0, 0])
+        row[1] += 1
+        row[2] += item.is_hidden
+        row[3] += len(item.reports)
+    return [Waiting(*row) for row in counts.values()]
 
 
 def pending_count() -> int:

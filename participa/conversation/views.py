@@ -21,21 +21,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from participa.accountability.models import ExecutionItem
-from participa.accounts.models import User
+from participa.accounts.models import Role, User
 from participa.budgets.models import Budget, Project
 from participa.confirmation import Question, confirm_first
 from participa.conversation import comments, moderation, reports
-from participa.conversation.content import get_content, is_moderator, target_of
+from participa.conversation.content import (
+    get_content,
+    is_moderator,
+    moderates,
+    moderates_everywhere,
+    process_of,
+    target_of,
+)
 from participa.conversation.forms import CommentForm, DecisionForm, ReportForm
 from participa.conversation.models import Comment, ContentType
 from participa.errors import DomainError
 from participa.extensions import db
-from participa.guards import staff_only
+from participa.guards import require_process_role, staff_only
 from participa.opendata.tasks import queue_redactions
 from participa.processes.models import Process
 from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
 from participa.proposals.models import Proposal
+from participa.staff import access
 from participa.unit_of_work import after_commit
 from participa.views_common import parse_id, safe_next
 
@@ -56,16 +64,20 @@ KIND_CONVERTER = "any(" + ", ".join(KINDS) + ")"
 
 @bp.before_app_request
 def hide_moderated_proposals():
-    """A hidden proposal's pages answer 404 to everyone but moderators and administrators."""
+    """A hidden proposal's pages answer 404 to everyone but the moderators of its process
+    and administrators."""
     endpoint = request.endpoint or ""
     args = request.view_args or {}
     if not endpoint.startswith("proposals.") or "proposal_id" not in args:
         return
-    if is_moderator(current_user) and request.method == "GET":
+    found = db.session.execute(
+        select(Proposal.hidden_at, Proposal.process_id).where(Proposal.id == args["proposal_id"])
+    ).first()
+    if found is None or found.hidden_at is None:
         return
-    hidden = db.session.scalar(select(Proposal.hidden_at).where(Proposal.id == args["proposal_id"]))
-    if hidden is not None:
-        abort(404)
+    if request.method == "GET" and moderates(current_user, found.process_id):
+        return
+    abort(404)
 
 
 @bp.app_template_global()
@@ -101,9 +113,21 @@ def content_url(content) -> str:
 
 
 @bp.app_template_global()
-def can_moderate() -> bool:
-    """Whether the person viewing the page is a moderator (or an administrator)."""
-    return is_moderator(current_user)
+def can_moderate(content: Any = None) -> bool:
+    """Whether the person viewing the page moderates the process of ``content`` (a
+    proposal, project, comment or follow-up item); without it, every process."""
+    if content is None:
+        return moderates_everywhere(current_user)
+    try:
+        return moderates(current_user, process_of(content).id)
+    except DomainError:  # a comment whose page is gone
+        return moderates_everywhere(current_user)
+
+
+@bp.app_template_global()
+def can_block() -> bool:
+    """Whether the person viewing the page may block accounts (it reaches every process)."""
+    return moderates_everywhere(current_user)
 
 
 @bp.app_template_global()
@@ -113,6 +137,7 @@ def report_kind(content_type: ContentType) -> str:
 
 
 moderator_required = staff_only(is_moderator)
+global_moderator_required = staff_only(moderates_everywhere)
 
 
 def _get_project_or_404(slug: str, budget_id: int, project_id: int) -> Project:
@@ -138,7 +163,7 @@ def _get_proposal_or_404(slug: str, proposal_id: int) -> Proposal:
     proposal = db.first_or_404(
         select(Proposal).where(Proposal.id == proposal_id, Proposal.process_id == process.id)
     )
-    if proposal.is_hidden and not is_moderator(current_user):
+    if proposal.is_hidden and not moderates(current_user, proposal.process_id):
         abort(404)
     return proposal
 
@@ -150,7 +175,7 @@ def _get_proposal_or_404(slug: str, proposal_id: int) -> Proposal:
 def project(slug: str, budget_id: int, project_id: int):
     project = _get_project_or_404(slug, budget_id, project_id)
     origin = project.proposal
-    if origin is not None and origin.is_hidden and not is_moderator(current_user):
+    if origin is not None and origin.is_hidden and not moderates(current_user, origin.process_id):
         origin = None
     return render_template(
         "conversation/project.html",
@@ -232,7 +257,7 @@ def report(kind: str, content_id: int):
     content_type = KINDS[kind]
     content = get_content(content_type, content_id)
     hidden = getattr(content, "hidden_at", None) is not None
-    if content is None or (hidden and not is_moderator(current_user)):
+    if content is None or (hidden and not can_moderate(content)):
         abort(404)
     form = ReportForm()
     back = safe_next(form.next.data, content_url(content))
@@ -261,14 +286,19 @@ def queue():
 
 
 def _queue_page(refusal: DomainError | None = None):
-    """The moderation queue; ``refusal`` (a refused decision) is said at its top, with its
-    status, and nothing is kept."""
+    """The reported content of the processes this person moderates, with what waits in
+    each, and the blocked accounts for those who moderate every process; ``refusal`` (a
+    refused decision) is said at its top, with its status, and nothing is kept."""
     if refusal is not None:
         db.session.rollback()
+    scope = access.scope(current_user, Role.MODERATOR)
+    items = reports.moderator_queue(scope)
     page = render_template(
         "conversation/queue.html",
-        items=reports.moderator_queue(),
-        blocked=moderation.blocked_accounts(),
+        items=items,
+        waiting=reports.waiting_by_process(items),
+        everywhere=scope.everywhere,
+        blocked=moderation.blocked_accounts() if scope.everywhere else [],
         refusal=refusal,
     )
     return (page, refusal.status_code) if refusal is not None else page
@@ -278,10 +308,21 @@ def _back_to_queue() -> str:
     return safe_next(request.form.get("next"), url_for("conversation.queue"))
 
 
-def _ask_hide(kind: str, content_id: int) -> Question:
+def _moderated_content(kind: str, content_id: int) -> Any:
+    """The reported content, if the current person moderates its process (else 403)."""
     content = get_content(KINDS[kind], content_id)
     if content is None:
         abort(404)
+    try:
+        process_id = process_of(content).id
+    except DomainError:
+        abort(404)
+    require_process_role(Role.MODERATOR, process_id)
+    return content
+
+
+def _ask_hide(kind: str, content_id: int) -> Question:
+    content = _moderated_content(kind, content_id)
     if getattr(content, "hidden_at", None) is not None:
         return Question(
             _("¿Mantener oculto este contenido y cerrar sus reportes?"),
@@ -324,7 +365,7 @@ def restore(kind: str, content_id: int):
 
 
 @bp.post("/moderacion/cuentas/<int:user_id>/bloquear")
-@moderator_required
+@global_moderator_required
 @confirm_first(_ask_block)
 def block(user_id: int):
     account = db.get_or_404(User, user_id)
@@ -339,7 +380,7 @@ def block(user_id: int):
 
 
 @bp.post("/moderacion/cuentas/<int:user_id>/desbloquear")
-@moderator_required
+@global_moderator_required
 def unblock(user_id: int):
     account = db.get_or_404(User, user_id)
     try:
@@ -352,9 +393,7 @@ def unblock(user_id: int):
 
 
 def _decide(decision, kind: str, content_id: int, done: str):
-    content = get_content(KINDS[kind], content_id)
-    if content is None:
-        abort(404)
+    content = _moderated_content(kind, content_id)
     form = DecisionForm()
     after_commit(queue_redactions)  # the redactions the decision asks for, once it commits
     try:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, or_, select
+from sqlalchemy import func, insert, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from participa.accounts.models import Role, User
@@ -33,14 +33,19 @@ from participa.extensions import db
 from participa.processes.models import Action, District, Process
 from participa.processes.queries import published
 from participa.sql import insert_ignoring_conflicts
+from participa.staff import access
+from participa.staff.access import Scope
 from participa.views_common import parse_id
 
 SEPARATOR_RE = re.compile(r"[\s;]+")
 
 
-def require_officer(user: User) -> None:
-    if not (user.is_authenticated and user.has_role(Role.OFFICER)):
-        raise NotAllowed(_("Solo el personal de casilla puede registrar votos en persona."))
+def require_officer(user: User, budget: Budget) -> None:
+    """``user`` keeps a booth of ``budget``'s process (every process's, or that one's)."""
+    if not access.may_act(user, Role.OFFICER, budget.process_id):
+        raise NotAllowed(
+            _("Solo el personal de casilla de este proceso puede registrar votos en persona.")
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def require_booths(budget: Budget) -> None:
 def check_in(officer: User, budget: Budget, document: str) -> CheckIn:
     """Find the person of ``document`` in the census and make sure they have not voted on
     ``budget`` yet (online or at a booth). Writes nothing."""
-    require_officer(officer)
+    require_officer(officer, budget)
     require_booths(budget)
     if not document.strip():
         raise Invalid(_("Escribe el documento de la persona."))
@@ -188,7 +193,7 @@ def record_paper_ballot(
     The same rules as online voting apply; a person not in the census, or who already voted
     in this budget (online or at a booth), is refused. The caller commits.
     """
-    require_officer(officer)
+    require_officer(officer, budget)
     require_voting_open(budget)
     ballot = _record(officer, budget, document, project_ids, points)
     log(
@@ -276,7 +281,7 @@ def bulk_paper_ballots(officer: User, budget: Budget, text: str) -> BulkResult:
     reported with its number and reason. An optional first line ``documento,...`` is a
     header. The caller commits.
     """
-    require_officer(officer)
+    require_officer(officer, budget)
     require_voting_open(budget)
     require_booths(budget)
     rows = csv_rows(text, delimiter=",")
@@ -329,14 +334,48 @@ def bulk_paper_ballots(officer: User, budget: Budget, text: str) -> BulkResult:
     return result
 
 
-def open_budgets() -> list[Budget]:
-    """Budgets whose process is in a voting phase now: where a booth can take ballots."""
+def open_budgets(scope: Scope | None = None) -> list[Budget]:
+    """Budgets whose process is in a voting phase now: where a booth can take ballots (of
+    the processes of ``scope``; None: every process)."""
     budgets = db.session.scalars(
         select(Budget)
         .join(Process)
         .where(Budget.archived_at.is_(None))
         .where(published())  # nobody votes in a draft
-        .options(selectinload(Budget.process).selectinload(Process.phases))
+        .where(scope.where(Budget.process_id) if scope is not None else true())
+        .options(
+            selectinload(Budget.process).selectinload(Process.phases),
+            selectinload(Budget.district),
+        )
         .order_by(Process.created_at.desc(), Budget.position, Budget.id)
     ).all()
     return [b for b in budgets if b.process.in_person_voting and b.process.allows(Action.VOTE)]
+
+
+@dataclass(frozen=True)
+class BoothCounts:
+    """The ballots of one budget so far: on paper (of them, recorded by the viewer) and
+    online."""
+
+    paper: int = 0
+    mine: int = 0
+    online: int = 0
+
+
+def booth_counts(budgets: list[Budget], officer: User) -> dict[int, BoothCounts]:
+    """Per budget, its paper ballots (all, and ``officer``'s) and online ones: one query."""
+    if not budgets:
+        return {}
+    rows = db.session.execute(
+        select(
+            Ballot.budget_id,
+            func.count(Ballot.id).filter(Ballot.channel == Channel.BOOTH),
+            func.count(Ballot.id).filter(
+                Ballot.channel == Channel.BOOTH, Ballot.officer_id == officer.id
+            ),
+            func.count(Ballot.id).filter(Ballot.channel == Channel.ONLINE),
+        )
+        .where(Ballot.budget_id.in_([b.id for b in budgets]))
+        .group_by(Ballot.budget_id)
+    ).all()
+    return {row[0]: BoothCounts(row[1], row[2], row[3]) for row in rows}

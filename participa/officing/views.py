@@ -13,31 +13,43 @@ from participa.budgets.models import Budget
 from participa.csvfiles import read_upload
 from participa.errors import DomainError, Invalid
 from participa.extensions import db
-from participa.guards import guard_blueprint, has_role
+from participa.guards import acts_as, guard_blueprint, require_process_role
 from participa.officing import services
 from participa.officing.forms import BulkForm, CheckInForm, PaperBallotForm
 from participa.processes.models import Action, Process
+from participa.staff import access
 from participa.views_common import keep_form
 
 bp = Blueprint("officing", __name__, url_prefix="/casilla")
 
 
-guard_blueprint(bp, has_role(Role.OFFICER))
+guard_blueprint(bp, acts_as(Role.OFFICER))
 
 
 def _budget(budget_id: int) -> Budget:
-    return db.first_or_404(
+    """The budget, if the current officer keeps a booth of its process (else 403)."""
+    budget = db.first_or_404(
         select(Budget)
         .where(Budget.id == budget_id, Budget.archived_at.is_(None))
         .options(
             selectinload(Budget.projects), selectinload(Budget.process).selectinload(Process.phases)
         )
     )
+    require_process_role(Role.OFFICER, budget.process_id)
+    return budget
 
 
 @bp.get("")
 def index():
-    return render_template("officing/index.html", budgets=services.open_budgets())
+    """The budgets open for voting in this officer's processes, with their ballots so far."""
+    scope = access.scope(current_user, Role.OFFICER)
+    budgets = services.open_budgets(scope)
+    return render_template(
+        "officing/index.html",
+        budgets=budgets,
+        counts=services.booth_counts(budgets, current_user),
+        everywhere=scope.everywhere,
+    )
 
 
 def paper_instructions(budget: Budget) -> list[str]:

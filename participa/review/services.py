@@ -13,6 +13,7 @@ calls :func:`participa.notifications.services.dispatch` to send the notification
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
@@ -30,6 +31,8 @@ from participa.formatting import money, platform_language
 from participa.notifications.services import notify
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
+from participa.staff import access
+from participa.staff.models import ProcessRole
 
 #: States in which a proposal waits for (or is under) review.
 REVIEWABLE = (ProposalState.SUBMITTED, ProposalState.EVALUATING)
@@ -47,25 +50,35 @@ PENDING_FIELDS = ("evaluator_id", "feasible", "pending_state", "pending_answer",
 
 
 def is_evaluator(user: User | None) -> bool:
-    """Whether ``user`` may review proposals (evaluators, and administrators)."""
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.EVALUATOR))
+    """Whether ``user`` reviews proposals somewhere: evaluators and administrators on every
+    process, and the evaluators of one process (``participa.staff``) on theirs."""
+    return access.acts_anywhere(user, Role.EVALUATOR)
 
 
-def evaluators() -> list[User]:
-    """Everyone who may be assigned proposals: evaluators, then administrators, by name."""
+def may_review(user: User | None, process_id: int) -> bool:
+    """Whether ``user`` may review the proposals of the process ``process_id``."""
+    return access.may_act(user, Role.EVALUATOR, process_id)
+
+
+def evaluators(process_id: int | None = None) -> list[User]:
+    """Everyone who may be assigned proposals: evaluators, the evaluators of the process
+    ``process_id`` (None: of any process), then administrators, by name."""
+    assigned = select(ProcessRole.user_id).where(ProcessRole.role == Role.EVALUATOR)
+    if process_id is not None:
+        assigned = assigned.where(ProcessRole.process_id == process_id)
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role.in_((Role.EVALUATOR, Role.ADMIN)))
-            .order_by(User.role != Role.EVALUATOR, User.name, User.id)
+            .where(or_(User.role.in_((Role.EVALUATOR, Role.ADMIN)), User.id.in_(assigned)))
+            .order_by(User.role == Role.ADMIN, User.name, User.id)
         )
     )
 
 
 def can_see(proposal: Proposal, user: User) -> bool:
-    """An evaluator sees the proposals assigned to them and the unassigned ones;
-    an administrator sees them all."""
-    if not is_evaluator(user):
+    """An evaluator of the proposal's process sees the proposals assigned to them and the
+    unassigned ones; an administrator sees them all."""
+    if not may_review(user, proposal.process_id):
         return False
     if user.is_admin:
         return True
@@ -78,10 +91,12 @@ def _require_admin(user: User) -> None:
 
 
 def _require_reviewer(proposal: Proposal, user: User) -> None:
-    """``user`` is an administrator, or an evaluator to whom ``proposal`` is assigned
-    (or nobody yet)."""
-    if not is_evaluator(user):
-        raise NotAllowed(_("Solo el equipo de evaluación puede revisar propuestas."))
+    """``user`` is an administrator, or an evaluator of the proposal's process to whom
+    ``proposal`` is assigned (or nobody yet)."""
+    if not may_review(user, proposal.process_id):
+        raise NotAllowed(
+            _("Solo el equipo de evaluación de este proceso puede revisar sus propuestas.")
+        )
     if user.is_admin:
         return
     if proposal.evaluator_id is not None and proposal.evaluator_id != user.id:
@@ -133,10 +148,13 @@ def assign(proposal: Proposal, evaluator: User | None, admin: User) -> None:
     waiting for review or under review can be assigned.
     """
     _require_admin(admin)
-    if evaluator is not None and not is_evaluator(evaluator):
+    if evaluator is not None and not may_review(evaluator, proposal.process_id):
         raise Invalid(
-            _("%(name)s no tiene el rol de evaluación.", name=evaluator.name),
-            _("Dale el rol en «Usuarios y roles» antes de asignarle propuestas."),
+            _("%(name)s no tiene el rol de evaluación en este proceso.", name=evaluator.name),
+            _(
+                "Dale el rol en «Usuarios y roles», o en el equipo del proceso, antes de "
+                "asignarle propuestas."
+            ),
         )
     if proposal.state not in REVIEWABLE:
         raise NotAllowed(_("Solo se asignan propuestas que esperan respuesta."))
@@ -295,14 +313,16 @@ QUEUE_STATES = ("submitted", "evaluating", "held")
 QUEUE_SCOPES = ("mias", "libres", "todas")
 
 
-def processes_in_review() -> list[Process]:
-    """Processes with proposals waiting for an answer, newest first."""
+def processes_in_review(user: User) -> list[Process]:
+    """The processes of ``user``'s reach with proposals waiting for an answer, newest first."""
     waiting = select(Proposal.process_id).where(
         Proposal.state.in_(REVIEWABLE), Proposal.hidden_at.is_(None)
     )
     return list(
         db.session.scalars(
-            select(Process).where(Process.id.in_(waiting)).order_by(Process.created_at.desc())
+            select(Process)
+            .where(Process.id.in_(waiting), access.scope(user, Role.EVALUATOR).where(Process.id))
+            .order_by(Process.created_at.desc())
         )
     )
 
@@ -312,10 +332,15 @@ def queue_query(
 ) -> Select:
     """The proposals waiting for an answer that ``user`` may review, filtered.
 
-    Evaluators see those assigned to them and the unassigned ones; administrators see all.
+    Evaluators see those assigned to them and the unassigned ones, of the processes they
+    evaluate (all, or those they are assigned to); administrators see all.
     ``state`` is one of :data:`QUEUE_STATES` (``held``: answer recorded, not published).
     """
-    stmt = select(Proposal).where(Proposal.state.in_(REVIEWABLE), Proposal.hidden_at.is_(None))
+    stmt = select(Proposal).where(
+        Proposal.state.in_(REVIEWABLE),
+        Proposal.hidden_at.is_(None),
+        access.scope(user, Role.EVALUATOR).where(Proposal.process_id),
+    )
     if not user.is_admin:
         stmt = stmt.where(or_(Proposal.evaluator_id.is_(None), Proposal.evaluator_id == user.id))
     if scope == "mias":
@@ -338,12 +363,53 @@ def queue_query(
 def queue_counts(user: User) -> dict[str, int]:
     """How many proposals of ``user``'s queue are assigned to them, and unassigned."""
     base = select(func.count(Proposal.id)).where(
-        Proposal.state.in_(REVIEWABLE), Proposal.hidden_at.is_(None)
+        Proposal.state.in_(REVIEWABLE),
+        Proposal.hidden_at.is_(None),
+        access.scope(user, Role.EVALUATOR).where(Proposal.process_id),
     )
     return {
         "mias": db.session.scalar(base.where(Proposal.evaluator_id == user.id)) or 0,
         "libres": db.session.scalar(base.where(Proposal.evaluator_id.is_(None))) or 0,
     }
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for review in one process: proposals not started yet, under evaluation
+    (of them, assigned to the viewer), and answers recorded but held."""
+
+    process: Process
+    submitted: int
+    evaluating: int
+    mine: int
+    held: int
+
+
+def waiting_by_process(user: User) -> list[Waiting]:
+    """Per process of ``user``'s reach, what waits for review (one grouped query)."""
+    rows = db.session.execute(
+        select(
+            Proposal.process_id,
+            func.count(case((Proposal.state == ProposalState.SUBMITTED, 1))),
+            func.count(case((Proposal.state == ProposalState.EVALUATING, 1))),
+            func.count(case((Proposal.evaluator_id == user.id, 1))),
+            func.count(case((Proposal.pending_state.is_not(None), 1))),
+        )
+        .where(
+            Proposal.state.in_(REVIEWABLE),
+            Proposal.hidden_at.is_(None),
+            access.scope(user, Role.EVALUATOR).where(Proposal.process_id),
+        )
+        .group_by(Proposal.process_id)
+    ).all()
+    if not rows:
+        return []
+    processes = {
+        p.id: p
+        for p in db.session.scalars(select(Process).where(Process.id.in_([r[0] for r in rows])))
+    }
+    waiting = [Waiting(processes[r[0]], r[1], r[2], r[3], r[4]) for r in rows]
+    return sorted(waiting, key=lambda w: w.process.created_at, reverse=True)
 
 
 # ───────────── Internals: the rules, without the permission checks ─────────────

@@ -42,7 +42,7 @@ def _review_helpers() -> dict:
 
 
 def _review_panel(process: Process) -> dict:
-    people = services.evaluators()
+    people = services.evaluators(process.id)
     return {
         "evaluators": people,
         "names": {person.id: person.name for person in people},
@@ -77,7 +77,8 @@ def queue():
     return render_template(
         "review/queue.html",
         page=page,
-        processes=services.processes_in_review(),
+        processes=services.processes_in_review(current_user),
+        waiting=services.waiting_by_process(current_user),
         filters={"proceso": process_id, "estado": state, "asignacion": scope},
         counts=services.queue_counts(current_user),
         names={person.id: person.name for person in services.evaluators()},

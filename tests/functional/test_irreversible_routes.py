@@ -49,6 +49,8 @@ IRREVERSIBLE: dict[str, Irreversible] = {
     "admin.archive_budget": Irreversible("admin"),
     "admin.remove_project": Irreversible("admin"),
     "admin.delete_category": Irreversible("admin"),
+    # a person's role on one process
+    "admin.remove_process_role": Irreversible("admin"),
     # publishing: the process, its open data, held answers
     "admin.change_publication": Irreversible("admin", refused=True),
     "admin.publish_open_data": Irreversible("admin"),

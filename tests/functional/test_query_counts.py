@@ -405,6 +405,69 @@ def test_officer_booth_page(client):
     assert_flat(client, "/casilla", grow)
 
 
+def test_moderation_queue_of_a_process_moderator(client):
+    """Reported content of several processes the moderator is assigned to (and of others,
+    left out), with what waits in each."""
+    moderator = Auth(client).login_as(Role.RESIDENT)
+
+    def grow(k):
+        for _ in range(k):
+            mine = f.process(now_allows=("allows_comment",))
+            other = f.process(now_allows=("allows_comment",))
+            f.process_role(moderator, mine, Role.MODERATOR)
+            for process in (mine, other):
+                (reported,) = add_proposals(process, 1)
+                report("proposal", reported.id, f.user(), "Ofensiva")
+                comment = add_comment(reported, f.user(), "Un comentario grosero.")
+                report("comment", comment.id, f.user(), "Grosero")
+
+    assert_flat(client, "/moderacion", grow)
+
+
+def test_evaluator_queue_of_a_process_evaluator(client):
+    """Proposals of several processes the evaluator is assigned to, counted per process."""
+    evaluator = Auth(client).login_as(Role.RESIDENT)
+
+    def grow(k):
+        for _ in range(k):
+            mine, other = f.process(), f.process()
+            f.process_role(evaluator, mine, Role.EVALUATOR)
+            taken, _free = add_proposals(mine, 2)
+            taken.evaluator_id = evaluator.id
+            taken.state = ProposalState.EVALUATING
+            add_proposals(other, 1)
+
+    assert_flat(client, "/evaluacion", grow)
+
+
+def test_officer_booth_page_of_a_process_officer(client):
+    officer = Auth(client).login_as(Role.RESIDENT)
+
+    def grow(k):
+        for _ in range(k):
+            mine = f.with_booths(f.process(now_allows=("allows_vote",)))
+            f.process_role(officer, mine, Role.OFFICER)
+            budget = f.budget(mine)
+            cast_ballot(budget, f.trusted_user(), f.project_ids(budget)[:1])
+            f.budget(f.with_booths(f.process(now_allows=("allows_vote",))))  # not theirs
+
+    assert_flat(client, "/casilla", grow)
+
+
+def test_admin_team_page(client):
+    """The team of a process (each with who assigned them) and the staff of every process."""
+    process = f.process()
+    admin = Auth(client).login_as(Role.ADMIN)
+
+    def grow(k):
+        roles = (Role.EVALUATOR, Role.MODERATOR, Role.OFFICER)
+        for i in range(k):
+            f.process_role(f.user(), process, roles[i % 3]).assigned_by_id = admin.id
+            f.user(roles[i % 3])  # a global one, listed apart
+
+    assert_flat(client, f"/admin/procesos/{process.id}/equipo", grow)
+
+
 def test_admin_categories_page(client):
     """The categories, each with its proposals and projects counted: two grouped queries."""
     process = f.process()

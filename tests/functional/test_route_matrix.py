@@ -21,7 +21,9 @@ import pytest
 from flask import Flask
 
 from participa.accounts.models import Role
+from participa.budgets.models import Budget
 from participa.extensions import db
+from participa.processes.models import Process
 from tests import factories as f
 from tests.support.routes import World, build_world, methods_of
 
@@ -163,6 +165,8 @@ ROUTES: dict[str, Access] = {
     "admin.move_category": Access(ADMIN, post=(303,)),
     "admin.archive_category": Access(ADMIN, post=(303,)),
     "admin.delete_category": Access(ADMIN, post=(200,)),  # asks first
+    "admin.process_team": Access(ADMIN, post=(422,)),  # an e-mail and a role are needed
+    "admin.remove_process_role": Access(ADMIN, post=(200,)),  # asks first
     "census.admin_census": Access(ADMIN, post=(422,)),
     "review.assign": Access(ADMIN, post=(400,)),
     "review.publish": Access(ADMIN, post=(422,)),
@@ -219,17 +223,22 @@ def allowed(access: Access, role: Role | None) -> bool:
 
 def verdict(access: Access, role: Role | None, method: str, response) -> str | None:
     """What is wrong with ``response``, or None."""
+    return judged(access, allowed(access, role), role is None, method, response)
+
+
+def judged(access: Access, may: bool, visitor: bool, method: str, response) -> str | None:
+    """What is wrong with ``response`` to someone who ``may`` use the route, or None."""
     status = response.status_code
     if status >= 500:
         return f"server error {status}"
-    if allowed(access, role):
+    if may:
         if status in (401, 403) or to_login(response):
             return f"refused ({status}) though allowed"
         expected = access.get if method == "GET" else access.post
         if status not in expected:
             return f"status {status}, expected one of {expected}"
         return None
-    if role is None:
+    if visitor:
         return None if to_login(response) else f"visitor got {status}, not the login page"
     return None if status == 403 else f"status {status}, expected 403"
 
@@ -246,6 +255,52 @@ def test_route_matrix(app, client, auth, role):
             auth.login(person)  # logging out everywhere, just before, ended the session
         response = client.open(url, method=method, data={} if method == "POST" else None)
         problem = verdict(ROUTES[endpoint], role, method, response)
+        if problem:
+            wrong.append(f"{method} {url} ({endpoint}): {problem}")
+        db.session.rollback()
+    assert not wrong, "\n".join(wrong)
+
+
+# Staff of one process: a resident assigned a role on the process the world's routes name
+# ("own") or on another one ("other"). Their screen (the list) opens either way, showing
+# only their processes; the routes that act on one process's content are theirs on their
+# own process only (403 elsewhere); blocking accounts stays with global moderators; every
+# other route answers as it does for a resident.
+STAFF_LISTS = {"review.queue", "conversation.queue", "officing.index"}
+GLOBAL_ONLY = {"conversation.block", "conversation.unblock"}
+
+
+def process_staff_may(endpoint: str, access: Access, role: Role, own: bool) -> bool:
+    if access.who in (PUBLIC, SIGNED_IN):
+        return True
+    if endpoint in GLOBAL_ONLY or access.who == ADMIN or role not in access.who:
+        return False
+    return own or endpoint in STAFF_LISTS
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own process", "other process"])
+@pytest.mark.parametrize("role", [Role.EVALUATOR, Role.MODERATOR, Role.OFFICER])
+def test_route_matrix_of_process_staff(app, client, auth, role, own):
+    person = f.user()
+    world = build_world(person)
+    if role == Role.OFFICER:  # the booths' process
+        process_id = db.session.get(
+            Budget, world.overrides["officing.booth"]["budget_id"]
+        ).process_id
+    else:  # the open process: its proposal and comments
+        process_id = world.values["process_id"]
+    if not own:
+        process_id = f.process().id
+    f.process_role(person, db.session.get(Process, process_id), role)
+    db.session.commit()
+    auth.login(person)
+    wrong = []
+    for endpoint, method, url in requests_in_order(app, world):
+        if endpoint == "accounts.logout":
+            auth.login(person)  # logging out everywhere, just before, ended the session
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        may = process_staff_may(endpoint, ROUTES[endpoint], role, own)
+        problem = judged(ROUTES[endpoint], may, False, method, response)
         if problem:
             wrong.append(f"{method} {url} ({endpoint}): {problem}")
         db.session.rollback()

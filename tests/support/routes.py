@@ -24,6 +24,7 @@ from participa.proposals.models import Proposal
 from participa.results import queries
 from participa.results import services as results
 from participa.results.tasks import run_tally
+from participa.staff.models import ProcessRole
 from tests import factories as f
 from tests.support.accountability import PNG
 from tests.support.opendata import tallied_process
@@ -110,6 +111,9 @@ def build_world(person: User | None) -> World:
     # a category in use, and a spare one nobody uses (an administrator may delete it)
     used_category = categories.by_slug("espacio-publico")
     spare_category = category_services.create_category(name="Categoría de sobra")
+    # a staff assignment an administrator may remove (on the spare process)
+    assignment = ProcessRole(user_id=spare_user.id, process_id=spare.id, role="evaluator")
+    db.session.add(assignment)
     db.session.commit()
 
     return World(
@@ -135,6 +139,7 @@ def build_world(person: User | None) -> World:
             "move": "cerrar",
             "what": "seguir",
             "action": "despublicar",  # refused (409): the open process has proposals
+            "assignment_id": assignment.id,
         },
         overrides={
             "static": {"filename": "css/participa.css"},
@@ -152,6 +157,7 @@ def build_world(person: User | None) -> World:
             "admin.move_category": {"move": "bajar"},
             "admin.archive_category": {"what": "archivar"},
             "admin.delete_category": {"category_id": spare_category.id},
+            "admin.remove_process_role": {"process_id": spare.id},
             "admin.compare": {"budget_id": done_budget.id},
             **{
                 endpoint: {"budget_id": booth_budget.id}

@@ -52,6 +52,11 @@ def entry(
     )
 
 
+def in_process(logged: ActionLog, process_id: int) -> ActionLog:
+    logged.process_id = process_id
+    return logged
+
+
 PHASE = {
     "title": "Votación",
     "starts_at": "2026-12-01T06:00:00",
@@ -240,6 +245,18 @@ CASES: dict[str, ActionLog] = {
     ),
     "user.role": entry(
         "user.role", "users", 2, before={"role": "resident"}, after={"role": "evaluator"}
+    ),
+    "process_role.assigned": in_process(
+        entry(
+            "process_role.assigned", "users", 2, before={"role": None}, after={"role": "evaluator"}
+        ),
+        60,
+    ),
+    "process_role.removed": in_process(
+        entry(
+            "process_role.removed", "users", 2, before={"role": "moderator"}, after={"role": None}
+        ),
+        60,
     ),
     "accounts.blocked": entry(
         "accounts.blocked",
@@ -496,6 +513,16 @@ EXPECTED = {
     "user.role": (
         "María López cambió el rol de Juan Pérez: de Residente a Evaluación de propuestas.",
         "María López changed the role of Juan Pérez from Resident to Proposal review.",
+    ),
+    "process_role.assigned": (
+        "María López dio a Juan Pérez el rol «Evaluación de propuestas» en el proceso "
+        "«Presupuesto 2026».",
+        "María López gave Juan Pérez the role “Proposal review” in the process “Presupuesto 2026”.",
+    ),
+    "process_role.removed": (
+        "María López quitó a Juan Pérez el rol «Moderación» en el proceso «Presupuesto 2026».",
+        "María López removed the role “Moderation” of Juan Pérez in the process "
+        "“Presupuesto 2026”.",
     ),
     "accounts.blocked": (
         "Juan Pérez bloqueó la cuenta de Rosa Díaz y cerró 2 sesiones.",
