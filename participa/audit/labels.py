@@ -156,6 +156,7 @@ KIND_LABELS = {
     "proposal.evaluation_recorded": _l("Evaluación registrada"),
     "proposal.answer_published": _l("Respuesta publicada"),
     "user.role": _l("Rol cambiado"),
+    "user.reset_link_sent": _l("Enlace para crear contraseña enviado"),
     "accounts.blocked": _l("Cuenta bloqueada"),
     "accounts.unblocked": _l("Cuenta desbloqueada"),
     "census.verify_failed": _l("Verificación fallida"),

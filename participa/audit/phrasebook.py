@@ -184,6 +184,14 @@ def _blocked(s: Say) -> str:
     )
 
 
+def _reset_link_sent(s: Say) -> str:
+    return _(
+        "%(actor)s envió a %(who)s un enlace para crear una contraseña nueva.",
+        actor=s.actor,
+        who=s.title(),
+    )
+
+
 def _unblocked(s: Say) -> str:
     return _("%(actor)s desbloqueó la cuenta de %(who)s.", actor=s.actor, who=s.title())
 
@@ -345,6 +353,7 @@ SENTENCES: dict[str, Callable[[Say], str]] = {
     "proposal.evaluation_recorded": _evaluation_recorded,
     "proposal.answer_published": _answer_published,
     "user.role": _user_role,
+    "user.reset_link_sent": _reset_link_sent,
     "accounts.blocked": _blocked,
     "accounts.unblocked": _unblocked,
     "census.verify_failed": _verify_failed,

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from participa.accounts.access import require_confirmed
 from participa.categories import queries as categories
 from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, NotAllowed
@@ -73,6 +74,11 @@ def new(slug: str):
             return refuse(NotAllowed(message), "processes.show", slug=slug)
         flash(message, "error")
         return redirect(url_for("processes.show", slug=slug))
+    if request.method == "GET":
+        try:  # said before the form is filled in, not after
+            require_confirmed(current_user, "propose")
+        except NotAllowed as error:
+            return refuse(error, "processes.show", slug=slug)
     form = ProposalForm()
     form.category.choices = categories.choices()
     form.district_id.choices = district_choices(_("Todo el municipio"))

@@ -213,6 +213,7 @@ CASES: dict[str, ActionLog] = {
     "user.role": entry(
         "user.role", "users", 2, before={"role": "resident"}, after={"role": "evaluator"}
     ),
+    "user.reset_link_sent": entry("user.reset_link_sent", "users", 2),
     "accounts.blocked": entry(
         "accounts.blocked",
         "users",
@@ -452,6 +453,10 @@ EXPECTED = {
     "user.role": (
         "María López cambió el rol de Juan Pérez: de Residente a Evaluación de propuestas.",
         "María López changed the role of Juan Pérez from Resident to Proposal review.",
+    ),
+    "user.reset_link_sent": (
+        "María López envió a Juan Pérez un enlace para crear una contraseña nueva.",
+        "María López sent Juan Pérez a link to create a new password.",
     ),
     "accounts.blocked": (
         "Juan Pérez bloqueó la cuenta de Rosa Díaz y cerró 2 sesiones.",
