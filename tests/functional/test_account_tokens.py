@@ -24,16 +24,9 @@ from participa.proposals.models import Proposal, Support
 from participa.security import RedactTokens
 from tests import factories as f
 from tests.support.auth import Auth
-from tests.support.mail import Outbox, body_of, path_of, token_of
+from tests.support.mail import body_of, path_of, token_of
 
 NEW_PASSWORD = "otra-clave-muy-segura"
-
-
-@pytest.fixture
-def outbox(ctx, tmp_path, monkeypatch) -> Outbox:
-    """The app writes its messages to a folder of this test's own."""
-    monkeypatch.setitem(ctx.config, "MAIL_OUTBOX_DIR", str(tmp_path / "mail"))
-    return Outbox(tmp_path / "mail")
 
 
 @pytest.fixture
