@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
@@ -61,7 +62,7 @@ class ConfirmationRequired(NotAllowed):
 # ───────────── links ─────────────
 
 
-def site_url(endpoint: str, **values: object) -> str:
+def site_url(endpoint: str, **values: Any) -> str:
     """An absolute address of this site for an e-mail: on ``PUBLIC_URL`` when set, else on
     the address the request came to (a forged Host header could then point a link
     elsewhere: set ``PUBLIC_URL`` in production)."""
