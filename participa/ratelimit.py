@@ -14,11 +14,13 @@
 | ``conversation.report`` (POST) | account | refused | ``RATELIMIT_REPORT_FAILED_PER_USER`` |
 | ``budgets.confirm`` | account | every attempt | ``RATELIMIT_BALLOT_PER_USER`` |
 | ``opendata.receipt`` (POST) | client address | every attempt | ``RATELIMIT_RECEIPT_PER_IP`` |
-| ``accounts.forgot_password`` (POST) | e-mail typed | every attempt | ``RATELIMIT_PASSWORD_RESET_PER_EMAIL`` |
-| ``accounts.forgot_password`` (POST) | client address | every attempt | ``RATELIMIT_PASSWORD_RESET_PER_IP`` |
-| ``accounts.reset_password`` (POST) | client address | every attempt | ``RATELIMIT_NEW_PASSWORD_PER_IP`` |
-| ``accounts.change_password`` (POST) | account | refused | ``RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER`` |
-| ``accounts.resend_confirmation`` (POST) | account | accepted | ``RATELIMIT_CONFIRMATION_PER_USER`` |
+| ``accounts.forgot_password`` | e-mail typed | every attempt | ``..._PASSWORD_RESET_PER_EMAIL`` |
+| ``accounts.forgot_password`` | client address | every attempt | ``..._PASSWORD_RESET_PER_IP`` |
+| ``accounts.reset_password`` | client address | every attempt | ``..._NEW_PASSWORD_PER_IP`` |
+| ``accounts.change_password`` | account | refused | ``..._PASSWORD_CHANGE_FAILED_PER_USER`` |
+| ``accounts.resend_confirmation`` | account | accepted | ``..._CONFIRMATION_PER_USER`` |
+
+(``...``: ``RATELIMIT``; those five are POSTs.)
 
 A reset link is asked for by address, known or not, with the same limit (a refusal tells
 nothing about the address); each account also gets at most ``PASSWORD_RESET_MAILS_PER_HOUR``
