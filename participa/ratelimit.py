@@ -136,9 +136,7 @@ LIMITS = (
     RateLimit(("budgets.confirm",), "RATELIMIT_BALLOT_PER_USER", account),
     # Checking a receipt shows the ballot of that code: nobody may try codes by the thousand.
     RateLimit(("opendata.receipt",), "RATELIMIT_RECEIPT_PER_IP", client_address),
-    RateLimit(
-        ("accounts.forgot_password",), "RATELIMIT_PASSWORD_RESET_PER_EMAIL", attempted_email
-    ),
+    RateLimit(("accounts.forgot_password",), "RATELIMIT_PASSWORD_RESET_PER_EMAIL", attempted_email),
     RateLimit(("accounts.forgot_password",), "RATELIMIT_PASSWORD_RESET_PER_IP", client_address),
     RateLimit(("accounts.reset_password",), "RATELIMIT_NEW_PASSWORD_PER_IP", client_address),
     RateLimit(
