@@ -6,7 +6,9 @@ log out everywhere. axe checks each new page; each is photographed at 1280 and 3
 from pathlib import Path
 
 from participa.accounts import services
+from participa.accounts.models import Role
 from participa.extensions import db
+from tests import factories as f
 from tests.support.auth import browser_login
 from tests.support.browser import ARTIFACTS, axe_violations
 
@@ -123,3 +125,38 @@ def test_register_confirm_forget_reset_change_log_out_everywhere(
     assert not signed_in(page, base)
     assert not signed_in(other, base)
     other.context.close()
+
+
+def test_an_unconfirmed_resident_is_told_why_and_gets_the_link_again(live_server, page, outbox):
+    process = f.process(now_allows=("allows_vote", "allows_support"))
+    budget = f.budget(process)
+    services.register_user(EMAIL, "Rosa Martínez", FIRST, confirmed=False)
+    db.session.commit()
+    browser_login(page, live_server, EMAIL, FIRST)
+    assert page.get_by_test_id("unconfirmed-banner").is_visible()
+    look(page, "unconfirmed-banner")
+    page.goto(f"{live_server}/procesos/{process.slug}/presupuestos/{budget.id}/boleta")
+    assert "Para votar primero confirma tu correo electrónico." in page.content()
+    look(page, "refused-unconfirmed")
+    page.locator("[data-testid=resend-confirmation] button").click()
+    page.wait_for_url(f"{live_server}/procesos/{process.slug}/presupuestos/{budget.id}/")
+    assert "Te enviamos un enlace nuevo" in page.content()
+    page.goto(outbox.link(EMAIL, "confirmar"))
+    page.get_by_role("button", name="Confirmar mi correo").click()
+    page.wait_for_url(f"{live_server}/cuenta/seguridad")
+    page.goto(f"{live_server}/procesos/{process.slug}/presupuestos/{budget.id}/boleta")
+    assert page.get_by_test_id("ballot-form").count() == 1  # now the ballot opens
+
+
+def test_an_administrator_sends_a_reset_link_from_the_people_page(live_server, page, outbox):
+    admin = f.user(Role.ADMIN)
+    services.register_user(EMAIL, "Rosa Martínez", FIRST, confirmed=False)
+    db.session.commit()
+    browser_login(page, live_server, admin.email)
+    page.goto(f"{live_server}/admin/usuarios")
+    look(page, "admin-users")
+    row = page.locator("[data-testid=user-row]", has_text="Rosa Martínez")
+    row.get_by_role("button", name="Enviar enlace para crear contraseña").click()
+    page.wait_for_url(f"{live_server}/admin/usuarios")
+    assert "Enviamos a Rosa Martínez un enlace" in page.content()
+    assert outbox.link(EMAIL, "restablecer") not in page.content()
