@@ -43,7 +43,9 @@ demo: $(VENV)/.installed instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask db upgrade
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask demo load
 	@echo "Participa: http://127.0.0.1:$(PORT)"
+	@echo "E-mails (confirmation and password links): instance/mail/<id>.eml"
 	SECRET_KEY=$$(cat instance/secret_key) PARTICIPA_SESSION_COOKIE_SECURE=false \
+		PARTICIPA_MAIL_OUTBOX_DIR=mail PARTICIPA_PUBLIC_URL=http://127.0.0.1:$(PORT) \
 		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)  # plain http: cookies not Secure-only
 
 ## test: install the locked dev requirements, check style and types, audit the dependencies,

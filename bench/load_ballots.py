@@ -119,7 +119,8 @@ def seed(app, voters: int, projects: int, rng: random.Random) -> tuple[str, int,
             for i in range(1, voters + 1):
                 copy.write_row((i, f"{i:064x}", created))
         with cur.copy(
-            "COPY users (id, email, name, password_hash, role, created_at, identity_id) FROM STDIN"
+            "COPY users (id, email, name, password_hash, role, created_at, identity_id, "
+            "email_confirmed_at) FROM STDIN"  # voting needs a confirmed e-mail
         ) as copy:
             for i in range(1, voters + 1):
                 copy.write_row(
@@ -131,6 +132,7 @@ def seed(app, voters: int, projects: int, rng: random.Random) -> tuple[str, int,
                         "resident",
                         created,
                         i,
+                        created,
                     )
                 )
         cur.execute("SELECT setval('identities_id_seq', %s)", (voters,))

@@ -76,6 +76,32 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_REPORT_FAILED_PER_USER": "30 per hour; 100 per day",
         "RATELIMIT_BALLOT_PER_USER": "30 per hour; 100 per day",
         "RATELIMIT_RECEIPT_PER_IP": "30 per minute; 300 per hour",
+        # "¿Olvidaste tu contraseña?": per address typed (known or not: the same limit) and
+        # per client; each account also gets at most PASSWORD_RESET_MAILS_PER_HOUR links,
+        # whatever the spelling of its address (beyond it the request is answered the same
+        # and nothing is sent)
+        "RATELIMIT_PASSWORD_RESET_PER_EMAIL": "3 per hour; 10 per day",
+        "RATELIMIT_PASSWORD_RESET_PER_IP": "10 per hour; 50 per day",
+        "RATELIMIT_NEW_PASSWORD_PER_IP": "30 per hour",  # the form of a reset link
+        "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "10 per hour",  # wrong current password
+        "RATELIMIT_CONFIRMATION_PER_USER": "3 per hour; 10 per day",  # "send the link again"
+        "PASSWORD_RESET_MAILS_PER_HOUR": 3,
+        # Links mailed to confirm an address and to reset a password expire (a timedelta, or
+        # seconds from the environment): participa.accounts.tokens
+        "EMAIL_CONFIRMATION_LIFETIME": timedelta(days=3),
+        "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+        # What an account whose e-mail is not confirmed yet may do, among "propose",
+        # "support", "comment" and "vote" (browsing, following and reporting are always
+        # open; staff roles need a confirmed address).
+        "UNCONFIRMED_ACCOUNTS_MAY": ["support"],
+        # The site's address for the links in e-mails (e.g. https://participa.example.gob.mx).
+        # Unset, the address the request came to is used: set it in production, or a forged
+        # Host header could send a reset link that points elsewhere.
+        "PUBLIC_URL": None,
+        # Without MAIL_SERVER, each message is written as <id>.eml in this folder (relative:
+        # inside the instance folder; `make demo` uses instance/mail); unset, only a line in
+        # the log says a message was written (never its content or address).
+        "MAIL_OUTBOX_DIR": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in

@@ -170,6 +170,7 @@ def _voters(rng: random.Random, districts: list[District], n: int) -> list[int]:
             "role": Role.RESIDENT,
             "district_id": rng.choice(districts).id,
             "created_at": utcnow(),
+            "email_confirmed_at": utcnow(),  # the demo's accounts are confirmed
         }
         for i in range(1, n + 1)
     ]

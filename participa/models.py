@@ -1,7 +1,7 @@
 """Every model, imported in one place so the mappers and Alembic see the whole schema."""
 
 from participa.accountability.models import ExecutionItem, ExecutionStatus, ItemFollow, Milestone
-from participa.accounts.models import Role, User, UserSession
+from participa.accounts.models import AccountToken, Role, User, UserSession
 from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, BallotItem, Budget, Project
 from participa.categories.models import Category
@@ -15,6 +15,7 @@ from participa.results.models import ProjectOutcome, TallyRun
 from participa.staff.models import ProcessRole
 
 __all__ = [
+    "AccountToken",
     "ActionLog",
     "Ballot",
     "BallotItem",

@@ -14,6 +14,19 @@
 | ``conversation.report`` (POST) | account | refused | ``RATELIMIT_REPORT_FAILED_PER_USER`` |
 | ``budgets.confirm`` | account | every attempt | ``RATELIMIT_BALLOT_PER_USER`` |
 | ``opendata.receipt`` (POST) | client address | every attempt | ``RATELIMIT_RECEIPT_PER_IP`` |
+| ``accounts.forgot_password`` | e-mail typed | every attempt | ``..._PASSWORD_RESET_PER_EMAIL`` |
+| ``accounts.forgot_password`` | client address | every attempt | ``..._PASSWORD_RESET_PER_IP`` |
+| ``accounts.reset_password`` | client address | every attempt | ``..._NEW_PASSWORD_PER_IP`` |
+| ``accounts.change_password`` | account | refused | ``..._PASSWORD_CHANGE_FAILED_PER_USER`` |
+| ``accounts.resend_confirmation`` | account | accepted | ``..._CONFIRMATION_PER_USER`` |
+
+(``...``: ``RATELIMIT``; those five are POSTs.)
+
+A reset link is asked for by address, known or not, with the same limit (a refusal tells
+nothing about the address); each account also gets at most ``PASSWORD_RESET_MAILS_PER_HOUR``
+links, however its address is spelled, counted by
+:func:`participa.accounts.access.request_password_reset` (beyond it the request is answered
+as any other and nothing is sent).
 
 "Accepted" is a submission the site took (a redirect: the account, proposal, comment or
 report was stored), "refused" one it answered with a 4xx (a typo in the form, a rule): a
@@ -48,7 +61,7 @@ def client_address() -> str:
 
 
 def attempted_email() -> str:
-    """The e-mail typed into the login form (each account's failures are counted apart)."""
+    """The e-mail typed into the form (login, reset): each address is counted apart."""
     email = normalize_email(request.form.get("email", ""))[:254]
     return "email:" + email if email else client_address()
 
@@ -123,6 +136,21 @@ LIMITS = (
     RateLimit(("budgets.confirm",), "RATELIMIT_BALLOT_PER_USER", account),
     # Checking a receipt shows the ballot of that code: nobody may try codes by the thousand.
     RateLimit(("opendata.receipt",), "RATELIMIT_RECEIPT_PER_IP", client_address),
+    RateLimit(("accounts.forgot_password",), "RATELIMIT_PASSWORD_RESET_PER_EMAIL", attempted_email),
+    RateLimit(("accounts.forgot_password",), "RATELIMIT_PASSWORD_RESET_PER_IP", client_address),
+    RateLimit(("accounts.reset_password",), "RATELIMIT_NEW_PASSWORD_PER_IP", client_address),
+    RateLimit(
+        ("accounts.change_password",),
+        "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER",
+        account,
+        deduct_when=refused,
+    ),
+    RateLimit(
+        ("accounts.resend_confirmation",),
+        "RATELIMIT_CONFIRMATION_PER_USER",
+        account,
+        deduct_when=accepted,
+    ),
 )
 
 

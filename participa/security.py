@@ -2,6 +2,9 @@
 and styles only from this site's own files (no inline script, no inline style); cookie
 settings (Secure outside debug and tests) and the trusted reverse proxies."""
 
+import logging
+import re
+
 from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
@@ -68,11 +71,35 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
+# the addresses of mailed links carry a token (participa.accounts.tokens)
+TOKEN_PATHS = re.compile(r"(/cuenta/(?:confirmar|restablecer)/)[^\s?\"']+")
+
+
+class RedactTokens(logging.Filter):
+    """Request logs (werkzeug's, gunicorn's access log) never carry a link's token: the
+    path of a confirmation or reset link is written with ``[token]`` in its place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = TOKEN_PATHS.sub(r"\1[token]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def redact_request_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
 def init_security(app: Flask) -> None:
     """Cookie flags, trusted proxies, and the headers on every response (a view may set its
     own stricter value first)."""
     secure_cookies(app)
     trust_proxies(app)
+    redact_request_logs()
     app.session_interface = SessionCookies()
 
     @app.after_request

@@ -35,6 +35,7 @@ from participa.categories.models import Category
 from participa.extensions import db
 from tests.support.auth import Auth
 from tests.support.live import serve
+from tests.support.mail import Outbox
 from tests.support.queries import counting
 
 REQUIRE_SERVICES = os.environ.get("PARTICIPA_REQUIRE_SERVICES") == "1"
@@ -222,6 +223,14 @@ def count_queries():
     """``with count_queries() as seen:``: the SQL statements the block runs, in order
     (``tests/support/queries.py``)."""
     return counting
+
+
+@pytest.fixture
+def outbox(ctx: Flask, tmp_path, monkeypatch) -> Outbox:
+    """The messages the app sends, written to a folder of this test's own as ``make demo``
+    does (``MAIL_OUTBOX_DIR``): ``outbox.link(email, "confirmar")`` (``tests/support/mail.py``)."""
+    monkeypatch.setitem(ctx.config, "MAIL_OUTBOX_DIR", str(tmp_path / "mail"))
+    return Outbox(tmp_path / "mail")
 
 
 @pytest.fixture

@@ -43,3 +43,45 @@ class RegisterForm(FlaskForm):
         length_ok = MIN_PASSWORD_LENGTH <= len(field.data or "") <= MAX_PASSWORD_LENGTH
         if problems and length_ok:
             raise ValidationError(" ".join(problems))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Correo electrónico"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, twice; the policy is checked against ``account_email``."""
+
+    password = PasswordField(
+        _l("Contraseña nueva"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        _l("Repite la contraseña nueva"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("Las contraseñas no coinciden.")),
+        ],
+    )
+
+    def __init__(self, *args, account_email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
+    def validate_password(self, field: PasswordField) -> None:
+        problems = password_problems(field.data or "", self.account_email)
+        length_ok = MIN_PASSWORD_LENGTH <= len(field.data or "") <= MAX_PASSWORD_LENGTH
+        if problems and length_ok:
+            raise ValidationError(" ".join(problems))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Contraseña actual"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A button: only the CSRF token."""

@@ -45,6 +45,9 @@ class User(UserMixin, Model):
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"), unique=True)
     # blocked by moderation: cannot sign in, and every session of the account has ended
     blocked_at: Mapped[datetime | None]
+    # when the owner opened the confirmation link mailed to ``email`` (or reset the
+    # password through it); None: not confirmed (participa.accounts.tokens)
+    email_confirmed_at: Mapped[datetime | None]
 
     district = relationship("District")
 
@@ -65,6 +68,11 @@ class User(UserMixin, Model):
     @property
     def is_verified(self) -> bool:
         return self.identity_id is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        """The owner proved they read mail at ``email``."""
+        return self.email_confirmed_at is not None
 
     @property
     def is_blocked(self) -> bool:
@@ -91,3 +99,28 @@ class UserSession(Model):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TokenPurpose(StrEnum):
+    CONFIRM_EMAIL = "confirm_email"
+    RESET_PASSWORD = "reset_password"
+
+
+class AccountToken(Model):
+    """A link mailed to the owner of an account: its random token is in the link only, the
+    database holds its SHA-256. Single use (the row is deleted when used), expiring
+    (``expires_at``), and one per account and purpose (a newer one replaces it; a password
+    change deletes the reset ones)."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('confirm_email', 'reset_password')", name="purpose_known"),
+        Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

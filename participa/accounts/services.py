@@ -12,17 +12,22 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash
 
-from participa.accounts.models import PASSWORD_METHOD, Role, User, UserSession, hash_password
+from participa.accounts import tokens
+from participa.accounts.models import (
+    PASSWORD_METHOD,
+    Role,
+    TokenPurpose,
+    User,
+    UserSession,
+    hash_password,
+)
 from participa.db import utcnow
 from participa.errors import Conflict, Invalid
 from participa.extensions import db
 from participa.fast_statements import FastStatement
-from participa.formatting import platform_language
-from participa.notifications.services import notify
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -198,12 +203,13 @@ def close_all_sessions(user: User, *, keep: str | None = None) -> int:
 
 
 def change_password(user: User, password: str, *, keep: str | None = None) -> None:
-    """Give ``user`` a new password (checked against the policy) and end every other
-    session (``keep``: the token of the session that changed it, if it stays signed in).
-    The hook for the password change and reset pages to come."""
+    """Give ``user`` a new password (checked against the policy), end every other session
+    (``keep``: the token of the session that changed it, if it stays signed in) and every
+    password reset link of the account (participa.accounts.access: the pages)."""
     check_password_policy(password, user.email)
     user.set_password(password)
     close_all_sessions(user, keep=keep)
+    tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
 
 
 def find_by_email(email: str) -> User | None:
@@ -218,8 +224,10 @@ def register_user(
     *,
     role: Role = Role.RESIDENT,
     district_id: int | None = None,
+    confirmed: bool = True,
 ) -> User:
-    """Create an account.
+    """Create an account, its e-mail taken as confirmed unless ``confirmed=False`` (the
+    registration page: its owner confirms it through a mailed link).
 
     Raises ``Conflict`` if the e-mail is taken and ``Invalid`` for a password that breaks
     the policy (:func:`password_problems`). For administrators and the command line: the
@@ -228,58 +236,17 @@ def register_user(
     check_password_policy(password, email)
     if find_by_email(email):
         raise Conflict(_("Ya existe una cuenta con ese correo electrónico."))
-    user = User(email=normalize_email(email), name=name.strip(), role=role, district_id=district_id)
+    user = User(
+        email=normalize_email(email),
+        name=name.strip(),
+        role=role,
+        district_id=district_id,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
-
-
-def sign_up(email: str, name: str, password: str, *, district_id: int | None = None) -> None:
-    """The registration form: the same answer, and about the same work, whether ``email``
-    already has an account or not, so the page tells nobody which addresses are registered.
-
-    A new address gets its account and a welcome e-mail; the owner of a registered one is
-    told by e-mail that someone tried to register with it (the password is hashed either
-    way, and the account is left as it was). Both e-mails are queued in the outbox: the
-    caller commits, then dispatches. Raises ``Invalid`` for a password that breaks the
-    policy (which does not depend on the account)."""
-    check_password_policy(password, email)
-    existing = find_by_email(email)
-    if existing is None:
-        try:
-            with db.session.begin_nested():  # a parallel registration of the same address
-                user = register_user(email, name, password, district_id=district_id)
-        except (Conflict, IntegrityError):
-            existing = find_by_email(email)
-            if existing is None:
-                return
-        else:
-            with platform_language():
-                notify(
-                    [user.id],
-                    "account_created",
-                    _("Tu cuenta en Participa está lista"),
-                    _(
-                        "Hola, %(name)s. Tu cuenta en Participa quedó registrada con este "
-                        "correo. Ya puedes entrar con tu correo y tu contraseña.",
-                        name=user.name,
-                    ),
-                )
-            return
-    else:
-        hash_password(password)  # the same work as creating the account
-    with platform_language():
-        notify(
-            [existing.id],
-            "registration_attempt",
-            _("Alguien intentó registrarse con tu correo"),
-            _(
-                "Alguien intentó crear una cuenta en Participa con este correo, que ya "
-                "tiene una. Si fuiste tú, entra con tu correo y tu contraseña; tu cuenta "
-                "no cambió. Si no fuiste tú, no tienes que hacer nada."
-            ),
-        )
 
 
 @cache
@@ -319,6 +286,13 @@ def create_admin(
         if not promote:
             raise Conflict(
                 _("Ya existe una cuenta con ese correo; usa --promote para hacerla administradora.")
+            )
+        if user.email_confirmed_at is None:  # staff roles need a confirmed e-mail
+            raise Conflict(
+                _(
+                    "Esa cuenta aún no confirma su correo electrónico: no puede ser "
+                    "administradora hasta hacerlo."
+                )
             )
         user.role = Role.ADMIN
         db.session.flush()

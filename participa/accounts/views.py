@@ -13,10 +13,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from participa.accounts import services
-from participa.accounts.forms import LoginForm, RegisterForm
-from participa.accounts.models import User
-from participa.errors import DomainError
+from participa.accounts import access, services, tokens
+from participa.accounts.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+)
+from participa.accounts.models import TokenPurpose, User
+from participa.errors import DomainError, Invalid
 from participa.extensions import db, login_manager
 from participa.i18n import LANGUAGES
 from participa.views_common import district_choices, keep_form, safe_next
@@ -25,6 +32,11 @@ bp = Blueprint("accounts", __name__)
 
 
 SESSION_TOKEN = "_token"  # the session's key of its server-side token
+# A mailed link's token moves from the address to the (signed) session cookie at once, so
+# the pages that use it, and their forms, have addresses without it.
+CONFIRM_TOKEN = "_confirm_token"
+RESET_TOKEN = "_reset_token"
+REGISTERED = "_registered_email"  # the address the "check your mail" page names
 
 
 @login_manager.user_loader
@@ -81,7 +93,7 @@ def register():
     form.district_id.choices = district_choices(_("Prefiero no decirlo"))
     if form.validate_on_submit():
         try:
-            services.sign_up(
+            access.sign_up(
                 form.email.data,
                 form.name.data,
                 form.password.data,
@@ -91,17 +103,16 @@ def register():
             status = keep_form(form, error)
             return render_template("accounts/register.html", form=form), status
         db.session.commit()
-        flash(
-            _(
-                "Revisa tu correo: te enviamos un mensaje a %(email)s. Si tu cuenta es "
-                "nueva, ya puedes entrar con tu correo y tu contraseña.",
-                email=services.normalize_email(form.email.data),
-            ),
-            "success",
-        )
+        session[REGISTERED] = services.normalize_email(form.email.data)
         back = request.args.get("next")
-        return redirect(url_for("accounts.login", next=back and safe_next(back)))
+        return redirect(url_for("accounts.check_your_mail", next=back and safe_next(back)))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/registro/revisa-tu-correo")
+def check_your_mail():
+    """After registering: the same page for a new and a known address."""
+    return render_template("accounts/check_your_mail.html", email=session.get(REGISTERED))
 
 
 @bp.route("/entrar", methods=["GET", "POST"])
@@ -138,6 +149,165 @@ def logout():
 @login_required
 def account():
     return render_template("accounts/account.html")
+
+
+# ───────────── e-mail confirmation ─────────────
+
+
+@bp.get("/cuenta/confirmar/<token>")
+def open_confirmation(token: str):
+    """The link of the confirmation e-mail: its token goes to the session, and the page
+    that confirms (with a button: a mail scanner opening the link confirms nothing) has an
+    address without it."""
+    session[CONFIRM_TOKEN] = token[: tokens.MAX_TOKEN_LENGTH + 1]
+    return redirect(url_for("accounts.confirmation"), 303)
+
+
+@bp.route("/cuenta/confirmar", methods=["GET", "POST"])
+def confirmation():
+    token = session.get(CONFIRM_TOKEN)
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            user = access.confirm_email(token)
+        except DomainError as error:
+            db.session.rollback()
+            return _link_not_valid(error, "confirm")
+        session.pop(CONFIRM_TOKEN, None)
+        db.session.commit()
+        flash(_("Listo: confirmaste tu correo %(email)s.", email=user.email), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("accounts.security"), 303)
+        if current_user.is_authenticated:
+            return redirect(url_for("processes.index"), 303)
+        return redirect(url_for("accounts.login"), 303)
+    holder = tokens.holder(token, TokenPurpose.CONFIRM_EMAIL)
+    if holder is None:
+        return _link_not_valid(
+            access.LinkNotValid(_("Este enlace de confirmación no es válido o ya venció.")),
+            "confirm",
+        )
+    return render_template("accounts/confirm.html", form=form, email=holder.email)
+
+
+def _link_not_valid(error: DomainError, kind: str):
+    return render_template("accounts/link_not_valid.html", error=error, kind=kind), (
+        error.status_code
+    )
+
+
+@bp.post("/cuenta/confirmacion/reenviar")
+@login_required
+def resend_confirmation():
+    """Send the confirmation link again (the earlier one stops working)."""
+    form = EmptyForm()
+    back = safe_next(request.form.get("next"), url_for("accounts.security"))
+    if not form.validate_on_submit():
+        return redirect(back, 303)
+    if current_user.is_confirmed:
+        flash(_("Tu correo ya está confirmado."), "info")
+        return redirect(back, 303)
+    access.send_confirmation(current_user)
+    db.session.commit()
+    flash(
+        _(
+            "Te enviamos un enlace nuevo a %(email)s. El anterior ya no sirve.",
+            email=current_user.email,
+        ),
+        "success",
+    )
+    return redirect(back, 303)
+
+
+# ───────────── forgotten password ─────────────
+
+
+@bp.route("/cuenta/olvide-mi-contrasena", methods=["GET", "POST"])
+def forgot_password():
+    """The same answer whether the address has an account or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        access.request_password_reset(form.email.data)
+        db.session.commit()
+        return redirect(url_for("accounts.forgot_password_sent"), 303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.get("/cuenta/olvide-mi-contrasena/enviado")
+def forgot_password_sent():
+    lifetime = access.duration(tokens.lifetime(TokenPurpose.RESET_PASSWORD))
+    return render_template("accounts/forgot_sent.html", reset_lifetime=lifetime)
+
+
+@bp.get("/cuenta/restablecer/<token>")
+def open_reset(token: str):
+    """The link of the reset e-mail: its token goes to the session (see
+    :func:`open_confirmation`); the form's address has no token."""
+    session[RESET_TOKEN] = token[: tokens.MAX_TOKEN_LENGTH + 1]
+    return redirect(url_for("accounts.reset_password"), 303)
+
+
+@bp.route("/cuenta/restablecer", methods=["GET", "POST"])
+def reset_password():
+    """A new password from a reset link: every session of the account ends, and the
+    person is signed in afresh."""
+    token = session.get(RESET_TOKEN)
+    try:
+        holder = access.reset_holder(token)
+    except DomainError as error:
+        db.session.rollback()
+        return _link_not_valid(error, "reset")
+    form = NewPasswordForm(account_email=holder.email)
+    if form.validate_on_submit():
+        try:
+            user = access.reset_password(token, form.password.data)
+        except Invalid as error:  # the link stays valid: the form again, what was wrong beside
+            status = keep_form(form, error)
+            return render_template("accounts/reset.html", form=form, email=holder.email), status
+        except DomainError as error:
+            db.session.rollback()
+            return _link_not_valid(error, "reset")
+        start_session(user)  # a fresh session; the reset link leaves the cookie with the rest
+        db.session.commit()
+        flash(_("Tu contraseña cambió. Ya entraste con la nueva."), "success")
+        return redirect(url_for("accounts.security"), 303)
+    status = 422 if form.errors else 200
+    return render_template("accounts/reset.html", form=form, email=holder.email), status
+
+
+# ───────────── my account: security ─────────────
+
+
+def _security_page(form: ChangePasswordForm, status: int = 200):
+    return render_template("accounts/security.html", form=form), status
+
+
+@bp.get("/cuenta/seguridad")
+@login_required
+def security():
+    return _security_page(ChangePasswordForm(formdata=None, account_email=current_user.email))
+
+
+@bp.post("/cuenta/seguridad/contrasena")
+@login_required
+def change_password():
+    """Change the password (the current one asked): every other session ends."""
+    form = ChangePasswordForm(account_email=current_user.email)
+    if not form.validate_on_submit():
+        return _security_page(form, 422)
+    try:
+        access.change_password(
+            current_user,
+            form.current_password.data,
+            form.password.data,
+            keep=session.get(SESSION_TOKEN),
+        )
+    except DomainError as error:
+        return _security_page(form, keep_form(form, error))
+    db.session.commit()
+    flash(_("Tu contraseña cambió. Cerramos tus sesiones en los demás dispositivos."), "success")
+    return redirect(url_for("accounts.security"), 303)
 
 
 @bp.post("/cuenta/cerrar-sesiones")

@@ -162,6 +162,7 @@ KIND_LABELS = {
     "user.role": _l("Rol cambiado"),
     "process_role.assigned": _l("Rol en un proceso asignado"),
     "process_role.removed": _l("Rol en un proceso quitado"),
+    "user.reset_link_sent": _l("Enlace para crear contraseña enviado"),
     "accounts.blocked": _l("Cuenta bloqueada"),
     "accounts.unblocked": _l("Cuenta desbloqueada"),
     "census.verify_failed": _l("Verificación fallida"),

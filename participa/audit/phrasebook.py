@@ -236,6 +236,14 @@ def _blocked(s: Say) -> str:
     )
 
 
+def _reset_link_sent(s: Say) -> str:
+    return _(
+        "%(actor)s envió a %(who)s un enlace para crear una contraseña nueva.",
+        actor=s.actor,
+        who=s.title(),
+    )
+
+
 def _unblocked(s: Say) -> str:
     return _("%(actor)s desbloqueó la cuenta de %(who)s.", actor=s.actor, who=s.title())
 
@@ -403,6 +411,7 @@ SENTENCES: dict[str, Callable[[Say], str]] = {
     "user.role": _user_role,
     "process_role.assigned": _process_role_assigned,
     "process_role.removed": _process_role_removed,
+    "user.reset_link_sent": _reset_link_sent,
     "accounts.blocked": _blocked,
     "accounts.unblocked": _unblocked,
     "census.verify_failed": _verify_failed,

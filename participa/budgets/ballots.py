@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Executable, delete, select, text
 
+from participa.accounts.access import require_confirmed
 from participa.accounts.models import User
 from participa.budgets.ballot_box import BallotBox, require_voting_open, validate_selection
 from participa.budgets.models import Ballot, BallotItem, BallotType, Budget, Channel, new_public_id
@@ -109,6 +110,7 @@ def confirm_ballot(
     from the database); a replaced one is the session's row.
     """
     require_voting_open(box)
+    require_confirmed(user, "vote")  # a confirmed e-mail, unless the setting says no
     require_verified(box.verification_to_vote, user, Action.VOTE)  # census: the process may ask
     if box.needs_scope_check:
         require_vote_scope(db.session.get_one(Budget, box.budget_id), user)

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from participa.accounts.access import require_confirmed
 from participa.budgets import ballot_box, ballots
 from participa.budgets.forms import (
     BallotForm,
@@ -13,10 +14,11 @@ from participa.budgets.forms import (
     read_ballot,
 )
 from participa.budgets.models import Budget
-from participa.errors import DomainError, Invalid
+from participa.errors import DomainError, Invalid, NotAllowed
 from participa.extensions import db
 from participa.processes.models import Action, Process
 from participa.processes.queries import sees_drafts, visible_to
+from participa.views_common import refuse
 
 bp = Blueprint("budgets", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>")
 
@@ -77,6 +79,10 @@ def ballot(slug: str, budget_id: int):
     if not budget.process.allows(Action.VOTE):
         flash(_("La votación no está abierta."), "error")
         return redirect(url_for("budgets.show", slug=slug, budget_id=budget_id))
+    try:  # said before the ballot is filled in, not after
+        require_confirmed(current_user, "vote")
+    except NotAllowed as error:
+        return refuse(error, "budgets.show", slug=slug, budget_id=budget_id)
     # Coming back from the review page keeps the unconfirmed selection.
     pending = read_ballot(ballot_box.ballot_rules(budget), len(budget.projects), request.args)
     marks = pending.marks or marks_of(budget, ballots.ballot_of(budget, current_user))

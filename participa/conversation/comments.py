@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from participa.accountability.models import ExecutionItem
+from participa.accounts.access import require_confirmed
 from participa.accounts.models import User
 from participa.conversation.content import (
     Target,
@@ -46,6 +47,7 @@ def add_comment(target: Target, author: User, body: str, parent: Comment | None 
     closed = _closed_reason(target)
     if closed is not None:
         raise NotAllowed(closed)
+    require_confirmed(author, "comment")
     text = (body or "").strip()
     if len(text) < MIN_BODY:
         raise Invalid(_("Escribe tu comentario (al menos %(n)d caracteres).", n=MIN_BODY))

@@ -1,6 +1,8 @@
 """Sending notifications: SMTP when ``MAIL_SERVER`` is configured, else a line in the log
 that says which notification was written for whom (a user id), never the address or the
-content (a receipt code must not reach the logs).
+content (a receipt code or a reset link must not reach the logs); with ``MAIL_OUTBOX_DIR``
+set (``make demo``), the message itself is written there as ``<id>.eml`` for whoever runs
+the site to open (the demo's confirmation and reset links).
 
 A mail error names the address (``SMTPRecipientsRefused``, a server's reply quoting it, a
 malformed ``To`` header): it never leaves :func:`_send`, which raises :class:`SendingFailed`
@@ -13,6 +15,7 @@ import logging
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 from celery import shared_task
 from flask import current_app
@@ -28,22 +31,50 @@ logger = logging.getLogger("participa.mail")
 RESEND_WITHIN = timedelta(days=2)  # older unsent notifications are given up
 
 
+def outbox_dir() -> Path | None:
+    """Where messages are written without a mail server (``MAIL_OUTBOX_DIR``; a relative
+    path is inside the instance folder), or None."""
+    configured = current_app.config.get("MAIL_OUTBOX_DIR")
+    if not configured:
+        return None
+    return Path(current_app.instance_path) / configured
+
+
+def _message(note: Notification, email: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config.get("MAIL_FROM", "participa@localhost")
+    message["To"] = email
+    message["Subject"] = note.subject
+    message.set_content(fill(note.body, note.secret))
+    return message
+
+
 def _deliver(note: Notification, email: str) -> None:
     """Send one message, its sealed secret opened into the body: by SMTP when
-    ``MAIL_SERVER`` is configured, else only a line in the log (no address, no content)."""
+    ``MAIL_SERVER`` is configured, else a line in the log (no address, no content) and,
+    with ``MAIL_OUTBOX_DIR``, the message written to a file there."""
     config = current_app.config
+    folder = outbox_dir()
     if config.get("MAIL_SERVER"):
-        message = EmailMessage()
-        message["From"] = config.get("MAIL_FROM", "participa@localhost")
-        message["To"] = email
-        message["Subject"] = note.subject
-        message.set_content(fill(note.body, note.secret))
+        message = _message(note, email)
         with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25))) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
             smtp.send_message(message)
+    elif folder is not None:
+        path = folder / f"{note.id}.eml"
+        message = _message(note, email)
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes(message))
+        logger.info(
+            "no mail server: notification %s (%s) for user %s written to %s",
+            note.id,
+            note.kind,
+            note.user_id,
+            path,
+        )
     else:
         fill(note.body, note.secret)  # a secret that cannot be opened fails here as by SMTP
         logger.info(

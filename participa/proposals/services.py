@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, UnaryExpression, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from participa.accounts.access import require_confirmed
 from participa.accounts.models import User
 from participa.categories.services import require_offered
 from participa.census.verification import require_verified
@@ -74,6 +75,7 @@ def create_proposal(
     """Submit a proposal, if the current phase of ``process`` allows proposing."""
     if not process.allows(Action.PROPOSE):
         raise NotAllowed(_("Este proceso no recibe propuestas en esta fase."))
+    require_confirmed(author, "propose")  # a confirmed e-mail, unless the setting says no
     require_verified(process.verification_to_propose, author, Action.PROPOSE)  # census
     require_offered(category)  # an administrator's category, not archived
     if cost_estimate is not None and cost_estimate < 0:
@@ -121,6 +123,7 @@ def support(proposal: Proposal, user: User) -> bool:
     was really inserted.
     """
     _require_supportable(proposal)
+    require_confirmed(user, "support")
     inserted = db.session.scalar(
         insert_ignoring_conflicts(Support, ["proposal_id", "user_id"])
         .values(proposal_id=proposal.id, user_id=user.id, created_at=utcnow())

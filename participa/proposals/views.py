@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from participa.accounts.access import require_confirmed
 from participa.categories import queries as categories
 from participa.confirmation import Question, confirm_first
 from participa.errors import DomainError, NotAllowed
@@ -12,7 +13,7 @@ from participa.processes.views import get_process_or_404
 from participa.proposals import services
 from participa.proposals.forms import ProposalForm
 from participa.proposals.models import Proposal, ProposalState
-from participa.views_common import district_choices, int_arg, keep_form, page_arg, safe_next
+from participa.views_common import district_choices, int_arg, keep_form, page_arg, refuse, safe_next
 
 bp = Blueprint("proposals", __name__, url_prefix="/procesos/<slug>/propuestas")
 
@@ -81,6 +82,11 @@ def new(slug: str):
             return page, status
         flash(message, "error")
         return redirect(url_for("processes.show", slug=slug))
+    if request.method == "GET":
+        try:  # said before the form is filled in, not after
+            require_confirmed(current_user, "propose")
+        except NotAllowed as error:
+            return refuse(error, "processes.show", slug=slug)
     if form.validate_on_submit():
         try:
             proposal = services.create_proposal(

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
+from participa.accounts.access import require_confirmed_for_staff
 from participa.accounts.models import Role, User
 from participa.audit.services import log
 from participa.errors import Invalid, NotAllowed
@@ -54,6 +55,7 @@ def set_role(user: User, role: str, admin: User) -> bool:
         )
     if user.role == role:
         return False
+    require_confirmed_for_staff(user, role)
     before = {"role": user.role}
     user.role = role
     log("user.role", user, actor=admin, before=before, after={"role": role})

@@ -11,7 +11,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from participa.accounts.models import User
+from participa.accounts import access, tokens
+from participa.accounts.models import TokenPurpose, User
 from participa.admin.edit_forms import show_error
 from participa.admin.forms import ConfirmForm
 from participa.admin.sections import render_section
@@ -360,5 +361,31 @@ def set_role(user_id: int):
         )
     else:
         flash(_("%(name)s ya tenía ese rol.", name=user.name), "info")
+    back = safe_next(request.form.get("next"), url_for("review.users"))
+    return redirect(back if back.startswith("/admin/usuarios") else url_for("review.users"), 303)
+
+
+@bp.post("/admin/usuarios/<int:user_id>/enlace-de-acceso")
+@admin_required
+def send_reset_link(user_id: int):
+    """Help a person back into their account: a link to create a new password is mailed to
+    them (administrators never see nor set a password); logged."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return refuse(Invalid(_("El formulario expiró; vuelve a intentarlo.")), "review.users")
+    try:
+        access.send_reset_link_by_staff(user, current_user)
+    except DomainError as error:
+        return refuse(error, "review.users")
+    db.session.commit()
+    flash(
+        _(
+            "Enviamos a %(name)s un enlace para crear una contraseña nueva. Vale %(lifetime)s; "
+            "nadie más lo ve.",
+            name=user.name,
+            lifetime=access.duration(tokens.lifetime(TokenPurpose.RESET_PASSWORD)),
+        ),
+        "success",
+    )
     back = safe_next(request.form.get("next"), url_for("review.users"))
     return redirect(back if back.startswith("/admin/usuarios") else url_for("review.users"), 303)

@@ -16,7 +16,7 @@ from tests import factories as f
 from tests.support.browser import screenshot
 
 
-def test_register_propose_support_vote_results_download(live_server, page):
+def test_register_propose_support_vote_results_download(live_server, page, outbox):
     ideas = f.process(now_allows=("allows_propose", "allows_support"), slug="ideas")
     voting = f.process(now_allows=("allows_vote",), slug="votacion")
     budget = f.budget(voting, amount=1000, costs=(400, 300, 300, 200))
@@ -29,8 +29,11 @@ def test_register_propose_support_vote_results_download(live_server, page):
     page.get_by_label("Contraseña", exact=True).fill("una-clave-muy-larga")
     page.get_by_label("Repite la contraseña").fill("una-clave-muy-larga")
     page.get_by_role("button", name="Crear cuenta").click()
-    page.wait_for_url(f"{live_server}/entrar")  # the same answer for a registered e-mail
+    page.wait_for_url(f"{live_server}/registro/revisa-tu-correo")  # the same for a known one
     assert "Revisa tu correo" in page.content()
+    page.goto(outbox.link("rosa@example.org", "confirmar"))  # voting needs a confirmed e-mail
+    page.get_by_role("button", name="Confirmar mi correo").click()
+    page.wait_for_url(f"{live_server}/entrar")
     page.get_by_label("Correo electrónico").fill("rosa@example.org")
     page.get_by_label("Contraseña").fill("una-clave-muy-larga")
     page.get_by_role("button", name="Entrar").click()

@@ -15,11 +15,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from participa import create_app
+from participa.accounts import services
 from participa.accounts.models import User
 from participa.budgets.models import Ballot
 from participa.config import default_config
 from participa.conversation.models import Comment, Report
 from participa.extensions import db
+from participa.notifications.models import Notification
 from participa.proposals.models import Proposal
 from participa.ratelimit import LIMITS
 from tests import factories as f
@@ -38,6 +40,11 @@ SMALL = {
     "RATELIMIT_REPORT_FAILED_PER_USER": "6 per hour",
     "RATELIMIT_BALLOT_PER_USER": "2 per hour",
     "RATELIMIT_RECEIPT_PER_IP": "3 per minute",
+    "RATELIMIT_PASSWORD_RESET_PER_EMAIL": "2 per hour",
+    "RATELIMIT_PASSWORD_RESET_PER_IP": "5 per hour",
+    "RATELIMIT_NEW_PASSWORD_PER_IP": "3 per hour",
+    "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "2 per hour",
+    "RATELIMIT_CONFIRMATION_PER_USER": "2 per hour",
 }
 
 
@@ -98,6 +105,11 @@ def test_defaults_and_the_table_of_limits():
         ("conversation.report", "RATELIMIT_REPORT_FAILED_PER_USER"),
         ("budgets.confirm", "RATELIMIT_BALLOT_PER_USER"),
         ("opendata.receipt", "RATELIMIT_RECEIPT_PER_IP"),
+        ("accounts.forgot_password", "RATELIMIT_PASSWORD_RESET_PER_EMAIL"),
+        ("accounts.forgot_password", "RATELIMIT_PASSWORD_RESET_PER_IP"),
+        ("accounts.reset_password", "RATELIMIT_NEW_PASSWORD_PER_IP"),
+        ("accounts.change_password", "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER"),
+        ("accounts.resend_confirmation", "RATELIMIT_CONFIRMATION_PER_USER"),
     }
 
 
@@ -348,3 +360,67 @@ def test_voting_goes_on_when_redis_is_down(make_limited, caplog):
     # still limited, in the process's memory, while Redis is away
     client.post(url, data={"project": [p1]})
     assert_refused(client.post(url, data={"project": [p1]}))
+
+
+def forgot(client, email: str, address: str = "127.0.0.1"):
+    return client.post(
+        "/cuenta/olvide-mi-contrasena",
+        data={"email": email},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_reset_links_are_asked_for_per_address_typed_known_or_not(make_limited):
+    """The limit of an address refuses alike whether it has an account: a refusal tells
+    nothing; each client address has a limit of its own too."""
+    client = make_limited().test_client()
+    ana = f.user()
+    db.session.commit()
+    for email in (ana.email, "nadie@example.org"):
+        answers = [forgot(client, email, f"10.0.0.{n}") for n in range(3)]
+        assert [a.status_code for a in answers[:2]] == [303, 303]
+        assert_refused(answers[2])
+    assert forgot(client, ana.email.upper(), "10.0.0.9").status_code == 429  # any spelling
+    mails = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).all()
+    assert len(mails) == 2
+    for n in range(5):  # now from one client address, a different address each time
+        assert forgot(client, f"otra{n}@example.org", "10.9.9.9").status_code == 303
+    assert_refused(forgot(client, "otra-mas@example.org", "10.9.9.9"))
+
+
+def test_new_password_forms_are_limited_per_address(make_limited):
+    client = make_limited().test_client()
+    for _ in range(3):
+        assert client.post("/cuenta/restablecer", data={"password": "x"}).status_code == 400
+    assert_refused(client.post("/cuenta/restablecer", data={"password": "x"}))
+
+
+def test_wrong_current_passwords_are_limited_per_account(make_limited):
+    app = make_limited()
+    client = app.test_client()
+    ana = f.user()
+    db.session.commit()
+    Auth(client).login(ana)
+    data = {
+        "current_password": "no-es-la-mia",
+        "password": "otra-clave-segura",
+        "confirm": "otra-clave-segura",
+    }
+    for _ in range(2):
+        assert client.post("/cuenta/seguridad/contrasena", data=data).status_code == 422
+    data["current_password"] = f.PASSWORD
+    assert_refused(client.post("/cuenta/seguridad/contrasena", data=data))
+    db.session.expire_all()
+    assert db.session.get(User, ana.id).check_password(f.PASSWORD)
+
+
+def test_confirmation_links_are_resent_a_few_times_an_hour(make_limited):
+    client = make_limited().test_client()
+    ana = services.register_user("ana@example.org", "Ana", f.PASSWORD, confirmed=False)
+    db.session.commit()
+    Auth(client).login(ana)
+    for _ in range(2):
+        assert client.post("/cuenta/confirmacion/reenviar").status_code == 303
+    assert_refused(client.post("/cuenta/confirmacion/reenviar"))
+    sent = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).all()
+    assert len(sent) == 2

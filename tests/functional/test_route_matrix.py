@@ -67,6 +67,15 @@ ROUTES: dict[str, Access] = {
     "accounts.login": Access(PUBLIC, post=(422,)),
     "accounts.register": Access(PUBLIC, post=(422,)),
     "accounts.set_language": Access(PUBLIC, post=(302,)),
+    "accounts.check_your_mail": Access(PUBLIC),
+    # a mailed link: its token to the session, then the page without it
+    "accounts.open_confirmation": Access(PUBLIC, get=(303,)),
+    "accounts.open_reset": Access(PUBLIC, get=(303,)),
+    # no (valid) token in the session: "this link no longer works", 400
+    "accounts.confirmation": Access(PUBLIC, get=(400,), post=(400,)),
+    "accounts.reset_password": Access(PUBLIC, get=(400,), post=(400,)),
+    "accounts.forgot_password": Access(PUBLIC, post=(422,)),
+    "accounts.forgot_password_sent": Access(PUBLIC),
     # the read API: JSON, GET only
     "api-docs.openapi_json": Access(PUBLIC),
     "api.list_processes": Access(PUBLIC),
@@ -84,6 +93,9 @@ ROUTES: dict[str, Access] = {
     "accounts.logout": Access(SIGNED_IN, post=(302,)),
     "accounts.account": Access(SIGNED_IN),
     "accounts.logout_everywhere": Access(SIGNED_IN, post=(302,)),
+    "accounts.security": Access(SIGNED_IN),
+    "accounts.change_password": Access(SIGNED_IN, post=(422,)),
+    "accounts.resend_confirmation": Access(SIGNED_IN, post=(303,)),
     "processes.follow": Access(SIGNED_IN, post=(303,)),
     "proposals.new": Access(SIGNED_IN, post=(422,)),
     "proposals.support": Access(SIGNED_IN, post=(303,)),
@@ -173,6 +185,7 @@ ROUTES: dict[str, Access] = {
     "review.threshold": Access(ADMIN, post=(303,)),
     "review.users": Access(ADMIN),
     "review.set_role": Access(ADMIN, post=(422,)),
+    "review.send_reset_link": Access(ADMIN, post=(303,)),  # mailed to the person, logged
     "accountability.admin_index": Access(ADMIN),
     "accountability.admin_from_results": Access(ADMIN, post=(303,)),
     "accountability.admin_add_status": Access(ADMIN, post=(422,)),

@@ -19,6 +19,7 @@ from participa.processes.models import District
 from participa.proposals.models import Proposal
 from tests import factories as f
 from tests.support.auth import Auth
+from tests.support.mail import path_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -42,7 +43,7 @@ def test_no_template_or_module_marks_text_safe():
     assert found == []
 
 
-def test_resident_text_is_escaped_everywhere_it_is_shown(client, auth):
+def test_resident_text_is_escaped_everywhere_it_is_shown(client, auth, outbox):
     process = f.process(now_allows=("allows_propose", "allows_support", "allows_comment"))
     db.session.add(District(name="Centro"))
     db.session.commit()
@@ -57,6 +58,8 @@ def test_resident_text_is_escaped_everywhere_it_is_shown(client, auth):
         },
     )
     assert response.status_code == 302
+    confirm = client.get(path_of(outbox.link("rosa@example.org", "confirmar")))  # to propose
+    assert client.post(confirm.headers["Location"]).status_code == 303
     client.post("/salir")
     response = Auth(client).attempt("rosa@example.org")
     assert_escaped(client.get("/").text, "flashed greeting with the name")

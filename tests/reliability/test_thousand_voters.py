@@ -43,6 +43,7 @@ def residents(n: int) -> list[int]:
             "password_hash": password_hash,
             "role": "resident",
             "created_at": now,
+            "email_confirmed_at": now,  # voting needs a confirmed e-mail
         }
         for i in range(n)
     ]

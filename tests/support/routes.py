@@ -136,6 +136,7 @@ def build_world(person: User | None) -> World:
             "filename": "procesos.csv",
             "version": publication.version,
             "rest": "nada-por-aqui",
+            "token": "no-es-un-enlace-valido",
             "move": "cerrar",
             "what": "seguir",
             "action": "despublicar",  # refused (409): the open process has proposals

@@ -258,6 +258,7 @@ CASES: dict[str, ActionLog] = {
         ),
         60,
     ),
+    "user.reset_link_sent": entry("user.reset_link_sent", "users", 2),
     "accounts.blocked": entry(
         "accounts.blocked",
         "users",
@@ -523,6 +524,10 @@ EXPECTED = {
         "María López quitó a Juan Pérez el rol «Moderación» en el proceso «Presupuesto 2026».",
         "María López removed the role “Moderation” of Juan Pérez in the process "
         "“Presupuesto 2026”.",
+    ),
+    "user.reset_link_sent": (
+        "María López envió a Juan Pérez un enlace para crear una contraseña nueva.",
+        "María López sent Juan Pérez a link to create a new password.",
     ),
     "accounts.blocked": (
         "Juan Pérez bloqueó la cuenta de Rosa Díaz y cerró 2 sesiones.",
