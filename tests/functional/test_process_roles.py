@@ -54,6 +54,9 @@ def test_an_administrator_assigns_a_person_to_one_process_and_it_is_logged(clien
     auth.login(admin)
     page = client.get(team_url(process))
     assert page.status_code == 200 and 'data-testid="team-empty"' in page.text
+    # one of the process's sections: its tab bar, with this tab as the current one
+    assert 'data-testid="process-tabs"' in page.text
+    assert f'href="{team_url(process)}" data-tab="equipo" aria-current="page"' in page.text
     response = client.post(
         team_url(process), data={"email": f"  {person.email.upper()} ", "role": "evaluator"}
     )
