@@ -5,6 +5,9 @@ The administration pages live here, under ``/admin/...`` URLs, so that the revie
 capability stays in one package; each checks the administrator role itself.
 """
 
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,7 +27,14 @@ from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
 from participa.review import roles, services
 from participa.review.forms import EvaluationForm, RoleForm, ThresholdForm
-from participa.views_common import int_arg, keep_form, page_arg, parse_id, refuse, safe_next
+from participa.views_common import (
+    MAX_PAGE,
+    int_arg,
+    keep_form,
+    page_arg,
+    parse_id,
+    safe_next,
+)
 
 bp = Blueprint("review", __name__)
 
@@ -322,10 +332,21 @@ def threshold(process_id: int):
 @admin_required
 def users():
     """Everyone with an account, searchable, with their role."""
-    q = request.args.get("q", "")[:100]
-    role = request.args.get("rol", "")
+    return _users_page(request.args, page_arg())
+
+
+def _users_page(
+    args: Mapping[str, str],
+    number: int,
+    status: int = 200,
+    refused: tuple[int, str, str | None] | None = None,
+):
+    """Page ``number`` of the people the filters ``args`` find; ``refused`` is (person,
+    what was refused, the role chosen): said beside that person's forms, nothing changed."""
+    q = args.get("q", "")[:100]
+    role = args.get("rol", "")
     page = db.paginate(
-        roles.users_query(q, role), page=page_arg(), per_page=USERS_PER_PAGE, error_out=False
+        roles.users_query(q, role), page=number, per_page=USERS_PER_PAGE, error_out=False
     )
     return render_template(
         "review/users.html",
@@ -334,7 +355,19 @@ def users():
         role=role if role in roles.ROLE_LABELS else "",
         role_labels=roles.ROLE_LABELS,
         form=RoleForm(formdata=None),
-    )
+        refused=refused,
+    ), status
+
+
+def _refused_on_users_page(user_id: int, error: DomainError, chosen: str | None = None):
+    """The list the form was sent from again (its ``next``), the refusal beside the person."""
+    db.session.rollback()
+    back = safe_next(request.form.get("next"), url_for("review.users"))
+    query = parse_qs(urlsplit(back).query) if back.startswith("/admin/usuarios") else {}
+    args = {key: values[0] for key, values in query.items()}
+    number = min(parse_id(args.get("page")) or 1, MAX_PAGE)
+    message = " ".join([error.message, *error.details])
+    return _users_page(args, number, error.status_code, (user_id, message, chosen))
 
 
 @bp.post("/admin/usuarios/<int:user_id>/rol")
@@ -344,11 +377,11 @@ def set_role(user_id: int):
     user = db.get_or_404(User, user_id)
     form = RoleForm()
     if not form.validate():
-        return refuse(Invalid(_("Rol desconocido.")), "review.users")
+        return _refused_on_users_page(user.id, Invalid(_("Rol desconocido.")))
     try:
         changed = roles.set_role(user, form.role.data, current_user)
     except DomainError as error:
-        return refuse(error, "review.users")
+        return _refused_on_users_page(user.id, error, form.role.data)
     db.session.commit()
     if changed:
         flash(
@@ -372,11 +405,12 @@ def send_reset_link(user_id: int):
     them (administrators never see nor set a password); logged."""
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
-        return refuse(Invalid(_("El formulario expiró; vuelve a intentarlo.")), "review.users")
+        expired = Invalid(_("El formulario expiró; vuelve a intentarlo."))
+        return _refused_on_users_page(user.id, expired)
     try:
         access.send_reset_link_by_staff(user, current_user)
     except DomainError as error:
-        return refuse(error, "review.users")
+        return _refused_on_users_page(user.id, error)
     db.session.commit()
     flash(
         _(

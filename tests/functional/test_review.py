@@ -353,3 +353,28 @@ def test_roles_page_lists_searches_and_changes_a_role(client, auth):
     client.post("/salir")
     auth.login(db.session.get(User, ana.id))
     assert client.get("/evaluacion").status_code == 200
+
+
+def test_a_refused_role_change_is_said_beside_the_person_on_the_same_list(client, auth):
+    admin = f.admin()
+    ana = f.user(email="ana.sin.confirmar@example.org")
+    f.user(email="beto@example.org")
+    ana.email_confirmed_at = None  # staff roles need a confirmed e-mail
+    db.session.commit()
+    auth.login(admin)
+
+    refused = client.post(
+        f"/admin/usuarios/{ana.id}/rol",
+        data={"role": "evaluator", "next": "/admin/usuarios?q=sin.confirmar"},
+    )
+
+    assert refused.status_code == 409
+    page = refused.text
+    assert 'id="refused-title"' not in page  # not the separate error page
+    assert 'data-testid="user-filters"' in page  # the list again
+    assert "ana.sin.confirmar@example.org" in page and "beto@example.org" not in page  # as sent
+    row = page.split(f'data-user-id="{ana.id}"', 1)[1].split("</li>", 1)[0]
+    assert 'data-testid="user-refusal"' in row and "confirm" in row.lower()
+    assert '<option value="evaluator" selected>' in row  # the role that was chosen
+    db.session.expire_all()
+    assert db.session.get(User, ana.id).role == "resident"
