@@ -50,8 +50,11 @@ def test_evaluator_answers_and_admin_publishes(live_server, page):
 
     browser_login(page, live_server, admin.email)
     page.goto(f"{live_server}/admin/procesos/{process.id}/revision")
-    page.get_by_role("button", name="Publicar respuestas").click()
-    page.wait_for_load_state()
+    page.get_by_test_id("publish-form").get_by_role("button", name="Publicar respuestas").click()
+    dialog = page.locator("#confirm-dialog")  # it asks first (participa/confirmation.py)
+    dialog.get_by_text("¿Publicar las respuestas elegidas?").wait_for()
+    dialog.get_by_role("button", name="Publicar respuestas").click()
+    page.get_by_text("respuestas publicadas").wait_for()
     db.session.expire_all()
     published = db.session.get(Proposal, proposal.id)
     assert (published.state, published.cost_estimate) == ("accepted", 120000)
