@@ -72,7 +72,8 @@ def test_cumulative_ballot(live_server, page):
     page.get_by_role("button", name="Revisar mi voto").click()
     error = page.get_by_test_id("ballot-error")
     assert "Repartiste 11 puntos; el máximo es 8." in error.inner_text()
-    assert page.evaluate("document.activeElement.id") == "ballot-error"
+    # the page's script moves the focus to the error once loaded: wait for that, not a time
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ballot-error'")
     assert page.get_by_label(p1.title).input_value() == "5"
     assert stored(budget) == {}
 

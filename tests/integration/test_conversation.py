@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -393,10 +394,17 @@ def test_parallel_reports_hide_once_and_count_every_report(ctx, is_postgres):
     db.session.commit()
     url = f"/contenido/propuesta/{target.id}/reportar"
     requests = [(_logged_in(ctx, r), url, {"reason": "Spam"}) for r in reporters]
-    assert post_together(requests) == [303] * THREADS
+    statuses = post_together(requests)
+    # A report is counted (303) unless its request reads the proposal after the reports
+    # before it hid it: hidden content is "not found" to residents (404), counted nowhere.
+    # Which requests come too late depends on the scheduling, not how many are counted.
+    assert set(statuses) <= {303, 404}, statuses
+    accepted = statuses.count(303)
+    assert accepted >= current_app.config["MODERATION_HIDE_AFTER"], statuses
     db.session.expire_all()
     stored = db.session.get(Proposal, target.id)
-    assert stored.reports_count == THREADS and stored.is_hidden
+    assert stored.reports_count == accepted and stored.is_hidden
+    assert db.session.scalar(select(func.count(Report.id))) == accepted
     hidings = db.session.scalar(
         select(func.count(ActionLog.id)).where(ActionLog.action == "moderation.hidden_by_reports")
     )
