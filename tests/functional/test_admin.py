@@ -125,6 +125,10 @@ def test_admin_builds_a_process_end_to_end(client, auth):
         ("Parque", 600, None),
         ("Ciclovía", 300, proposal.id),
     ]
+    # the project made from the proposal is the administrator's doing, not "the system's"
+    created = audit.entries(action="project.created")
+    from_proposal = [e for e in created if e.target_id == projects[1].id]
+    assert [e.actor_id for e in from_proposal] == [admin.id]
 
     add_phase = f"/admin/procesos/{process.id}/fases"
     backdated = {
