@@ -17,7 +17,12 @@ from participa.accountability.models import ExecutionItem
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
 from participa.budgets.models import AnnulledBallot, Ballot, BallotItem, Budget, Project
-from participa.budgets.services import BUDGET_FIELDS, renumber, require_ballot_open
+from participa.budgets.services import (
+    BUDGET_FIELDS,
+    all_projects,
+    renumber,
+    require_ballot_open,
+)
 from participa.categories.services import require_offered
 from participa.conversation.models import Comment, ContentType
 from participa.db import utcnow
@@ -321,5 +326,5 @@ def delete_project(project: Project, actor: User) -> None:
     db.session.delete(project)
     db.session.flush()
     db.session.expire(budget, ["projects"])
-    renumber(budget.projects)
+    renumber(all_projects(budget))
     db.session.flush()

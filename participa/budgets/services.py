@@ -194,6 +194,12 @@ def next_position(items: Sequence[Budget | Project]) -> int:
     return max((item.position for item in items), default=0) + 1
 
 
+def all_projects(budget: Budget) -> list[Project]:
+    """Every project of ``budget``, the withdrawn ones too (``budget.projects`` is only the
+    ballot): they keep their place, and one restored comes back to it."""
+    return list(db.session.scalars(select(Project).where(Project.budget_id == budget.id)))
+
+
 def renumber(items: Sequence[Budget | Project]) -> None:
     """Positions 1, 2, 3... in the current order (after a deletion: the ballot order and
     its tie-breaks stay those the administration sees)."""
@@ -232,7 +238,7 @@ def create_project(
         description=description.strip(),
         cost=cost,
         proposal_id=proposal.id if proposal else None,
-        position=next_position(budget.projects),
+        position=next_position(all_projects(budget)),
         category=category or None,
     )
     db.session.add(project)

@@ -200,6 +200,15 @@ def test_a_deleted_project_leaves_the_ballot_numbered_without_gap_or_twin(client
     ordered = f.projects(budget)
     assert [p.position for p in ordered] == [1, 2, 3, 4]
     assert ordered[-1].title == "Banquetas"
+    # a withdrawn project keeps its place: the next one goes after it, not onto it
+    withdrawn = client.post(f"/admin/proyectos/{ordered[-1].id}/retirar", data={"confirmado": "1"})
+    assert withdrawn.status_code == 303
+    client.post(
+        f"/admin/presupuestos/{budget.id}/proyectos", data={"title": "Luminarias", "cost": "100"}
+    )
+    db.session.expire_all()
+    every = db.session.scalars(select(Project).where(Project.budget_id == budget.id)).all()
+    assert sorted(p.position for p in every) == [1, 2, 3, 4, 5]
 
 
 def test_a_budget_with_ballots_is_archived_off_the_ballot_and_public_lists(client, auth):
