@@ -84,7 +84,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 ## translations: extract the Spanish msgids, merge them into the English catalogue, compile it
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output \
 		--project=Participa --version=0.1.0 --copyright-holder="Participa" -o participa/translations/messages.pot .

@@ -158,6 +158,7 @@ def _review(process: Process, forms: dict) -> dict:
         "waiting": waiting,
         "threshold_form": forms.get("threshold_form"),
         "publish_error": forms.get("publish_error"),
+        "publish_chosen": forms.get("publish_chosen"),  # refused: the answers ticked, kept
         "assign_error": forms.get("assign_error"),  # (proposal id, message)
     }
 

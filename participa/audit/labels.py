@@ -4,6 +4,7 @@ kinds of thing acted on (Spanish source strings, translated at display time)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from participa.budgets.rules_text import BALLOT_TYPE_LABELS, RULE_LABELS
 
@@ -16,7 +17,7 @@ FIELD_LABELS = {
     "district_id": _l("Distrito"),
     "parent_id": _l("Dentro de"),
     "level": _l("Nivel"),
-    "starts_at": _l("Inicio"),
+    "starts_at": lazy_pgettext("fecha", "Inicio"),  # a start, not the home page
     "ends_at": _l("Fin"),
     "at": _l("Momento"),
     "reason": _l("Motivo"),

@@ -17,7 +17,12 @@ from participa.accountability.models import ExecutionItem
 from participa.accounts.models import User
 from participa.audit.services import log, snapshot
 from participa.budgets.models import AnnulledBallot, Ballot, BallotItem, Budget, Project
-from participa.budgets.services import BUDGET_FIELDS, require_ballot_open
+from participa.budgets.services import (
+    BUDGET_FIELDS,
+    all_projects,
+    renumber,
+    require_ballot_open,
+)
 from participa.categories.services import require_offered
 from participa.conversation.models import Comment, ContentType
 from participa.db import utcnow
@@ -99,6 +104,8 @@ def delete_budget(budget: Budget, actor: User) -> None:
     db.session.delete(budget)
     db.session.flush()
     db.session.expire(process, ["budgets"])
+    renumber(process.budgets)
+    db.session.flush()
 
 
 def archive_budget(budget: Budget, actor: User) -> None:
@@ -319,3 +326,5 @@ def delete_project(project: Project, actor: User) -> None:
     db.session.delete(project)
     db.session.flush()
     db.session.expire(budget, ["projects"])
+    renumber(all_projects(budget))
+    db.session.flush()

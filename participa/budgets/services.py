@@ -6,6 +6,7 @@ vote scope in :mod:`participa.budgets.scope`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -114,7 +115,7 @@ def create_budget(
         description=description.strip(),
         currency=currency.upper(),
         district_id=district_id,
-        position=len(process.budgets) + 1,
+        position=next_position(process.budgets),
         **voting_rules(**rules),
     )
     db.session.add(budget)
@@ -187,6 +188,25 @@ def projects_refusal(budget: Budget) -> str | None:
     return None
 
 
+def next_position(items: Sequence[Budget | Project]) -> int:
+    """After the last one: a budget or project deleted before leaves a gap in the positions,
+    never a second item at the same place."""
+    return max((item.position for item in items), default=0) + 1
+
+
+def all_projects(budget: Budget) -> list[Project]:
+    """Every project of ``budget``, the withdrawn ones too (``budget.projects`` is only the
+    ballot): they keep their place, and one restored comes back to it."""
+    return list(db.session.scalars(select(Project).where(Project.budget_id == budget.id)))
+
+
+def renumber(items: Sequence[Budget | Project]) -> None:
+    """Positions 1, 2, 3... in the current order (after a deletion: the ballot order and
+    its tie-breaks stay those the administration sees)."""
+    for position, item in enumerate(sorted(items, key=lambda i: (i.position, i.id)), start=1):
+        item.position = position
+
+
 def create_project(
     budget: Budget,
     *,
@@ -218,7 +238,7 @@ def create_project(
         description=description.strip(),
         cost=cost,
         proposal_id=proposal.id if proposal else None,
-        position=len(budget.projects) + 1,
+        position=next_position(all_projects(budget)),
         category=category or None,
     )
     db.session.add(project)
@@ -250,21 +270,32 @@ def accepted_without_project(process: Process) -> list[Proposal]:
     )
 
 
-def project_from_proposal(budget: Budget, proposal: Proposal, cost: int | None = None) -> Project:
-    """Turn an accepted proposal into a project; the cost defaults to its estimate."""
+def project_from_proposal(
+    budget: Budget, proposal: Proposal, cost: int | None = None, actor: User | None = None
+) -> Project:
+    """Turn an accepted proposal into a project; the cost defaults to its estimate. Logged
+    as ``actor``'s (None: the system, as the demo)."""
     if proposal.state != ProposalState.ACCEPTED:
         raise Invalid(_("Solo las propuestas aceptadas pueden ser proyectos."))
     cost = cost if cost is not None else proposal.cost_estimate
     if not cost:
         raise Invalid(_("La propuesta «%(title)s» no tiene costo.", title=proposal.title))
     return create_project(
-        budget, title=proposal.title, cost=cost, description=proposal.body, proposal=proposal
+        budget,
+        title=proposal.title,
+        cost=cost,
+        description=proposal.body,
+        proposal=proposal,
+        actor=actor,
     )
 
 
-def projects_from_proposals(budget: Budget, proposal_ids: set[int]) -> list[Project]:
-    """Put the chosen accepted proposals of the budget's process on its ballot."""
+def projects_from_proposals(
+    budget: Budget, proposal_ids: set[int], actor: User | None = None
+) -> list[Project]:
+    """Put the chosen accepted proposals of the budget's process on its ballot, each
+    project logged as ``actor``'s."""
     candidates = [p for p in accepted_without_project(budget.process) if p.id in proposal_ids]
     if not candidates:
         raise Invalid(_("No elegiste ninguna propuesta aceptada."))
-    return [project_from_proposal(budget, proposal) for proposal in candidates]
+    return [project_from_proposal(budget, proposal, actor=actor) for proposal in candidates]

@@ -287,7 +287,7 @@ def proposals_to_projects(budget: Budget, proposal_ids: set[int], admin: User) -
     """Put the chosen accepted proposals on ``budget``'s ballot, each project keeping the
     link to its proposal; the bulk action is logged publicly."""
     _require_admin(admin)
-    projects = budget_services.projects_from_proposals(budget, proposal_ids)
+    projects = budget_services.projects_from_proposals(budget, proposal_ids, admin)
     log(
         "budget.projects_from_proposals",
         budget,

@@ -290,7 +290,9 @@ def publish(process_id: int):
         published = services.publish_answers(process, current_user, chosen)
     except DomainError as error:
         message = " ".join([error.message, *error.details])
-        return _review_section(process, error.status_code, publish_error=message)
+        return _review_section(
+            process, error.status_code, publish_error=message, publish_chosen=chosen
+        )
     db.session.commit()
     flash(
         _("%(n)d respuestas publicadas; avisamos a quienes las propusieron.", n=len(published)),

@@ -123,6 +123,21 @@ def test_sections_at_375(module_live_server, browser, city):
         nav = page.get_by_test_id("process-tabs").bounding_box()
         assert nav and nav["width"] <= 375, key
         shot(page, f"section-{key}-375")
+    # the phases, the budgets, a budget's projects and the dashboard's processes are one card
+    # per row on a phone: every cell, the buttons included, inside the screen, not past the
+    # edge of a table scrolled sideways
+    for path, table in (
+        (f"/admin/procesos/{process_id}/fases", "admin-phases"),
+        (f"/admin/procesos/{process_id}/presupuestos", "admin-budgets"),
+        (f"/admin/presupuestos/{city.ids['open_ballot']}", "admin-projects"),
+        ("/admin/", "admin-processes"),
+    ):
+        page.goto(f"{base}{path}")
+        right = page.get_by_test_id(table).evaluate(
+            "t => Math.max(...[...t.querySelectorAll('tbody th, tbody td')]"
+            ".map(c => c.getBoundingClientRect().right))"
+        )
+        assert right <= 375, (path, right)
     page.goto(f"{base}/admin/procesos/{process_id}/presupuestos")
     form = page.get_by_test_id("budget-form")
     for ballot_type in BALLOT_FIELDS:

@@ -1,7 +1,10 @@
 """An administrator configures a process, reviews proposals, builds the ballot and tallies."""
 
+import re
+
 from sqlalchemy import func, select
 
+from participa.accounts.models import Role
 from participa.audit import services as audit
 from participa.budgets.models import Budget, Project
 from participa.extensions import db
@@ -125,6 +128,10 @@ def test_admin_builds_a_process_end_to_end(client, auth):
         ("Parque", 600, None),
         ("Ciclovía", 300, proposal.id),
     ]
+    # the project made from the proposal is the administrator's doing, not "the system's"
+    created = audit.entries(action="project.created")
+    from_proposal = [e for e in created if e.target_id == projects[1].id]
+    assert [e.actor_id for e in from_proposal] == [admin.id]
 
     add_phase = f"/admin/procesos/{process.id}/fases"
     backdated = {
@@ -219,3 +226,21 @@ def test_admin_edits_a_budget_until_voting_opens(client, auth):
         'data-testid="rules-locked"'
         in client.get(f"/admin/presupuestos/{open_budget.id}/editar").text
     )
+
+
+def test_the_header_marks_administracion_on_every_page_under_admin(client, auth):
+    """Pages of other blueprints under /admin/ (users and roles, census, publishing held
+    answers, follow-up) are the administration's: the header marked «Evaluación» or
+    nothing on them."""
+    process = f.process()
+    auth.login_as(Role.ADMIN)
+    current = re.compile(r'<a href="([^"]+)" aria-current="page">')
+    for url in (
+        "/admin/",
+        "/admin/usuarios",
+        "/admin/padron",
+        f"/admin/procesos/{process.id}/seguimiento",
+        f"/admin/procesos/{process.id}/revision",
+    ):
+        assert current.findall(client.get(url).get_data(as_text=True)) == ["/admin/"], url
+    assert current.findall(client.get("/evaluacion").get_data(as_text=True)) == ["/evaluacion"]

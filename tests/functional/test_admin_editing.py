@@ -179,6 +179,38 @@ def test_a_project_cost_is_corrected_and_an_error_is_shown_beside_it(client, aut
     assert db.session.get(Project, project.id).cost == 450
 
 
+def test_a_deleted_project_leaves_the_ballot_numbered_without_gap_or_twin(client, auth):
+    """Positions are the ballot's order and its tie-break: deleting the third of four
+    renumbers 1, 2, 3, and the next project added is the fourth, not a second "4"."""
+    process = f.process()
+    budget = f.budget(process)
+    third = f.projects(budget)[2]
+    admin = f.admin()
+    db.session.commit()
+    auth.login(admin)
+    deleted = client.post(f"/admin/proyectos/{third.id}/eliminar", data={"confirmado": "1"})
+    assert deleted.status_code == 303
+    db.session.expire_all()
+    assert [p.position for p in f.projects(budget)] == [1, 2, 3]
+    added = client.post(
+        f"/admin/presupuestos/{budget.id}/proyectos", data={"title": "Banquetas", "cost": "100"}
+    )
+    assert added.status_code == 303
+    db.session.expire_all()
+    ordered = f.projects(budget)
+    assert [p.position for p in ordered] == [1, 2, 3, 4]
+    assert ordered[-1].title == "Banquetas"
+    # a withdrawn project keeps its place: the next one goes after it, not onto it
+    withdrawn = client.post(f"/admin/proyectos/{ordered[-1].id}/retirar", data={"confirmado": "1"})
+    assert withdrawn.status_code == 303
+    client.post(
+        f"/admin/presupuestos/{budget.id}/proyectos", data={"title": "Luminarias", "cost": "100"}
+    )
+    db.session.expire_all()
+    every = db.session.scalars(select(Project).where(Project.budget_id == budget.id)).all()
+    assert sorted(p.position for p in every) == [1, 2, 3, 4, 5]
+
+
 def test_a_budget_with_ballots_is_archived_off_the_ballot_and_public_lists(client, auth):
     process = f.process(now_allows=("allows_vote",))
     budget = f.budget(process)

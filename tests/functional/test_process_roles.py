@@ -402,3 +402,12 @@ def test_people_without_any_staff_role_get_403_on_the_staff_screens(client, auth
     assert 'href="/evaluacion"' not in home and 'href="/moderacion"' not in home
     for url in ("/evaluacion", "/moderacion", "/casilla"):
         assert client.get(url).status_code == 403
+
+
+def test_the_review_section_leads_to_the_team_of_its_process(client, auth):
+    """Where an administrator looks for who reviews: the process's own team page (an
+    evaluator of this process only), not only the global roles."""
+    process = f.process()
+    auth.login_as(Role.ADMIN)
+    page = client.get(f"/admin/procesos/{process.id}/revision").get_data(as_text=True)
+    assert f'href="{team_url(process)}" data-testid="review-team-link"' in page

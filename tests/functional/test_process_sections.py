@@ -286,6 +286,8 @@ def test_opening_a_phase_now_is_confirmed_first(client, admin):
     assert f'href="/admin/fases/{future.id}/abrir"' in page
     confirm = client.get(f"/admin/fases/{future.id}/abrir").text
     assert "La votación se abre" in confirm and "«Ahora» se cierra" in html.unescape(confirm)
+    # the announced dates end in "p.m." or "a.m.": no second period after them
+    assert not re.search(r"[ap]\.\s?m\.\.", confirm), "a date followed by a second period"
     unconfirmed = client.post(f"/admin/fases/{future.id}/abrir")
     assert unconfirmed.status_code == 200 and 'data-testid="confirm-page"' in unconfirmed.text
     db.session.expire_all()

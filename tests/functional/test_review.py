@@ -378,3 +378,28 @@ def test_a_refused_role_change_is_said_beside_the_person_on_the_same_list(client
     assert '<option value="evaluator" selected>' in row  # the role that was chosen
     db.session.expire_all()
     assert db.session.get(User, ana.id).role == "resident"
+
+
+def test_a_refused_publication_keeps_the_answers_as_they_were_ticked(client, auth):
+    """Publishing with no answer ticked is refused (422) beside the list, which comes back
+    unticked as it was sent, not ticked again: a second click must not publish them all."""
+    from participa.review import services as review
+
+    process = f.process(now_allows=("allows_propose",))
+    author, admin = f.user(), f.admin()
+    park = make(process, author)
+    review.start_evaluation(park, admin)
+    review.record_evaluation(park, admin, True, 450000, "Factible.", publish_now=False)
+    db.session.commit()
+    auth.login(admin)
+    ticked = f'value="{park.id}" checked'
+    page = client.get(f"/admin/procesos/{process.id}/revision").get_data(as_text=True)
+    assert ticked in page  # ticked by default
+    refused = client.post(f"/admin/procesos/{process.id}/publicar-respuestas", data={})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'data-testid="publish-error"' in html
+    assert f'id="held-{park.id}"' in html
+    assert ticked not in html
+    db.session.expire_all()
+    assert db.session.get(Proposal, park.id).state == "evaluating"

@@ -753,6 +753,8 @@ def test_changes_in_words(language):
     )
     starts = created["starts_at"].after
     assert starts.startswith("1 dic 2026, " if es else "Dec 1, 2026, ")  # 06:00 UTC, local time
+    # a phase's start: "Start" in English, not "Home" (the home page's "Inicio")
+    assert created["starts_at"].label == ("Inicio" if es else "Start")
 
 
 def test_kind_labels(language):
