@@ -1,6 +1,7 @@
 """What the administrators' dashboard shows: for each process, what waits for the staff and
-the turnout so far; for the whole site, the problems to look at. Read-only, a fixed number
-of grouped statements whatever the number of processes (no query per row)."""
+the turnout so far (ballots by channel and by the district of the budget voted on); for the
+whole site, the problems to look at. Read-only, a fixed number of grouped statements
+whatever the number of processes (no query per row)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from participa.census.models import IdentityConflict
 from participa.conversation.reports import pending_count
 from participa.extensions import db
 from participa.notifications.models import Notification
+from participa.processes.models import District
 from participa.proposals.models import Proposal, ProposalState
 from participa.results.models import RunStatus, TallyRun
 from participa.results.queries import stale_condition
@@ -36,6 +38,15 @@ class ProcessFigures:
     proposals: int = 0
     supports: int = 0
     ballots: dict[str, int] = field(default_factory=dict)  # by channel
+    # by the district of the budget voted on; None: budgets of the whole municipality
+    ballots_by_district: dict[str | None, int] = field(default_factory=dict)
+
+    @property
+    def districts(self) -> list[tuple[str | None, int]]:
+        """Ballots by district, the whole municipality first, then by name."""
+        return sorted(
+            self.ballots_by_district.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")
+        )
 
     @property
     def ballots_total(self) -> int:
@@ -81,6 +92,14 @@ def process_figures() -> dict[int, ProcessFigures]:
     )
     for process_id, channel, count in ballot_rows:
         figures[process_id].ballots[channel] = count
+    district_rows = db.session.execute(
+        select(Budget.process_id, District.name, func.count(Ballot.id))
+        .join(Ballot, Ballot.budget_id == Budget.id)
+        .outerjoin(District, District.id == Budget.district_id)
+        .group_by(Budget.process_id, District.name)
+    )
+    for process_id, district, count in district_rows:
+        figures[process_id].ballots_by_district[district] = count
     return dict(figures)
 
 

@@ -7,6 +7,7 @@ from participa.accounts.models import Role
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Notification
+from participa.processes.models import District
 from participa.proposals import services as proposals
 from participa.results.models import RunStatus, TallyRun
 from tests import factories as f
@@ -40,6 +41,12 @@ def test_the_dashboard_counts_waiting_work_turnout_and_problems(client):
     proposals.support(proposal, f.user())
     for _ in range(3):
         cast_ballot(budget, f.user(), f.project_ids(budget)[:1])
+    centro = District(name="Centro")
+    db.session.add(centro)
+    db.session.flush()
+    centro_budget = f.budget(busy, district_id=centro.id)
+    for _ in range(2):
+        cast_ballot(centro_budget, f.user(), f.project_ids(centro_budget)[:1])
     db.session.add(
         Notification(user_id=f.user().id, kind="x", subject="s", body="b", failed_at=utcnow())
     )
@@ -59,7 +66,12 @@ def test_the_dashboard_counts_waiting_work_turnout_and_problems(client):
     assert _figure(page, "to-evaluate", busy.id).endswith("2")
     assert _figure(page, "turnout-proposals", busy.id).endswith("2")
     assert _figure(page, "turnout-supports", busy.id).endswith("1")
-    assert "Boletas: 3" in _figure(page, "turnout-ballots", busy.id)
+    assert "Boletas: 5" in _figure(page, "turnout-ballots", busy.id)
+    # by the district of the budget voted on: the municipality's budget, then Centro's
+    by_district = _figure(page, "turnout-districts", busy.id)
+    assert by_district == "Por distrito: todo el municipio 3, Centro 2"
+    quiet_row = page.split(f'data-testid="process-row-{quiet.id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="turnout-districts"' not in quiet_row
     assert _figure(page, "turnout-ballots", quiet.id).endswith("0")
     assert _figure(page, "failed-notifications") == "1"
     assert _figure(page, "stale-tallies") == "1"
