@@ -64,6 +64,15 @@ def test_an_administrator_reads_filters_and_unfolds_the_log(live_server, browser
     screenshot(page, "admin-action-log")
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot(page, "admin-action-log-375")
+    # on a phone each entry is a card: nothing past the screen's edge, and the unfolded
+    # change still says which value is before and which after
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert (
+        diff.locator('[data-field="amount"] td').first.evaluate(
+            "td => getComputedStyle(td, '::before').content"
+        )
+        == '"Antes:"'
+    )
 
     visitor = browser.new_context(locale="es-MX").new_page()
     visitor.goto(f"{live_server}/procesos/{process.slug}")
