@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.categories
     import participa.admin.dashboard
     import participa.admin.editing
+    import participa.admin.phases
     import participa.admin.publishing
     import participa.admin.team  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp

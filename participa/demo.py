@@ -1,7 +1,9 @@
 """Demonstration data: a fictional municipality with three processes in the past, present
 and future, ~30 proposals, projects, ~1,000 ballots per budget and a finished tally.
 
-Everything is generated from a seed, so two loads give the same data.
+Everything is generated from a seed, so two loads give the same data. Its texts live in
+``participa/demo_data/``; what is left here (about 500 lines) is the order in which the
+services build the demo, read top to bottom as one script.
 """
 
 import random

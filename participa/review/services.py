@@ -8,6 +8,10 @@ process has a ``support_threshold``, a proposal needs that many supports to reac
 
 Every function checks the rules and flushes; the view commits once and, after the commit,
 calls :func:`participa.notifications.services.dispatch` to send the notifications.
+
+Why one module of some 570 lines: assignment, evaluation, held answers and the support
+threshold are the transitions of one state machine and check one another's states;
+split, each part would import the others' rules.
 """
 
 from __future__ import annotations
