@@ -1,9 +1,8 @@
 """Demonstration data: a fictional municipality with three processes in the past, present
 and future, ~30 proposals, projects, ~1,000 ballots per budget and a finished tally.
 
-Everything is generated from a seed, so two loads give the same data. Its texts live in
-``participa/demo_data/``; what is left here (about 500 lines) is the order in which the
-services build the demo, read top to bottom as one script.
+Everything is generated from a seed, so two loads give the same data. Its texts and its
+people (accounts, census) live in ``participa/demo_data/``.
 """
 
 import random
@@ -25,6 +24,7 @@ from participa.census import hashing, importing, verification
 from participa.census.models import Identity
 from participa.conversation.models import Comment
 from participa.db import utcnow
+from participa.demo_data.people import CENSUS_PEOPLE, DEMO_LOGINS, RESIDENT_DOCUMENT, STAFF
 from participa.demo_data.texts import (
     COMMENTS,
     DISTRICTS,
@@ -45,26 +45,8 @@ from participa.staff import services as staff_services
 from participa.tallying.pabulib import read
 
 AMSTERDAM = Path(__file__).parent / "demo_data" / "Netherlands_Amsterdam_335.pb"
-DEMO_LOGINS = {
-    "administrador": ("admin@participa.example", "admin-demo-2026"),
-    "residente": ("vecina@participa.example", "vecina-demo-2026"),
-    "evaluador": ("evaluacion@participa.example", "evalua-demo-2026"),
-    "moderadora": ("moderacion@participa.example", "modera-demo-2026"),
-    "casilla": ("casilla@participa.example", "casilla-demo-2026"),
-    # a resident who evaluates the proposals of the 2027 process only
-    "evaluadora-2027": ("ideas2027@participa.example", "revisa-demo-2027"),
-}
-STAFF = {"evaluador": Role.EVALUATOR, "moderadora": Role.MODERATOR, "casilla": Role.OFFICER}
-
-# The demo census (fictional documents). The generated voter ``vecinoNNNN`` has the document
-# ``SLV00NNNN``: verified, and already voted online in 2026 (the booth refuses them). The
-# resident "vecina" is verified with her CURP-like document. The people below have no
-# account: an officer can check them in at a booth of the 2026 process, or a new account can
-# verify its residency with one of them.
-RESIDENT_DOCUMENT = ("HEXL900315MNLRCS09", date(1990, 3, 15))
-CENSUS_PEOPLE = [
-    (f"SLV9000{k:02d}", date(1985, 1, k), DISTRICTS[(k - 1) % len(DISTRICTS)]) for k in range(1, 11)
-]
+# the accounts and census of participa.demo_data.people are read from here by the CLI
+__all__ = ["CENSUS_PEOPLE", "DEMO_LOGINS", "RESIDENT_DOCUMENT", "load", "voter_document"]
 
 
 @acting_as("demo")

@@ -9,20 +9,17 @@ process has a ``support_threshold``, a proposal needs that many supports to reac
 Every function checks the rules and flushes; the view commits once and, after the commit,
 calls :func:`participa.notifications.services.dispatch` to send the notifications.
 
-Why one module of some 570 lines: assignment, evaluation, held answers and the support
-threshold are the transitions of one state machine and check one another's states;
-split, each part would import the others' rules.
+The evaluators' queue (read-only) is :mod:`participa.review.queries`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from participa.accounts.models import Role, User
 from participa.audit.services import log, snapshot
@@ -307,113 +304,6 @@ def proposals_to_projects(budget: Budget, proposal_ids: set[int], admin: User) -
     )
     db.session.flush()
     return projects
-
-
-# ───────────── Queue ─────────────
-
-#: Queue filters: what each ``estado`` value of the queue shows.
-QUEUE_STATES = ("submitted", "evaluating", "held")
-#: Queue scopes: ``mias`` (assigned to me), ``libres`` (unassigned), ``todas`` (admins only).
-QUEUE_SCOPES = ("mias", "libres", "todas")
-
-
-def processes_in_review(user: User) -> list[Process]:
-    """The processes of ``user``'s reach with proposals waiting for an answer, newest first."""
-    waiting = select(Proposal.process_id).where(
-        Proposal.state.in_(REVIEWABLE), Proposal.hidden_at.is_(None)
-    )
-    return list(
-        db.session.scalars(
-            select(Process)
-            .where(Process.id.in_(waiting), access.scope(user, Role.EVALUATOR).where(Process.id))
-            .order_by(Process.created_at.desc())
-        )
-    )
-
-
-def queue_query(
-    user: User, *, process_id: int | None = None, state: str = "", scope: str = ""
-) -> Select:
-    """The proposals waiting for an answer that ``user`` may review, filtered.
-
-    Evaluators see those assigned to them and the unassigned ones, of the processes they
-    evaluate (all, or those they are assigned to); administrators see all.
-    ``state`` is one of :data:`QUEUE_STATES` (``held``: answer recorded, not published).
-    """
-    stmt = select(Proposal).where(
-        Proposal.state.in_(REVIEWABLE),
-        Proposal.hidden_at.is_(None),
-        access.scope(user, Role.EVALUATOR).where(Proposal.process_id),
-    )
-    if not user.is_admin:
-        stmt = stmt.where(or_(Proposal.evaluator_id.is_(None), Proposal.evaluator_id == user.id))
-    if scope == "mias":
-        stmt = stmt.where(Proposal.evaluator_id == user.id)
-    elif scope == "libres":
-        stmt = stmt.where(Proposal.evaluator_id.is_(None))
-    if process_id:
-        stmt = stmt.where(Proposal.process_id == process_id)
-    if state == "held":
-        stmt = stmt.where(Proposal.pending_state.is_not(None))
-    elif state in REVIEWABLE:
-        stmt = stmt.where(Proposal.state == state)
-    return stmt.order_by(
-        case((Proposal.evaluator_id == user.id, 0), else_=1),
-        Proposal.supports_count.desc(),
-        Proposal.id,
-    )
-
-
-def queue_counts(user: User) -> dict[str, int]:
-    """How many proposals of ``user``'s queue are assigned to them, and unassigned."""
-    base = select(func.count(Proposal.id)).where(
-        Proposal.state.in_(REVIEWABLE),
-        Proposal.hidden_at.is_(None),
-        access.scope(user, Role.EVALUATOR).where(Proposal.process_id),
-    )
-    return {
-        "mias": db.session.scalar(base.where(Proposal.evaluator_id == user.id)) or 0,
-        "libres": db.session.scalar(base.where(Proposal.evaluator_id.is_(None))) or 0,
-    }
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """What waits for review in one process: proposals not started yet, under evaluation
-    (of them, assigned to the viewer), and answers recorded but held."""
-
-    process: Process
-    submitted: int
-    evaluating: int
-    mine: int
-    held: int
-
-
-def waiting_by_process(user: User) -> list[Waiting]:
-    """Per process of ``user``'s reach, what waits for review (one grouped query)."""
-    rows = db.session.execute(
-        select(
-            Proposal.process_id,
-            func.count(case((Proposal.state == ProposalState.SUBMITTED, 1))),
-            func.count(case((Proposal.state == ProposalState.EVALUATING, 1))),
-            func.count(case((Proposal.evaluator_id == user.id, 1))),
-            func.count(case((Proposal.pending_state.is_not(None), 1))),
-        )
-        .where(
-            Proposal.state.in_(REVIEWABLE),
-            Proposal.hidden_at.is_(None),
-            access.scope(user, Role.EVALUATOR).where(Proposal.process_id),
-        )
-        .group_by(Proposal.process_id)
-    ).all()
-    if not rows:
-        return []
-    processes = {
-        p.id: p
-        for p in db.session.scalars(select(Process).where(Process.id.in_([r[0] for r in rows])))
-    }
-    waiting = [Waiting(processes[r[0]], r[1], r[2], r[3], r[4]) for r in rows]
-    return sorted(waiting, key=lambda w: w.process.created_at, reverse=True)
 
 
 # ───────────── Internals: the rules, without the permission checks ─────────────

@@ -25,7 +25,7 @@ from participa.extensions import db
 from participa.guards import is_admin, staff_only
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
-from participa.review import roles, services
+from participa.review import queries, roles, services
 from participa.review.forms import EvaluationForm, RoleForm, ThresholdForm
 from participa.views_common import (
     MAX_PAGE,
@@ -74,11 +74,11 @@ def queue():
     """Proposals waiting for an answer: assigned to me, and nobody's yet."""
     process_id = int_arg("proceso")
     state = request.args.get("estado", "")
-    state = state if state in services.QUEUE_STATES else ""
+    state = state if state in queries.QUEUE_STATES else ""
     scope = request.args.get("asignacion", "")
-    scope = scope if scope in services.QUEUE_SCOPES else ""
+    scope = scope if scope in queries.QUEUE_SCOPES else ""
     page = db.paginate(
-        services.queue_query(current_user, process_id=process_id, state=state, scope=scope).options(
+        queries.queue_query(current_user, process_id=process_id, state=state, scope=scope).options(
             joinedload(Proposal.process)
         ),
         page=page_arg(),
@@ -88,10 +88,10 @@ def queue():
     return render_template(
         "review/queue.html",
         page=page,
-        processes=services.processes_in_review(current_user),
-        waiting=services.waiting_by_process(current_user),
+        processes=queries.processes_in_review(current_user),
+        waiting=queries.waiting_by_process(current_user),
         filters={"proceso": process_id, "estado": state, "asignacion": scope},
-        counts=services.queue_counts(current_user),
+        counts=queries.queue_counts(current_user),
         names={person.id: person.name for person in services.evaluators()},
         missing={
             p.id: services.supports_missing(p)

@@ -11,7 +11,7 @@ from participa.extensions import db
 from participa.notifications.models import Notification
 from participa.proposals import services as proposals
 from participa.proposals.models import ProposalState
-from participa.review import roles
+from participa.review import queries, roles
 from participa.review import services as review
 from tests import factories as f
 
@@ -516,7 +516,7 @@ def test_queue_shows_mine_and_unassigned_to_evaluators_and_everything_to_admins(
     review.assign(mine, me, admin)
     review.assign(theirs, other, admin)
     proposals.answer(done, state="rejected", cost=None, reason="No", actor=admin)
-    seen = lambda user, **kw: set(db.session.scalars(review.queue_query(user, **kw)))  # noqa: E731
+    seen = lambda user, **kw: set(db.session.scalars(queries.queue_query(user, **kw)))  # noqa: E731
     assert seen(me) == {mine, free}
     assert seen(me, scope="mias") == {mine}
     assert seen(me, scope="libres") == {free}
@@ -527,7 +527,7 @@ def test_queue_shows_mine_and_unassigned_to_evaluators_and_everything_to_admins(
     review.record_evaluation(mine, me, True, 10, "")
     assert seen(me, state="held") == {mine}
     assert seen(me, process_id=open_process().id) == set()
-    assert review.processes_in_review(me) == [process]
+    assert queries.processes_in_review(me) == [process]
     assert review.can_see(theirs, me) is False and review.can_see(free, me) is True
 
 
