@@ -24,10 +24,10 @@ from participa.census.verification import require_verified
 from participa.db import utcnow
 from participa.extensions import db
 from participa.fast_statements import FastStatement
-from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
-from participa.notifications.sealing import seal
 from participa.notifications.links import path_for
 from participa.notifications.preferences import channels_for
+from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
+from participa.notifications.sealing import seal
 from participa.notifications.services import notify, track_notifications
 from participa.processes.models import Action
 from participa.sql import insert_ignoring_conflicts

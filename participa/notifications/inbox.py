@@ -33,7 +33,7 @@ def _mine(user_id: int) -> list:
     return [Notification.user_id == user_id, Notification.in_app.is_(True)]
 
 
-def listing(user_id: int) -> Select[tuple[Notification]]:
+def listing(user_id: int) -> Select[Notification]:
     """``user_id``'s notifications in the application, newest first (for ``db.paginate``)."""
     return select(Notification).where(*_mine(user_id)).order_by(Notification.id.desc())
 
