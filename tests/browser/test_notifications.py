@@ -46,7 +46,8 @@ def test_bell_list_mark_read_and_preferences(live_server, page):
     base = live_server
     process = f.process()
     me = f.user()
-    notify([me.id], "ballot_confirmed", "Tu voto quedó registrado", "Tu código es [[secret]].", CODE)
+    receipt = ("Tu voto quedó registrado", "Tu código es [[secret]].", CODE)
+    notify([me.id], "ballot_confirmed", *receipt)
     notify(
         [me.id],
         "phase_opened",
