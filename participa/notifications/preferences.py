@@ -14,6 +14,8 @@ from participa.extensions import db
 from participa.notifications.kinds import KINDS, Channel, Policy, optional_choices, topic_of
 from participa.notifications.models import NotificationOptOut
 
+_MAX_LISTED = 1000  # beyond, the ids are not listed in the query (drivers cap parameters)
+
 
 def opted_out(user_id: int) -> set[tuple[str, Channel]]:
     """The (topic, channel) pairs ``user_id`` turned off."""
@@ -44,15 +46,12 @@ def channels_for(user_ids: Sequence[int], kind: str) -> dict[int, tuple[bool, bo
     topic = topic_of(kind)
     off: set[tuple[int, str]] = set()
     if Policy.OPTIONAL in (topic.email, topic.in_app) and user_ids:
-        off = {
-            (user_id, channel)
-            for user_id, channel in db.session.execute(
-                select(NotificationOptOut.user_id, NotificationOptOut.channel).where(
-                    NotificationOptOut.topic == KINDS[kind],
-                    NotificationOptOut.user_id.in_(user_ids),
-                )
-            )
-        }
+        query = select(NotificationOptOut.user_id, NotificationOptOut.channel).where(
+            NotificationOptOut.topic == KINDS[kind]
+        )
+        if len(user_ids) <= _MAX_LISTED:  # else every opt-out of the topic, read once
+            query = query.where(NotificationOptOut.user_id.in_(user_ids))
+        off = {(user_id, channel) for user_id, channel in db.session.execute(query)}
 
     def wanted(user_id: int, channel: Channel) -> bool:
         policy = topic.policy(channel)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from participa.accounts import access
 from participa.extensions import db
-from participa.notifications import kinds
+from participa.notifications import kinds, preferences
 from participa.notifications.models import Notification, NotificationOptOut
 from participa.notifications.services import notify
 from tests import factories as f
@@ -277,3 +277,18 @@ def test_pages_need_a_signed_in_person(client):
     for url in ("/notificaciones", "/cuenta/notificaciones"):
         response = client.get(url)
         assert response.status_code == 302 and "/entrar" in response.location
+
+
+def test_many_recipients_are_filtered_without_listing_them(client, auth, monkeypatch):
+    """Past ``_MAX_LISTED`` recipients the opt-outs of the topic are read whole: the same
+    choices are respected."""
+    me = auth.login_as()
+    form = everything_on()
+    del form["phases-email"]
+    assert client.post("/cuenta/notificaciones", data=form).status_code == 303
+    monkeypatch.setattr(preferences, "_MAX_LISTED", 1)
+    other = f.user()
+    notify([me.id, other.id], "phase_opened", "Fase", "Empezó la votación.")
+    db.session.commit()
+    assert channels(me.id, "phase_opened") == (False, True)
+    assert channels(other.id, "phase_opened") == (True, True)
