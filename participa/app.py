@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from participa.budgets.views import bp as budgets_bp
     from participa.census.views import bp as census_bp
     from participa.conversation.views import bp as conversation_bp
+    from participa.notifications.views import bp as notifications_bp
     from participa.officing.views import bp as officing_bp
     from participa.opendata.views import bp as opendata_bp
     from participa.processes import changes  # noqa: F401 - its routes, on processes_bp
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         review_bp,
         opendata_bp,
         accountability_bp,
+        notifications_bp,
     ):
         app.register_blueprint(bp)
 

@@ -130,7 +130,7 @@ def send_notification(notification_id: int) -> bool:
         .where(Notification.id == notification_id)
         .with_for_update(skip_locked=True)
     )
-    if note is None or note.sent_at is not None or note.failed_at is not None:
+    if note is None or note.sent_at is not None or note.failed_at is not None or not note.by_email:
         db.session.rollback()
         return False
     try:
@@ -188,6 +188,7 @@ def send_pending(older_than: float | None = None) -> int:
         older_than = current_app.config["NOTIFICATION_RESEND_AFTER"]
     now = utcnow()
     due = [
+        Notification.by_email.is_(True),  # the others are only shown in the application
         Notification.sent_at.is_(None),
         Notification.failed_at.is_(None),
         Notification.created_at > now - RESEND_WITHIN,
