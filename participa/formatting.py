@@ -27,6 +27,12 @@ def platform_language():
     return force_locale("es_MX")
 
 
+def recipient_language(locale: str | None):
+    """A context in the language a person chose on their profile (``User.locale``), else
+    the platform's: for the account mails written to that person."""
+    return force_locale(locale or "es_MX")
+
+
 def localized(spanish: str, english_text: str | None) -> str:
     """Pick between the two texts that bilingual data carries (the open data dictionary),
     falling back to Spanish when there is no English."""

@@ -39,13 +39,20 @@ logger = logging.getLogger(__name__)
 
 
 def notify(
-    user_ids: Iterable[int], kind: str, subject: str, body: str, secret: str | None = None
+    user_ids: Iterable[int],
+    kind: str,
+    subject: str,
+    body: str,
+    secret: str | None = None,
+    *,
+    to_email: str | None = None,
 ) -> list[int]:
     """Queue the same message to each of ``user_ids`` (one statement); sent after the
     current transaction commits. The new notifications' ids.
 
     ``secret`` (a receipt code) is stored only sealed; the body holds
-    :data:`participa.notifications.sealing.PLACEHOLDER` where it goes."""
+    :data:`participa.notifications.sealing.PLACEHOLDER` where it goes. ``to_email``: send
+    to that address instead of the account's (the link of an e-mail change)."""
     user_ids = list(user_ids)
     if not user_ids:
         return []
@@ -58,6 +65,7 @@ def notify(
             "subject": subject,
             "body": body,
             "secret": sealed,
+            "to_email": to_email,
             "created_at": now,
         }
         for user_id in user_ids

@@ -97,7 +97,7 @@ class SendingFailed(Exception):
 
 def _send(note: Notification) -> None:
     """:func:`_deliver` ``note`` to its user; :class:`SendingFailed` if anything fails."""
-    email = db.session.get_one(User, note.user_id).email
+    email = note.to_email or db.session.get_one(User, note.user_id).email
     try:
         _deliver(note, email)
         return
