@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from participa.accounts.services import MAX_PASSWORD_LENGTH
@@ -20,7 +21,10 @@ class ProfileForm(FlaskForm):
     district_id = SelectField(_l("Tu colonia o sector"), coerce=int, validators=[Optional()])
     locale = SelectField(
         _l("Idioma"),
-        choices=[(BROWSER, _l("El de mi navegador")), *LANGUAGES.items()],
+        choices=[
+            SelectChoice(BROWSER, _l("El de mi navegador")),
+            *(SelectChoice(code, name) for code, name in LANGUAGES.items()),
+        ],
         default=BROWSER,
     )
 
