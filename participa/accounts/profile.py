@@ -6,7 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from participa.accounts import activity, email_change, tokens
+from participa.accounts import activity, tokens
+from participa.accounts import email_change as changes
 from participa.accounts.access import LinkNotValid, duration
 from participa.accounts.forms import EmptyForm
 from participa.accounts.models import TokenPurpose
@@ -95,7 +96,7 @@ def email():
     if not form.validate_on_submit():
         return _email_page(form, 422)
     try:
-        asked = email_change.request_change(
+        asked = changes.request_change(
             current_user, form.current_password.data, form.email.data
         )
     except DomainError as error:
@@ -145,7 +146,7 @@ def email_change():
         if not form.validate_on_submit():
             return redirect(url_for("profile.email_change"), 303)
         try:
-            email_change.change_email(token, current_user, keep=session.get(SESSION_TOKEN))
+            changes.change_email(token, current_user, keep=session.get(SESSION_TOKEN))
         except DomainError as error:
             return _refused(error)
         session.pop(EMAIL_CHANGE_TOKEN, None)
@@ -156,11 +157,11 @@ def email_change():
         )
         return redirect(url_for("accounts.security"), 303)
     try:
-        holder, new_email = email_change.pending(token)
+        holder, new_email = changes.pending(token)
     except DomainError as error:
         return _refused(error)
     if holder.id != current_user.id:
-        return _refused(email_change.wrong_account())
+        return _refused(changes.wrong_account())
     return render_template("accounts/email_change.html", form=form, new_email=new_email)
 
 
