@@ -1,6 +1,8 @@
 """The profile page (name, district locked once verified, language), "Mi actividad", and
 the staff roles a person without a confirmed e-mail cannot get."""
 
+from sqlalchemy import select
+
 from participa.accounts.models import User
 from participa.census.models import Identity
 from participa.extensions import db
@@ -118,3 +120,89 @@ def test_profile_pages_need_an_account(client):
     for path in ("/cuenta/perfil", "/cuenta/actividad", "/cuenta/correo"):
         response = client.get(path)
         assert response.status_code == 302 and "/entrar" in response.headers["Location"]
+
+
+# ───────────── my activity ─────────────
+
+
+def _activity_of(user: User, process, budget, item, k: int) -> None:
+    """``k`` more of each thing ``user`` did or follows."""
+    from participa.accountability.models import ItemFollow
+    from participa.conversation.models import Comment
+    from participa.notifications.models import Follow
+    from participa.proposals.models import Support
+    from tests.functional.test_query_counts import add_projects, add_proposals
+
+    for proposal in add_proposals(process, k):
+        proposal.author_id = user.id
+    for proposal in add_proposals(process, k):
+        db.session.add(Support(proposal_id=proposal.id, user_id=user.id))
+        db.session.add(
+            Comment(target_type="proposal", target_id=proposal.id, author_id=user.id, body="Sí")
+        )
+    for project in add_projects(budget, k):
+        db.session.add(
+            Comment(target_type="project", target_id=project.id, author_id=user.id, body="¿Cuándo?")
+        )
+    for _ in range(k):
+        db.session.add(
+            Comment(target_type="execution_item", target_id=item.id, author_id=user.id, body="Bien")
+        )
+        other = f.process()
+        db.session.add(Follow(user_id=user.id, process_id=other.id))
+        from participa.accountability.items import add_item
+
+        followed = add_item(other, f.admin(), f"Obra {other.id}")
+        db.session.add(ItemFollow(user_id=user.id, item_id=followed.id))
+    db.session.flush()
+
+
+def test_my_activity_says_each_empty_list_in_a_sentence(client, auth):
+    auth.login_as()
+    page = client.get("/cuenta/actividad")
+    assert page.status_code == 200
+    for sentence in (
+        "Aún no has enviado propuestas.",
+        "Aún no has apoyado ninguna propuesta.",
+        "Aún no has comentado nada.",
+        "No sigues ningún proceso",
+        "No sigues ninguna obra",
+    ):
+        assert sentence in page.text
+
+
+def test_my_activity_lists_what_i_did_with_links_and_only_mine(client, auth):
+    from participa.accountability.items import add_item
+
+    process = f.process()
+    budget = f.budget(process, amount=10_000, costs=())
+    item = add_item(process, f.admin(), "Parque central")
+    user = auth.login_as()
+    _activity_of(user, process, budget, item, 1)
+    _activity_of(f.user(), process, budget, item, 1)  # someone else's: not listed
+    db.session.commit()
+    page = client.get("/cuenta/actividad").text
+    from participa.proposals.models import Proposal
+
+    mine = db.session.scalars(select(Proposal).where(Proposal.author_id == user.id)).one()
+    assert f'href="/procesos/{process.slug}/propuestas/{mine.id}"' in page
+    assert 'data-state="submitted"' in page
+    assert f"/procesos/{process.slug}/presupuestos/{budget.id}/proyectos/" in page
+    assert f'href="/seguimiento/{item.id}"' in page
+    assert page.count('class="record"') == 1 + 1 + 3 + 1 + 1  # nobody else's rows
+
+
+def test_my_activity_runs_one_query_per_list(client, auth):
+    from participa.accountability.items import add_item
+    from tests.functional.test_query_counts import assert_flat
+
+    process = f.process()
+    budget = f.budget(process, amount=10_000, costs=())
+    item = add_item(process, f.admin(), "Parque central")
+    user = auth.login_as()
+    assert_flat(
+        client,
+        "/cuenta/actividad",
+        lambda k: _activity_of(user, process, budget, item, k),
+        sizes=(2, 8),
+    )
