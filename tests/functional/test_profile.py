@@ -34,7 +34,8 @@ def test_the_profile_saves_name_district_and_language(client, auth):
     assert saved.status_code == 303 and saved.headers["Location"] == "/cuenta/perfil"
     user = fresh(user)
     assert (user.name, user.district_id, user.locale) == ("Ana María", norte.id, "en")
-    assert '<html lang="en"' in client.get("/cuenta/perfil").text  # in English at once
+    in_english = client.get("/cuenta/perfil").text  # in English at once
+    assert '<html lang="en"' in in_english and "Your profile was saved." in in_english
 
     client.post("/cuenta/perfil", data={"name": "Ana María", "district_id": 0, "locale": ""})
     user = fresh(user)
