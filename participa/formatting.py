@@ -22,8 +22,9 @@ def english() -> bool:
 
 def platform_language():
     """A context in the platform's language (es-MX) for texts written for someone other
-    than the visitor, such as notifications: the recipient's own choice is not stored, so
-    an English-speaking moderator must not send English e-mails to Spanish speakers."""
+    than the visitor, such as notifications: an English-speaking moderator must not send
+    English e-mails to Spanish speakers (the account mails use :func:`recipient_language`,
+    the language the recipient chose)."""
     return force_locale("es_MX")
 
 

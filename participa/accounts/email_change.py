@@ -186,4 +186,3 @@ def change_email(
         )
     db.session.flush()
     return old_email
-

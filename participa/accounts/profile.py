@@ -4,6 +4,7 @@ the e-mail change confirmed at the new address (participa.accounts.email_change)
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from participa.accounts import activity, tokens
@@ -54,9 +55,7 @@ def edit():
     if not form.validate_on_submit():
         return render_template("accounts/profile.html", form=form), 422
     district_id = (
-        current_user.district_id
-        if current_user.is_verified
-        else form.district_id.data or None
+        current_user.district_id if current_user.is_verified else form.district_id.data or None
     )
     try:
         update_profile(
@@ -73,6 +72,7 @@ def edit():
         session["locale"] = current_user.locale
     else:
         session.pop("locale", None)  # the browser's again
+    refresh()  # the message below in the language just chosen
     flash(_("Guardamos tu perfil."), "success")
     return redirect(url_for("profile.edit"), 303)
 
@@ -96,9 +96,7 @@ def email():
     if not form.validate_on_submit():
         return _email_page(form, 422)
     try:
-        asked = changes.request_change(
-            current_user, form.current_password.data, form.email.data
-        )
+        asked = changes.request_change(current_user, form.current_password.data, form.email.data)
     except DomainError as error:
         return _email_page(form, keep_form(form, error))
     db.session.commit()

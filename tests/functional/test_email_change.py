@@ -222,7 +222,13 @@ def test_a_link_opened_signed_out_asks_to_sign_in_first(client, ana, outbox, app
 
 def test_request_logs_never_carry_the_link(ctx):
     record = logging.LogRecord(
-        "werkzeug", logging.INFO, "", 0, '"GET /cuenta/cambiar-correo/abcDEF_123 HTTP/1.1"', (), None
+        "werkzeug",
+        logging.INFO,
+        "",
+        0,
+        '"GET /cuenta/cambiar-correo/abcDEF_123 HTTP/1.1"',
+        (),
+        None,
     )
     RedactTokens().filter(record)
     assert "abcDEF_123" not in record.getMessage()
@@ -236,3 +242,14 @@ def test_the_token_row_names_the_purpose_and_address(ctx):
     assert tokens.holder(token, TokenPurpose.RESET_PASSWORD) is None  # bound to its purpose
     services.change_password(user, "otra-clave-muy-segura")
     assert tokens.find(token, TokenPurpose.CHANGE_EMAIL) is None
+
+
+def test_account_mails_follow_the_language_of_the_profile(client, ana, outbox):
+    user = fresh(ana.id)
+    user.locale = "en"
+    db.session.commit()
+    ask(client)
+    assert "To make this the e-mail address" in body_of(outbox.last(NEW))
+    assert "Your Participa account asked" in body_of(outbox.last("ana@example.org"))
+    client.post("/cuenta/olvide-mi-contrasena", data={"email": "ana@example.org"})
+    assert "To choose your new password" in body_of(outbox.last("ana@example.org"))

@@ -47,9 +47,7 @@ def test_a_bad_profile_keeps_what_was_typed_and_saves_nothing(client, auth):
     centro, _ = districts()
     user = auth.login_as(district_id=centro.id)
     name = user.name
-    refused = client.post(
-        "/cuenta/perfil", data={"name": "  ", "district_id": 0, "locale": "fr"}
-    )
+    refused = client.post("/cuenta/perfil", data={"name": "  ", "district_id": 0, "locale": "fr"})
     assert refused.status_code == 422
     assert 'id="name-error"' in refused.text and 'id="locale-error"' in refused.text
     assert '<option selected value="0">' in refused.text  # the district chosen is kept
