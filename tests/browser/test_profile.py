@@ -8,7 +8,9 @@ from pathlib import Path
 
 from participa.accounts import services
 from participa.extensions import db
+from participa.notifications.models import Follow
 from participa.processes.models import District
+from participa.proposals.models import Proposal
 from tests import factories as f
 from tests.support.auth import browser_login
 from tests.support.browser import ARTIFACTS, axe_violations
@@ -31,9 +33,7 @@ def look(page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
-def test_edit_the_profile_and_change_the_email_through_the_mailed_link(
-    live_server, page, outbox
-):
+def test_edit_the_profile_and_change_the_email_through_the_mailed_link(live_server, page, outbox):
     base = live_server
     db.session.add_all([District(name="Centro"), District(name="Valle Oriente")])
     rosa = f.user(email="rosa@example.org")
@@ -79,6 +79,21 @@ def test_edit_the_profile_and_change_the_email_through_the_mailed_link(
     page.goto(f"{base}/cuenta/actividad")
     assert "Aún no has enviado propuestas." in page.content()
     look(page, "activity-empty")
+    process = f.process()
+    db.session.add(
+        Proposal(
+            process_id=process.id,
+            author_id=rosa_id,
+            title="Una biblioteca pública con sala de lectura para niñas y niños del barrio",
+            body="Un espacio de lectura para la colonia.",
+            category="espacio-publico",
+        )
+    )
+    db.session.add(Follow(user_id=rosa_id, process_id=process.id))
+    db.session.commit()
+    page.goto(f"{base}/cuenta/actividad")
+    assert "Una biblioteca pública" in page.content() and process.title in page.content()
+    look(page, "activity")
 
     # the e-mail change: asked with the password, confirmed through the link
     page.goto(f"{base}/cuenta/perfil")
