@@ -117,6 +117,7 @@ def _give_up(note: Notification, failure: SendingFailed) -> None:
     )
     note.failed_at = utcnow()
     note.secret = None
+    note.to_email = None
 
 
 @shared_task(autoretry_for=(SendingFailed,), retry_backoff=True, max_retries=5)
@@ -144,6 +145,7 @@ def send_notification(notification_id: int) -> bool:
         return False
     note.sent_at = utcnow()
     note.secret = None  # sent: the code is erased
+    note.to_email = None  # and the address of an e-mail change
     db.session.commit()
     return True
 
@@ -230,6 +232,7 @@ def send_pending(older_than: float | None = None) -> int:
             note.sent_at = utcnow()
             sent += 1
         note.secret = None  # sent or given up: the code is erased
+        note.to_email = None  # and the address of an e-mail change
         db.session.commit()
     if sent:
         logger.info("sent %d pending notification(s)", sent)

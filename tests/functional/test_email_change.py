@@ -15,6 +15,7 @@ from participa.accounts import email_change, services, tokens
 from participa.accounts.models import AccountToken, TokenPurpose, User
 from participa.db import utcnow
 from participa.extensions import db
+from participa.notifications.models import Notification
 from participa.security import RedactTokens
 from tests import factories as f
 from tests.support.auth import Auth
@@ -81,6 +82,8 @@ def test_the_link_goes_to_the_new_address_and_switches_it_once(client, ana, outb
     assert [(t.purpose, t.new_email) for t in stored] == [("change_email", NEW)]
     assert stored[0].token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in everything_stored()  # the sealed link was erased once sent
+    sent_to = db.session.scalars(select(Notification.to_email)).all()
+    assert sent_to == [None, None]  # the new address too
     notice = body_of(outbox.last("ana@example.org"))  # the old address: told, no link
     assert NEW in notice and not LINK.search(notice) and token not in notice
     assert token not in caplog.text and NEW not in caplog.text  # nothing personal logged
