@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.publishing
     import participa.admin.team  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
+    from participa.accounts.profile import bp as profile_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin import action_log  # noqa: F401 - its routes, on admin_bp
     from participa.admin.views import bp as admin_bp
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         processes_bp,
         accounts_bp,
+        profile_bp,
         proposals_bp,
         budgets_bp,
         results_bp,

@@ -85,11 +85,13 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_NEW_PASSWORD_PER_IP": "30 per hour",  # the form of a reset link
         "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "10 per hour",  # wrong current password
         "RATELIMIT_CONFIRMATION_PER_USER": "3 per hour; 10 per day",  # "send the link again"
+        "RATELIMIT_EMAIL_CHANGE_PER_USER": "5 per hour; 10 per day",  # e-mail change requests
         "PASSWORD_RESET_MAILS_PER_HOUR": 3,
         # Links mailed to confirm an address and to reset a password expire (a timedelta, or
         # seconds from the environment): participa.accounts.tokens
         "EMAIL_CONFIRMATION_LIFETIME": timedelta(days=3),
         "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+        "EMAIL_CHANGE_LIFETIME": timedelta(days=1),
         # What an account whose e-mail is not confirmed yet may do, among "propose",
         # "support", "comment" and "vote" (browsing, following and reporting are always
         # open; staff roles need a confirmed address).

@@ -91,6 +91,12 @@ KINDS: dict[str, str] = {
     "password_reset": ACCOUNT,
     "registration_attempt": ACCOUNT,
     "password_changed": ACCOUNT,
+    # an e-mail change: the link and "already used" go to the new address (never in the
+    # application: shown under the asking account, they would tell whether it was free)
+    "email_change_link": ACCOUNT,
+    "email_change_taken": ACCOUNT,
+    "email_change_asked": ACCOUNT,
+    "email_changed": ACCOUNT,
 }
 
 

@@ -38,6 +38,10 @@ class Notification(Model):
     # a secret of the body (a receipt code), sealed (participa.notifications.sealing): the
     # body holds a placeholder instead; erased once the message is sent or given up
     secret: Mapped[str | None] = mapped_column(Text)
+    # another address than the account's: the link of an e-mail change goes to the new
+    # address (participa.accounts.email_change); None: the account's address when sent.
+    # Erased once the message is sent or given up, as ``secret``
+    to_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]  # given up: the message can never be sent

@@ -49,6 +49,7 @@ def notify(
     secret: str | None = None,
     *,
     link: str | None = None,
+    to_email: str | None = None,
 ) -> list[int]:
     """Queue the same message to each of ``user_ids`` (one statement), on the channels the
     declared ``kind`` (:mod:`participa.notifications.kinds`) and each person's preferences
@@ -59,7 +60,8 @@ def notify(
 
     ``secret`` (a receipt code, a link with a token) is stored only sealed, and only for a
     message to be mailed; the body holds :data:`participa.notifications.sealing.PLACEHOLDER`
-    where it goes (the application shows a phrase in its place)."""
+    where it goes (the application shows a phrase in its place). ``to_email``: mail it to
+    that address instead of the account's (the link of an e-mail change)."""
     user_ids = list(dict.fromkeys(user_ids))
     channels = channels_for(user_ids, kind)  # refuses an undeclared kind, even for nobody
     if not user_ids:
@@ -73,6 +75,7 @@ def notify(
             "subject": subject,
             "body": body,
             "secret": sealed if by_email else None,
+            "to_email": to_email if by_email else None,
             "created_at": now,
             "by_email": by_email,
             "in_app": in_app,

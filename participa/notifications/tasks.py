@@ -97,7 +97,7 @@ class SendingFailed(Exception):
 
 def _send(note: Notification) -> None:
     """:func:`_deliver` ``note`` to its user; :class:`SendingFailed` if anything fails."""
-    email = db.session.get_one(User, note.user_id).email
+    email = note.to_email or db.session.get_one(User, note.user_id).email
     try:
         _deliver(note, email)
         return
@@ -117,6 +117,7 @@ def _give_up(note: Notification, failure: SendingFailed) -> None:
     )
     note.failed_at = utcnow()
     note.secret = None
+    note.to_email = None
 
 
 @shared_task(autoretry_for=(SendingFailed,), retry_backoff=True, max_retries=5)
@@ -144,6 +145,7 @@ def send_notification(notification_id: int) -> bool:
         return False
     note.sent_at = utcnow()
     note.secret = None  # sent: the code is erased
+    note.to_email = None  # and the address of an e-mail change
     db.session.commit()
     return True
 
@@ -231,6 +233,7 @@ def send_pending(older_than: float | None = None) -> int:
             note.sent_at = utcnow()
             sent += 1
         note.secret = None  # sent or given up: the code is erased
+        note.to_email = None  # and the address of an e-mail change
         db.session.commit()
     if sent:
         logger.info("sent %d pending notification(s)", sent)

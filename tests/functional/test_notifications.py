@@ -20,7 +20,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from participa.accounts import access
+from participa.accounts import access, email_change
 from participa.extensions import db
 from participa.notifications import kinds, preferences
 from participa.notifications.models import Notification, NotificationOptOut
@@ -75,7 +75,9 @@ def test_an_undeclared_kind_is_refused(ctx):
 
 
 def test_account_mails_are_always_mailed_and_never_in_the_application():
-    for kind in (access.CONFIRMATION, access.RESET, access.ATTEMPT, access.CHANGED):
+    account_mails = (access.CONFIRMATION, access.RESET, access.ATTEMPT, access.CHANGED)
+    changes = (email_change.LINK, email_change.TAKEN, email_change.ASKED, email_change.CHANGED)
+    for kind in (*account_mails, *changes):
         topic = kinds.topic_of(kind)
         assert (topic.email, topic.in_app) == (kinds.Policy.ALWAYS, kinds.Policy.NEVER), kind
     for kind in ("ballot_confirmed", "content_hidden"):
