@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.phases
     import participa.admin.publishing
     import participa.admin.team  # noqa: F401 - its routes, on admin_bp
+    import participa.legal.admin_views  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin import action_log  # noqa: F401 - its routes, on admin_bp
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from participa.budgets.views import bp as budgets_bp
     from participa.census.views import bp as census_bp
     from participa.conversation.views import bp as conversation_bp
+    from participa.legal.views import bp as legal_bp
     from participa.officing.views import bp as officing_bp
     from participa.opendata.views import bp as opendata_bp
     from participa.processes import changes  # noqa: F401 - its routes, on processes_bp
@@ -161,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
         review_bp,
         opendata_bp,
         accountability_bp,
+        legal_bp,
     ):
         app.register_blueprint(bp)
 

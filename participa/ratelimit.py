@@ -19,6 +19,7 @@
 | ``accounts.reset_password`` | client address | every attempt | ``..._NEW_PASSWORD_PER_IP`` |
 | ``accounts.change_password`` | account | refused | ``..._PASSWORD_CHANGE_FAILED_PER_USER`` |
 | ``accounts.resend_confirmation`` | account | accepted | ``..._CONFIRMATION_PER_USER`` |
+| ``legal.my_requests`` (POST) | account | accepted | ``..._DATA_REQUEST_PER_USER`` |
 
 (``...``: ``RATELIMIT``; those five are POSTs.)
 
@@ -150,6 +151,9 @@ LIMITS = (
         "RATELIMIT_CONFIRMATION_PER_USER",
         account,
         deduct_when=accepted,
+    ),
+    RateLimit(
+        ("legal.my_requests",), "RATELIMIT_DATA_REQUEST_PER_USER", account, deduct_when=accepted
     ),
 )
 

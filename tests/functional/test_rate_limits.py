@@ -172,6 +172,7 @@ def register(client, n: int, password: str = f.PASSWORD):
             "district_id": 0,
             "password": password,
             "confirm": password,
+            "accept_legal": "y",
         },
     )
 
