@@ -132,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.editing
     import participa.admin.phases
     import participa.admin.publishing
-    import participa.admin.team  # noqa: F401 - its routes, on admin_bp
+    import participa.admin.team
     import participa.legal.admin_views  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.views import bp as accounts_bp

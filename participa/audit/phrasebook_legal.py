@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 
 from participa.audit.values import Say, number
 
-DOCUMENTS = {
+DOCUMENTS: dict[str, object] = {
     "privacy": _l("Aviso de privacidad integral"),
     "privacy_short": _l("Aviso de privacidad simplificado"),
     "terms": _l("Términos de uso"),
 }
-REQUESTS = {
+REQUESTS: dict[str, object] = {
     "rectify_census": _l("rectificación de datos de verificación de residencia"),
     "rectify_account": _l("rectificación de datos de la cuenta"),
     "oppose": _l("oposición a un uso de los datos"),
@@ -24,13 +24,13 @@ REQUESTS = {
 
 
 def _document(s: Say) -> str:
-    kind = s.data.get("kind")
-    return str(DOCUMENTS.get(kind, kind or ""))
+    kind = str(s.data.get("kind") or "")
+    return str(DOCUMENTS.get(kind, kind))
 
 
 def _request_kind(s: Say) -> str:
-    kind = s.data.get("kind")
-    return str(REQUESTS.get(kind, kind or ""))
+    kind = str(s.data.get("kind") or "")
+    return str(REQUESTS.get(kind, kind))
 
 
 def _document_published(s: Say) -> str:

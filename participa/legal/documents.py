@@ -22,7 +22,7 @@ from participa.extensions import db
 from participa.legal.defaults import DEFAULTS
 from participa.legal.models import ACCEPTED_KINDS, BODY_MAX, Consent, DocumentKind, LegalDocument
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, Any] = {
     DocumentKind.PRIVACY: _l("Aviso de privacidad integral"),
     DocumentKind.PRIVACY_SHORT: _l("Aviso de privacidad simplificado"),
     DocumentKind.TERMS: _l("Términos de uso"),

@@ -5,12 +5,12 @@ resident's rectification and opposition requests."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from participa.errors import DomainError
 from participa.extensions import db
-from participa.formatting import date as format_date
 from participa.legal import documents
 from participa.legal import requests as data_requests
 from participa.legal.forms import AcceptForm, DataRequestForm
@@ -173,7 +173,7 @@ def my_requests():
         _(
             "Recibimos tu solicitud n.º %(n)d. La responderemos a más tardar el %(day)s.",
             n=made.id,
-            day=format_date(made.due_on),
+            day=format_date(made.due_on, format="medium"),
         ),
         "success",
     )
