@@ -109,3 +109,18 @@ DEFAULTS: dict[str, str] = {
     DocumentKind.PRIVACY_SHORT: PRIVACY_SHORT,
     DocumentKind.TERMS: TERMS,
 }
+
+PRIVACY_SHORT_EN = """\
+# Simplified privacy notice
+
+The Municipality, responsible for Participa, uses your name, your e-mail address and your \
+neighbourhood to run your account and record your participation; your CURP or voter key \
+and your birth date only to check your residency (we keep an encrypted fingerprint, not \
+the data itself). Your votes are counted and published with nothing that identifies you. \
+We do not transfer your data. You can exercise your ARCO rights from your account. Read \
+the complete privacy notice.
+"""
+
+#: The default texts offered in English too (until an administrator publishes a version,
+#: which is shown as written).
+DEFAULTS_EN: dict[str, str] = {DocumentKind.PRIVACY_SHORT: PRIVACY_SHORT_EN}

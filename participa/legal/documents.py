@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
@@ -19,7 +20,7 @@ from participa.audit.services import log
 from participa.db import utcnow
 from participa.errors import Invalid, about
 from participa.extensions import db
-from participa.legal.defaults import DEFAULTS
+from participa.legal.defaults import DEFAULTS, DEFAULTS_EN
 from participa.legal.models import ACCEPTED_KINDS, BODY_MAX, Consent, DocumentKind, LegalDocument
 
 KIND_LABELS: dict[str, Any] = {
@@ -43,6 +44,17 @@ def current(kind: str) -> LegalDocument:
         .limit(1)
     )
     return stored or _default(kind)
+
+
+def shown(document: LegalDocument) -> tuple[str, str]:
+    """The text of ``document`` to show and its language ("es" or "en"): a default text
+    that exists in English is shown in English to an English reader; any other text as
+    written (in Spanish)."""
+    locale = get_locale()
+    english = locale is not None and locale.language == "en"
+    if english and document.id is None and document.kind in DEFAULTS_EN:
+        return DEFAULTS_EN[document.kind], "en"
+    return document.body, "es"
 
 
 def current_versions() -> dict[str, int]:

@@ -44,7 +44,8 @@ def _legal_helpers() -> dict:
         "legal_blocks": blocks,
         "legal_kind_labels": documents.KIND_LABELS,
         "legal_slug": SLUG_OF,
-        "legal_simplified": lambda: documents.current(DocumentKind.PRIVACY_SHORT),
+        "legal_simplified": lambda: documents.shown(documents.current(DocumentKind.PRIVACY_SHORT)),
+        "legal_shown": documents.shown,
     }
 
 
