@@ -133,3 +133,14 @@ def test_an_administrator_answers_and_the_resident_is_told(client, auth, outbox)
     auth.login(owner)
     page = client.get(f"/cuenta/solicitudes/{made.id}").text
     assert "Improcedente" in page and "Las estadísticas no llevan datos personales." in page
+
+
+def test_the_demo_accounts_accepted_and_a_request_waits(ctx):
+    from participa.legal.demo import load_legal_demo
+    from participa.legal.documents import pending_for
+
+    resident, admin = f.user(), f.admin()
+    load_legal_demo([resident, admin], resident)
+    db.session.commit()
+    assert pending_for(resident.id) == [] and pending_for(admin.id) == []
+    assert db.session.scalar(select(DataRequest.user_id)) == resident.id
