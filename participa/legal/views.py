@@ -46,6 +46,7 @@ def _legal_helpers() -> dict:
         "legal_slug": SLUG_OF,
         "legal_simplified": lambda: documents.shown(documents.current(DocumentKind.PRIVACY_SHORT)),
         "legal_shown": documents.shown,
+        "legal_pending_requests": data_requests.pending_count,
     }
 
 
@@ -56,9 +57,10 @@ def ask_to_accept_new_versions():
     language, static files and the API stay open)."""
     if request.method != "GET" or not current_app.config.get("LEGAL_ACCEPTANCE_REQUIRED", True):
         return None
-    endpoint = request.endpoint or ""
+    endpoint = request.endpoint
     if (
-        endpoint in OPEN_WHILE_PENDING
+        not endpoint  # an unknown address: its 404
+        or endpoint in OPEN_WHILE_PENDING
         or endpoint.startswith(("legal.", "api", "static"))
         or not current_user.is_authenticated
     ):

@@ -103,7 +103,8 @@ def test_an_administrator_answers_and_the_resident_is_told(client, auth, outbox)
     listing = client.get("/admin/solicitudes")
     assert listing.status_code == 200
     assert "1 solicitud en trámite." in listing.text
-    assert "Solicitudes sobre datos personales" in client.get("/admin/").text
+    dashboard = client.get("/admin/").text
+    assert 'data-testid="data-requests">1<' in dashboard
 
     no_reason = client.post(f"/admin/solicitudes/{made.id}", data={"verdict": "refused"})
     assert no_reason.status_code == 422
