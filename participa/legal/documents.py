@@ -15,10 +15,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from participa.audit.services import log
 from participa.db import utcnow
-from participa.errors import Invalid, about
+from participa.errors import Conflict, Invalid, about
 from participa.extensions import db
 from participa.legal.defaults import DEFAULTS, DEFAULTS_EN
 from participa.legal.models import ACCEPTED_KINDS, BODY_MAX, Consent, DocumentKind, LegalDocument
@@ -106,9 +107,6 @@ def publish(kind: str, body: str, *, actor: Any) -> LegalDocument:
             Invalid(_("El texto es igual al de la versión vigente: no hay nada que publicar.")),
         )
     now = utcnow()
-    if in_force.id is None:  # the default, kept readable as version 1
-        in_force.published_at = now
-        db.session.add(in_force)
     document = LegalDocument(
         kind=kind,
         version=in_force.version + 1,
@@ -116,8 +114,19 @@ def publish(kind: str, body: str, *, actor: Any) -> LegalDocument:
         published_at=now,
         published_by_id=getattr(actor, "id", None),
     )
-    db.session.add(document)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # another administrator publishing at once
+            if in_force.id is None:  # the default, kept readable as version 1
+                in_force.published_at = now
+                db.session.add(in_force)
+            db.session.add(document)
+    except IntegrityError:
+        raise Conflict(
+            _(
+                "Se publicó otra versión mientras escribías: revisa la vigente y vuelve a "
+                "intentarlo."
+            )
+        ) from None
     log(
         "legal_document.published",
         document,

@@ -165,27 +165,27 @@ def test_a_new_version_is_accepted_on_the_next_visit(client, auth, asking, make)
 
     documents.publish("terms", NEW_TERMS, actor=None)
     db.session.commit()
-    sent = client.get("/procesos")
+    sent = client.get("/cuenta")
     assert sent.status_code == 302
-    assert sent.headers["Location"].startswith("/aceptar-avisos?next=/procesos")
+    assert sent.headers["Location"].startswith("/aceptar-avisos?next=/cuenta")
     # still open: the legal pages, the API, the language, signing out
     assert client.get("/privacidad").status_code == 200
     assert client.get("/api/v1/processes").status_code == 200
     assert client.post("/idioma/en", data={"next": "/"}).status_code == 302
     client.post("/idioma/es_MX", data={"next": "/"})
 
-    page = client.get("/aceptar-avisos?next=/procesos")
+    page = client.get("/aceptar-avisos?next=/cuenta")
     assert page.status_code == 200
     assert "Una regla nueva para todos." in page.text
     assert "versión 2" in page.text
-    refused = client.post("/aceptar-avisos", data={"next": "/procesos"})
+    refused = client.post("/aceptar-avisos", data={"next": "/cuenta"})
     assert refused.status_code == 422
     assert 'id="accept-error"' in refused.text
     assert consents(person.id) == {("privacy", 1), ("terms", 1)}
 
-    accepted = client.post("/aceptar-avisos", data={"next": "/procesos", "accept": "y"})
+    accepted = client.post("/aceptar-avisos", data={"next": "/cuenta", "accept": "y"})
     assert accepted.status_code == 303
-    assert accepted.headers["Location"] == "/procesos"
+    assert accepted.headers["Location"] == "/cuenta"
     assert consents(person.id) == {("privacy", 1), ("terms", 1), ("terms", 2)}
     assert client.get("/").status_code == 200
 
@@ -206,3 +206,17 @@ def test_the_simplified_notice_is_beside_the_forms_that_collect_data(client, aut
         page = client.get(path).text
         assert 'data-testid="simplified-notice"' in page, path
         assert 'href="/privacidad"' in page
+
+
+def test_two_publications_at_once_make_one_version_and_a_refusal(ctx, monkeypatch):
+    from participa.errors import Conflict
+
+    documents.publish("terms", NEW_TERMS, actor=None)
+    db.session.commit()
+    stale = documents.current("terms")  # what a second administrator read before
+    monkeypatch.setattr(documents, "current", lambda kind: documents._default(kind))
+    with pytest.raises(Conflict):
+        documents.publish("terms", NEW_TERMS + " Otra.", actor=None)
+    db.session.rollback()
+    assert [d.version for d in documents.versions("terms")] == [2, 1]
+    assert stale.version == 2
