@@ -132,7 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.editing
     import participa.admin.phases
     import participa.admin.publishing
-    import participa.admin.team  # noqa: F401 - its routes, on admin_bp
+    import participa.admin.team
+    import participa.legal.admin_views  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
     from participa.accounts.profile import bp as profile_bp
     from participa.accounts.views import bp as accounts_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from participa.budgets.views import bp as budgets_bp
     from participa.census.views import bp as census_bp
     from participa.conversation.views import bp as conversation_bp
+    from participa.legal.views import bp as legal_bp
     from participa.notifications.views import bp as notifications_bp
     from participa.officing.views import bp as officing_bp
     from participa.opendata.views import bp as opendata_bp
@@ -165,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
         opendata_bp,
         accountability_bp,
         notifications_bp,
+        legal_bp,
     ):
         app.register_blueprint(bp)
 

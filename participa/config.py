@@ -96,6 +96,10 @@ def default_config(instance_path: str) -> dict:
         # "support", "comment" and "vote" (browsing, following and reporting are always
         # open; staff roles need a confirmed address).
         "UNCONFIRMED_ACCOUNTS_MAY": ["support"],
+        # A signed-in person who has not accepted the privacy notice and terms in force is
+        # asked to accept them before any other page (participa.legal.views).
+        "LEGAL_ACCEPTANCE_REQUIRED": True,
+        "RATELIMIT_DATA_REQUEST_PER_USER": "5 per day",  # rectification/opposition requests
         # The site's address for the links in e-mails (e.g. https://participa.example.gob.mx).
         # Unset, the address the request came to is used: set it in production, or a forged
         # Host header could send a reset link that points elsewhere.

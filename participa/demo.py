@@ -35,6 +35,7 @@ from participa.demo_data.texts import (
 )
 from participa.extensions import db
 from participa.interop.pabulib import import_pb
+from participa.legal.demo import load_legal_demo
 from participa.opendata.services import publish
 from participa.processes import services as processes
 from participa.processes.models import District, Process
@@ -65,15 +66,18 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
         DEMO_LOGINS["residente"][1],
         district_id=districts[0].id,
     )
-    for key, role in STAFF.items():
-        email, password = DEMO_LOGINS[key]
+    staff = [
         register_user(email, f"Equipo de {key}", password, role=role)
+        for key, role in STAFF.items()
+        for email, password in [DEMO_LOGINS[key]]
+    ]
     voters = _voters(rng, districts, max(ballots, 60))
     _past_process(rng, now, districts, voters[:ballots])
     _voting_process(rng, now, districts, voters, resident, ballots)
     _proposals_process(rng, now, districts, voters)
     _process_staff(admin, districts)
     _census(admin, resident, voters)
+    load_legal_demo([admin, resident, *staff], resident)  # consents, a request to answer
     db.session.commit()
     _amsterdam()
     _follow_up(rng, now)

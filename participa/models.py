@@ -7,6 +7,7 @@ from participa.budgets.models import Ballot, BallotItem, Budget, Project
 from participa.categories.models import Category
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.conversation.models import Comment, Report
+from participa.legal.models import Consent, DataRequest, LegalDocument
 from participa.notifications.models import Follow, Notification, NotificationOptOut
 from participa.opendata.models import Publication
 from participa.processes.models import District, Phase, Process
@@ -23,6 +24,8 @@ __all__ = [
     "Category",
     "CensusEntry",
     "Comment",
+    "Consent",
+    "DataRequest",
     "District",
     "ExecutionItem",
     "ExecutionStatus",
@@ -30,6 +33,7 @@ __all__ = [
     "Identity",
     "IdentityConflict",
     "ItemFollow",
+    "LegalDocument",
     "Milestone",
     "Notification",
     "NotificationOptOut",

@@ -20,8 +20,9 @@
 | ``accounts.change_password`` | account | refused | ``..._PASSWORD_CHANGE_FAILED_PER_USER`` |
 | ``accounts.resend_confirmation`` | account | accepted | ``..._CONFIRMATION_PER_USER`` |
 | ``profile.email`` | account | every attempt | ``..._EMAIL_CHANGE_PER_USER`` |
+| ``legal.my_requests`` (POST) | account | accepted | ``..._DATA_REQUEST_PER_USER`` |
 
-(``...``: ``RATELIMIT``; those six are POSTs.)
+(``...``: ``RATELIMIT``; those seven are POSTs.)
 
 A reset link is asked for by address, known or not, with the same limit (a refusal tells
 nothing about the address); each account also gets at most ``PASSWORD_RESET_MAILS_PER_HOUR``
@@ -154,6 +155,9 @@ LIMITS = (
     ),
     # each request mails two addresses, and a wrong password is a guess at it
     RateLimit(("profile.email",), "RATELIMIT_EMAIL_CHANGE_PER_USER", account),
+    RateLimit(
+        ("legal.my_requests",), "RATELIMIT_DATA_REQUEST_PER_USER", account, deduct_when=accepted
+    ),
 )
 
 

@@ -128,6 +128,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             },
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,  # tests/functional/test_rate_limits.py builds its own
+            # the accounts the factories make accepted nothing: tests/functional/
+            # test_legal_documents.py switches the question on
+            "LEGAL_ACCEPTANCE_REQUIRED": False,
         }
     )
     with app.app_context():

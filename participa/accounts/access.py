@@ -137,7 +137,7 @@ def require_confirmed_for_staff(user: User, role: str) -> None:
 # ───────────── registration and confirmation ─────────────
 
 
-def sign_up(email: str, name: str, password: str, *, district_id: int | None = None) -> None:
+def sign_up(email: str, name: str, password: str, *, district_id: int | None = None) -> User | None:
     """The registration form: the same answer, and about the same work, whether ``email``
     already has an account or not, so the page tells nobody which addresses are registered.
 
@@ -145,7 +145,7 @@ def sign_up(email: str, name: str, password: str, *, district_id: int | None = N
     registered one is told by e-mail that someone tried to register with it, with how to
     sign in or get a new password (the password typed is hashed either way, and the account
     is left as it was). Raises ``Invalid`` for a password that breaks the policy (which does
-    not depend on the account)."""
+    not depend on the account). The new account, None for a known address."""
     services.check_password_policy(password, email)
     existing = services.find_by_email(email)
     if existing is None:
@@ -157,10 +157,10 @@ def sign_up(email: str, name: str, password: str, *, district_id: int | None = N
         except (Conflict, IntegrityError):
             existing = services.find_by_email(email)
             if existing is None:
-                return
+                return None
         else:
             send_confirmation(user)
-            return
+            return user
     else:
         services.hash_password(password)  # the same work as creating the account
     with recipient_language(existing.locale):
@@ -178,6 +178,7 @@ def sign_up(email: str, name: str, password: str, *, district_id: int | None = N
                 forgot=site_url("accounts.forgot_password"),
             ),
         )
+    return None
 
 
 def send_confirmation(user: User, *, now: datetime | None = None) -> None:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from participa.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
@@ -34,6 +34,14 @@ class RegisterForm(FlaskForm):
         validators=[
             DataRequired(),
             EqualTo("password", message=_l("Las contraseñas no coinciden.")),
+        ],
+    )
+    accept_legal = BooleanField(
+        _l("Leí y acepto el aviso de privacidad y los términos de uso"),
+        validators=[
+            DataRequired(
+                message=_l("Para crear tu cuenta acepta el aviso de privacidad y los términos.")
+            )
         ],
     )
 

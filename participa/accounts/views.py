@@ -26,6 +26,7 @@ from participa.accounts.models import TokenPurpose, User
 from participa.errors import DomainError, Invalid
 from participa.extensions import db, login_manager
 from participa.i18n import LANGUAGES
+from participa.legal import documents as legal_documents
 from participa.views_common import district_choices, keep_form, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -99,12 +100,14 @@ def register():
     form.district_id.choices = district_choices(_("Prefiero no decirlo"))
     if form.validate_on_submit():
         try:
-            access.sign_up(
+            user = access.sign_up(
                 form.email.data,
                 form.name.data,
                 form.password.data,
                 district_id=form.district_id.data or None,
             )
+            if user is not None:  # the versions of the notice and terms it accepted
+                legal_documents.accept(user.id)
         except DomainError as error:  # beside its field (or above the form), as typed
             status = keep_form(form, error)
             return render_template("accounts/register.html", form=form), status

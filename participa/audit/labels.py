@@ -183,6 +183,9 @@ KIND_LABELS = {
     "moderation.hide_confirmed": _l("Ocultamiento confirmado"),
     "moderation.restored": _l("Contenido restaurado"),
     "moderation.hidden_by_reports": _l("Ocultado por reportes"),
+    "legal_document.published": _l("Aviso legal publicado"),
+    "data_request.created": _l("Solicitud sobre datos recibida"),
+    "data_request.answered": _l("Solicitud sobre datos respondida"),
 }
 
 

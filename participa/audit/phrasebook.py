@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from participa import formatting
+from participa.audit.phrasebook_legal import LEGAL_SENTENCES
 from participa.audit.values import NOTHING, Say, changed_labels, number, value_text, with_reason
 
 # Processes, phases, budgets and projects: the public configuration changes.
@@ -431,4 +432,5 @@ SENTENCES: dict[str, Callable[[Say], str]] = {
     "moderation.hide_confirmed": _hide_confirmed,
     "moderation.restored": _restored,
     "moderation.hidden_by_reports": _hidden_by_reports,
+    **LEGAL_SENTENCES,
 }

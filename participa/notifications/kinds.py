@@ -48,6 +48,7 @@ class Topic:
 
 ANSWERS, PHASES, WORKS = "answers", "phases", "works"
 RECEIPTS, MODERATION, ACCOUNT = "receipts", "moderation", "account"
+PERSONAL_DATA = "personal_data"
 
 TOPICS: dict[str, Topic] = {
     ANSWERS: Topic(_l("Respuestas a mis propuestas"), Policy.OPTIONAL, Policy.OPTIONAL),
@@ -67,6 +68,12 @@ TOPICS: dict[str, Topic] = {
         Policy.ALWAYS,
         Policy.ALWAYS,
         _l("Siempre se envían: tienes derecho a saber cuándo y por qué se ocultó algo tuyo."),
+    ),
+    PERSONAL_DATA: Topic(
+        _l("Mis solicitudes sobre mis datos personales"),
+        Policy.ALWAYS,
+        Policy.ALWAYS,
+        _l("Siempre se envían: son la respuesta a un derecho que ejerciste."),
     ),
     ACCOUNT: Topic(
         _l("Mi cuenta y su seguridad"),
@@ -97,6 +104,7 @@ KINDS: dict[str, str] = {
     "email_change_taken": ACCOUNT,
     "email_change_asked": ACCOUNT,
     "email_changed": ACCOUNT,
+    "data_request_answered": PERSONAL_DATA,
 }
 
 

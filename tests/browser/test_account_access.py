@@ -48,6 +48,7 @@ def test_register_confirm_forget_reset_change_log_out_everywhere(
     page.get_by_label("Correo electrónico").fill(EMAIL)
     page.get_by_label("Contraseña", exact=True).fill(FIRST)
     page.get_by_label("Repite la contraseña").fill(FIRST)
+    page.get_by_label("Leí y acepto").check()
     look(page, "register")
     page.get_by_role("button", name="Crear cuenta").click()
     page.wait_for_url(f"{base}/registro/revisa-tu-correo")

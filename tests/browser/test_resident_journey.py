@@ -28,6 +28,7 @@ def test_register_propose_support_vote_results_download(live_server, page, outbo
     page.get_by_label("Correo electrónico").fill("rosa@example.org")
     page.get_by_label("Contraseña", exact=True).fill("una-clave-muy-larga")
     page.get_by_label("Repite la contraseña").fill("una-clave-muy-larga")
+    page.get_by_label("Leí y acepto").check()
     page.get_by_role("button", name="Crear cuenta").click()
     page.wait_for_url(f"{live_server}/registro/revisa-tu-correo")  # the same for a known one
     assert "Revisa tu correo" in page.content()

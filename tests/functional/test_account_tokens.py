@@ -50,6 +50,7 @@ def register(client, email="ana@example.org", password=f.PASSWORD):
             "district_id": 0,
             "password": password,
             "confirm": password,
+            "accept_legal": "y",
         },
     )
 

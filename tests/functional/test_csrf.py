@@ -60,6 +60,7 @@ def bodies(world, person) -> dict[str, dict]:
             "district_id": 0,
             "password": f.PASSWORD,
             "confirm": f.PASSWORD,
+            "accept_legal": "y",
         },
         "proposals.new": {
             "title": "Una propuesta enviada desde otro sitio",

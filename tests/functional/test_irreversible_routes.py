@@ -55,6 +55,8 @@ IRREVERSIBLE: dict[str, Irreversible] = {
     "admin.change_publication": Irreversible("admin", refused=True),
     "admin.publish_open_data": Irreversible("admin"),
     "review.publish": Irreversible("admin", form={"proposal": "held"}),
+    # a new version of a legal document (never changed once published)
+    "admin.edit_legal_document": Irreversible("admin", form={"body": "# Aviso nuevo\n\nTexto."}),
 }
 
 # Tables a request may touch whatever it does (the server-side session's last use).

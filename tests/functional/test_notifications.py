@@ -107,7 +107,8 @@ def test_the_page_shows_everything_on_by_default_and_always_on_topics_disabled(c
     assert 'data-testid="always-receipts-email"' in page.text
     assert 'data-testid="never-account-in_app"' in page.text
     assert "nunca se muestran en la aplicación" in page.text  # the reason is shown
-    assert page.text.count("checked disabled") == 5  # receipts ×2, moderation ×2, account mail
+    # receipts ×2, moderation ×2, answers about personal data ×2, account mail
+    assert page.text.count("checked disabled") == 7
 
 
 def test_preferences_are_respected_per_kind_and_channel(client, auth):

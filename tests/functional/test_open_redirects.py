@@ -79,10 +79,21 @@ def test_login_and_registration(client):
                 "district_id": 0,
                 "password": f.PASSWORD,
                 "confirm": f.PASSWORD,
+                "accept_legal": "y",
             },
         )
         assert_stays(response, target)
         client.post("/salir")
+
+
+def test_accepting_the_legal_notices(client, auth, monkeypatch):
+    monkeypatch.setitem(client.application.config, "LEGAL_ACCEPTANCE_REQUIRED", True)
+    for target in EVIL:
+        auth.login(f.user())  # nothing accepted yet: the question, then back
+        db.session.commit()
+        response = client.post("/aceptar-avisos", data={"next": target, "accept": "y"})
+        assert_stays(response, target)
+        assert_stays(client.get("/aceptar-avisos", query_string={"next": target}), target)
 
 
 def test_language_switch_and_logout(client, auth):

@@ -67,6 +67,7 @@ def register(client, password, email="rosa@example.org"):
             "district_id": 0,
             "password": password,
             "confirm": password,
+            "accept_legal": "y",
         },
     )
 

@@ -21,6 +21,7 @@ from participa.budgets.models import Ballot
 from participa.config import default_config
 from participa.conversation.models import Comment, Report
 from participa.extensions import db
+from participa.legal.models import DataRequest
 from participa.notifications.models import Notification
 from participa.proposals.models import Proposal
 from participa.ratelimit import LIMITS
@@ -46,6 +47,7 @@ SMALL = {
     "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "2 per hour",
     "RATELIMIT_CONFIRMATION_PER_USER": "2 per hour",
     "RATELIMIT_EMAIL_CHANGE_PER_USER": "2 per hour",
+    "RATELIMIT_DATA_REQUEST_PER_USER": "2 per hour",
 }
 
 
@@ -63,6 +65,7 @@ def make_limited(ctx: Flask) -> Iterator[Callable[..., Flask]]:
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": "memory://",
+            "LEGAL_ACCEPTANCE_REQUIRED": False,  # as the shared test application
             **SMALL,
             **config,
         }
@@ -112,6 +115,7 @@ def test_defaults_and_the_table_of_limits():
         ("accounts.change_password", "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER"),
         ("accounts.resend_confirmation", "RATELIMIT_CONFIRMATION_PER_USER"),
         ("profile.email", "RATELIMIT_EMAIL_CHANGE_PER_USER"),
+        ("legal.my_requests", "RATELIMIT_DATA_REQUEST_PER_USER"),
     }
 
 
@@ -174,6 +178,7 @@ def register(client, n: int, password: str = f.PASSWORD):
             "district_id": 0,
             "password": password,
             "confirm": password,
+            "accept_legal": "y",
         },
     )
 
@@ -441,3 +446,20 @@ def test_email_changes_are_asked_for_a_few_times_an_hour(make_limited):
     assert_refused(client.post("/cuenta/correo", data=right))
     sent = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).all()
     assert len(sent) == 2  # the link and the notice of the one request taken
+
+
+def test_requests_about_personal_data_are_counted_per_account(make_limited):
+    ana, luis = f.user(), f.user()
+    db.session.commit()
+    app = make_limited()
+    client = app.test_client()
+    Auth(client).login(ana)
+    form = {"kind": "rectify_account", "details": "Mi nombre lleva acento en la a."}
+    for _n in range(2):
+        assert client.post("/cuenta/solicitudes", data=form).status_code == 303
+    assert_refused(client.post("/cuenta/solicitudes", data=form))
+    assert client.get("/cuenta/solicitudes").status_code == 200
+    other = app.test_client()  # same address, another account
+    Auth(other).login(luis)
+    assert other.post("/cuenta/solicitudes", data=form).status_code == 303
+    assert db.session.scalar(select(func.count(DataRequest.id))) == 3

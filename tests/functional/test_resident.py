@@ -26,6 +26,7 @@ def register(client, email="ana@example.org"):
             "district_id": 0,
             "password": "una-clave-larga",
             "confirm": "una-clave-larga",
+            "accept_legal": "y",
         },
     )
 

@@ -77,6 +77,12 @@ ROUTES: dict[str, Access] = {
     "accounts.reset_password": Access(PUBLIC, get=(400,), post=(400,)),
     "accounts.forgot_password": Access(PUBLIC, post=(422,)),
     "accounts.forgot_password_sent": Access(PUBLIC),
+    # the privacy notice, complete and simplified, the terms of use and their versions
+    "legal.privacy": Access(PUBLIC),
+    "legal.privacy_short": Access(PUBLIC),
+    "legal.terms": Access(PUBLIC),
+    "legal.versions": Access(PUBLIC),
+    "legal.old_version": Access(PUBLIC),
     # the read API: JSON, GET only
     "api-docs.openapi_json": Access(PUBLIC),
     "api.list_processes": Access(PUBLIC),
@@ -123,6 +129,10 @@ ROUTES: dict[str, Access] = {
     "accountability.unfollow": Access(SIGNED_IN, post=(303,)),
     "accountability.comment": Access(SIGNED_IN, post=(422,)),
     "census.verify": Access(SIGNED_IN, post=(422,)),
+    # the factories' accounts accepted nothing: the question, and "tick the box"
+    "legal.accept": Access(SIGNED_IN, post=(422,)),
+    "legal.my_requests": Access(SIGNED_IN, post=(422,)),
+    "legal.my_request": Access(SIGNED_IN),  # one's own (another's is a 404)
     # moderators
     "conversation.queue": Access(MODERATORS),
     "conversation.hide": Access(MODERATORS, post=(200,)),  # asks first
@@ -164,6 +174,10 @@ ROUTES: dict[str, Access] = {
     "admin.answer_proposal": Access(ADMIN, post=(400,)),
     "admin.action_log": Access(ADMIN),
     "admin.action_log_csv": Access(ADMIN),
+    "admin.legal_documents": Access(ADMIN),
+    "admin.edit_legal_document": Access(ADMIN, post=(422,)),  # an empty text
+    "admin.data_requests_list": Access(ADMIN),
+    "admin.data_request": Access(ADMIN, post=(422,)),  # a verdict and an answer are needed
     # administrators correcting what they created (participa.admin.editing, ballot_editing)
     # an empty POST of an edit form keeps the stored values: nothing changes
     "admin.edit_process": Access(ADMIN, post=(303,)),

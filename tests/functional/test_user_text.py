@@ -55,6 +55,7 @@ def test_resident_text_is_escaped_everywhere_it_is_shown(client, auth, outbox):
             "district_id": 0,
             "password": f.PASSWORD,
             "confirm": f.PASSWORD,
+            "accept_legal": "y",
         },
     )
     assert response.status_code == 302

@@ -18,6 +18,7 @@ from participa.categories import services as category_services
 from participa.census import importing
 from participa.conversation import comments
 from participa.extensions import db
+from participa.legal import requests as data_requests
 from participa.notifications.services import notify
 from participa.opendata import services as opendata
 from participa.processes.models import District
@@ -122,6 +123,10 @@ def build_world(person: User | None) -> World:
         "Respuesta",
         "Tu propuesta tiene respuesta.",
     )
+    # a request about personal data, of the person signed in (an administrator answers it)
+    data_request = data_requests.create(
+        person or author, kind="rectify_account", processing=None, details="Mi nombre lleva acento."
+    )
     db.session.commit()
 
     return World(
@@ -150,6 +155,9 @@ def build_world(person: User | None) -> World:
             "action": "despublicar",  # refused (409): the open process has proposals
             "assignment_id": assignment.id,
             "notification_id": note_id,
+            "request_id": data_request.id,
+            "document": "privacidad",
+            "number": 1,
         },
         overrides={
             "static": {"filename": "css/participa.css"},

@@ -418,6 +418,19 @@ CASES: dict[str, ActionLog] = {
         before={"hidden_at": None, "reports_count": 2},
         after={"hidden_at": "2026-12-03T17:00:00", "reports_count": 3},
     ),
+    "legal_document.published": entry(
+        "legal_document.published", "legal_documents", 7, after={"kind": "privacy", "version": 2}
+    ),
+    "data_request.created": entry(
+        "data_request.created",
+        "data_requests",
+        5,
+        actor_id=3,
+        after={"kind": "rectify_census", "processing": None},
+    ),
+    "data_request.answered": entry(
+        "data_request.answered", "data_requests", 5, after={"kind": "oppose", "status": "refused"}
+    ),
 }
 
 
@@ -604,6 +617,18 @@ EXPECTED = {
     "moderation.hidden_by_reports": (
         "El sistema ocultó el comentario n.º 90 al reunir 3 reportes.",
         "The system hid the comment no. 90 after 3 reports.",
+    ),
+    "legal_document.published": (
+        "María López publicó la versión 2 de «Aviso de privacidad integral».",
+        "María López published version 2 of “Complete privacy notice”.",
+    ),
+    "data_request.created": (
+        "Se recibió la solicitud n.º 5 sobre datos personales: rectificación de datos de verificación de residencia.",
+        "Request no. 5 about personal data was received: rectification of residency verification data.",
+    ),
+    "data_request.answered": (
+        "María López respondió como improcedente la solicitud n.º 5 (oposición a un uso de los datos).",
+        "María López answered request no. 5 as not admissible (objection to a use of the data).",
     ),
 }
 
