@@ -129,6 +129,10 @@ def default_config(instance_path: str) -> dict:
         "TALLY_HEARTBEAT_TIMEOUT": 5 * 60,
         "NOTIFICATION_RESEND_AFTER": 5 * 60,
         "NOTIFICATION_SEND_DELAY": 1.0,
+        # An archive of a person's data (ARCO access) is offered this long once ready, then
+        # deleted; one may be asked for every DATA_EXPORT_EVERY (both in seconds).
+        "DATA_EXPORT_LIFETIME": 7 * 24 * 3600,
+        "DATA_EXPORT_EVERY": 24 * 3600,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,
@@ -153,6 +157,10 @@ def default_config(instance_path: str) -> dict:
                 "send-pending-notifications": {
                     "task": "participa.notifications.tasks.send_pending",
                     "schedule": 60.0,
+                },
+                "purge-data-exports": {
+                    "task": "participa.accounts.export_tasks.purge_exports",
+                    "schedule": 3600.0,
                 },
                 "publish-open-data-daily": {
                     "task": "participa.opendata.tasks.publish_all",
