@@ -171,14 +171,15 @@ def _follows(user: User) -> list[Row]:
         .order_by(Follow.id)
     )
     items = db.session.execute(
-        select(ItemFollow.created_at, ExecutionItem.id, ExecutionItem.title)
+        select(ExecutionItem.id, ExecutionItem.title)
+        .select_from(ItemFollow)
         .join(ExecutionItem, ExecutionItem.id == ItemFollow.item_id)
         .where(ItemFollow.user_id == user.id)
         .order_by(ItemFollow.id)
     )
     return [
         {"tipo": "proceso", "id": i, "titulo": t, "desde": when} for when, i, t in processes
-    ] + [{"tipo": "obra", "id": i, "titulo": t, "desde": when} for when, i, t in items]
+    ] + [{"tipo": "obra", "id": i, "titulo": t, "desde": None} for i, t in items]
 
 
 @section("boletas", _l("Tus votos"))
