@@ -96,6 +96,9 @@ ROUTES: dict[str, Access] = {
     "accounts.security": Access(SIGNED_IN),
     "accounts.change_password": Access(SIGNED_IN, post=(422,)),
     "accounts.resend_confirmation": Access(SIGNED_IN, post=(303,)),
+    "accounts.my_data": Access(SIGNED_IN, post=(303,)),
+    "accounts.download_my_data": Access(SIGNED_IN, get=(404,)),  # only the owner's archive
+    "accounts.delete_account": Access(SIGNED_IN, post=(422,)),  # no password: nothing deleted
     "processes.follow": Access(SIGNED_IN, post=(303,)),
     "proposals.new": Access(SIGNED_IN, post=(422,)),
     "proposals.support": Access(SIGNED_IN, post=(303,)),
