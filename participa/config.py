@@ -85,6 +85,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_NEW_PASSWORD_PER_IP": "30 per hour",  # the form of a reset link
         "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "10 per hour",  # wrong current password
         "RATELIMIT_CONFIRMATION_PER_USER": "3 per hour; 10 per day",  # "send the link again"
+        "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER": "10 per hour",  # wrong current password
+        "RATELIMIT_DATA_EXPORT_PER_USER": "10 per hour",  # asking for an archive of one's data
         "PASSWORD_RESET_MAILS_PER_HOUR": 3,
         # Links mailed to confirm an address and to reset a password expire (a timedelta, or
         # seconds from the environment): participa.accounts.tokens
