@@ -9,6 +9,8 @@ by the next purge.
 from __future__ import annotations
 
 import logging
+import time
+from pathlib import Path
 
 from celery import shared_task
 from flask import current_app
@@ -44,7 +46,8 @@ def build_export(export_id: int) -> dict:
     path = folder / name
     now = utcnow()
     try:
-        build_archive(user, path, now)
+        with platform_language():
+            build_archive(user, path, now)
     except Exception:
         db.session.rollback()
         path.unlink(missing_ok=True)
@@ -111,8 +114,6 @@ def purge_exports() -> dict:
     return {"expired": expired, "orphans": orphans}
 
 
-def _old(path) -> bool:
+def _old(path: Path) -> bool:
     """A file older than an hour (one being written now is not yet named in a row)."""
-    import time
-
     return time.time() - path.stat().st_mtime > 3600

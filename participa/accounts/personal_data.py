@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
@@ -326,28 +327,38 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "sí" if value else "no"
+        return _("sí") if value else _("no")
     return value
 
 
-README = """Tus datos en Participa
-
-datos.json tiene todo lo que guardamos de tu cuenta; cada archivo CSV, una parte:
-{sections}
-
-No incluye: las huellas (hashes) de tu documento del padrón, los códigos de tus
-comprobantes de voto ni las contraseñas o enlaces (solo guardamos sus huellas), ni nada
-de otras personas.
-"""
+def _readme() -> str:
+    listing = "\n".join(f"- {s.key}.csv: {s.title}" for s in SECTIONS)
+    return (
+        "\n\n".join(
+            [
+                _("Tus datos en Participa"),
+                _(
+                    "datos.json tiene todo lo que guardamos de tu cuenta; "
+                    "cada archivo CSV, una parte:"
+                ),
+                listing,
+                _(
+                    "No incluye las huellas (hashes) de tu documento del padrón, los "
+                    "códigos de tus comprobantes de voto ni las contraseñas o enlaces (solo "
+                    "guardamos sus huellas), ni nada de otras personas."
+                ),
+            ]
+        )
+        + "\n"
+    )
 
 
 def build_archive(user: User, path: Any, generated_at: datetime) -> None:
     """Write the ZIP of ``user``'s data to ``path``."""
     data = collect(user)
-    listing = "\n".join(f"- {s.key}.csv: {s.title}" for s in SECTIONS)
     document = {"generado": generated_at.isoformat(), "cuenta": user.id, **data}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("LEEME.txt", README.format(sections=listing))
+        archive.writestr("LEEME.txt", _readme())
         archive.writestr("datos.json", json.dumps(document, ensure_ascii=False, indent=2))
         for s in SECTIONS:
             archive.writestr(f"{s.key}.csv", _csv(data[s.key]))
