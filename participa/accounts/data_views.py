@@ -93,7 +93,7 @@ def _plan_lines(plan: deletion.Plan, choice: str) -> tuple[str, ...]:
         if plan.removable_proposals or plan.removable_comments:
             lines.append(
                 _(
-                    "Se borran %(proposals)d propuestas y %(comments)d comentarios.",
+                    "Se borran (propuestas, comentarios): %(proposals)d, %(comments)d.",
                     proposals=len(plan.removable_proposals),
                     comments=len(plan.removable_comments),
                 )
