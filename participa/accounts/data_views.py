@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from participa.accounts import deletion, exports
 from participa.accounts.data_forms import DeleteAccountForm
 from participa.accounts.deletion import ContentChoice
+from participa.accounts.export_tasks import queue_export
 from participa.accounts.forms import EmptyForm
 from participa.accounts.views import bp, end_session
 from participa.confirmation import Question, confirm_first
@@ -47,7 +48,7 @@ def my_data():
     if not form.validate_on_submit():
         return _data_page(form, 400)
     try:
-        exports.request_export(current_user)
+        exports.request_export(current_user, queue_export)
     except DomainError as error:
         return _data_page(form, keep_form(form, error))
     db.session.commit()  # the worker is asked after this

@@ -207,7 +207,7 @@ def _remove_content(found: Plan) -> None:
 def _erase(user: User) -> None:
     """The account's personal data and everything attached to it, erased."""
     for model in (UserSession, AccountToken, Follow, ItemFollow, Notification, IdentityConflict):
-        db.session.execute(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
+        db.session.execute(delete(model).where(model.user_id == user.id))
     forget_exports(user)
     db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
     for eraser in ERASERS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -76,18 +77,17 @@ def next_allowed(user: User, now: datetime | None = None) -> datetime | None:
     return when if when > now else None
 
 
-def request_export(user: User) -> DataExport:
-    """Ask for an archive of ``user``'s data; the worker builds it once this is committed.
-    ``Conflict`` when one was asked for less than ``DATA_EXPORT_EVERY`` ago."""
-    from participa.accounts.export_tasks import queue_export
-
+def request_export(user: User, build: Callable[[int], object]) -> DataExport:
+    """Ask for an archive of ``user``'s data; ``build(export_id)`` (queueing the worker's
+    task) runs once this is committed. ``Conflict`` when one was asked for less than
+    ``DATA_EXPORT_EVERY`` ago."""
     db.session.refresh(user, with_for_update=True)  # two clicks at once make one archive
     if next_allowed(user) is not None:
         raise Conflict(_("Ya pediste un archivo de tus datos hace poco: puedes pedir uno al día."))
     export = DataExport(user_id=user.id, status=ExportStatus.QUEUED, created_at=utcnow())
     db.session.add(export)
     db.session.flush()
-    after_commit(partial(queue_export, export.id))
+    after_commit(partial(build, export.id))
     return export
 
 

@@ -213,7 +213,10 @@ def _ballots(user: User) -> list[Row]:
             .where(BallotItem.ballot_id == ballot.id)
             .order_by(BallotItem.rank, Project.title)
         ).all()
-        for item, title, cost in items or [(None, None, None)]:
+        choices: list[tuple[BallotItem | None, str | None, int | None]] = [
+            (item, title, cost) for item, title, cost in items
+        ] or [(None, None, None)]
+        for item, title, cost in choices:
             rows.append(
                 base
                 | {
@@ -230,17 +233,17 @@ def _ballots(user: User) -> list[Row]:
         .where(AnnulledBallot.user_id == user.id)
         .order_by(AnnulledBallot.id)
     )
-    for ballot, budget in annulled:
-        for choice in ballot.choices or [{}]:
+    for copy, budget in annulled:
+        for choice in copy.choices or [{}]:
             project = db.session.get(Project, choice["project_id"]) if choice else None
             rows.append(
                 {
-                    "boleta": ballot.public_id,
+                    "boleta": copy.public_id,
                     "presupuesto": budget,
-                    "canal": ballot.channel,
-                    "emitida": ballot.cast_at,
-                    "cambiada": ballot.updated_at,
-                    "con_comprobante": ballot.receipt_hash is not None,
+                    "canal": copy.channel,
+                    "emitida": copy.cast_at,
+                    "cambiada": copy.updated_at,
+                    "con_comprobante": copy.receipt_hash is not None,
                     "estado": "anulada",
                     "proyecto": project.title if project else None,
                     "costo": project.cost if project else None,
