@@ -186,3 +186,18 @@ def test_verifying_again_after_deleting_cannot_vote_twice(client, auth):
     second = client.post(url, data={"project": pid})
     assert second.status_code == 409
     assert count(Ballot, Ballot.budget_id == budget.id) == 1
+
+
+def test_nothing_is_ever_mailed_to_a_deleted_account(client, auth):
+    """A kept proposal answered later notifies its author: the message is given up, not
+    sent to the tombstone's address."""
+    from participa.notifications.tasks import send_notification
+
+    resident = auth.login_as(Role.RESIDENT)
+    assert delete(client).status_code == 303
+    (note_id,) = notify([resident.id], "proposal_answered", "Asunto", "Texto")
+    db.session.commit()
+    send_notification(note_id)
+    db.session.expire_all()
+    note = db.session.get(Notification, note_id)
+    assert note.sent_at is None and note.failed_at is not None
