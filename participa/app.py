@@ -136,12 +136,14 @@ def _register_blueprints(app: Flask) -> None:
     import participa.admin.publishing
     import participa.admin.team  # noqa: F401 - its routes, on admin_bp
     from participa.accountability.views import bp as accountability_bp
+    from participa.accounts.profile import bp as profile_bp
     from participa.accounts.views import bp as accounts_bp
     from participa.admin import action_log  # noqa: F401 - its routes, on admin_bp
     from participa.admin.views import bp as admin_bp
     from participa.budgets.views import bp as budgets_bp
     from participa.census.views import bp as census_bp
     from participa.conversation.views import bp as conversation_bp
+    from participa.notifications.views import bp as notifications_bp
     from participa.officing.views import bp as officing_bp
     from participa.opendata.views import bp as opendata_bp
     from participa.processes import changes  # noqa: F401 - its routes, on processes_bp
@@ -153,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         processes_bp,
         accounts_bp,
+        profile_bp,
         proposals_bp,
         budgets_bp,
         results_bp,
@@ -163,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         review_bp,
         opendata_bp,
         accountability_bp,
+        notifications_bp,
     ):
         app.register_blueprint(bp)
 

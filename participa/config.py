@@ -87,11 +87,13 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_CONFIRMATION_PER_USER": "3 per hour; 10 per day",  # "send the link again"
         "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER": "10 per hour",  # wrong current password
         "RATELIMIT_DATA_EXPORT_PER_USER": "10 per hour",  # asking for an archive of one's data
+        "RATELIMIT_EMAIL_CHANGE_PER_USER": "5 per hour; 10 per day",  # e-mail change requests
         "PASSWORD_RESET_MAILS_PER_HOUR": 3,
         # Links mailed to confirm an address and to reset a password expire (a timedelta, or
         # seconds from the environment): participa.accounts.tokens
         "EMAIL_CONFIRMATION_LIFETIME": timedelta(days=3),
         "PASSWORD_RESET_LIFETIME": timedelta(hours=1),
+        "EMAIL_CHANGE_LIFETIME": timedelta(days=1),
         # What an account whose e-mail is not confirmed yet may do, among "propose",
         # "support", "comment" and "vote" (browsing, following and reporting are always
         # open; staff roles need a confirmed address).

@@ -27,7 +27,11 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+
+from participa.errors import DomainError
+from participa.extensions import db
 
 CONFIRMED = "confirmado"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -81,6 +85,25 @@ def ask_page(
         **ask.context,
     )
     return page, status
+
+
+def carry_out(
+    ask: Question, action: str, act: Callable[[], object], *, done: str, then: str
+) -> ResponseReturnValue:
+    """The body of the view of a confirmed action that also has a page of its own: a GET
+    shows the question; the confirmed POST (:func:`confirm_first` has asked) runs ``act``
+    (a service, which flushes) and commits, says ``done`` and goes to ``then``. A refusal
+    shows the question again with the reason in place of the button, and changes nothing."""
+    if request.method == "GET":
+        return ask_page(ask, action)
+    try:
+        act()
+    except DomainError as error:
+        db.session.rollback()
+        return ask_page(ask, action, status=error.status_code, refusal=error.message)
+    db.session.commit()
+    flash(done, "info")
+    return redirect(then, code=303)
 
 
 def confirmed() -> bool:

@@ -22,9 +22,16 @@ def english() -> bool:
 
 def platform_language():
     """A context in the platform's language (es-MX) for texts written for someone other
-    than the visitor, such as notifications: the recipient's own choice is not stored, so
-    an English-speaking moderator must not send English e-mails to Spanish speakers."""
+    than the visitor, such as notifications: an English-speaking moderator must not send
+    English e-mails to Spanish speakers (the account mails use :func:`recipient_language`,
+    the language the recipient chose)."""
     return force_locale("es_MX")
+
+
+def recipient_language(locale: str | None):
+    """A context in the language a person chose on their profile (``User.locale``), else
+    the platform's: for the account mails written to that person."""
+    return force_locale(locale or "es_MX")
 
 
 def localized(spanish: str, english_text: str | None) -> str:

@@ -8,7 +8,7 @@ from participa.budgets.models import Ballot, BallotItem, Budget, Project
 from participa.categories.models import Category
 from participa.census.models import CensusEntry, Identity, IdentityConflict
 from participa.conversation.models import Comment, Report
-from participa.notifications.models import Follow, Notification
+from participa.notifications.models import Follow, Notification, NotificationOptOut
 from participa.opendata.models import Publication
 from participa.processes.models import District, Phase, Process
 from participa.proposals.models import Proposal, Support
@@ -34,6 +34,7 @@ __all__ = [
     "ItemFollow",
     "Milestone",
     "Notification",
+    "NotificationOptOut",
     "Phase",
     "Process",
     "ProcessRole",

@@ -19,8 +19,9 @@
 | ``accounts.reset_password`` | client address | every attempt | ``..._NEW_PASSWORD_PER_IP`` |
 | ``accounts.change_password`` | account | refused | ``..._PASSWORD_CHANGE_FAILED_PER_USER`` |
 | ``accounts.resend_confirmation`` | account | accepted | ``..._CONFIRMATION_PER_USER`` |
+| ``profile.email`` | account | every attempt | ``..._EMAIL_CHANGE_PER_USER`` |
 
-(``...``: ``RATELIMIT``; those five are POSTs.)
+(``...``: ``RATELIMIT``; those six are POSTs.)
 
 A reset link is asked for by address, known or not, with the same limit (a refusal tells
 nothing about the address); each account also gets at most ``PASSWORD_RESET_MAILS_PER_HOUR``
@@ -160,6 +161,8 @@ LIMITS = (
         account,
         deduct_when=accepted,
     ),
+    # each request mails two addresses, and a wrong password is a guess at it
+    RateLimit(("profile.email",), "RATELIMIT_EMAIL_CHANGE_PER_USER", account),
 )
 
 

@@ -72,7 +72,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 # the addresses of mailed links carry a token (participa.accounts.tokens)
-TOKEN_PATHS = re.compile(r"(/cuenta/(?:confirmar|restablecer)/)[^\s?\"']+")
+TOKEN_PATHS = re.compile(r"(/cuenta/(?:confirmar|restablecer|cambiar-correo)/)[^\s?\"']+")
 
 
 class RedactTokens(logging.Filter):

@@ -1,6 +1,7 @@
 """Small helpers shared by the views of every blueprint."""
 
 import re
+from collections.abc import Iterable
 from typing import Any, overload
 from urllib.parse import urlsplit
 
@@ -14,10 +15,46 @@ from participa.extensions import db
 from participa.processes.models import District
 
 
+def in_tree_order(rows: Iterable[tuple[int, str, int | None]]) -> list[tuple[int, str, int]]:
+    """``(id, name, parent_id)`` rows as ``(id, name, depth)``: each district followed by the
+    ones inside it, siblings by name; a row whose parent is missing (or in a loop) is
+    taken as top level, so every row comes out once."""
+    rows = sorted(rows, key=lambda row: (row[1].casefold(), row[0]))
+    ids = {row[0] for row in rows}
+    children: dict[int | None, list[tuple[int, str, int | None]]] = {}
+    for row in rows:
+        children.setdefault(row[2] if row[2] in ids else None, []).append(row)
+    ordered: list[tuple[int, str, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent: int | None, depth: int) -> None:
+        for row_id, name, _parent in children.get(parent, []):
+            if row_id not in seen:
+                seen.add(row_id)
+                ordered.append((row_id, name, depth))
+                walk(row_id, depth + 1)
+
+    walk(None, 0)
+    for row_id, name, _parent in rows:  # in a loop of parents: no top to reach them from
+        if row_id not in seen:
+            seen.add(row_id)
+            ordered.append((row_id, name, 0))
+            walk(row_id, 1)
+    return ordered
+
+
 def district_choices(blank_label: str) -> list[SelectChoice]:
-    """The districts as select options, with ``0`` (labelled ``blank_label``) meaning none."""
-    districts = db.session.scalars(select(District).order_by(District.name)).all()
-    return [SelectChoice(0, blank_label), *(SelectChoice(d.id, d.name) for d in districts)]
+    """The districts as select options in tree order, each indented under the district it
+    belongs to, with ``0`` (labelled ``blank_label``) meaning none."""
+    rows = db.session.execute(select(District.id, District.name, District.parent_id)).all()
+    indent = "\u00a0\u00a0\u00a0"  # no-break spaces: seen, not read aloud
+    return [
+        SelectChoice(0, blank_label),
+        *(
+            SelectChoice(row_id, indent * depth + name)
+            for row_id, name, depth in in_tree_order(rows)
+        ),
+    ]
 
 
 def keep_form(form: Form, error: DomainError) -> int:

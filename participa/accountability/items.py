@@ -24,6 +24,7 @@ from participa.db import utcnow
 from participa.errors import Invalid
 from participa.extensions import db
 from participa.formatting import platform_language
+from participa.notifications.links import path_for
 from participa.notifications.services import notify
 from participa.processes.models import Process
 from participa.results.queries import published_run
@@ -240,4 +241,10 @@ def _tell_followers(item: ExecutionItem, *, status_changed: bool = False) -> Non
             progress=effective_progress(item),
             status=status_name,
         )
-    notify(users, "execution_update", subject, body)
+    notify(
+        users,
+        "execution_update",
+        subject,
+        body,
+        link=path_for("accountability.item", item_id=item.id),
+    )

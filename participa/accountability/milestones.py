@@ -31,6 +31,7 @@ from participa.db import utcnow
 from participa.errors import Invalid
 from participa.extensions import db
 from participa.formatting import platform_language
+from participa.notifications.links import path_for
 from participa.notifications.services import notify
 
 MIN_TEXT = 2
@@ -142,5 +143,11 @@ def add_milestone(
     ).all()
     with platform_language():
         subject = _("Nuevo avance en «%(title)s»", title=item.title[:120])
-    notify(users, "execution_milestone", subject, body)
+    notify(
+        users,
+        "execution_milestone",
+        subject,
+        body,
+        link=path_for("accountability.item", item_id=item.id),
+    )
     return milestone

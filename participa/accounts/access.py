@@ -5,7 +5,8 @@ sends (never a password).
 The links carry a token of :mod:`participa.accounts.tokens` (only its hash is stored). The
 mail waits in the outbox with the link sealed (``notifications.secret``, as a ballot's
 receipt code) and the body holding a placeholder; the worker opens it to write the message
-and erases it once sent. No log line carries a token or a link.
+and erases it once sent. No log line carries a token or a link. Each mail is written in the
+language the account chose on its profile (``User.locale``), else es-MX.
 
 Nothing here tells a visitor whether an address has an account: registering with a known
 address, or asking for a reset link for an unknown one, is answered like any other request
@@ -31,7 +32,7 @@ from participa.audit.services import log
 from participa.db import utcnow
 from participa.errors import Conflict, DomainError, Invalid, NotAllowed, about
 from participa.extensions import db
-from participa.formatting import platform_language
+from participa.formatting import recipient_language
 from participa.notifications.models import Notification
 from participa.notifications.sealing import PLACEHOLDER
 from participa.notifications.services import notify
@@ -162,7 +163,7 @@ def sign_up(email: str, name: str, password: str, *, district_id: int | None = N
             return
     else:
         services.hash_password(password)  # the same work as creating the account
-    with platform_language():
+    with recipient_language(existing.locale):
         notify(
             [existing.id],
             ATTEMPT,
@@ -183,7 +184,7 @@ def send_confirmation(user: User, *, now: datetime | None = None) -> None:
     """Mail ``user`` a new confirmation link (the earlier one stops working)."""
     token = tokens.issue(user, TokenPurpose.CONFIRM_EMAIL, now=now)
     link = site_url("accounts.open_confirmation", token=token)
-    with platform_language():
+    with recipient_language(user.locale):
         notify(
             [user.id],
             CONFIRMATION,
@@ -250,7 +251,7 @@ def _send_reset_link(user: User, *, now: datetime | None, by_staff: bool) -> Non
     token = tokens.issue(user, TokenPurpose.RESET_PASSWORD, now=now)
     link = site_url("accounts.open_reset", token=token)
     lifetime = duration(tokens.lifetime(TokenPurpose.RESET_PASSWORD))
-    with platform_language():
+    with recipient_language(user.locale):
         why = (
             _("La administración de Participa te envió un enlace para crear una contraseña nueva.")
             if by_staff
@@ -340,7 +341,7 @@ def change_password(user: User, current: str, new: str, *, keep: str | None) -> 
 
 
 def _tell_password_changed(user: User) -> None:
-    with platform_language():
+    with recipient_language(user.locale):
         notify(
             [user.id],
             CHANGED,

@@ -35,7 +35,7 @@ from participa.conversation.models import Comment, ContentType, Report
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed, about
 from participa.extensions import db
-from participa.notifications.models import Follow, Notification
+from participa.notifications.models import Follow, Notification, NotificationOptOut
 from participa.opendata.models import Publication
 from participa.proposals.models import Proposal, ProposalState
 from participa.staff.models import ProcessRole
@@ -206,7 +206,8 @@ def _remove_content(found: Plan) -> None:
 
 def _erase(user: User) -> None:
     """The account's personal data and everything attached to it, erased."""
-    for model in (UserSession, AccountToken, Follow, ItemFollow, Notification, IdentityConflict):
+    erased = (UserSession, AccountToken, Follow, ItemFollow, Notification, NotificationOptOut)
+    for model in (*erased, IdentityConflict):
         db.session.execute(delete(model).where(model.user_id == user.id))
     forget_exports(user)
     db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
@@ -216,6 +217,7 @@ def _erase(user: User) -> None:
     user.stored_name = ""
     user.password_hash = "!"  # no hash matches it: no password signs in
     user.district_id = None
+    user.locale = None
     user.identity_id = None  # the census link released; the ballots keep their identity
     user.email_confirmed_at = None
     user.deleted_at = utcnow()

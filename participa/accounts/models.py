@@ -36,6 +36,7 @@ class User(UserMixin, Model):
         CheckConstraint(
             "role IN ('resident', 'evaluator', 'moderator', 'officer', 'admin')", name="role_known"
         ),
+        CheckConstraint("locale IS NULL OR locale IN ('es_MX', 'en')", name="locale_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +56,9 @@ class User(UserMixin, Model):
     # the owner deleted the account (participa.accounts.deletion): the row stays, emptied of
     # every personal datum, so that what it cast (ballots, supports) keeps pointing somewhere
     deleted_at: Mapped[datetime | None]
+    # the interface language the owner chose on the profile page ("es_MX", "en"); None:
+    # the one of the browser or the session (participa.i18n.select_locale)
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     district = relationship("District")
 
@@ -131,17 +135,20 @@ class UserSession(Model):
 class TokenPurpose(StrEnum):
     CONFIRM_EMAIL = "confirm_email"
     RESET_PASSWORD = "reset_password"
+    CHANGE_EMAIL = "change_email"  # carries the requested address (``new_email``)
 
 
 class AccountToken(Model):
     """A link mailed to the owner of an account: its random token is in the link only, the
     database holds its SHA-256. Single use (the row is deleted when used), expiring
     (``expires_at``), and one per account and purpose (a newer one replaces it; a password
-    change deletes the reset ones)."""
+    change deletes the reset and e-mail change ones)."""
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('confirm_email', 'reset_password')", name="purpose_known"),
+        CheckConstraint(
+            "purpose IN ('confirm_email', 'reset_password', 'change_email')", name="purpose_known"
+        ),
         Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),
     )
 
@@ -151,3 +158,6 @@ class AccountToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # a change of e-mail: the address asked for, switched to when the link mailed there is
+    # opened (participa.accounts.email_change)
+    new_email: Mapped[str | None] = mapped_column(String(254))

@@ -32,7 +32,7 @@ from participa.budgets.models import AnnulledBallot, Ballot, BallotItem, Budget,
 from participa.census.models import Identity
 from participa.conversation.models import Comment
 from participa.extensions import db
-from participa.notifications.models import Follow, Notification
+from participa.notifications.models import Follow, Notification, NotificationOptOut
 from participa.processes.models import District, Process
 from participa.proposals.models import Proposal, Support
 from participa.results.exports import safe_cell
@@ -88,6 +88,7 @@ def _account(user: User) -> list[Row]:
             "correo": user.email,
             "colonia_o_sector": _district_name(user.district_id),
             "rol": user.role,
+            "idioma": user.locale,
             "creada": user.created_at,
             "correo_confirmado": user.email_confirmed_at,
             "bloqueada": user.blocked_at,
@@ -266,9 +267,21 @@ def _notifications(user: User) -> list[Row]:
             "texto": n.body,  # a sealed secret stays out: the body holds a placeholder
             "creado": n.created_at,
             "enviado": n.sent_at,
+            "en_la_aplicacion": n.in_app,
+            "leido": n.read_at,
         }
         for n in notes
     ]
+
+
+@section("preferencias_de_avisos", _l("Avisos que apagaste"))
+def _opt_outs(user: User) -> list[Row]:
+    rows = db.session.scalars(
+        select(NotificationOptOut)
+        .where(NotificationOptOut.user_id == user.id)
+        .order_by(NotificationOptOut.topic, NotificationOptOut.channel)
+    )
+    return [{"tema": o.topic, "canal": o.channel} for o in rows]
 
 
 @section("sesiones", _l("Sesiones abiertas"))

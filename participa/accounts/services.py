@@ -205,11 +205,12 @@ def close_all_sessions(user: User, *, keep: str | None = None) -> int:
 def change_password(user: User, password: str, *, keep: str | None = None) -> None:
     """Give ``user`` a new password (checked against the policy), end every other session
     (``keep``: the token of the session that changed it, if it stays signed in) and every
-    password reset link of the account (participa.accounts.access: the pages)."""
+    password reset and e-mail change link of the account (participa.accounts.access: the pages)."""
     check_password_policy(password, user.email)
     user.set_password(password)
     close_all_sessions(user, keep=keep)
     tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
+    tokens.revoke(user, TokenPurpose.CHANGE_EMAIL)
 
 
 def find_by_email(email: str) -> User | None:

@@ -1,14 +1,16 @@
-"""Links mailed to the owner of an account: e-mail confirmation and password reset.
+"""Links mailed to the owner of an account: e-mail confirmation, password reset and e-mail
+change (whose row also holds the address asked for, ``new_email``).
 
 Each link carries a random token (256 bits, ``secrets.token_urlsafe(32)``); the database
 keeps only its SHA-256 (``account_tokens.token_hash``), so a copy of the table opens
 nothing. A token is
 
 - bound to one account and one purpose (a confirmation token resets no password);
-- expiring: ``EMAIL_CONFIRMATION_LIFETIME`` (3 days) or ``PASSWORD_RESET_LIFETIME`` (1 h);
+- expiring: ``EMAIL_CONFIRMATION_LIFETIME`` (3 days), ``PASSWORD_RESET_LIFETIME`` (1 h) or
+  ``EMAIL_CHANGE_LIFETIME`` (1 day);
 - single use: using it deletes every token of that account and purpose;
 - replaced by a newer one of the same purpose (issuing deletes the older ones), and the
-  reset tokens are deleted by a password change.
+  reset and e-mail change tokens are deleted by a password change.
 
 Every function takes ``now`` (default :func:`participa.db.utcnow`), so tests move the clock
 instead of waiting. Services flush; the caller commits.
@@ -30,6 +32,7 @@ from participa.extensions import db
 LIFETIME_KEYS = {
     TokenPurpose.CONFIRM_EMAIL: "EMAIL_CONFIRMATION_LIFETIME",
     TokenPurpose.RESET_PASSWORD: "PASSWORD_RESET_LIFETIME",
+    TokenPurpose.CHANGE_EMAIL: "EMAIL_CHANGE_LIFETIME",
 }
 MAX_TOKEN_LENGTH = 100  # what a link may carry; longer is not one of ours
 
@@ -45,10 +48,16 @@ def lifetime(purpose: TokenPurpose) -> timedelta:
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
 
 
-def issue(user: User, purpose: TokenPurpose, *, now: datetime | None = None) -> str:
-    """A new token of ``purpose`` for ``user``; the earlier ones of that purpose stop
-    working, and expired tokens of anyone are swept away. Returns the token (for the link
-    only: never stored nor logged)."""
+def issue(
+    user: User,
+    purpose: TokenPurpose,
+    *,
+    now: datetime | None = None,
+    new_email: str | None = None,
+) -> str:
+    """A new token of ``purpose`` for ``user`` (an e-mail change's with the ``new_email``
+    asked for); the earlier ones of that purpose stop working, and expired tokens of anyone
+    are swept away. Returns the token (for the link only: never stored nor logged)."""
     now = now or utcnow()
     db.session.execute(delete(AccountToken).where(AccountToken.expires_at <= now))
     revoke(user, purpose)
@@ -60,6 +69,7 @@ def issue(user: User, purpose: TokenPurpose, *, now: datetime | None = None) -> 
             token_hash=digest(token),
             created_at=now,
             expires_at=now + lifetime(purpose),
+            new_email=new_email,
         )
     )
     db.session.flush()
@@ -69,18 +79,27 @@ def issue(user: User, purpose: TokenPurpose, *, now: datetime | None = None) -> 
 def holder(token: str | None, purpose: TokenPurpose, *, now: datetime | None = None) -> User | None:
     """The account whose valid (unexpired, unused, latest) token of ``purpose`` is
     ``token``, else None; the token stays valid (see :func:`redeem`)."""
+    found = find(token, purpose, now=now)
+    return found[0] if found else None
+
+
+def find(
+    token: str | None, purpose: TokenPurpose, *, now: datetime | None = None
+) -> tuple[User, AccountToken] | None:
+    """The account and the row of a valid token of ``purpose``, else None (one query)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     now = now or utcnow()
-    return db.session.scalar(
-        select(User)
+    row = db.session.execute(
+        select(User, AccountToken)
         .join(AccountToken, AccountToken.user_id == User.id)
         .where(
             AccountToken.token_hash == digest(token),
             AccountToken.purpose == purpose,
             AccountToken.expires_at > now,
         )
-    )
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def redeem(token: str | None, purpose: TokenPurpose, *, now: datetime | None = None) -> User | None:

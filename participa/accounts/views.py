@@ -36,6 +36,10 @@ SESSION_TOKEN = "_token"  # the session's key of its server-side token
 # the pages that use it, and their forms, have addresses without it.
 CONFIRM_TOKEN = "_confirm_token"
 RESET_TOKEN = "_reset_token"
+# an e-mail change link's token (participa.accounts.profile) waits across the sign-in it
+# may ask for: it opens nothing but for the account it was mailed for
+EMAIL_CHANGE_TOKEN = "_email_change_token"
+KEPT_ON_SIGN_IN = ("locale", EMAIL_CHANGE_TOKEN)
 REGISTERED = "_registered_email"  # the address the "check your mail" page names
 
 
@@ -61,13 +65,15 @@ login_manager.login_message_category = "info"
 def start_session(user: User) -> None:
     """Sign ``user`` in on a fresh session, stored server-side (the caller commits):
     whatever the browser carried before (a session an attacker may have planted) is
-    dropped, except the chosen language."""
+    dropped, except the chosen language (the account's own, if it chose one on its
+    profile, wins) and an e-mail change link waiting for this sign-in."""
     token = services.open_session(user)
-    locale = session.get("locale")
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if session.get(key)}
     session.clear()
     g.pop("csrf_token", None)  # a form drawn after this gets a token of the new session
-    if locale:
-        session["locale"] = locale
+    session.update(kept)
+    if user.locale:
+        session["locale"] = user.locale
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use
     session[SESSION_TOKEN] = token
     login_user(user)

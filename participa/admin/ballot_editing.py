@@ -5,6 +5,8 @@ has public history is refused with the reason, and archiving (or withdrawing) is
 What was archived or withdrawn is listed per process (admin.archived) and can be restored
 while the ballot can still change: until a voting phase of the process begins."""
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +20,7 @@ from participa.admin.views import bp
 from participa.budgets import editing
 from participa.budgets.models import Budget, Project
 from participa.categories import queries as categories
-from participa.confirmation import Question, ask_page, confirm_first
+from participa.confirmation import Question, carry_out, confirm_first
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.processes.models import Process
@@ -67,20 +69,14 @@ def _ask_delete_budget(budget_id: int) -> Question:
 @confirm_first(_ask_delete_budget)
 def delete_budget(budget_id: int):
     """Delete a budget without public history (with its projects), after confirming."""
-    ask = _ask_delete_budget(budget_id)
-    action = url_for("admin.delete_budget", budget_id=budget_id)
-    if request.method == "GET":
-        return ask_page(ask, action)
     budget = db.get_or_404(Budget, budget_id)
-    process_id = budget.process_id
-    try:
-        editing.delete_budget(budget, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return ask_page(ask, action, status=error.status_code, refusal=error.message)
-    db.session.commit()
-    flash(_("Presupuesto eliminado."), "info")
-    return redirect(url_for("admin.process_budgets", process_id=process_id), code=303)
+    return carry_out(
+        _ask_delete_budget(budget_id),
+        url_for("admin.delete_budget", budget_id=budget_id),
+        partial(editing.delete_budget, budget, current_user),
+        done=_("Presupuesto eliminado."),
+        then=url_for("admin.process_budgets", process_id=budget.process_id),
+    )
 
 
 def _ask_archive_budget(budget_id: int) -> Question:
@@ -111,19 +107,14 @@ def _ask_archive_budget(budget_id: int) -> Question:
 @confirm_first(_ask_archive_budget)
 def archive_budget(budget_id: int):
     """Take a budget off the ballot and the public lists, after confirming."""
-    ask = _ask_archive_budget(budget_id)
-    action = url_for("admin.archive_budget", budget_id=budget_id)
-    if request.method == "GET":
-        return ask_page(ask, action)
     budget = db.get_or_404(Budget, budget_id)
-    try:
-        editing.archive_budget(budget, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return ask_page(ask, action, status=error.status_code, refusal=error.message)
-    db.session.commit()
-    flash(_("Presupuesto archivado."), "info")
-    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
+    return carry_out(
+        _ask_archive_budget(budget_id),
+        url_for("admin.archive_budget", budget_id=budget_id),
+        partial(editing.archive_budget, budget, current_user),
+        done=_("Presupuesto archivado."),
+        then=url_for("admin.budget", budget_id=budget_id),
+    )
 
 
 def _project(project_id: int) -> Project:
@@ -241,24 +232,17 @@ def _ask_remove_project(project_id: int, what: str) -> Question:
 def remove_project(project_id: int, what: str):
     """Withdraw a project from the ballot (it is kept for the record) or delete one typed
     by mistake, after confirming; both only before voting opens."""
-    ask = _ask_remove_project(project_id, what)
-    action = url_for("admin.remove_project", project_id=project_id, what=what)
-    if request.method == "GET":
-        return ask_page(ask, action)
     project = _project(project_id)
-    budget_id = project.budget_id
-    remove = editing.withdraw_project if what == "retirar" else editing.delete_project
-    try:
-        remove(project, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return ask_page(ask, action, status=error.status_code, refusal=error.message)
-    db.session.commit()
-    flash(
-        _("Proyecto retirado de la boleta.") if what == "retirar" else _("Proyecto eliminado."),
-        "info",
+    withdraw = what == "retirar"
+    return carry_out(
+        _ask_remove_project(project_id, what),
+        url_for("admin.remove_project", project_id=project_id, what=what),
+        partial(
+            editing.withdraw_project if withdraw else editing.delete_project, project, current_user
+        ),
+        done=_("Proyecto retirado de la boleta.") if withdraw else _("Proyecto eliminado."),
+        then=url_for("admin.budget", budget_id=project.budget_id),
     )
-    return redirect(url_for("admin.budget", budget_id=budget_id), code=303)
 
 
 # --- what was archived, and restoring it --------------------------------------------------

@@ -6,7 +6,9 @@ Registered on the administration blueprint (``admin.views.bp``, whose guard admi
 administrators); the module is imported where the blueprints are registered.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +17,7 @@ from participa.admin.views import bp
 from participa.categories import queries, services
 from participa.categories.forms import CategoryForm, NewCategoryForm
 from participa.categories.models import Category
-from participa.confirmation import Question, ask_page, confirm_first
+from participa.confirmation import Question, carry_out, confirm_first
 from participa.errors import DomainError
 from participa.extensions import db
 
@@ -151,17 +153,11 @@ def _ask_delete_category(category_id: int) -> Question:
 def delete_category(category_id: int):
     """GET: the confirmation (or, if something uses the category, why it cannot be deleted
     and the offer to archive it). POST, confirmed: delete."""
-    ask = _ask_delete_category(category_id)
-    action = url_for("admin.delete_category", category_id=category_id)
-    if request.method == "GET":
-        return ask_page(ask, action)
     category = _category(category_id)
-    name = category.name
-    try:
-        services.delete_category(category, actor=current_user)
-    except DomainError as refused:
-        db.session.rollback()
-        return ask_page(ask, action, status=refused.status_code, refusal=refused.message)
-    db.session.commit()
-    flash(_("Categoría «%(name)s» eliminada.", name=name), "success")
-    return redirect(url_for("admin.categories"), code=303)
+    return carry_out(
+        _ask_delete_category(category_id),
+        url_for("admin.delete_category", category_id=category_id),
+        partial(services.delete_category, category, actor=current_user),
+        done=_("Categoría «%(name)s» eliminada.", name=category.name),
+        then=url_for("admin.categories"),
+    )

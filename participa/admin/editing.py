@@ -6,6 +6,8 @@ mistake, the rule's own status for a refusal); every irreversible action (delete
 early, shorten) asks first on a page of its own, whose button posts the change.
 """
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
@@ -20,6 +22,7 @@ from participa.admin.views import bp
 from participa.confirmation import (
     Question,
     ask_page,
+    carry_out,
     confirm_endpoints,
     confirm_first,
     confirmed,
@@ -305,19 +308,14 @@ def _ask_delete_district(district_id: int) -> Question:
 @confirm_first(_ask_delete_district)
 def delete_district(district_id: int):
     """Delete an unused district, after confirming; a district in use is refused."""
-    ask = _ask_delete_district(district_id)
-    action = url_for("admin.delete_district", district_id=district_id)
-    if request.method == "GET":
-        return ask_page(ask, action)
     district = db.get_or_404(District, district_id)
-    try:
-        editing.delete_district(district, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return ask_page(ask, action, status=error.status_code, refusal=ask.refusal or error.message)
-    db.session.commit()
-    flash(_("Distrito eliminado."), "info")
-    return redirect(url_for("admin.districts"), code=303)
+    return carry_out(
+        _ask_delete_district(district_id),
+        url_for("admin.delete_district", district_id=district_id),
+        partial(editing.delete_district, district, current_user),
+        done=_("Distrito eliminado."),
+        then=url_for("admin.districts"),
+    )
 
 
 # --- execution statuses ----------------------------------------------------------------
@@ -348,15 +346,11 @@ def _ask_delete_status(status_id: int) -> Question:
 def delete_status(status_id: int):
     """Delete an execution status no item is in, after confirming."""
     ask = _ask_delete_status(status_id)
-    action = url_for("admin.delete_status", status_id=status_id)
-    if request.method == "GET":
-        return ask_page(ask, action)
     execution_status = db.get_or_404(ExecutionStatus, status_id)
-    try:
-        execution_statuses.delete_status(execution_status, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        return ask_page(ask, action, status=error.status_code, refusal=error.message)
-    db.session.commit()
-    flash(_("Estado eliminado."), "info")
-    return redirect(ask.back, code=303)
+    return carry_out(
+        ask,
+        url_for("admin.delete_status", status_id=status_id),
+        partial(execution_statuses.delete_status, execution_status, current_user),
+        done=_("Estado eliminado."),
+        then=ask.back,
+    )

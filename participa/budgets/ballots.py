@@ -24,6 +24,8 @@ from participa.census.verification import require_verified
 from participa.db import utcnow
 from participa.extensions import db
 from participa.fast_statements import FastStatement
+from participa.notifications.links import path_for
+from participa.notifications.preferences import channels_for
 from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
 from participa.notifications.sealing import seal
 from participa.notifications.services import notify, track_notifications
@@ -33,6 +35,9 @@ from participa.sql import insert_ignoring_conflicts
 # The statements of a ballot's storing, built once (see participa.budgets.ballot_box).
 _ITEM_COLUMNS = ("ballot_id", "budget_id", "project_id", "points", "rank")
 _FIRST_BALLOT: dict[str, Executable] = {}  # by dialect name
+RECEIPT = "ballot_confirmed"  # the notification's kind
+RECEIPT_PAGE = "opendata.receipt"  # where a receipt is checked: its in-app link
+
 # The ballot, its items and its receipt in one statement: RETURNING nothing when a unique
 # pair stopped the ballot (then nothing at all is inserted).
 _FIRST_BALLOT_POSTGRESQL = FastStatement(
@@ -51,8 +56,10 @@ _FIRST_BALLOT_POSTGRESQL = FastStatement(
         FROM ballot, unnest(CAST(:projects AS integer[]), CAST(:points AS integer[]),
                             CAST(:ranks AS integer[])) AS item (project_id, points, rank)
     ), receipt AS (
-        INSERT INTO notifications (user_id, kind, subject, body, secret, created_at)
-        SELECT :user_id, :kind, :subject, :body, :secret, :created_at FROM ballot
+        INSERT INTO notifications (user_id, kind, subject, body, secret, created_at,
+                                   by_email, in_app, link)
+        SELECT :user_id, :kind, :subject, :body, :secret, :created_at,
+               :by_email, :in_app, :link FROM ballot
         RETURNING id
     )
     SELECT ballot.id AS ballot_id, receipt.id AS receipt_id FROM ballot, receipt
@@ -164,7 +171,7 @@ def confirm_ballot(
     db.session.expire(ballot, ["items"])
     db.session.execute(_insert_items(len(rows)), _item_parameters(rows))
     ballot.receipt_code = code
-    notify([user.id], "ballot_confirmed", *receipt)
+    notify([user.id], RECEIPT, *receipt, link=path_for(RECEIPT_PAGE))
     return ballot
 
 
@@ -186,6 +193,8 @@ def _store_first_ballot(
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         ordinal = box.rules.ballot_type == BallotType.ORDINAL
+        # receipts are always sent: no query (notify() decides the same way)
+        by_email, in_app = channels_for([values["user_id"]], RECEIPT)[values["user_id"]]
         nothing: list[int | None] = [None] * len(project_ids)
         rows = _FIRST_BALLOT_POSTGRESQL.rows(
             connection,
@@ -194,10 +203,13 @@ def _store_first_ballot(
                 "projects": project_ids,
                 "points": points or nothing,
                 "ranks": list(range(1, len(project_ids) + 1)) if ordinal else nothing,
-                "kind": "ballot_confirmed",
+                "kind": RECEIPT,
                 "subject": receipt[0],
                 "body": receipt[1],
                 "secret": seal(receipt[2]),
+                "by_email": by_email,
+                "in_app": in_app,
+                "link": path_for(RECEIPT_PAGE),
             },
         )
         if not rows:
@@ -208,7 +220,7 @@ def _store_first_ballot(
     if new_id is not None:
         rows = ballot_item_rows(box, new_id, project_ids, points)
         connection.execute(_insert_items(len(rows)), _item_parameters(rows))
-        notify([values["user_id"]], "ballot_confirmed", *receipt)
+        notify([values["user_id"]], RECEIPT, *receipt, link=path_for(RECEIPT_PAGE))
     return new_id
 
 

@@ -1,10 +1,17 @@
-"""Notifications to people (sent by a Celery task) and who follows which process."""
+"""Notifications to people (mailed by a Celery task, shown in the application), what each
+person chose to hear of, and who follows which process.
+
+A notification is one row for both channels: ``by_email`` says whether the worker mails it,
+``in_app`` whether its owner sees it in the application (the bell, ``/notificaciones``),
+where ``read_at`` says when they read it. Which channels a row gets is decided once, by
+:func:`participa.notifications.services.notify` from the declared kinds
+(:mod:`participa.notifications.kinds`) and the owner's opt-outs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from participa.db import utcnow
@@ -13,6 +20,15 @@ from participa.extensions import Model
 
 class Notification(Model):
     __tablename__ = "notifications"
+    __table_args__ = (
+        # the bell: a count of the unread ones of one person
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            postgresql_where=text("in_app AND read_at IS NULL"),
+            sqlite_where=text("in_app AND read_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -22,9 +38,31 @@ class Notification(Model):
     # a secret of the body (a receipt code), sealed (participa.notifications.sealing): the
     # body holds a placeholder instead; erased once the message is sent or given up
     secret: Mapped[str | None] = mapped_column(Text)
+    # another address than the account's: the link of an e-mail change goes to the new
+    # address (participa.accounts.email_change); None: the account's address when sent.
+    # Erased once the message is sent or given up, as ``secret``
+    to_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]  # given up: the message can never be sent
+    by_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # shown in the application (never for account mails: they carry personal links)
+    in_app: Mapped[bool] = mapped_column(default=False, server_default=false())
+    read_at: Mapped[datetime | None]
+    link: Mapped[str | None] = mapped_column(String(300))  # a local path: what it is about
+
+
+class NotificationOptOut(Model):
+    """A person turned off one topic on one channel (the default is everything on); only
+    the topics and channels declared optional in :mod:`participa.notifications.kinds`."""
+
+    __tablename__ = "notification_optouts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
 
 
 class Follow(Model):

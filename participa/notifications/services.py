@@ -30,23 +30,40 @@ from sqlalchemy.orm import Session
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Follow, Notification
+from participa.notifications.preferences import channels_for
 from participa.notifications.sealing import seal
 from participa.unit_of_work import after_commit
 
 _PENDING = "participa.notifications.pending"
-_INSERT = insert(Notification.__table__).returning(Notification.__table__.c.id)
+_INSERT = insert(Notification.__table__).returning(
+    Notification.__table__.c.id, sort_by_parameter_order=True
+)
 logger = logging.getLogger(__name__)
 
 
 def notify(
-    user_ids: Iterable[int], kind: str, subject: str, body: str, secret: str | None = None
+    user_ids: Iterable[int],
+    kind: str,
+    subject: str,
+    body: str,
+    secret: str | None = None,
+    *,
+    link: str | None = None,
+    to_email: str | None = None,
 ) -> list[int]:
-    """Queue the same message to each of ``user_ids`` (one statement); sent after the
-    current transaction commits. The new notifications' ids.
+    """Queue the same message to each of ``user_ids`` (one statement), on the channels the
+    declared ``kind`` (:mod:`participa.notifications.kinds`) and each person's preferences
+    allow: mailed after the current transaction commits, and/or shown in the application
+    (with ``link``, a local path to what it is about). Nobody gets a row for a message they
+    turned off on both channels. The new notifications' ids. :class:`UnknownKind` for a
+    kind that is not declared.
 
-    ``secret`` (a receipt code) is stored only sealed; the body holds
-    :data:`participa.notifications.sealing.PLACEHOLDER` where it goes."""
-    user_ids = list(user_ids)
+    ``secret`` (a receipt code, a link with a token) is stored only sealed, and only for a
+    message to be mailed; the body holds :data:`participa.notifications.sealing.PLACEHOLDER`
+    where it goes (the application shows a phrase in its place). ``to_email``: mail it to
+    that address instead of the account's (the link of an e-mail change)."""
+    user_ids = list(dict.fromkeys(user_ids))
+    channels = channels_for(user_ids, kind)  # refuses an undeclared kind, even for nobody
     if not user_ids:
         return []
     sealed = None if secret is None else seal(secret)
@@ -57,13 +74,20 @@ def notify(
             "kind": kind,
             "subject": subject,
             "body": body,
-            "secret": sealed,
+            "secret": sealed if by_email else None,
+            "to_email": to_email if by_email else None,
             "created_at": now,
+            "by_email": by_email,
+            "in_app": in_app,
+            "link": link,
         }
-        for user_id in user_ids
+        for user_id, (by_email, in_app) in channels.items()
+        if by_email or in_app
     ]
+    if not rows:
+        return []
     ids = list(db.session.connection().execute(_INSERT, rows).scalars())
-    track_notifications(ids)
+    track_notifications(i for i, row in zip(ids, rows, strict=True) if row["by_email"])
     return ids
 
 

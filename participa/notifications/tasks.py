@@ -100,7 +100,7 @@ def _send(note: Notification) -> None:
     user = db.session.get_one(User, note.user_id)
     if user.is_deleted:  # the owner deleted the account: no address is left to write to
         raise SendingFailed(note.id, "account deleted", never_sendable=True)
-    email = user.email
+    email = note.to_email or user.email
     try:
         _deliver(note, email)
         return
@@ -120,6 +120,7 @@ def _give_up(note: Notification, failure: SendingFailed) -> None:
     )
     note.failed_at = utcnow()
     note.secret = None
+    note.to_email = None
 
 
 @shared_task(autoretry_for=(SendingFailed,), retry_backoff=True, max_retries=5)
@@ -133,7 +134,7 @@ def send_notification(notification_id: int) -> bool:
         .where(Notification.id == notification_id)
         .with_for_update(skip_locked=True)
     )
-    if note is None or note.sent_at is not None or note.failed_at is not None:
+    if note is None or note.sent_at is not None or note.failed_at is not None or not note.by_email:
         db.session.rollback()
         return False
     try:
@@ -147,6 +148,7 @@ def send_notification(notification_id: int) -> bool:
         return False
     note.sent_at = utcnow()
     note.secret = None  # sent: the code is erased
+    note.to_email = None  # and the address of an e-mail change
     db.session.commit()
     return True
 
@@ -191,6 +193,7 @@ def send_pending(older_than: float | None = None) -> int:
         older_than = current_app.config["NOTIFICATION_RESEND_AFTER"]
     now = utcnow()
     due = [
+        Notification.by_email.is_(True),  # the others are only shown in the application
         Notification.sent_at.is_(None),
         Notification.failed_at.is_(None),
         Notification.created_at > now - RESEND_WITHIN,
@@ -233,6 +236,7 @@ def send_pending(older_than: float | None = None) -> int:
             note.sent_at = utcnow()
             sent += 1
         note.secret = None  # sent or given up: the code is erased
+        note.to_email = None  # and the address of an e-mail change
         db.session.commit()
     if sent:
         logger.info("sent %d pending notification(s)", sent)

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from participa.audit.services import log
 from participa.db import utcnow
 from participa.extensions import db
+from participa.notifications.links import path_for
 from participa.notifications.services import followers, notify
 from participa.processes.models import Phase
 from participa.processes.publication import phase_opened
@@ -68,6 +69,7 @@ def advance_phases(now: datetime | None = None) -> dict:
                     process=phase.process.title,
                     phase=phase.title,
                 ),
+                link=path_for("processes.show", slug=phase.process.slug),
             )
     for phase_id in closed:
         phase = db.session.get_one(Phase, phase_id)

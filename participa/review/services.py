@@ -29,6 +29,7 @@ from participa.db import utcnow
 from participa.errors import Conflict, Invalid, NotAllowed, about
 from participa.extensions import db
 from participa.formatting import money, platform_language
+from participa.notifications.links import path_for
 from participa.notifications.services import notify
 from participa.processes.models import Process
 from participa.proposals.models import Proposal, ProposalState
@@ -432,7 +433,8 @@ def _publish(proposal: Proposal, actor: User | None) -> None:
     )
     with platform_language():
         subject, body = _answer_message(proposal)
-    notify([proposal.author_id], "proposal_answered", subject, body)
+    link = path_for("proposals.show", slug=proposal.process.slug, proposal_id=proposal.id)
+    notify([proposal.author_id], "proposal_answered", subject, body, link=link)
 
 
 def _answer_message(proposal: Proposal) -> tuple[str, str]:

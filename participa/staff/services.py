@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participa.accounts.access import require_confirmed_for_staff
 from participa.accounts.models import Role, User
 from participa.accounts.services import find_by_email
 from participa.audit.services import log
@@ -23,7 +24,8 @@ def _require_admin(user: User) -> None:
 def assign(process: Process, email: str, role: str, admin: User) -> ProcessRole:
     """``admin`` makes the person with ``email`` an evaluator, moderator or officer of
     ``process`` only. Refused (beside the field it is about) for an unknown e-mail, a
-    blocked account, a role held already there or everywhere. Logged."""
+    blocked account, an account whose e-mail is not confirmed, a role held already there
+    or everywhere. Logged."""
     _require_admin(admin)
     if role not in {r.value for r in access.PROCESS_ROLES}:
         raise about("role", Invalid(_("Elige un rol: evaluación, moderación o mesa presencial.")))
@@ -45,6 +47,10 @@ def assign(process: Process, email: str, role: str, admin: User) -> ProcessRole:
                 _("La cuenta de %(name)s está bloqueada: no se le asignan tareas.", name=user.name)
             ),
         )
+    try:  # a role's mail, and a reset link, must reach the person it was meant for
+        require_confirmed_for_staff(user, role)
+    except Conflict as error:
+        raise about("email", error) from None
     if user.has_role(Role(role)):
         raise about(
             "email",

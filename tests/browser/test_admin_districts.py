@@ -10,6 +10,8 @@ from tests import factories as f
 from tests.support.auth import browser_login
 from tests.support.browser import screenshot
 
+UNDER = "\u00a0" * 3  # a district inside another is indented in the lists
+
 
 def test_admin_configures_a_process_with_two_districts(live_server, page):
     admin = f.admin()
@@ -41,7 +43,7 @@ def test_admin_configures_a_process_with_two_districts(live_server, page):
     for sector in ("Sector Norte", "Sector Sur"):
         budgets_form.get_by_label("Nombre del presupuesto").fill(f"Obras del {sector}")
         budgets_form.get_by_label("Monto (pesos, sin centavos)").fill("2000000")
-        budgets_form.get_by_label("Distrito").select_option(label=sector)
+        budgets_form.get_by_label("Distrito").select_option(label=UNDER + sector)  # in the tree
         budgets_form.get_by_role("button", name="Crear presupuesto").click()
         page.wait_for_url(f"**/admin/procesos/{process.id}/presupuestos#presupuesto-*")
         budgets_form = page.get_by_test_id("budget-form")

@@ -292,3 +292,25 @@ def test_a_district_is_edited_and_an_unused_one_deleted_after_confirming(client,
         == 303
     )
     assert db.session.get(District, spare.id) is None
+
+
+def test_once_voting_began_the_budget_page_offers_to_look_not_to_change(client, auth):
+    """The ballot is fixed once a vote opens: the budget page links each project and the
+    rules to read, not to edit, withdraw or delete (which would only be refused)."""
+    process, _vote = voting_process()
+    budget = f.budget(process)
+    project = f.projects(budget)[0]
+    open_process = f.process()
+    open_budget = f.budget(open_process)
+    f.projects(open_budget)
+    db.session.commit()
+    auth.login(f.admin())
+    db.session.commit()
+    fixed = client.get(f"/admin/presupuestos/{budget.id}").get_data(as_text=True)
+    assert 'data-testid="edit-project"' not in fixed
+    assert f"/admin/proyectos/{project.id}/retirar" not in fixed
+    assert f"/admin/proyectos/{project.id}/eliminar" not in fixed
+    assert 'data-testid="view-project"' in fixed and "Ver reglas" in fixed
+    still_open = client.get(f"/admin/presupuestos/{open_budget.id}").get_data(as_text=True)
+    assert 'data-testid="edit-project"' in still_open and "Editar reglas" in still_open
+    assert 'data-testid="view-project"' not in still_open

@@ -52,7 +52,7 @@ def test_deleting_leaves_a_tombstone_without_personal_data(client, auth):
     mine = proposal(process, resident, "Banquetas anchas en la calle Roble")
     comment(resident, mine, "Lo digo yo, Ximena")
     db.session.add(Follow(user_id=resident.id, process_id=process.id))
-    notify([resident.id], "test", "Asunto", "Texto")
+    notify([resident.id], "proposal_answered", "Asunto", "Texto")
     admin = f.admin()
     db.session.commit()
     auth.login(resident)

@@ -102,6 +102,7 @@ def field_error(page: str, field: str) -> str:
         ("blocked", 422, "está bloqueada"),
         ("taken", 409, "ya tiene ese rol en este proceso"),
         ("global", 409, "ya tiene ese rol en todos los procesos"),
+        ("unconfirmed", 409, "aún no confirma su correo electrónico"),
     ],
 )
 def test_a_refused_assignment_is_shown_beside_the_email_and_keeps_what_was_typed(
@@ -113,6 +114,8 @@ def test_a_refused_assignment_is_shown_beside_the_email_and_keeps_what_was_typed
         person.blocked_at = utcnow()
     if case == "taken":
         f.process_role(person, process, Role.MODERATOR)
+    if case == "unconfirmed":
+        person.email_confirmed_at = None
     db.session.commit()
     auth.login_as(Role.ADMIN)
     email = "nadie@example.org" if case == "unknown" else person.email

@@ -27,6 +27,7 @@ from participa.conversation.comments import add_comment
 from participa.conversation.reports import report
 from participa.db import utcnow
 from participa.extensions import db
+from participa.notifications.services import notify
 from participa.opendata import services as opendata
 from participa.processes import services as process_services
 from participa.processes.models import District, Process
@@ -364,6 +365,17 @@ def test_action_log_and_public_changes(client):
     assert_flat(client, "/admin/registro", entries)
     assert_flat(client, f"/admin/registro?proceso={process.id}&q=a", entries)
     assert_flat(client, f"/procesos/{process.slug}/cambios", entries)
+
+
+def test_my_notifications_and_the_bell(client):
+    """The list of my notifications (and the bell's count on every page: one query)."""
+    me = Auth(client).login_as()
+
+    def grow(k):
+        for n in range(k):
+            notify([me.id], "phase_opened", f"Empezó la fase {n}", "Texto.", link="/")
+
+    assert_flat(client, "/notificaciones", grow)
 
 
 def test_moderation_queue(client):

@@ -32,6 +32,7 @@ PAGES = [
     ("review", "proceso", Role.EVALUATOR),
     ("users", "page", Role.ADMIN),
     ("compare", "a", Role.ADMIN),
+    ("notifications", "page", Role.ADMIN),
 ]
 
 
@@ -47,6 +48,7 @@ def site(client):
         "review": "/evaluacion",
         "users": "/admin/usuarios",
         "compare": f"/admin/presupuestos/{budget.id}/comparar",
+        "notifications": "/notificaciones",
     }
     return client, urls, people
 

@@ -45,6 +45,7 @@ SMALL = {
     "RATELIMIT_NEW_PASSWORD_PER_IP": "3 per hour",
     "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "2 per hour",
     "RATELIMIT_CONFIRMATION_PER_USER": "2 per hour",
+    "RATELIMIT_EMAIL_CHANGE_PER_USER": "2 per hour",
 }
 
 
@@ -112,6 +113,7 @@ def test_defaults_and_the_table_of_limits():
         ("accounts.resend_confirmation", "RATELIMIT_CONFIRMATION_PER_USER"),
         ("accounts.delete_account", "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER"),
         ("accounts.my_data", "RATELIMIT_DATA_EXPORT_PER_USER"),
+        ("profile.email", "RATELIMIT_EMAIL_CHANGE_PER_USER"),
     }
 
 
@@ -426,3 +428,18 @@ def test_confirmation_links_are_resent_a_few_times_an_hour(make_limited):
     assert_refused(client.post("/cuenta/confirmacion/reenviar"))
     sent = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).all()
     assert len(sent) == 2
+
+
+def test_email_changes_are_asked_for_a_few_times_an_hour(make_limited):
+    """Wrong passwords count too: each request mails two addresses, or guesses one."""
+    client = make_limited().test_client()
+    ana = f.user()
+    db.session.commit()
+    Auth(client).login(ana)
+    wrong = {"email": "nueva@example.org", "current_password": "no-es-la-mia"}
+    assert client.post("/cuenta/correo", data=wrong).status_code == 422
+    right = {"email": "nueva@example.org", "current_password": f.PASSWORD}
+    assert client.post("/cuenta/correo", data=right).status_code == 303
+    assert_refused(client.post("/cuenta/correo", data=right))
+    sent = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).all()
+    assert len(sent) == 2  # the link and the notice of the one request taken

@@ -71,6 +71,7 @@ ROUTES: dict[str, Access] = {
     # a mailed link: its token to the session, then the page without it
     "accounts.open_confirmation": Access(PUBLIC, get=(303,)),
     "accounts.open_reset": Access(PUBLIC, get=(303,)),
+    "profile.open_email_change": Access(PUBLIC, get=(303,)),
     # no (valid) token in the session: "this link no longer works", 400
     "accounts.confirmation": Access(PUBLIC, get=(400,), post=(400,)),
     "accounts.reset_password": Access(PUBLIC, get=(400,), post=(400,)),
@@ -99,6 +100,17 @@ ROUTES: dict[str, Access] = {
     "accounts.my_data": Access(SIGNED_IN, post=(303,)),
     "accounts.download_my_data": Access(SIGNED_IN, get=(404,)),  # only the owner's archive
     "accounts.delete_account": Access(SIGNED_IN, post=(422,)),  # no password: nothing deleted
+    "notifications.index": Access(SIGNED_IN),
+    "notifications.open_notification": Access(SIGNED_IN, get=(303,)),
+    "notifications.mark_read": Access(SIGNED_IN, post=(303,)),
+    "notifications.mark_all_read": Access(SIGNED_IN, post=(303,)),
+    "notifications.settings": Access(SIGNED_IN, post=(303,)),
+    "profile.edit": Access(SIGNED_IN, post=(422,)),
+    "profile.email": Access(SIGNED_IN, post=(422,)),
+    "profile.email_sent": Access(SIGNED_IN),
+    # no (valid) e-mail change token in the session: "this link no longer works", 400
+    "profile.email_change": Access(SIGNED_IN, get=(400,), post=(400,)),
+    "profile.activity_page": Access(SIGNED_IN),
     "processes.follow": Access(SIGNED_IN, post=(303,)),
     "proposals.new": Access(SIGNED_IN, post=(422,)),
     "proposals.support": Access(SIGNED_IN, post=(303,)),

@@ -150,8 +150,8 @@ def dispatch_pending() -> bool:
 def test_notify_registers_its_dispatch_once(ctx):
     user = f.user()
     db.session.commit()
-    notify([user.id], "test", "Asunto", "Cuerpo")
-    notify([user.id], "test", "Asunto", "Cuerpo")
+    notify([user.id], "content_hidden", "Asunto", "Cuerpo")
+    notify([user.id], "content_hidden", "Asunto", "Cuerpo")
     assert [getattr(c, "__name__", "") for c in pending_callbacks()] == ["dispatch"]
     db.session.rollback()
 

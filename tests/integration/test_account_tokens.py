@@ -3,21 +3,19 @@ expiry to the second, one purpose and one account per token, single use, the new
 the sweep of expired ones; and the migration that takes existing accounts as confirmed."""
 
 import hashlib
-import os
 from datetime import timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
-from participa import create_app
 from participa.accounts import access, services, tokens
 from participa.accounts.models import AccountToken, TokenPurpose
 from participa.db import utcnow
 from participa.errors import Invalid
 from participa.extensions import db
 from tests import factories as f
-from tests.conftest import _postgres_admin
+from tests.support.migrating import migrating_app
 
 CONFIRM, RESET = TokenPurpose.CONFIRM_EMAIL, TokenPurpose.RESET_PASSWORD
 
@@ -104,52 +102,26 @@ def test_a_policy_failure_keeps_the_reset_link(ctx):
 BEFORE, AFTER = "d6e2b4a81f37", "d7e2b4c91f30"
 
 
-@pytest.fixture
-def bare_database(tmp_path):
-    """A database of this test's own, empty (PostgreSQL when the tests run on it)."""
-    pg = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
-    if not pg:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    name = f"participa_test_{os.getpid()}_tokens"
-    base, admin = _postgres_admin(pg)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
 def test_the_migration_takes_existing_accounts_as_confirmed(app, bare_database):
-    tests_celery = app.extensions["celery"]
-    migrating = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": bare_database})
-    tests_celery.set_current()
-    tests_celery.set_default()
-    engine = create_engine(bare_database)
     created = utcnow().replace(microsecond=0) - timedelta(days=30)
-    try:
-        with migrating.app_context():
-            upgrade(revision=BEFORE)
-            with engine.begin() as conn:
-                conn.execute(
-                    text(
-                        "INSERT INTO users (id, email, name, password_hash, role, created_at) "
-                        "VALUES (1, 'admin@example.org', 'A', 'x', 'admin', :at), "
-                        "(2, 'vecina@example.org', 'V', 'x', 'resident', :at)"
-                    ),
-                    {"at": created},
-                )
-            upgrade(revision=AFTER)
-            with engine.connect() as conn:
-                confirmed = conn.execute(
-                    text("SELECT id FROM users WHERE email_confirmed_at = created_at ORDER BY id")
-                ).all()
-                assert conn.execute(text("SELECT count(*) FROM account_tokens")).scalar() == 0
-            assert confirmed == [(1,), (2,)]  # as of their creation
-            downgrade(revision=BEFORE)
-            with engine.connect() as conn:
-                assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 2
-    finally:
-        engine.dispose()
+    with migrating_app(app, bare_database) as (migrating, engine), migrating.app_context():
+        upgrade(revision=BEFORE)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role, created_at) "
+                    "VALUES (1, 'admin@example.org', 'A', 'x', 'admin', :at), "
+                    "(2, 'vecina@example.org', 'V', 'x', 'resident', :at)"
+                ),
+                {"at": created},
+            )
+        upgrade(revision=AFTER)
+        with engine.connect() as conn:
+            confirmed = conn.execute(
+                text("SELECT id FROM users WHERE email_confirmed_at = created_at ORDER BY id")
+            ).all()
+            assert conn.execute(text("SELECT count(*) FROM account_tokens")).scalar() == 0
+        assert confirmed == [(1,), (2,)]  # as of their creation
+        downgrade(revision=BEFORE)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 2

@@ -2,15 +2,13 @@
 delete only when unused, every change logged before/after), their use by proposals and
 projects, and the migration that turned the fixed list into a table without losing data."""
 
-import os
 from datetime import timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from participa import create_app
 from participa.audit.models import ActionLog
 from participa.budgets import services as budgets
 from participa.categories import queries, services
@@ -22,7 +20,7 @@ from participa.extensions import db
 from participa.proposals import services as proposals
 from participa.proposals.models import Proposal, ProposalState
 from tests import factories as f
-from tests.conftest import _postgres_admin
+from tests.support.migrating import migrating_app
 
 BEFORE, AFTER = "7d2e4b9c1a55", "3c8e5f1a2b90"
 
@@ -178,24 +176,6 @@ def test_projects_take_their_proposals_category_or_an_offered_one(ctx):
 # --- the migration ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def bare_database(tmp_path):
-    """A database of this test's own, empty (PostgreSQL when the tests run on it)."""
-    pg = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
-    if not pg:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    name = f"participa_test_{os.getpid()}_categories"
-    base, admin = _postgres_admin(pg)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
 OLD_ROWS = [
     "INSERT INTO users (id, email, name, password_hash, role, created_at) "
     "VALUES (1, 'a@example.org', 'A', 'x', 'resident', :now)",
@@ -216,13 +196,8 @@ OLD_ROWS = [
 
 
 def test_the_migration_keeps_every_category_and_goes_back(app, bare_database):
-    tests_celery = app.extensions["celery"]
-    migrating = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": bare_database})
-    tests_celery.set_current()  # the tasks stay bound to the tests' app, not this one
-    tests_celery.set_default()
-    engine = create_engine(bare_database)
-    now = utcnow() - timedelta(days=1)
-    try:
+    with migrating_app(app, bare_database) as (migrating, engine):
+        now = utcnow() - timedelta(days=1)
         with migrating.app_context():
             upgrade(revision=BEFORE)
             with engine.begin() as conn:
@@ -257,7 +232,3 @@ def test_the_migration_keeps_every_category_and_goes_back(app, bare_database):
                 columns = conn.execute(text("SELECT * FROM projects")).mappings().first()
             assert back == kept
             assert columns is not None and "category" not in columns
-    finally:
-        engine.dispose()
-        with migrating.app_context():
-            db.engine.dispose()

@@ -6,15 +6,13 @@ The mail server is ``tests/support/smtp_sink.py``: a real SMTP conversation on a
 keeps what it receives."""
 
 import logging
-import os
 import re
 from datetime import timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
-from participa import create_app
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications import sealing, tasks
@@ -22,8 +20,8 @@ from participa.notifications.models import Notification
 from participa.notifications.services import dispatch, notify
 from participa.unit_of_work import pending_callbacks
 from tests import factories as f
-from tests.conftest import _postgres_admin
 from tests.support.ballots import cast_ballot
+from tests.support.migrating import migrating_app
 from tests.support.smtp_sink import SMTPSink
 
 CODE = re.compile(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}")
@@ -271,40 +269,15 @@ def test_a_message_whose_secret_is_gone_is_given_up_not_sent_with_its_placeholde
 BEFORE, SEALED = "c4f1a9e2b7d3", "bfae45aed10b"
 
 
-@pytest.fixture
-def bare_database(tmp_path):
-    """A database of this test's own, empty (PostgreSQL when the tests run on it)."""
-    pg = os.environ.get("PARTICIPA_TEST_DATABASE_URL")
-    if not pg:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    name = f"participa_test_{os.getpid()}_secrets"
-    base, admin = _postgres_admin(pg)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
 def test_the_migration_seals_waiting_codes_and_blanks_sent_ones(app, bare_database):
-    tests_celery = app.extensions["celery"]
-    migrating = create_app(
-        {"TESTING": True, "SECRET_KEY": "migration-key", "SQLALCHEMY_DATABASE_URI": bare_database}
-    )
-    tests_celery.set_current()  # the tasks stay bound to the tests' app, not this one
-    tests_celery.set_default()
-    engine = create_engine(bare_database)
-    now = utcnow()
-    body = "Gracias por votar. Tu código de comprobante es {}: con él puedes comprobar."
-    rows = {  # id: (code, created, sent)
-        1: ("7KQ4-MZ2P-X9CA", now - timedelta(hours=1), now),
-        2: ("AAAA-BBBB-CCCC", now - timedelta(minutes=1), None),  # waiting
-        3: ("DDDD-EEEE-FFFF", now - timedelta(days=3), None),  # never to be sent
-    }
-    try:
+    with migrating_app(app, bare_database, SECRET_KEY="migration-key") as (migrating, engine):
+        now = utcnow()
+        body = "Gracias por votar. Tu código de comprobante es {}: con él puedes comprobar."
+        rows = {  # id: (code, created, sent)
+            1: ("7KQ4-MZ2P-X9CA", now - timedelta(hours=1), now),
+            2: ("AAAA-BBBB-CCCC", now - timedelta(minutes=1), None),  # waiting
+            3: ("DDDD-EEEE-FFFF", now - timedelta(days=3), None),  # never to be sent
+        }
         with migrating.app_context():
             upgrade(revision=BEFORE)
             with engine.begin() as conn:
@@ -348,21 +321,12 @@ def test_the_migration_seals_waiting_codes_and_blanks_sent_ones(app, bare_databa
             with engine.connect() as conn:
                 waiting = conn.execute(text("SELECT body FROM notifications WHERE id = 2"))
                 assert waiting.scalar() == body.format("AAAA-BBBB-CCCC")
-    finally:
-        engine.dispose()
-        with migrating.app_context():
-            db.engine.dispose()
 
 
 def test_the_migration_refuses_to_seal_without_a_secret_key_and_changes_nothing(app, bare_database):
-    tests_celery = app.extensions["celery"]
-    migrating = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": bare_database})
-    migrating.config["SECRET_KEY"] = None  # as a `flask db upgrade` run without one
-    tests_celery.set_current()
-    tests_celery.set_default()
-    engine = create_engine(bare_database)
-    body = "Tu código de comprobante es AAAA-BBBB-CCCC."
-    try:
+    with migrating_app(app, bare_database) as (migrating, engine):
+        migrating.config["SECRET_KEY"] = None  # as a `flask db upgrade` run without one
+        body = "Tu código de comprobante es AAAA-BBBB-CCCC."
         with migrating.app_context():
             upgrade(revision=BEFORE)
             with engine.begin() as conn:
@@ -393,7 +357,3 @@ def test_the_migration_refuses_to_seal_without_a_secret_key_and_changes_nothing(
             with engine.connect() as conn:
                 sealed = conn.execute(text("SELECT secret FROM notifications")).scalar()
             assert sealing.unseal(sealed) == "AAAA-BBBB-CCCC"
-    finally:
-        engine.dispose()
-        with migrating.app_context():
-            db.engine.dispose()

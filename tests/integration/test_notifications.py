@@ -25,7 +25,7 @@ def outbox() -> list[tuple[int, bool, bool]]:
 @pytest.fixture
 def three_unsent(ctx):
     users = [f.user() for _ in range(3)]
-    notify([u.id for u in users], "test", "Asunto", "Cuerpo")
+    notify([u.id for u in users], "content_hidden", "Asunto", "Cuerpo")
     pending_callbacks().remove(dispatch)  # its dispatch lost: the rows wait, as when the
     db.session.commit()  # broker is down
     return users

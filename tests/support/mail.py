@@ -9,7 +9,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-LINK = re.compile(r"https?://\S+/cuenta/(?:confirmar|restablecer)/[A-Za-z0-9_\-]+")
+LINK = re.compile(r"https?://\S+/cuenta/(?:confirmar|restablecer|cambiar-correo)/[A-Za-z0-9_\-]+")
 
 
 class Outbox:

@@ -18,6 +18,7 @@ from participa.categories import services as category_services
 from participa.census import importing
 from participa.conversation import comments
 from participa.extensions import db
+from participa.notifications.services import notify
 from participa.opendata import services as opendata
 from participa.processes.models import District
 from participa.proposals.models import Proposal
@@ -114,6 +115,13 @@ def build_world(person: User | None) -> World:
     # a staff assignment an administrator may remove (on the spare process)
     assignment = ProcessRole(user_id=spare_user.id, process_id=spare.id, role="evaluator")
     db.session.add(assignment)
+    # a notification in the application: the person's own (or the spare user's)
+    (note_id,) = notify(
+        [(person or spare_user).id],
+        "proposal_answered",
+        "Respuesta",
+        "Tu propuesta tiene respuesta.",
+    )
     db.session.commit()
 
     return World(
@@ -142,6 +150,7 @@ def build_world(person: User | None) -> World:
             "what": "seguir",
             "action": "despublicar",  # refused (409): the open process has proposals
             "assignment_id": assignment.id,
+            "notification_id": note_id,
         },
         overrides={
             "static": {"filename": "css/participa.css"},

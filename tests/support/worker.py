@@ -91,11 +91,11 @@ def stop_worker(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serving_worker(
-    app, database_url: str, redis_url: str, tmp_path_factory, name: str, env=None
+def running_worker(
+    database_url: str, redis_url: str, tmp_path_factory, name: str, env=None
 ) -> Iterator[dict]:
-    """A worker subprocess on queue ``participa-<name>-<pid>``, with the test app's Celery
-    sending to it (set back as it was afterwards); its process, log, queue and Redis URL."""
+    """A worker subprocess on queue ``participa-<name>-<pid>``, stopped afterwards; its
+    process, log, queue and Redis URL."""
     queue = f"participa-{name}-{os.getpid()}"
     log = tmp_path_factory.mktemp(f"{name}-worker") / "worker.log"
     process = start_worker(
@@ -106,14 +106,40 @@ def serving_worker(
         instance=tmp_path_factory.mktemp(f"{name}-instance"),
         env=env,
     )
-    celery = app.extensions["celery"]
-    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
-    switch_broker(celery, task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
     try:
         yield {"process": process, "log": log, "queue": queue, "redis_url": redis_url}
     finally:
-        switch_broker(celery, **saved)
         stop_worker(process)
+
+
+@contextlib.contextmanager
+def sending_to(app, worker: dict) -> Iterator[dict]:
+    """The test app's Celery sending its tasks to ``worker`` (not run eagerly), set back as
+    it was afterwards: the tests after it run their tasks in-process again."""
+    celery = app.extensions["celery"]
+    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    switch_broker(
+        celery,
+        task_always_eager=False,
+        broker_url=worker["redis_url"],
+        task_default_queue=worker["queue"],
+    )
+    try:
+        yield worker
+    finally:
+        switch_broker(celery, **saved)
+
+
+@contextlib.contextmanager
+def serving_worker(
+    app, database_url: str, redis_url: str, tmp_path_factory, name: str, env=None
+) -> Iterator[dict]:
+    """:func:`running_worker` with the test app's Celery sending to it (:func:`sending_to`)."""
+    with (
+        running_worker(database_url, redis_url, tmp_path_factory, name, env) as worker,
+        sending_to(app, worker),
+    ):
+        yield worker
 
 
 def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:

@@ -4,12 +4,19 @@ which starts and kills workers of its own; ``redis_url`` is in ``tests/conftest.
 
 import pytest
 
-from tests.support.worker import serving_worker
+from tests.support.worker import running_worker, sending_to
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app, database_url, redis_url, tmp_path_factory):
-    """A worker subprocess on the test database, consuming a queue of its own, with the
-    test app's Celery sending to it."""
-    with serving_worker(app, database_url, redis_url, tmp_path_factory, "test") as worker:
+def worker_process(database_url, redis_url, tmp_path_factory):
+    """A worker subprocess on the test database, consuming a queue of its own, started once."""
+    with running_worker(database_url, redis_url, tmp_path_factory, "test") as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(app, worker_process):
+    """The worker, with the test app's Celery sending to it during this test only (after
+    it, tasks run in-process again, as every other test expects)."""
+    with sending_to(app, worker_process) as worker:
         yield worker

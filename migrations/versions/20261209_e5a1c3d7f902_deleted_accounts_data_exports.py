@@ -6,7 +6,7 @@ one row per archive of a person's data asked for: its status, its random file na
 ``instance/exports/`` and until when it is offered.
 
 Revision ID: e5a1c3d7f902
-Revises: d7e2b4c91f30
+Revises: e3a9c5d1f047
 Create Date: 2026-12-08 19:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "e5a1c3d7f902"
-down_revision = "d7e2b4c91f30"
+down_revision = 'e3a9c5d1f047'
 branch_labels = None
 depends_on = None
 
