@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(refresh_locale)
     app.teardown_request(lambda _error: refresh_locale())
     celery_init_app(app)
+    import participa.accounts.export_tasks
     import participa.notifications.tasks
     import participa.opendata.tasks  # subscribes to tally_finished and results_opened
     import participa.processes.tasks
@@ -126,6 +127,7 @@ def _built_by_flask_command_needing_no_secret() -> bool:
 
 def _register_blueprints(app: Flask) -> None:
     import participa.accountability.admin_views  # its routes, on accountability_bp
+    import participa.accounts.data_views  # its routes, on accounts_bp
     import participa.admin.ballot_editing
     import participa.admin.categories
     import participa.admin.dashboard

@@ -85,6 +85,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_NEW_PASSWORD_PER_IP": "30 per hour",  # the form of a reset link
         "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER": "10 per hour",  # wrong current password
         "RATELIMIT_CONFIRMATION_PER_USER": "3 per hour; 10 per day",  # "send the link again"
+        "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER": "10 per hour",  # wrong current password
+        "RATELIMIT_DATA_EXPORT_PER_USER": "10 per hour",  # asking for an archive of one's data
         "RATELIMIT_EMAIL_CHANGE_PER_USER": "5 per hour; 10 per day",  # e-mail change requests
         "PASSWORD_RESET_MAILS_PER_HOUR": 3,
         # Links mailed to confirm an address and to reset a password expire (a timedelta, or
@@ -135,6 +137,10 @@ def default_config(instance_path: str) -> dict:
         "TALLY_HEARTBEAT_TIMEOUT": 5 * 60,
         "NOTIFICATION_RESEND_AFTER": 5 * 60,
         "NOTIFICATION_SEND_DELAY": 1.0,
+        # An archive of a person's data (ARCO access) is offered this long once ready, then
+        # deleted; one may be asked for every DATA_EXPORT_EVERY (both in seconds).
+        "DATA_EXPORT_LIFETIME": 7 * 24 * 3600,
+        "DATA_EXPORT_EVERY": 24 * 3600,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,
@@ -159,6 +165,10 @@ def default_config(instance_path: str) -> dict:
                 "send-pending-notifications": {
                     "task": "participa.notifications.tasks.send_pending",
                     "schedule": 60.0,
+                },
+                "purge-data-exports": {
+                    "task": "participa.accounts.export_tasks.purge_exports",
+                    "schedule": 3600.0,
                 },
                 "publish-open-data-daily": {
                     "task": "participa.opendata.tasks.publish_all",

@@ -1,6 +1,7 @@
 """Every model, imported in one place so the mappers and Alembic see the whole schema."""
 
 from participa.accountability.models import ExecutionItem, ExecutionStatus, ItemFollow, Milestone
+from participa.accounts.export_models import DataExport
 from participa.accounts.models import AccountToken, Role, User, UserSession
 from participa.audit.models import ActionLog
 from participa.budgets.models import Ballot, BallotItem, Budget, Project
@@ -25,6 +26,7 @@ __all__ = [
     "CensusEntry",
     "Comment",
     "Consent",
+    "DataExport",
     "DataRequest",
     "District",
     "ExecutionItem",

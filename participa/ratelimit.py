@@ -147,6 +147,15 @@ LIMITS = (
         account,
         deduct_when=refused,
     ),
+    # a wrong current password on the deletion form: no guessing it by the thousand
+    RateLimit(
+        ("accounts.delete_account",),
+        "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER",
+        account,
+        deduct_when=refused,
+    ),
+    # each archive costs the worker; the service also allows one a day (DATA_EXPORT_EVERY)
+    RateLimit(("accounts.my_data",), "RATELIMIT_DATA_EXPORT_PER_USER", account),
     RateLimit(
         ("accounts.resend_confirmation",),
         "RATELIMIT_CONFIRMATION_PER_USER",

@@ -3,9 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from participa.db import utcnow
@@ -38,7 +41,8 @@ class User(UserMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    # the stored name; ``name`` reads "Cuenta eliminada" for a deleted account
+    stored_name: Mapped[str] = mapped_column("name", String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.RESIDENT)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
@@ -49,11 +53,34 @@ class User(UserMixin, Model):
     # when the owner opened the confirmation link mailed to ``email`` (or reset the
     # password through it); None: not confirmed (participa.accounts.tokens)
     email_confirmed_at: Mapped[datetime | None]
+    # the owner deleted the account (participa.accounts.deletion): the row stays, emptied of
+    # every personal datum, so that what it cast (ballots, supports) keeps pointing somewhere
+    deleted_at: Mapped[datetime | None]
     # the interface language the owner chose on the profile page ("es_MX", "en"); None:
     # the one of the browser or the session (participa.i18n.select_locale)
     locale: Mapped[str | None] = mapped_column(String(10))
 
     district = relationship("District")
+
+    @hybrid_property
+    def name(self) -> str:
+        """The person's name; "Cuenta eliminada" wherever a deleted account is shown."""
+        if self.deleted_at is not None:
+            return gettext("Cuenta eliminada")
+        return self.stored_name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls) -> ColumnElement[str]:
+        return cls.stored_name  # type: ignore[return-value]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
@@ -84,8 +111,8 @@ class User(UserMixin, Model):
 
     @property
     def is_active(self) -> bool:
-        """Flask-Login's flag: a blocked account cannot be signed in."""
-        return self.blocked_at is None
+        """Flask-Login's flag: a blocked or deleted account cannot be signed in."""
+        return self.blocked_at is None and self.deleted_at is None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

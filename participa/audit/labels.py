@@ -166,6 +166,7 @@ KIND_LABELS = {
     "user.reset_link_sent": _l("Enlace para crear contraseña enviado"),
     "accounts.blocked": _l("Cuenta bloqueada"),
     "accounts.unblocked": _l("Cuenta desbloqueada"),
+    "accounts.deleted": _l("Cuenta eliminada por su titular"),
     "census.verify_failed": _l("Verificación fallida"),
     "census.import": _l("Padrón cargado"),
     "ballot.duplicate_after_close": _l("Boleta duplicada tras el cierre"),

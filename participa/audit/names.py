@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import String, cast, literal, null, select, union_all
 
 from participa.accountability.models import ExecutionItem, ExecutionStatus
@@ -99,7 +100,9 @@ def load_names(entries: Iterable[ActionLog]) -> Names:
     if not parts:
         return names
     for row in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
-        names.titles[(row.tbl, row.id)] = row.name
+        # a deleted account keeps no name (participa.accounts.deletion)
+        deleted = row.tbl == "users" and not row.name
+        names.titles[(row.tbl, row.id)] = _("Cuenta eliminada") if deleted else row.name
         if row.currency:
             names.currencies[row.id] = row.currency
     return names

@@ -245,6 +245,11 @@ def _reset_link_sent(s: Say) -> str:
     )
 
 
+def _account_deleted(s: Say) -> str:
+    # never the person: the account's number only (its name and e-mail are erased)
+    return _("Una persona eliminó su cuenta (%(num)s).", num=number(s.entry.target_id))
+
+
 def _unblocked(s: Say) -> str:
     return _("%(actor)s desbloqueó la cuenta de %(who)s.", actor=s.actor, who=s.title())
 
@@ -415,6 +420,7 @@ SENTENCES: dict[str, Callable[[Say], str]] = {
     "user.reset_link_sent": _reset_link_sent,
     "accounts.blocked": _blocked,
     "accounts.unblocked": _unblocked,
+    "accounts.deleted": _account_deleted,
     "census.verify_failed": _verify_failed,
     "census.import": _census_import,
     "ballot.duplicate_after_close": _duplicate_after_close,

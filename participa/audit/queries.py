@@ -51,7 +51,7 @@ def _search(text: str) -> ColumnElement[bool]:
     so the search looks for both spellings."""
     spellings = {_like(text), _like(json.dumps(text)[1:-1])}
     columns: list[ColumnElement[str] | InstrumentedAttribute[str]] = [
-        User.name,
+        User.stored_name,
         User.email,
         ActionLog.action,
         cast(ActionLog.before, Text),

@@ -104,7 +104,10 @@ KINDS: dict[str, str] = {
     "email_change_taken": ACCOUNT,
     "email_change_asked": ACCOUNT,
     "email_changed": ACCOUNT,
+    # a request about one's personal data answered (participa.legal.requests), the archive
+    # of one's data ready (participa.accounts.export_tasks)
     "data_request_answered": PERSONAL_DATA,
+    "data_export_ready": PERSONAL_DATA,
 }
 
 

@@ -97,7 +97,10 @@ class SendingFailed(Exception):
 
 def _send(note: Notification) -> None:
     """:func:`_deliver` ``note`` to its user; :class:`SendingFailed` if anything fails."""
-    email = note.to_email or db.session.get_one(User, note.user_id).email
+    user = db.session.get_one(User, note.user_id)
+    if user.is_deleted:  # the owner deleted the account: no address is left to write to
+        raise SendingFailed(note.id, "account deleted", never_sendable=True)
+    email = note.to_email or user.email
     try:
         _deliver(note, email)
         return

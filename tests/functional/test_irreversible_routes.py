@@ -36,6 +36,10 @@ class Irreversible:
 IRREVERSIBLE: dict[str, Irreversible] = {
     # a resident withdrawing their own proposal
     "proposals.withdraw": Irreversible("author"),
+    # a resident deleting their own account (the current password asked)
+    "accounts.delete_account": Irreversible(
+        "author", form={"password": f.PASSWORD, "content": "keep"}
+    ),
     # moderation
     "conversation.hide": Irreversible("moderator", form={"next": "/moderacion"}),
     "conversation.block": Irreversible("moderator"),

@@ -168,3 +168,51 @@ def test_daily_publication_redacts_what_a_lost_task_did_not(ctx):
             assert TITLE.encode() not in (folder / entry["name"]).read_bytes()
     # the redacted newest version already equals the current data: nothing new to publish
     assert len(history) == 2
+
+
+def test_deleting_an_account_changes_no_published_file_nor_the_tally(client, auth):
+    """A voter who also proposed deletes their account: every published file stays
+    byte-identical, a new publication finds nothing changed, a new tally gives the same
+    outcome, and nothing of the person (name, e-mail) is in any published file."""
+    from participa.accounts.models import User
+    from participa.results import services as results
+    from participa.results.exports import results_csv
+    from participa.results.models import TallyRun
+    from participa.results.tasks import run_tally
+    from tests.support.opendata import proposal, tallied_process
+
+    process, budget, voters = tallied_process()
+    voter = voters[0]
+    voter.stored_name = "Zacarías Pimentel Oropeza"
+    voter.email = "zacarias.pimentel@example.org"
+    proposal(process, voter, "Bebederos en el parque")
+    db.session.commit()
+    publication = services.publish(process, "tally")
+    db.session.commit()
+    before = fetch_every_file(client, process, publication)
+    assert any(b"Bebederos en el parque" in data for data in before.values())
+    first_run = db.session.scalars(
+        select(TallyRun).where(TallyRun.budget_id == budget.id).order_by(TallyRun.id)
+    ).first()
+    tally_before = results_csv(first_run, counts=True)
+
+    auth.login(voter)
+    deleted = client.post(
+        "/cuenta/eliminar", data={"password": f.PASSWORD, "content": "keep", "confirmado": "1"}
+    )
+    assert deleted.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(User, voter.id).deleted_at is not None
+
+    assert fetch_every_file(client, process, publication) == before
+    assert services.publish(process, "daily") is None  # the data did not change
+    db.session.rollback()
+    run = results.request_tally(budget)
+    db.session.commit()
+    run_tally(run.id)
+    db.session.expire_all()
+    assert results_csv(db.session.get(TallyRun, run.id), counts=True) == tally_before
+    for published in db.session.scalars(select(Publication)):
+        for name, data in fetch_every_file(client, process, published).items():
+            for personal in ("Zacarías", "Pimentel", "zacarias.pimentel"):
+                assert personal.encode() not in data, (name, personal)

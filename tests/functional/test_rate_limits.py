@@ -114,6 +114,8 @@ def test_defaults_and_the_table_of_limits():
         ("accounts.reset_password", "RATELIMIT_NEW_PASSWORD_PER_IP"),
         ("accounts.change_password", "RATELIMIT_PASSWORD_CHANGE_FAILED_PER_USER"),
         ("accounts.resend_confirmation", "RATELIMIT_CONFIRMATION_PER_USER"),
+        ("accounts.delete_account", "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER"),
+        ("accounts.my_data", "RATELIMIT_DATA_EXPORT_PER_USER"),
         ("profile.email", "RATELIMIT_EMAIL_CHANGE_PER_USER"),
         ("legal.my_requests", "RATELIMIT_DATA_REQUEST_PER_USER"),
     }

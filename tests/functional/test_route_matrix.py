@@ -103,6 +103,9 @@ ROUTES: dict[str, Access] = {
     "accounts.security": Access(SIGNED_IN),
     "accounts.change_password": Access(SIGNED_IN, post=(422,)),
     "accounts.resend_confirmation": Access(SIGNED_IN, post=(303,)),
+    "accounts.my_data": Access(SIGNED_IN, post=(303,)),
+    "accounts.download_my_data": Access(SIGNED_IN, get=(404,)),  # only the owner's archive
+    "accounts.delete_account": Access(SIGNED_IN, post=(422,)),  # no password: nothing deleted
     "notifications.index": Access(SIGNED_IN),
     "notifications.open_notification": Access(SIGNED_IN, get=(303,)),
     "notifications.mark_read": Access(SIGNED_IN, post=(303,)),

@@ -141,6 +141,7 @@ def build_world(person: User | None) -> World:
             "phase_id": phases[-1].id,
             "district_id": centro.id,
             "user_id": spare_user.id,
+            "export_id": 1,  # no archive of this person's: not found for everyone
             "category_id": used_category.id if used_category else 0,
             "kind": "comentario",
             "content_id": spare_comment.id,

@@ -267,6 +267,7 @@ CASES: dict[str, ActionLog] = {
         before={"blocked_at": None},
         after={"blocked_at": "2026-12-03T17:00:00", "sessions_ended": 2},
     ),
+    "accounts.deleted": entry("accounts.deleted", "users", 3, actor_id=3, after={"account": 3}),
     "accounts.unblocked": entry(
         "accounts.unblocked",
         "users",
@@ -545,6 +546,10 @@ EXPECTED = {
     "accounts.blocked": (
         "Juan Pérez bloqueó la cuenta de Rosa Díaz y cerró 2 sesiones.",
         "Juan Pérez blocked the account of Rosa Díaz and ended 2 sessions.",
+    ),
+    "accounts.deleted": (  # never the person's name, even while the row still had it
+        "Una persona eliminó su cuenta (n.º 3).",
+        "A person deleted their account (no. 3).",
     ),
     "accounts.unblocked": (
         "Juan Pérez desbloqueó la cuenta de Rosa Díaz.",
