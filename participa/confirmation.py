@@ -69,9 +69,11 @@ def ask_page(
     fields: Iterable[tuple[str, str]] = (),
     status: int = 200,
     refusal: str | None = None,
-) -> tuple[str, int]:
+) -> tuple[str, int, dict[str, str]]:
     """The page that asks ``ask`` and whose form posts ``fields`` to ``action`` confirmed;
-    ``refusal`` (a refused confirmed POST) replaces the question's own."""
+    ``refusal`` (a refused confirmed POST) replaces the question's own. Never stored by a
+    browser or proxy: the fields carried may include what was typed (a password that
+    confirms an account's deletion)."""
     if refusal is not None:
         ask = Question(**{**ask.__dict__, "refusal": refusal})
     fields = [(k, v) for k, v in fields if k != CONFIRMED]
@@ -84,7 +86,7 @@ def ask_page(
         confirmed=CONFIRMED,
         **ask.context,
     )
-    return page, status
+    return page, status, {"Cache-Control": "private, no-store"}
 
 
 def carry_out(
@@ -113,7 +115,7 @@ def confirmed() -> bool:
 Ask = Callable[..., "Question | None"]
 
 
-def _ask_now(ask: Ask, kwargs: Mapping[str, Any]) -> tuple[str, int] | None:
+def _ask_now(ask: Ask, kwargs: Mapping[str, Any]) -> tuple[str, int, dict[str, str]] | None:
     """The question page for this unconfirmed POST, or None if ``ask`` has no question
     for it (the view then answers: a refusal of an empty form, say)."""
     question = ask(**kwargs)

@@ -145,21 +145,27 @@ def annulled_ballots(limit: int = 200) -> list[AnnulledBallot]:
 
 def claim_online_ballot(ballot: Ballot, user: User) -> None:
     """Called by ``cast_ballot`` on the locked ballot row: refuse when this person already
-    voted at a booth in this budget, and record the identity of a verified voter (the
+    voted in this budget at a booth, or online from an account since deleted (its ballots
+    keep the identity), and record the identity of a verified voter (the
     unique (budget, identity) pair then holds across channels)."""
-    voted_in_person = ballot.channel != Channel.ONLINE
-    if not voted_in_person and user.identity_id is not None:
-        voted_in_person = (
-            db.session.scalar(
-                select(Ballot.id).where(
-                    Ballot.budget_id == ballot.budget_id,
-                    Ballot.identity_id == user.identity_id,
-                    Ballot.id != ballot.id,
-                )
+    other_channel = ballot.channel if ballot.channel != Channel.ONLINE else None
+    if other_channel is None and user.identity_id is not None:
+        other_channel = db.session.scalar(
+            select(Ballot.channel).where(
+                Ballot.budget_id == ballot.budget_id,
+                Ballot.identity_id == user.identity_id,
+                Ballot.id != ballot.id,
             )
-            is not None
         )
-    if voted_in_person:
+    if other_channel == Channel.ONLINE:  # from an account since deleted: the person voted
+        raise Conflict(
+            _("Ya votaste en este presupuesto."),
+            _(
+                "Tu identidad verificada ya tiene una boleta en este presupuesto, emitida "
+                "desde otra cuenta; cada persona vota una sola vez."
+            ),
+        )
+    if other_channel is not None:
         raise Conflict(
             _("Ya votaste en persona en este presupuesto."),
             _("Tu boleta en papel es la que cuenta; no se puede votar también en línea."),

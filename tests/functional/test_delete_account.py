@@ -101,6 +101,8 @@ def test_a_wrong_password_or_no_confirmation_changes_nothing(client, auth):
     assert asked.status_code == 200
     assert 'data-testid="confirm-page"' in asked.text
     assert "Sí, eliminar mi cuenta" in asked.text
+    # the page carries the typed password to post it again: no browser or proxy keeps it
+    assert asked.headers["Cache-Control"] == "private, no-store"
     empty = client.post(URL, data={"content": "keep", "confirmado": "1"})
     assert empty.status_code == 422
     db.session.expire_all()
@@ -185,6 +187,7 @@ def test_verifying_again_after_deleting_cannot_vote_twice(client, auth):
     assert db.session.get(User, again.id).identity_id == ballot.identity_id
     second = client.post(url, data={"project": pid})
     assert second.status_code == 409
+    assert "emitida desde otra cuenta" in second.text  # not "you voted in person"
     assert count(Ballot, Ballot.budget_id == budget.id) == 1
 
 
