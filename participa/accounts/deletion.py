@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 
 from participa.accountability.models import ItemFollow
 from participa.accounts.export_models import DataExport
@@ -35,6 +35,7 @@ from participa.conversation.models import Comment, ContentType, Report
 from participa.db import utcnow
 from participa.errors import Invalid, NotAllowed, about
 from participa.extensions import db
+from participa.legal.models import Consent, DataRequest
 from participa.notifications.models import Follow, Notification, NotificationOptOut
 from participa.opendata.models import Publication
 from participa.proposals.models import Proposal, ProposalState
@@ -207,8 +208,13 @@ def _remove_content(found: Plan) -> None:
 def _erase(user: User) -> None:
     """The account's personal data and everything attached to it, erased."""
     erased = (UserSession, AccountToken, Follow, ItemFollow, Notification, NotificationOptOut)
-    for model in (*erased, IdentityConflict):
+    for model in (*erased, IdentityConflict, Consent):
         db.session.execute(delete(model).where(model.user_id == user.id))
+    # requests about the person's data: the municipality keeps that it answered each one,
+    # when and how (its record of the ARCO rights), never what the person wrote or was told
+    db.session.execute(
+        update(DataRequest).where(DataRequest.user_id == user.id).values(details="", answer="")
+    )
     forget_exports(user)
     db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
     for eraser in ERASERS:

@@ -32,6 +32,7 @@ from participa.budgets.models import AnnulledBallot, Ballot, BallotItem, Budget,
 from participa.census.models import Identity
 from participa.conversation.models import Comment
 from participa.extensions import db
+from participa.legal.models import Consent, DataRequest
 from participa.notifications.models import Follow, Notification, NotificationOptOut
 from participa.processes.models import District, Process
 from participa.proposals.models import Proposal, Support
@@ -282,6 +283,35 @@ def _opt_outs(user: User) -> list[Row]:
         .order_by(NotificationOptOut.topic, NotificationOptOut.channel)
     )
     return [{"tema": o.topic, "canal": o.channel} for o in rows]
+
+
+@section("avisos_aceptados", _l("Avisos de privacidad y términos que aceptaste"))
+def _consents(user: User) -> list[Row]:
+    rows = db.session.scalars(
+        select(Consent).where(Consent.user_id == user.id).order_by(Consent.accepted_at)
+    )
+    return [{"documento": c.kind, "version": c.version, "aceptado": c.accepted_at} for c in rows]
+
+
+@section("solicitudes", _l("Tus solicitudes sobre tus datos"))
+def _data_requests(user: User) -> list[Row]:
+    rows = db.session.scalars(
+        select(DataRequest).where(DataRequest.user_id == user.id).order_by(DataRequest.id)
+    )
+    return [
+        {
+            "numero": r.id,
+            "tipo": r.kind,
+            "tratamiento": r.processing,
+            "detalle": r.details,
+            "estado": r.status,
+            "presentada": r.created_at,
+            "fecha_limite": r.due_on,
+            "respuesta": r.answer,
+            "respondida": r.answered_at,
+        }
+        for r in rows
+    ]
 
 
 @section("sesiones", _l("Sesiones abiertas"))

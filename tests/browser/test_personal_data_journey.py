@@ -87,7 +87,15 @@ def test_register_confirm_reset_vote_change_email_download_delete(
     db.session.expire_all()
     assert db.session.get(User, me_id).email == NEW_EMAIL
 
-    # download my data: the archive holds my ballot's choices and my address
+    # ask to correct my data (rectification): the text names me
+    page.goto(f"{base}/cuenta/solicitudes")
+    page.locator('input[name="kind"][value="rectify_account"]').check()
+    page.get_by_label("Explica tu solicitud").fill(f"Mi nombre completo es {NAME}, con tilde.")
+    page.get_by_role("button", name="Enviar solicitud").click()
+    page.wait_for_load_state()
+
+    # download my data: the archive holds my ballot's choices, my address, the notices I
+    # accepted and my request
     page.goto(f"{base}/cuenta/mis-datos")
     page.get_by_role("button", name="Pedir el archivo con mis datos").click()
     page.wait_for_url(f"{base}/cuenta/mis-datos")
@@ -98,6 +106,8 @@ def test_register_confirm_reset_vote_change_email_download_delete(
     assert data["cuenta"][0]["nombre"] == NAME
     assert data["cuenta"][0]["correo"] == NEW_EMAIL
     assert {row["proyecto"] for row in data["boletas"]} == {p1.title, p2.title}
+    assert {row["documento"] for row in data["avisos_aceptados"]} >= {"privacy", "terms"}
+    assert NAME in data["solicitudes"][0]["detalle"]
 
     # delete the account, keeping nothing of the person
     page.goto(f"{base}/cuenta/eliminar")
