@@ -348,7 +348,7 @@ def test_the_calendar_is_credited_with_the_phases_it_opens(client):
 
 
 def test_a_process_imported_from_the_command_line_is_credited_to_it(ctx, client, tmp_path):
-    from tests.functional.test_bad_inputs import pb_text
+    from tests.support.pabulib import pb_text
 
     path = tmp_path / "eleccion.pb"
     path.write_text(pb_text(), encoding="utf-8")

@@ -40,6 +40,7 @@ from tests import factories as f
 from tests.support.accountability import JPEG, PNG, publish
 from tests.support.auth import Auth
 from tests.support.ballots import cast_ballot, selected_ids
+from tests.support.pabulib import pb_text
 
 ANA = "GOMA850101MNLRRN09"
 LUIS = "PELU900215HNLRPS03"
@@ -721,45 +722,6 @@ def test_malformed_follow_up_csv_is_422_and_changes_nothing(client):
 
 
 # --- malformed Pabulib files ------------------------------------------------------------------
-
-PB_META = """META
-key;value
-description;Prueba
-country;Mexico
-unit;Santa Lucía
-instance;2026
-num_projects;3
-num_votes;3
-budget;1000
-vote_type;{vote_type}
-rule;greedy
-date_begin;01.03.2026
-date_end;15.03.2026
-{extra}PROJECTS
-project_id;cost;name
-a;{cost_a};Parque
-b;300;Luminarias
-c;200;Biblioteca
-VOTES
-voter_id;vote{points_column}
-v1;a,b{p1}
-v2;b,c{p2}
-v3;c{p3}
-"""
-
-
-def pb_text(
-    *, vote_type="approval", extra="", cost_a="400", cumulative=False, points=("2,1", "1,1", "3")
-) -> str:
-    return PB_META.format(
-        vote_type="cumulative" if cumulative else vote_type,
-        extra=extra,
-        cost_a=cost_a,
-        points_column=";points" if cumulative else "",
-        p1=f";{points[0]}" if cumulative else "",
-        p2=f";{points[1]}" if cumulative else "",
-        p3=f";{points[2]}" if cumulative else "",
-    )
 
 
 def session_counts() -> dict[str, int]:

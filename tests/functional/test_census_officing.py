@@ -6,24 +6,15 @@ from sqlalchemy import func, select
 
 from participa.accounts.models import Role, User
 from participa.budgets.models import Ballot
-from participa.census import importing
 from participa.census.models import CensusEntry, IdentityConflict
 from participa.extensions import db
 from participa.processes.models import District
 from tests import factories as f
-
-ANA = "GOMA850101MNLRRN09"
-LUIS = "PELU900215HNLRPS03"
+from tests.support.census import ANA, LUIS, setup_census
 
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def setup_census():
-    db.session.add(District(name="Centro"))
-    db.session.flush()
-    importing.import_census(f"{ANA},1985-01-01,Centro\n{LUIS},1990-02-15,Centro\n")
 
 
 def test_staff_pages_refuse_residents_and_send_anonymous_to_login(client, auth):

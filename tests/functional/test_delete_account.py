@@ -13,7 +13,7 @@ from participa.notifications.services import notify
 from participa.processes.models import District
 from participa.proposals.models import Proposal, Support
 from tests import factories as f
-from tests.functional.test_census_officing import ANA, setup_census
+from tests.support.census import ANA, setup_census
 from tests.support.opendata import proposal
 
 URL = "/cuenta/eliminar"

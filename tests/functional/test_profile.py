@@ -130,7 +130,7 @@ def _activity_of(user: User, process, budget, item, k: int) -> None:
     from participa.conversation.models import Comment
     from participa.notifications.models import Follow
     from participa.proposals.models import Support
-    from tests.functional.test_query_counts import add_projects, add_proposals
+    from tests.support.queries import add_projects, add_proposals
 
     for proposal in add_proposals(process, k):
         proposal.author_id = user.id
@@ -193,7 +193,7 @@ def test_my_activity_lists_what_i_did_with_links_and_only_mine(client, auth):
 
 def test_my_activity_runs_one_query_per_list(client, auth):
     from participa.accountability.items import add_item
-    from tests.functional.test_query_counts import assert_flat
+    from tests.support.queries import assert_flat
 
     process = f.process()
     budget = f.budget(process, amount=10_000, costs=())

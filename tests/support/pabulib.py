@@ -1,4 +1,5 @@
-"""The real Pabulib elections of shared/pabulib that the tests check, and a small .pb file."""
+"""The real Pabulib elections of shared/pabulib that the tests check, and small .pb files
+(:data:`SMALL_PB`; :func:`pb_text`, three projects and three voters, to be spoiled)."""
 
 from pathlib import Path
 
@@ -62,3 +63,43 @@ v3;a,b,c
 v4;c
 v5;c
 """
+
+
+PB_META = """META
+key;value
+description;Prueba
+country;Mexico
+unit;Santa Lucía
+instance;2026
+num_projects;3
+num_votes;3
+budget;1000
+vote_type;{vote_type}
+rule;greedy
+date_begin;01.03.2026
+date_end;15.03.2026
+{extra}PROJECTS
+project_id;cost;name
+a;{cost_a};Parque
+b;300;Luminarias
+c;200;Biblioteca
+VOTES
+voter_id;vote{points_column}
+v1;a,b{p1}
+v2;b,c{p2}
+v3;c{p3}
+"""
+
+
+def pb_text(
+    *, vote_type="approval", extra="", cost_a="400", cumulative=False, points=("2,1", "1,1", "3")
+) -> str:
+    return PB_META.format(
+        vote_type="cumulative" if cumulative else vote_type,
+        extra=extra,
+        cost_a=cost_a,
+        points_column=";points" if cumulative else "",
+        p1=f";{points[0]}" if cumulative else "",
+        p2=f";{points[1]}" if cumulative else "",
+        p3=f";{points[2]}" if cumulative else "",
+    )
