@@ -215,6 +215,8 @@ def _erase(user: User) -> None:
     db.session.execute(
         update(DataRequest).where(DataRequest.user_id == user.id).values(details="", answer="")
     )
+    # the reports the person made keep counting (moderation), without what they wrote
+    db.session.execute(update(Report).where(Report.reporter_id == user.id).values(reason=""))
     forget_exports(user)
     db.session.execute(delete(DataExport).where(DataExport.user_id == user.id))
     for eraser in ERASERS:

@@ -26,11 +26,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from participa.accountability.models import ExecutionItem, ItemFollow
+from participa.accounts import email_change
 from participa.accounts.models import User, UserSession
 from participa.audit.models import ActionLog
 from participa.budgets.models import AnnulledBallot, Ballot, BallotItem, Budget, Project
 from participa.census.models import Identity
-from participa.conversation.models import Comment
+from participa.conversation.models import Comment, Report
 from participa.extensions import db
 from participa.legal.models import Consent, DataRequest
 from participa.notifications.models import Follow, Notification, NotificationOptOut
@@ -256,10 +257,18 @@ def _ballots(user: User) -> list[Row]:
     return rows
 
 
+#: The link mailed to the new address of an e-mail change: written under the asking account
+#: only when no other account uses that address, so it would tell which addresses do
+#: (where one is used, its owner is told instead, under their own account).
+TO_ANOTHER_ADDRESS = (email_change.LINK,)
+
+
 @section("notificaciones", _l("Avisos que te enviamos"))
 def _notifications(user: User) -> list[Row]:
     notes = db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        select(Notification)
+        .where(Notification.user_id == user.id, Notification.kind.not_in(TO_ANOTHER_ADDRESS))
+        .order_by(Notification.id)
     )
     return [
         {
@@ -283,6 +292,22 @@ def _opt_outs(user: User) -> list[Row]:
         .order_by(NotificationOptOut.topic, NotificationOptOut.channel)
     )
     return [{"tema": o.topic, "canal": o.channel} for o in rows]
+
+
+@section("reportes", _l("Contenido que reportaste"))
+def _reports(user: User) -> list[Row]:
+    rows = db.session.scalars(
+        select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
+    )
+    return [
+        {
+            "sobre": r.content_type,
+            "sobre_id": r.content_id,
+            "motivo": r.reason,
+            "fecha": r.created_at,
+        }
+        for r in rows
+    ]
 
 
 @section("avisos_aceptados", _l("Avisos de privacidad y términos que aceptaste"))

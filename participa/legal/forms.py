@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
@@ -17,6 +17,7 @@ ACCEPT_MESSAGE = _l("Para continuar acepta el aviso de privacidad y los término
 
 
 class AcceptForm(FlaskForm):
+    shown = HiddenField()  # the versions the page showed ("privacy:2,terms:3")
     accept = BooleanField(
         _l("Leí y acepto el aviso de privacidad y los términos de uso"),
         validators=[DataRequired(message=ACCEPT_MESSAGE)],

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from participa.accounts.access import site_url
+from participa.accounts.models import User
 from participa.audit.services import log
 from participa.db import utcnow
 from participa.errors import Conflict, Invalid, about
@@ -103,6 +104,13 @@ def answer(request: DataRequest, *, accepted: bool, text: str, actor: Any) -> Da
     """Answer a pending request; the resident is notified; logged (without the texts)."""
     if not request.is_pending:
         raise Conflict(_("Esta solicitud ya tiene respuesta."))
+    if db.session.scalar(select(User.deleted_at).where(User.id == request.user_id)):
+        raise Conflict(
+            _(
+                "La persona eliminó su cuenta: ya no hay a quién responder, y no se guarda "
+                "nada más sobre ella."
+            )
+        )
     text = (text or "").strip()
     if not text:
         message = (

@@ -34,6 +34,17 @@ OPEN_WHILE_PENDING = {
     "accounts.logout",
     "accounts.logout_everywhere",
     "accounts.set_language",
+    # one who does not accept the new versions may still exercise their rights: leave
+    # (delete the account), take their data with them, stop the optional notices
+    "accounts.account",
+    "accounts.delete_account",
+    "accounts.my_data",
+    "accounts.download_my_data",
+    "notifications.settings",
+    # mailed links only move their token into the session: never into another address
+    "accounts.open_confirmation",
+    "accounts.open_reset",
+    "profile.open_email_change",
     ACCEPT_ENDPOINT,
 }
 
@@ -123,7 +134,14 @@ def accept():
     if not pending:
         return redirect(back)
     form = AcceptForm()
-    if form.validate_on_submit():
+    current = {kind: documents.current(kind) for kind in pending}
+    shown = ",".join(f"{kind}:{doc.version}" for kind, doc in sorted(current.items()))
+    if form.is_submitted() and form.shown.data != shown:  # a version published meanwhile
+        form.accept.errors = [
+            _("Mientras leías se publicó una versión nueva: léela y acéptala de nuevo.")
+        ]
+        form.accept.data = False
+    elif form.validate_on_submit():
         accepted = documents.accept(current_user.id, pending)
         db.session.commit()
         flash(
@@ -137,10 +155,10 @@ def accept():
             "success",
         )
         return redirect(back, 303)
-    current = {kind: documents.current(kind) for kind in pending}
+    form.shown.data = shown
     return render_template(
         "legal/accept.html", form=form, pending=current, back=back
-    ), 422 if form.errors else 200
+    ), 422 if form.is_submitted() else 200
 
 
 # ───────────── rectification and opposition ─────────────

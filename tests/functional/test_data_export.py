@@ -153,3 +153,50 @@ def test_deleting_the_account_deletes_its_archives(client, auth, app):
     assert not path.exists()
     db.session.expire_all()
     assert db.session.scalars(select(DataExport)).all() == []
+
+
+def test_the_archive_does_not_tell_which_new_addresses_were_free(client, auth):
+    """Asking to change to a free address writes the link under the asking account; to a
+    used one, a notice under the account that uses it. The archive leaves the link out, so
+    the two requests look alike in it."""
+    me = f.user(email="yo.mismo@example.org")
+    f.user(email="ocupado@example.org")
+    db.session.commit()
+    auth.login(me)
+    for address in ("libre@example.org", "ocupado@example.org"):
+        asked = client.post(
+            "/cuenta/correo", data={"email": address, "current_password": f.PASSWORD}
+        )
+        assert asked.status_code == 303
+    kinds_written = set(
+        db.session.scalars(select(Notification.kind).where(Notification.user_id == me.id))
+    )
+    assert "email_change_link" in kinds_written  # the difference, left out of the archive
+    assert client.post(URL).status_code == 303
+    data = json.loads(archive_of(client, latest_export(me).id).read("datos.json"))
+    kinds = [row["tipo"] for row in data["notificaciones"]]
+    assert kinds == ["email_change_asked", "email_change_asked"]
+
+
+def test_my_reports_are_in_my_archive_and_their_reasons_leave_with_the_account(client, auth):
+    from participa.conversation.models import Report
+
+    process = f.process()
+    me, author = f.user(), f.user()
+    reported = proposal(process, author, "Una propuesta reportada")
+    db.session.add(
+        Report(
+            content_type="proposal", content_id=reported.id, reporter_id=me.id, reason="Mi motivo"
+        )
+    )
+    db.session.commit()
+    auth.login(me)
+    assert client.post(URL).status_code == 303
+    data = json.loads(archive_of(client, latest_export(me).id).read("datos.json"))
+    assert [row["motivo"] for row in data["reportes"]] == ["Mi motivo"]
+    deleted = client.post(
+        "/cuenta/eliminar", data={"password": f.PASSWORD, "content": "keep", "confirmado": "1"}
+    )
+    assert deleted.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Report.reason)).all() == [""]  # still counted, unsaid

@@ -145,3 +145,24 @@ def test_the_demo_accounts_accepted_and_a_request_waits(ctx):
     db.session.commit()
     assert pending_for(resident.id) == [] and pending_for(admin.id) == []
     assert db.session.scalar(select(DataRequest.user_id)) == resident.id
+
+
+def test_the_request_of_a_deleted_account_keeps_no_text_and_is_not_answered(client, auth):
+    owner = f.user()
+    made = data_requests.create(owner, kind="rectify_account", processing=None, details=DETAILS)
+    db.session.commit()
+    auth.login(owner)
+    deleted = client.post(
+        "/cuenta/eliminar", data={"password": f.PASSWORD, "content": "keep", "confirmado": "1"}
+    )
+    assert deleted.status_code == 303
+    auth.login(f.admin())
+    refused = client.post(
+        f"/admin/solicitudes/{made.id}", data={"verdict": "accepted", "answer": "Listo."}
+    )
+    assert refused.status_code == 409
+    assert "eliminó su cuenta" in refused.text
+    db.session.expire_all()
+    kept = db.session.get(DataRequest, made.id)
+    assert (kept.details, kept.answer, kept.status) == ("", "", "pending")
+    assert db.session.scalar(select(func.count(Notification.id))) == 0

@@ -165,29 +165,60 @@ def test_a_new_version_is_accepted_on_the_next_visit(client, auth, asking, make)
 
     documents.publish("terms", NEW_TERMS, actor=None)
     db.session.commit()
-    sent = client.get("/cuenta")
+    sent = client.get("/cuenta/actividad")
     assert sent.status_code == 302
-    assert sent.headers["Location"].startswith("/aceptar-avisos?next=/cuenta")
+    assert sent.headers["Location"].startswith("/aceptar-avisos?next=/cuenta/actividad")
     # still open: the legal pages, the API, the language, signing out
     assert client.get("/privacidad").status_code == 200
     assert client.get("/api/v1/processes").status_code == 200
     assert client.post("/idioma/en", data={"next": "/"}).status_code == 302
     client.post("/idioma/es_MX", data={"next": "/"})
 
-    page = client.get("/aceptar-avisos?next=/cuenta")
+    page = client.get("/aceptar-avisos?next=/cuenta/actividad")
     assert page.status_code == 200
     assert "Una regla nueva para todos." in page.text
     assert "versión 2" in page.text
-    refused = client.post("/aceptar-avisos", data={"next": "/cuenta"})
+    refused = client.post("/aceptar-avisos", data={"next": "/cuenta", "shown": "terms:2"})
     assert refused.status_code == 422
     assert 'id="accept-error"' in refused.text
     assert consents(person.id) == {("privacy", 1), ("terms", 1)}
 
-    accepted = client.post("/aceptar-avisos", data={"next": "/cuenta", "accept": "y"})
+    accepted = client.post(
+        "/aceptar-avisos", data={"next": "/cuenta", "accept": "y", "shown": "terms:2"}
+    )
     assert accepted.status_code == 303
     assert accepted.headers["Location"] == "/cuenta"
     assert consents(person.id) == {("privacy", 1), ("terms", 1), ("terms", 2)}
     assert client.get("/").status_code == 200
+
+
+def test_rights_stay_open_and_only_the_version_shown_is_accepted(client, auth, asking):
+    """One who does not accept a new version may still leave, take their data and stop
+    the optional notices; a version published while the page was read is not accepted
+    unseen."""
+    person = f.user()
+    documents.accept(person.id)
+    documents.publish("terms", NEW_TERMS, actor=None)
+    db.session.commit()
+    auth.login(person)
+    assert client.get("/cuenta/actividad").status_code == 302  # asked to accept first
+    for open_page in ("/cuenta", "/cuenta/eliminar", "/cuenta/mis-datos", "/cuenta/notificaciones"):
+        assert client.get(open_page).status_code == 200, open_page
+    opened = client.get("/cuenta/confirmar/un-token-cualquiera")  # never copied into ?next=
+    assert "aceptar-avisos" not in opened.headers.get("Location", "")
+
+    page = client.get("/aceptar-avisos")
+    assert 'value="terms:2"' in page.text
+    documents.publish("terms", NEW_TERMS + "\n\nY otra más.", actor=None)  # meanwhile
+    db.session.commit()
+    late = client.post("/aceptar-avisos", data={"accept": "y", "shown": "terms:2"})
+    assert late.status_code == 422
+    assert "se publicó una versión nueva" in late.text and 'value="terms:3"' in late.text
+    assert consents(person.id) == {("privacy", 1), ("terms", 1)}
+    assert (
+        client.post("/aceptar-avisos", data={"accept": "y", "shown": "terms:3"}).status_code == 303
+    )
+    assert consents(person.id) == {("privacy", 1), ("terms", 1), ("terms", 3)}
 
 
 def test_signing_out_is_never_blocked(client, auth, asking):
