@@ -1,7 +1,9 @@
 """People who use Participa."""
 
+from collections.abc import MutableMapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import gettext
 from flask_login import UserMixin
@@ -77,6 +79,12 @@ class User(UserMixin, Model):
     @classmethod
     def _name_expression(cls) -> ColumnElement[str]:
         return cls.stored_name  # type: ignore[return-value]
+
+    @name.inplace.bulk_dml
+    @classmethod
+    def _name_bulk_dml(cls, mapping: MutableMapping[str, Any], value: str) -> None:
+        """ORM bulk INSERT/UPDATE (a list of dicts) may name ``name``: it is ``stored_name``."""
+        mapping["stored_name"] = value
 
     @property
     def is_deleted(self) -> bool:

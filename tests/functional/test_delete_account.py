@@ -204,3 +204,18 @@ def test_nothing_is_ever_mailed_to_a_deleted_account(client, auth):
     db.session.expire_all()
     note = db.session.get(Notification, note_id)
     assert note.sent_at is None and note.failed_at is not None
+
+
+def test_bulk_statements_by_primary_key_work_with_the_name_shown(ctx):
+    """``User.name`` reads "Cuenta eliminada" for a deleted account and is ``stored_name``
+    underneath: a bulk UPDATE by primary key (as the demo loads its voters) takes either."""
+    from sqlalchemy import update
+
+    ana, luis = f.user(), f.user()
+    db.session.commit()
+    db.session.execute(
+        update(User), [{"id": ana.id, "name": "Ana"}, {"id": luis.id, "locale": "en"}]
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert (ana.name, ana.stored_name, luis.locale) == ("Ana", "Ana", "en")
