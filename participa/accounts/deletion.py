@@ -243,9 +243,7 @@ def delete_account(user: User, password: str, choice: ContentChoice) -> int:
     # an archive being built keeps its row locked until its file and notice are committed:
     # wait for it first, so that they are erased below (and before locking the account,
     # which the notice's row refers to: the other order deadlocks)
-    db.session.execute(
-        select(DataExport.id).where(DataExport.user_id == user.id).with_for_update()
-    )
+    db.session.execute(select(DataExport.id).where(DataExport.user_id == user.id).with_for_update())
     db.session.refresh(user, with_for_update=True)
     if choice == ContentChoice.REMOVE:
         _remove_content(plan(user))
