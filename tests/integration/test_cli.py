@@ -13,6 +13,7 @@ from participa.census import hashing, importing, verification
 from participa.census.models import Identity
 from participa.errors import Conflict
 from participa.extensions import db
+from participa.notifications.models import Notification
 from participa.officing import services as officing
 from participa.processes.models import Process
 from participa.proposals.models import Proposal
@@ -70,6 +71,11 @@ def test_demo_load_is_realistic_and_loads_once(ctx):
     assert amsterdam.results_visible() and amsterdam.budgets[0].amount == 200_000
     assert db.session.scalar(select(func.count(Proposal.id))) >= 30
     assert db.session.scalar(select(func.count(Ballot.id))) >= 1000
+    resident = db.session.scalar(select(User).where(User.email == "vecina@participa.example"))
+    bell = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == resident.id, Notification.in_app)
+    ).all()
+    assert "phase_opened" in bell and "proposal_answered" in bell  # something in her bell
     run = db.session.scalar(select(TallyRun).order_by(TallyRun.id))
     assert run.status == RunStatus.DONE and run.ballots_counted == 1000
     # every action of the load is the demonstration data's, not the demo administrator's
