@@ -88,6 +88,8 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_DELETE_ACCOUNT_FAILED_PER_USER": "10 per hour",  # wrong current password
         "RATELIMIT_DATA_EXPORT_PER_USER": "10 per hour",  # asking for an archive of one's data
         "RATELIMIT_EMAIL_CHANGE_PER_USER": "5 per hour; 10 per day",  # e-mail change requests
+        # profile, notification choices, accepting new notices: each POST writes
+        "RATELIMIT_ACCOUNT_SETTINGS_PER_USER": "60 per hour",
         "PASSWORD_RESET_MAILS_PER_HOUR": 3,
         # Links mailed to confirm an address and to reset a password expire (a timedelta, or
         # seconds from the environment): participa.accounts.tokens

@@ -21,8 +21,12 @@
 | ``accounts.resend_confirmation`` | account | accepted | ``..._CONFIRMATION_PER_USER`` |
 | ``profile.email`` | account | every attempt | ``..._EMAIL_CHANGE_PER_USER`` |
 | ``legal.my_requests`` (POST) | account | accepted | ``..._DATA_REQUEST_PER_USER`` |
+| ``accounts.delete_account`` | account | refused | ``..._DELETE_ACCOUNT_FAILED_PER_USER`` |
+| ``accounts.my_data`` | account | every attempt | ``..._DATA_EXPORT_PER_USER`` |
+| the account's settings (*) | account | every attempt | ``..._ACCOUNT_SETTINGS_PER_USER`` |
 
-(``...``: ``RATELIMIT``; those seven are POSTs.)
+(``...``: ``RATELIMIT``; those ten are POSTs. (*): ``profile.edit``,
+``notifications.settings`` and ``legal.accept``, counted together.)
 
 A reset link is asked for by address, known or not, with the same limit (a refusal tells
 nothing about the address); each account also gets at most ``PASSWORD_RESET_MAILS_PER_HOUR``
@@ -166,6 +170,12 @@ LIMITS = (
     RateLimit(("profile.email",), "RATELIMIT_EMAIL_CHANGE_PER_USER", account),
     RateLimit(
         ("legal.my_requests",), "RATELIMIT_DATA_REQUEST_PER_USER", account, deduct_when=accepted
+    ),
+    # forms that mail nothing, but each POST writes: a generous bound against scripts
+    RateLimit(
+        ("profile.edit", "notifications.settings", "legal.accept"),
+        "RATELIMIT_ACCOUNT_SETTINGS_PER_USER",
+        account,
     ),
 )
 

@@ -48,6 +48,7 @@ SMALL = {
     "RATELIMIT_CONFIRMATION_PER_USER": "2 per hour",
     "RATELIMIT_EMAIL_CHANGE_PER_USER": "2 per hour",
     "RATELIMIT_DATA_REQUEST_PER_USER": "2 per hour",
+    "RATELIMIT_ACCOUNT_SETTINGS_PER_USER": "2 per hour",
 }
 
 
@@ -118,6 +119,10 @@ def test_defaults_and_the_table_of_limits():
         ("accounts.my_data", "RATELIMIT_DATA_EXPORT_PER_USER"),
         ("profile.email", "RATELIMIT_EMAIL_CHANGE_PER_USER"),
         ("legal.my_requests", "RATELIMIT_DATA_REQUEST_PER_USER"),
+        *(
+            (endpoint, "RATELIMIT_ACCOUNT_SETTINGS_PER_USER")
+            for endpoint in ("profile.edit", "notifications.settings", "legal.accept")
+        ),
     }
 
 
@@ -465,3 +470,17 @@ def test_requests_about_personal_data_are_counted_per_account(make_limited):
     Auth(other).login(luis)
     assert other.post("/cuenta/solicitudes", data=form).status_code == 303
     assert db.session.scalar(select(func.count(DataRequest.id))) == 3
+
+
+def test_the_account_settings_forms_are_counted_per_account(make_limited):
+    """Profile, notification choices and accepting new notices share one bound."""
+    client = make_limited().test_client()
+    ana = f.user()
+    db.session.commit()
+    Auth(client).login(ana)
+    profile = {"name": "Ana Ruiz", "district_id": "0", "locale": ""}
+    assert client.post("/cuenta/perfil", data=profile).status_code == 303
+    assert client.post("/cuenta/notificaciones", data={}).status_code == 303
+    assert_refused(client.post("/cuenta/perfil", data=profile | {"name": "Ana R."}))
+    db.session.expire_all()
+    assert db.session.get(User, ana.id).name == "Ana Ruiz"  # the refused one changed nothing
