@@ -91,7 +91,10 @@ def test_accepting_the_legal_notices(client, auth, monkeypatch):
     for target in EVIL:
         auth.login(f.user())  # nothing accepted yet: the question, then back
         db.session.commit()
-        response = client.post("/aceptar-avisos", data={"next": target, "accept": "y"})
+        shown = "privacy:1,terms:1"  # the versions the page showed
+        response = client.post(
+            "/aceptar-avisos", data={"next": target, "accept": "y", "shown": shown}
+        )
         assert_stays(response, target)
         assert_stays(client.get("/aceptar-avisos", query_string={"next": target}), target)
 
