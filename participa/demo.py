@@ -36,8 +36,7 @@ from participa.demo_data.texts import (
 from participa.extensions import db
 from participa.interop.pabulib import import_pb
 from participa.legal.demo import load_legal_demo
-from participa.notifications.links import path_for
-from participa.notifications.services import follow, notify
+from participa.notifications.demo import load_notifications_demo
 from participa.opendata.services import publish
 from participa.processes import services as processes
 from participa.processes.models import District, Process
@@ -80,37 +79,12 @@ def load(seed: int = 2026, ballots: int = 1000) -> bool:
     _process_staff(admin, districts)
     _census(admin, resident, voters)
     load_legal_demo([admin, resident, *staff], resident)  # consents, a request to answer
-    _resident_notices(resident)
+    load_notifications_demo(resident)  # her bell: answers, the vote opening
     db.session.commit()
     _amsterdam()
     _follow_up(rng, now)
     _publish_open_data()
     return True
-
-
-def _resident_notices(resident: User) -> None:
-    """What the demo resident was told (the bell, and the mail folder): the answers to her
-    proposals and the vote opening in the process she follows."""
-    process = db.session.scalars(select(Process).where(Process.slug == "presupuesto-2026")).one()
-    follow(resident.id, process.id)
-    answered = db.session.scalars(
-        select(Proposal).where(Proposal.author_id == resident.id, Proposal.answered_at.is_not(None))
-    )
-    for proposal in answered:
-        notify(
-            [resident.id],
-            "proposal_answered",
-            f"Tu propuesta «{proposal.title}» tiene respuesta",
-            proposal.answer or "",
-            link=path_for("proposals.show", slug=process.slug, proposal_id=proposal.id),
-        )
-    notify(
-        [resident.id],
-        "phase_opened",
-        f"Empezó la votación de «{process.title}»",
-        "Ya puedes votar en la boleta de tu colonia y en la de todo el municipio.",
-        link=path_for("processes.show", slug=process.slug),
-    )
 
 
 def _follow_up(rng, now) -> None:

@@ -3,32 +3,19 @@ folder, as in the demo) → sign in and out → "¿Olvidaste tu contraseña?" �
 mailed link → sign in with the new password → change it (another browser is signed out) →
 log out everywhere. axe checks each new page; each is photographed at 1280 and 375 px."""
 
-from pathlib import Path
-
 from participa.accounts import services
 from participa.accounts.models import Role
 from participa.extensions import db
 from tests import factories as f
 from tests.support.auth import browser_login
-from tests.support.browser import ARTIFACTS, axe_violations
+from tests.support.browser import look as look_at
 
 EMAIL = "rosa@example.org"
 FIRST, SECOND, THIRD = "una-clave-muy-larga", "otra-clave-bien-larga", "tercera-clave-larga"
-WIDTHS = (1280, 375)
 
 
 def look(page, name: str) -> None:
-    """axe finds nothing serious; a picture at each width (test-artifacts/account-*.png),
-    and nothing wider than the window."""
-    assert axe_violations(page) == [], name
-    folder = Path(ARTIFACTS) / "account"
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
-        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    look_at(page, "account", name)
 
 
 def signed_in(page, base: str) -> bool:

@@ -5,7 +5,6 @@ asks): signed out, the ballot still counted. axe checks each page; each is photo
 
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -18,23 +17,13 @@ from participa.proposals.models import Support
 from tests import factories as f
 from tests.support.auth import browser_login
 from tests.support.ballots import cast_ballot
-from tests.support.browser import ARTIFACTS, axe_violations
+from tests.support.browser import look as look_at
+from tests.support.browser import screenshot
 from tests.support.opendata import proposal
-
-WIDTHS = (1280, 375)
-SHOTS = Path(os.environ.get("PARTICIPA_SHOTS", str(Path(ARTIFACTS) / "arco")))
 
 
 def look(page, name: str) -> None:
-    """axe finds nothing serious; a picture at each width, nothing wider than the window."""
-    assert axe_violations(page) == [], name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    look_at(page, "arco", name)
 
 
 def test_download_my_data_then_delete_my_account(live_server, page):
@@ -90,7 +79,7 @@ def test_download_my_data_then_delete_my_account(live_server, page):
     page.get_by_test_id("delete-account-button").click()
     dialog = page.locator("#confirm-dialog")
     assert "No se puede deshacer" in dialog.inner_text()
-    page.screenshot(path=str(SHOTS / "delete-dialog-1280.png"))
+    screenshot(page, "arco/delete-dialog-1280")
     page.get_by_test_id("dialog-confirm").click()
     page.wait_for_url(f"{base}/")
     assert "Tu cuenta se eliminó" in page.content()

@@ -6,30 +6,17 @@ is photographed at 1280 and 375 px (test-artifacts/legal/)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from participa.extensions import db
 from participa.legal import documents
 from participa.legal.models import DataRequest
 from tests import factories as f
-from tests.support.browser import ARTIFACTS, axe_violations
-
-WIDTHS = (1280, 375)
+from tests.support.browser import look as look_at
 
 
 def look(page, name: str) -> None:
-    """axe finds nothing serious; a picture at each width, nothing wider than the window."""
-    assert axe_violations(page) == [], name
-    folder = Path(ARTIFACTS) / "legal"
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
-        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    look_at(page, "legal", name)
 
 
 @pytest.fixture

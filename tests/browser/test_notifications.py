@@ -7,8 +7,6 @@ axe checks each page; each is photographed at 1280 and 375 px."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -17,29 +15,13 @@ from participa.notifications.models import Notification, NotificationOptOut
 from participa.notifications.services import notify
 from tests import factories as f
 from tests.support.auth import browser_login
-from tests.support.browser import ARTIFACTS, axe_violations
+from tests.support.browser import look as look_at
 
-WIDTHS = (1280, 375)
 CODE = "Q4M7-ZX2P-CODIGO"
-SHOTS = Path("/work/shots/step9-notify")
 
 
 def look(page, name: str) -> None:
-    """axe finds nothing serious; a picture at each width (test-artifacts/notifications/),
-    and nothing wider than the window."""
-    assert axe_violations(page) == [], name
-    folder = Path(ARTIFACTS) / "notifications"
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
-        path = folder / f"{name}-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
-        if SHOTS.parent.is_dir():  # the reviewers' folder, where there is one
-            SHOTS.mkdir(exist_ok=True)
-            shutil.copy(path, SHOTS / path.name)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    look_at(page, "notifications", name)
 
 
 def test_bell_list_mark_read_and_preferences(live_server, page):

@@ -4,8 +4,6 @@ it with the link mailed there (read from the mail folder, as in the demo); the o
 address got a notice without the link. axe checks each page; each is photographed at 1280
 and 375 px (test-artifacts/profile/)."""
 
-from pathlib import Path
-
 from participa.accounts import services
 from participa.extensions import db
 from participa.notifications.models import Follow
@@ -13,24 +11,14 @@ from participa.processes.models import District
 from participa.proposals.models import Proposal
 from tests import factories as f
 from tests.support.auth import browser_login
-from tests.support.browser import ARTIFACTS, axe_violations
+from tests.support.browser import look as look_at
 from tests.support.mail import LINK, body_of
 
 NEW = "rosa.nueva@example.org"
-WIDTHS = (1280, 375)
 
 
 def look(page, name: str) -> None:
-    """axe finds nothing serious; a picture at each width, nothing wider than the window."""
-    assert axe_violations(page) == [], name
-    folder = Path(ARTIFACTS) / "profile"
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
-        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    look_at(page, "profile", name)
 
 
 def test_edit_the_profile_and_change_the_email_through_the_mailed_link(live_server, page, outbox):

@@ -233,3 +233,21 @@ def seed_city(ballots: int = 60) -> City:
         not_found="/no-existe-esta-pagina",
     )
     return city
+
+
+WIDTHS = (1280, 375)
+
+
+def look(page, folder: str, name: str) -> None:
+    """Look at ``page`` as a reviewer would: axe finds nothing serious, nothing is wider
+    than the window at 1280 or 375 px, and a picture at each width is kept
+    (``test-artifacts/<folder>/<name>-<width>.png``); the window is 1280 px again after."""
+    assert axe_violations(page) == [], name
+    pictures = ARTIFACTS / folder
+    pictures.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than {width}px"
+        page.screenshot(path=str(pictures / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
