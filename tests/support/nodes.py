@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -271,6 +272,15 @@ def running_site(
     finally:
         for node in site.nodes:
             stop(node)
+        forget_keys(redis_url, [f"{run_id}:*", f"LIMITS:LIMITER/participa-rl-{run_id}/*"])
+
+
+def forget_keys(redis_url: str, patterns: list[str]) -> None:
+    """Delete this run's keys from the shared Redis (its queues, counters and schedule)."""
+    client = redis.Redis.from_url(redis_url)
+    for pattern in patterns:
+        for key in client.scan_iter(match=pattern, count=1000):
+            client.delete(key)
 
 
 # --- visiting the site over HTTP ---------------------------------------------------------
