@@ -223,16 +223,11 @@ def receipt_check(site: Site, code: str) -> None:
     assert 'data-status="counted"' in sections[0]
 
 
-def test_two_nodes_serve_one_site(site: Site):
+def vote_through_both_nodes(site: Site, budget, voter: User, twice: User) -> list[str]:
+    """Three residents vote: one registers, one signs in on B and votes on A, one confirms
+    two ballots at once (one per node); the receipt codes shown to the first two."""
     a, b = site.web
-    # An administrator sets the process up (one budget on the ballot, voting open).
-    admin = accepted(f.admin())
-    process = f.process(now_allows=("allows_vote",))
-    budget = f.budget(process, amount=1000, costs=(400, 300, 300, 200))
-    voter, twice = accepted(f.user()), accepted(f.user())
-    db.session.commit()
     p1, p2, p3, p4 = f.project_ids(budget)
-
     # A new resident registers and confirms across the nodes, signs in on A, votes on B.
     newcomer = Visitor()
     register_and_confirm(site, newcomer, "ana@example.org")
@@ -252,8 +247,12 @@ def test_two_nodes_serve_one_site(site: Site):
     )
     assert chosen in ([p2, p3], [p1, p4])  # one whole ballot, never a mix
     assert db.session.scalar(select(func.count(Ballot.id))) == 3
+    return codes
 
-    # Voting closes: a beat's scheduler pass records it, a worker tallies, open data publishes.
+
+def tally_by_beat(site: Site, process, budget) -> None:
+    """Voting closes: a beat's scheduler pass records it, a worker tallies, open data
+    publishes."""
     close_voting(process)
     (run,) = wait_for(
         site,
@@ -264,11 +263,15 @@ def test_two_nodes_serve_one_site(site: Site):
     assert run.ballots_counted == 3
     wait_for(site, lambda: publications(process.id), WORK, "the open data published after it")
 
-    # The administrator (signed in on A) adds a photo on A and publishes again on B.
-    admin_visitor = Visitor()
-    admin_visitor.login(a, admin.email, f.PASSWORD)
-    photo = add_milestone_photo(site, admin_visitor, process)
-    published = admin_visitor.submit(
+
+def photo_and_new_version(site: Site, admin: User, process) -> tuple[str, list[Publication]]:
+    """The administrator (signed in on A) adds a photo on A and publishes again on B; the
+    photo's path and every version, oldest first."""
+    a, b = site.web
+    visitor = Visitor()
+    visitor.login(a, admin.email, f.PASSWORD)
+    photo = add_milestone_photo(site, visitor, process)
+    published = visitor.submit(
         f"{b}/admin/procesos/{process.id}/datos-abiertos/publicar", {"confirmado": "1"}
     )
     assert published.status_code == 303, published.text[:2000]
@@ -281,8 +284,49 @@ def test_two_nodes_serve_one_site(site: Site):
         WORK,
         "the open data version the administrator asked for",
     )
+    return photo, versions
 
-    # The beats go on with their passes (both alive), and still one official tally.
+
+def served_alike(site: Site, process, budget, versions: list[Publication], photo: str) -> None:
+    """Both nodes list the same versions and files, and serve every file identically."""
+    listed = {(p.version, f["name"]): f["sha256"] for p in versions for f in p.files}
+    pages = [catalogue(base, process.slug) for base in site.web]
+    assert pages[0] == pages[1], "the catalogue differs between the nodes"
+    assert pages[0][0] == [str(p.version) for p in reversed(versions)]
+    assert pages[0][1] == set(listed)
+    latest = versions[-1]
+    resources = {(latest.version, f["name"]) for f in latest.files}
+    resources.discard((latest.version, "datapackage.json"))
+    results = f"/procesos/{process.slug}/presupuestos/{budget.id}/resultados"
+    problems = [
+        *(
+            same_on_both(site, f"/datos/{process.slug}/v{v}/{n}", sha)
+            for (v, n), sha in listed.items()
+        ),
+        *(same_on_both(site, path) for path in (photo, f"{results}/resultados.csv")),
+        same_on_both(site, f"{results}/boletas.csv"),
+        *(
+            datasets(site, path, process.slug, resources)
+            for path in ("/datos", f"/datos/{process.slug}")
+        ),
+    ]
+    wrong = [problem for problem in problems if problem]
+    assert not wrong, "served differently by the two nodes:\n" + "\n".join(wrong)
+
+
+def test_two_nodes_serve_one_site(site: Site):
+    # An administrator sets the process up (one budget on the ballot, voting open).
+    admin = accepted(f.admin())
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process, amount=1000, costs=(400, 300, 300, 200))
+    voter, twice = accepted(f.user()), accepted(f.user())
+    db.session.commit()
+
+    codes = vote_through_both_nodes(site, budget, voter, twice)
+    tally_by_beat(site, process, budget)
+    photo, versions = photo_and_new_version(site, admin, process)
+
+    # The beats go on with their passes, and there is still one official tally.
     passes = log_count(site, "beat-", SCHEDULER_SENT)
     wait_for(
         site,
@@ -292,27 +336,7 @@ def test_two_nodes_serve_one_site(site: Site):
     )
     assert len(official_runs(budget.id)) == 1
 
-    # Both nodes list the same versions and files, and serve every file identically.
-    listed = {(p.version, f["name"]): f["sha256"] for p in versions for f in p.files}
-    pages = [catalogue(base, process.slug) for base in (a, b)]
-    pages_path = f"/datos/{process.slug}"
-    assert pages[0] == pages[1], "the catalogue differs between the nodes"
-    assert pages[0][0] == [str(p.version) for p in reversed(versions)]
-    assert pages[0][1] == set(listed)
-    latest = versions[-1]
-    resources = {(latest.version, f["name"]) for f in latest.files} - {
-        (latest.version, "datapackage.json")
-    }
-    files = [
-        (f"/datos/{process.slug}/v{v}/{name}", sha) for (v, name), sha in sorted(listed.items())
-    ]
-    results = f"/procesos/{process.slug}/presupuestos/{budget.id}/resultados"
-    others = [photo, f"{results}/resultados.csv", f"{results}/boletas.csv"]
-    problems = [same_on_both(site, path, sha) for path, sha in files]
-    problems += [same_on_both(site, path) for path in others]
-    problems += [datasets(site, path, process.slug, resources) for path in ("/datos", pages_path)]
-    wrong = [problem for problem in problems if problem]
-    assert not wrong, "served differently by the two nodes:\n" + "\n".join(wrong)
+    served_alike(site, process, budget, versions, photo)
     for code in codes:
         assert db.session.scalar(select(Ballot.id).where(Ballot.receipt_hash == receipt_hash(code)))
         receipt_check(site, code)
