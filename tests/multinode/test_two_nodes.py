@@ -31,7 +31,7 @@ from participa.results.models import RunStatus, TallyRun
 from tests import factories as f
 from tests.support.accountability import PNG
 from tests.support.mail import Outbox, path_of
-from tests.support.nodes import Site, Visitor, log_count, sha256, wait_for
+from tests.support.nodes import Site, Visitor, log_count, sha256, wait_for, wait_served
 from tests.support.parallel import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
@@ -298,6 +298,7 @@ def served_alike(site: Site, process, budget, versions: list[Publication], photo
     resources = {(latest.version, f["name"]) for f in latest.files}
     resources.discard((latest.version, "datapackage.json"))
     results = f"/procesos/{process.slug}/presupuestos/{budget.id}/resultados"
+    wait_served(site, f"{results}/boletas.csv", WORK, "the ballots CSV")
     problems = [
         *(
             same_on_both(site, f"/datos/{process.slug}/v{v}/{n}", sha)

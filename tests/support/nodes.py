@@ -125,6 +125,7 @@ def node_environment(
         # that another run on the same Redis database takes none of its tasks
         "PARTICIPA_RATELIMIT_KEY_PREFIX": f"participa-rl-{run_id}",
         "PARTICIPA_CELERY__broker_transport_options__global_keyprefix": f"{run_id}:",
+        "PARTICIPA_CELERY__redbeat_key_prefix": f"{run_id}:redbeat:",
         # beat's scheduler pass every second instead of every minute (the test waits for it)
         "PARTICIPA_CELERY__beat_schedule__advance-phases__schedule": str(SCHEDULER_EVERY),
         "PARTICIPA_NOTIFICATION_SEND_DELAY": "0",
@@ -340,6 +341,18 @@ def wait_for(site: Site, condition, timeout: float, what: str):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}\n{site.tails()}")
         time.sleep(0.1)
+
+
+def wait_served(site: Site, path: str, timeout: float, what: str) -> None:
+    """Poll ``path`` on the first web node until it answers 200 (a file still being
+    prepared answers 503 with Retry-After meanwhile); fail clearly otherwise."""
+    url = site.web[0] + path
+    deadline = time.monotonic() + timeout
+    while (status := requests.get(url, timeout=60).status_code) != 200:
+        site.check_alive()
+        if status != 503 or time.monotonic() > deadline:
+            pytest.fail(f"{what} ({path}): {status} after waiting\n{site.tails()}")
+        time.sleep(0.2)
 
 
 def log_count(site: Site, prefix: str, text: str) -> int:
