@@ -14,14 +14,12 @@ def site(ctx, is_postgres, database_url, redis_url, tmp_path) -> Iterator[Site]:
     """Two web nodes, two workers and two beats, on ``ctx``'s database (emptied after the
     test, once every node has stopped), sharing ``STORAGE_URL`` (a folder)."""
     need(is_postgres, "the multi-node test runs on PostgreSQL (PARTICIPA_TEST_DATABASE_URL)")
-    storage = tmp_path / "storage"
     with running_site(
         database_url=database_url,
         redis_url=redis_url,
         folder=tmp_path,
-        storage_url=f"file://{storage}",
+        storage={"STORAGE_URL": f"file://{tmp_path / 'storage'}"},
     ) as running:
-        running.storage = storage
         yield running
 
 

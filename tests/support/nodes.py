@@ -51,10 +51,9 @@ class Node:
 
 @dataclass
 class Site:
-    """The running site: its nodes, the shared storage and mail folders."""
+    """The running site: its nodes, the shared mail folder, a node's environment."""
 
     nodes: list[Node] = field(default_factory=list)
-    storage: Path | None = None
     mail: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
 
@@ -90,24 +89,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# the host's variables a node never inherits from the test process: its settings are given
+SITE_SETTINGS = (
+    *("PARTICIPA_", "CELERY_", "STORAGE_", "DATABASE_URL", "REDIS_URL", "RATELIMIT_"),
+    *("SECRET_KEY", "CENSUS_SALT", "AWS_", "SENTRY_", "PROMETHEUS_", "LOG_FORMAT"),
+)
+
+
 def node_environment(
     *,
     database_url: str,
     redis_url: str,
     instance: Path,
-    storage_url: str | None,
+    storage: dict[str, str],
     mail: Path,
     public_url: str,
     run_id: str,
 ) -> dict[str, str]:
     """The environment of one node: the host's, without any ``PARTICIPA_*`` variable of the
     test process, plus every setting a production node of this site needs."""
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PARTICIPA_", "CELERY_", "STORAGE_URL", "DATABASE_URL"))
-        and k not in ("SECRET_KEY", "CENSUS_SALT", "SECRET_KEY_FILE", "CENSUS_SALT_FILE")
-    }
+    base = {k: v for k, v in os.environ.items() if not k.startswith(SITE_SETTINGS)}
     env = base | {
         "PYTHONPATH": str(ROOT),  # the node runs in its own folder, like another machine
         "DATABASE_URL": database_url,
@@ -130,9 +131,7 @@ def node_environment(
         "PARTICIPA_CELERY__beat_schedule__advance-phases__schedule": str(SCHEDULER_EVERY),
         "PARTICIPA_NOTIFICATION_SEND_DELAY": "0",
     }
-    if storage_url:
-        env["STORAGE_URL"] = storage_url
-    return env
+    return env | storage
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], folder: Path) -> Node:
@@ -232,13 +231,13 @@ def stop(node: Node) -> None:
 
 @contextlib.contextmanager
 def running_site(
-    *, database_url: str, redis_url: str, folder: Path, storage_url: str | None
+    *, database_url: str, redis_url: str, folder: Path, storage: dict[str, str]
 ) -> Iterator[Site]:
     """Start the six processes of the site (web, worker and beat on nodes ``a`` and ``b``),
     wait until each is ready, yield the :class:`Site`; stop them all afterwards.
 
-    ``storage_url`` is given to every node (None: each node keeps its files in its own
-    instance folder, as a site without shared storage would)."""
+    ``storage`` holds the storage settings given to every node (``STORAGE_URL`` and the
+    like; empty: each node keeps its files in its own instance folder)."""
     run_id = f"nodes-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     mail = folder / "mail"
     mail.mkdir(parents=True, exist_ok=True)
@@ -250,7 +249,7 @@ def running_site(
             database_url=database_url,
             redis_url=redis_url,
             instance=home / "instance",
-            storage_url=storage_url,
+            storage=storage,
             mail=mail,
             public_url=f"http://127.0.0.1:{ports[WEB_NODES[0]]}",
             run_id=run_id,
