@@ -214,19 +214,22 @@ def wait_ready(site: Site) -> None:
         time.sleep(0.2)
 
 
-def stop(node: Node) -> None:
-    """SIGTERM to the node's process group (a warm shutdown), SIGKILL if it lingers."""
-    if node.process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(node.process.pid, signal.SIGTERM)
-        try:
-            node.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(node.process.pid, signal.SIGKILL)
-            node.process.wait(timeout=20)
-    with contextlib.suppress(ProcessLookupError):  # children left behind by the group
-        os.killpg(node.process.pid, signal.SIGKILL)
+def signal_group(node: Node, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(node.process.pid, number)
+
+
+def stop_all(nodes: list[Node], timeout: float = 15.0) -> None:
+    """SIGTERM to every node's process group at once (a warm shutdown), SIGKILL to what is
+    left after ``timeout`` seconds (children included)."""
+    for node in nodes:
+        signal_group(node, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for node in nodes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            node.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        signal_group(node, signal.SIGKILL)
+        node.process.wait(timeout=20)
 
 
 @contextlib.contextmanager
@@ -270,8 +273,7 @@ def running_site(
         wait_ready(site)
         yield site
     finally:
-        for node in site.nodes:
-            stop(node)
+        stop_all(site.nodes)
         forget_keys(redis_url, [f"{run_id}:*", f"LIMITS:LIMITER/participa-rl-{run_id}/*"])
 
 
