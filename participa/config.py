@@ -116,6 +116,14 @@ def default_config(instance_path: str) -> dict:
         # or file:// URL; s3://bucket/prefix for S3-compatible object storage. Every node of
         # a site must share it.
         "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
+        # S3-compatible storage: the server (unset: AWS) and region; credentials come from
+        # the standard AWS variables or files. STORAGE_SERVE: "redirect" to a presigned URL
+        # valid STORAGE_URL_TTL seconds (60 at most for a person's data archive), or
+        # "stream" through the web process (Range and If-None-Match passed on).
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
+        "STORAGE_SERVE": os.environ.get("STORAGE_SERVE") or "redirect",
+        "STORAGE_URL_TTL": int(os.environ.get("STORAGE_URL_TTL") or 300),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in
@@ -132,6 +140,9 @@ def default_config(instance_path: str) -> dict:
         # again (seconds). Not "immutable": a version is redacted when content in it is
         # hidden by moderation, and the redacted file must replace cached copies.
         "OPENDATA_MAX_AGE": 3600,
+        # Retention (participa.opendata.retention): the newest versions of each process
+        # kept; older ones are pruned, except every version an official result refers to.
+        "OPENDATA_KEEP_VERSIONS": 10,
         # Reliability (README): a tally run queued longer than TALLY_STALE_AFTER, or running
         # without a heartbeat (written every TALLY_HEARTBEAT_EVERY) for
         # TALLY_HEARTBEAT_TIMEOUT, is presumed lost: the scheduler gives it up and tallies
@@ -178,6 +189,10 @@ def default_config(instance_path: str) -> dict:
                 },
                 "publish-open-data-daily": {
                     "task": "participa.opendata.tasks.publish_all",
+                    "schedule": 86400.0,
+                },
+                "prune-open-data-versions": {
+                    "task": "participa.opendata.tasks.prune_versions",
                     "schedule": 86400.0,
                 },
             },
