@@ -9,7 +9,8 @@ If-None-Match itself), ``stream`` proxies the object through the web process, pa
 Range and If-None-Match on to the bucket (206 and 304 come back as they are).
 
 Writes stream: the chunks are read through a file-like reader by ``upload_fileobj``
-(multipart above 8 MB, a few parts in memory at a time) and hashed on the way. An object
+(multipart above 8 MB, one part in memory at a time, read in the caller's thread) and
+hashed on the way. An object
 appears whole when its upload completes; a failed upload is aborted and leaves nothing.
 """
 
@@ -31,10 +32,11 @@ from flask import Response, abort, request
 from participa.storage.base import Stored, check_key
 
 PART_BYTES = 8 * 1024 * 1024
+# No threads: the chunks are read in the caller's thread (they often come from database
+# queries, bound to its application context and session), one part at a time.
 TRANSFER = TransferConfig(
-    multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=2
+    multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, use_threads=False
 )
-TRANSFER.max_in_memory_upload_chunks = 2  # parts read ahead of the upload: memory stays flat
 PRIVATE_TTL = 60  # seconds a presigned URL of a private file (a data archive) lasts
 MISSING = ("404", "NoSuchKey", "NotFound")
 
