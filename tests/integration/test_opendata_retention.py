@@ -86,6 +86,15 @@ def test_pruning_deletes_old_files_keeps_the_official_result_and_says_so(client)
     db.session.expire_all()
     rows = db.session.scalars(select(Publication).order_by(Publication.version)).all()
     assert [p.version for p in rows if p.pruned_at] == [2, 3, 4]  # the history stays
+    api = client.get(f"/api/v1/datasets?process={process.slug}").json
+    assert {d["version"]: d["pruned_at"] is not None for d in api["items"]} == {
+        6: False,
+        5: False,
+        4: True,
+        3: True,
+        2: True,
+        1: False,
+    }
     assert retention.prune(process, keep=2) == []  # idempotent
     db.session.commit()
     assert retention.sweep(process) == []  # nothing left to delete
