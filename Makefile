@@ -95,8 +95,16 @@ translations: $(VENV)/.installed
 		-l en --ignore-obsolete
 	$(BIN)/pybabel compile -d participa/translations -l en --statistics
 
-worker: $(VENV)/.installed
-	$(BIN)/celery -A worker.app worker --loglevel=info
+## worker: with CELERY_BROKER_URL set, a worker on the default queue and one on the tally
+## queue (tallies and publications, one at a time); the demo's secrets unless SECRET_KEY
+## and CENSUS_SALT are set. Ctrl-C stops both.
+WORKER_SECRETS = SECRET_KEY=$${SECRET_KEY:-$$(cat instance/secret_key)} \
+	CENSUS_SALT=$${CENSUS_SALT:-$$(cat instance/census_salt)}
+worker: $(VENV)/.installed instance/secret_key instance/census_salt
+	$(WORKER_SECRETS) $(BIN)/celery -A worker.app worker -Q tally --concurrency 1 \
+		--prefetch-multiplier 1 -n tally@%h --loglevel=info & tally=$$!; \
+	trap 'kill $$tally 2>/dev/null' EXIT INT TERM; \
+	$(WORKER_SECRETS) $(BIN)/celery -A worker.app worker -Q celery -n default@%h --loglevel=info
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import redis
 from celery.signals import after_task_publish
 from sqlalchemy import create_engine, text
 
@@ -47,6 +48,8 @@ def tally_worker(app, database_url, redis_url, tmp_path) -> Iterator[dict]:
             yield worker
     finally:
         stop_worker(process)
+        # what the worker sent to the default queue nobody here consumes
+        redis.Redis.from_url(redis_url).delete(queue, tally_queue(queue))
 
 
 @pytest.fixture
