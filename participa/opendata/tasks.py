@@ -19,7 +19,7 @@ from participa.processes.models import Process
 from participa.processes.queries import published
 from participa.results.queries import official_tally_pending
 from participa.signals import results_opened, tally_finished
-from participa.unit_of_work import after_commit
+from participa.unit_of_work import abandon, after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ def publish_process(process_id: int, trigger: str = "manual") -> dict:
             return {"process_id": process_id, "status": "missing", "version": None}
         publication = services.publish(process, trigger)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
+    except Exception:  # SoftTimeLimitExceeded included
+        abandon()
         logger.exception("open data publication of process %s failed", process_id)
         return {"process_id": process_id, "status": "failed", "version": None}
     if publication is None:
@@ -99,8 +99,8 @@ def redact_process(process_id: int) -> dict:
             return {"process_id": process_id, "status": "missing", "versions": []}
         changed = redaction.redact(process)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
+    except Exception:  # SoftTimeLimitExceeded included
+        abandon()
         logger.exception("redaction of the open data of process %s failed", process_id)
         return {"process_id": process_id, "status": "failed", "versions": []}
     versions = sorted(p.version for p in changed)
