@@ -34,17 +34,20 @@ lock: | $(BIN)/python
 	$(PIP_COMPILE) -o requirements/base.txt pyproject.toml
 	$(PIP_COMPILE) --extra dev -c requirements/base.txt -o requirements/dev.txt pyproject.toml
 
-instance/secret_key:
+# The demo's own secrets, written once and passed in the environment (the app reads none
+# from the instance folder: every node of a deployment must be given the same pair).
+instance/secret_key instance/census_salt:
 	mkdir -p instance
 	$(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
+DEMO_SECRETS = SECRET_KEY=$$(cat instance/secret_key) CENSUS_SALT=$$(cat instance/census_salt)
 
 ## demo: install, create the SQLite database, load demo data, serve on 127.0.0.1:$(PORT)
-demo: $(VENV)/.installed instance/secret_key
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask db upgrade
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask demo load
+demo: $(VENV)/.installed instance/secret_key instance/census_salt
+	$(DEMO_SECRETS) $(BIN)/flask db upgrade
+	$(DEMO_SECRETS) $(BIN)/flask demo load
 	@echo "Participa: http://127.0.0.1:$(PORT)"
 	@echo "E-mails (confirmation and password links): instance/mail/<id>.eml"
-	SECRET_KEY=$$(cat instance/secret_key) PARTICIPA_SESSION_COOKIE_SECURE=false \
+	$(DEMO_SECRETS) PARTICIPA_SESSION_COOKIE_SECURE=false \
 		PARTICIPA_MAIL_OUTBOX_DIR=mail PARTICIPA_PUBLIC_URL=http://127.0.0.1:$(PORT) \
 		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)  # plain http: cookies not Secure-only
 
@@ -92,8 +95,16 @@ translations: $(VENV)/.installed
 		-l en --ignore-obsolete
 	$(BIN)/pybabel compile -d participa/translations -l en --statistics
 
-worker: $(VENV)/.installed
-	$(BIN)/celery -A worker.app worker --loglevel=info
+## worker: with CELERY_BROKER_URL set, a worker on the default queue and one on the tally
+## queue (tallies and publications, one at a time); the demo's secrets unless SECRET_KEY
+## and CENSUS_SALT are set. Ctrl-C stops both.
+WORKER_SECRETS = SECRET_KEY=$${SECRET_KEY:-$$(cat instance/secret_key)} \
+	CENSUS_SALT=$${CENSUS_SALT:-$$(cat instance/census_salt)}
+worker: $(VENV)/.installed instance/secret_key instance/census_salt
+	$(WORKER_SECRETS) $(BIN)/celery -A worker.app worker -Q tally --concurrency 1 \
+		--prefetch-multiplier 1 -n tally@%h --loglevel=info & tally=$$!; \
+	trap 'kill $$tally 2>/dev/null' EXIT INT TERM; \
+	$(WORKER_SECRETS) $(BIN)/celery -A worker.app worker -Q celery -n default@%h --loglevel=info
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

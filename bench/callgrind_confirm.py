@@ -57,7 +57,7 @@ def prepare(database: str, count: int, state: Path) -> None:
     url = harness.fresh_database(database)
     from participa import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "CENSUS_SALT": secret})
     slug, budget_id, costs = load_ballots.seed(app, count, 30, rng)
     requests = []
     for cookie, token in harness.mint_sessions(app, list(range(1, count + 1))):
@@ -89,6 +89,7 @@ def serve(state_file: Path, count: int, broker: str) -> None:
         {
             "SQLALCHEMY_DATABASE_URI": state["url"],
             "SECRET_KEY": state["secret"],
+            "CENSUS_SALT": state["secret"],
             "RATELIMIT_ENABLED": False,
             # one sending queued by the first confirmation, none after: every run alike
             "NOTIFICATION_SEND_DELAY": 1e9,
@@ -190,6 +191,7 @@ def gunicorn_instructions(
         **os.environ,
         "DATABASE_URL": state["url"],
         "SECRET_KEY": state["secret"],
+        "CENSUS_SALT": state["secret"],
         "PARTICIPA_INSTANCE_PATH": state["instance"],
         "CELERY_BROKER_URL": broker,
         "PARTICIPA_RATELIMIT_ENABLED": "false",

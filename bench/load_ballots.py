@@ -185,7 +185,7 @@ def main() -> None:
 
     from participa import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "CENSUS_SALT": secret})
     began = time.perf_counter()
     slug, budget_id, costs = seed(app, args.voters, args.projects, rng)
     seeded = time.perf_counter() - began
@@ -196,6 +196,7 @@ def main() -> None:
         env={
             "DATABASE_URL": url,
             "SECRET_KEY": secret,
+            "CENSUS_SALT": secret,
             "PARTICIPA_INSTANCE_PATH": instance,
             "CELERY_BROKER_URL": BROKER,
             "PARTICIPA_RATELIMIT_ENABLED": "true" if args.rate_limits else "false",

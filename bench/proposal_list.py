@@ -83,7 +83,9 @@ def seed(url: str, proposals: int, residents: int, rng: random.Random) -> dict:
     from participa.processes.services import add_phase, create_process
     from participa.proposals.models import CATEGORIES
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "seed-only"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "seed-only", "CENSUS_SALT": "seed-only"}
+    )
     with app.app_context():
         upgrade()
         process = create_process(
@@ -276,7 +278,12 @@ def main() -> None:
     from participa import create_app
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secret,
+            "CENSUS_SALT": secret,
+            "RATELIMIT_ENABLED": False,
+        }
     )
     per_page = app.config["PROPOSALS_PER_PAGE"]
     paths = pages("lista", seeded["visible"], per_page, seeded["district"])
@@ -292,6 +299,7 @@ def main() -> None:
         env={
             "DATABASE_URL": url,
             "SECRET_KEY": secret,
+            "CENSUS_SALT": secret,
             "PARTICIPA_INSTANCE_PATH": instance,
             "PARTICIPA_RATELIMIT_ENABLED": "false",
         },

@@ -156,7 +156,8 @@ def million_tally(url: str, budget_id: int) -> None:
     from participa import create_app
     from participa.budgets.models import Budget
     from participa.extensions import db
-    from participa.results.services import request_tally, run_tally
+    from participa.results.services import request_tally
+    from participa.results.tasks import run_tally
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -16,6 +16,7 @@ from participa.db import ping_idle_connections
 from participa.extensions import babel, csrf, db, login_manager, migrate
 from participa.i18n import LANGUAGES, TRANSLATIONS, select_locale
 from participa.request_limits import Request
+from participa.secrets_setup import load_secrets, missing_secrets_message
 from participa.security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,28 +84,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-MISSING_SECRET = "SECRET_KEY must be set outside debug and tests."
-
-
 def _secret_key(app: Flask) -> None:
-    """``SECRET_KEY``, else the file ``make demo`` writes, else a fixed one in debug and
-    tests. Without one, nothing starts but the ``flask --app participa`` commands that
-    involve no secret: ``pb`` (counting, importing, exporting a ``.pb`` file) and the list
-    of commands (``--help``). Any other command (``db upgrade`` seals waiting receipt codes,
-    ``run`` would sign sessions, ``users``/``demo``/``phases`` notify) refuses."""
-    secret_file = Path(app.instance_path) / "secret_key"
-    if not app.config.get("SECRET_KEY") and secret_file.exists():
-        app.config["SECRET_KEY"] = secret_file.read_text().strip()  # written by `make demo`
-    if app.config.get("SECRET_KEY"):
+    """``SECRET_KEY`` and ``CENSUS_SALT`` from the environment or the files it names
+    (:mod:`participa.secrets_setup`); in debug and tests a fixed key stands in for a missing
+    ``SECRET_KEY`` (and the census key derives from it). Without both, nothing starts but
+    the ``flask --app participa`` commands that involve no secret: ``pb`` (counting,
+    importing, exporting a ``.pb`` file) and the list of commands (``--help``). Any other
+    command (``db upgrade`` seals waiting receipt codes, ``run`` would sign sessions,
+    ``users``/``demo``/``phases`` notify) refuses."""
+    missing = load_secrets(app)
+    app.extensions["participa.missing_secrets"] = []
+    if not missing:
         return
     if app.debug or app.testing:
-        app.config["SECRET_KEY"] = "dev-only-not-secret"
+        app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or "dev-only-not-secret"
         return
+    message = missing_secrets_message(missing)
     if not _built_by_flask_command_needing_no_secret():
-        raise RuntimeError(MISSING_SECRET)
+        raise RuntimeError(message)
+    app.extensions["participa.missing_secrets"] = missing
 
     def refuse_to_serve(_environ, _start_response):  # never unsigned sessions
-        raise RuntimeError(MISSING_SECRET)
+        raise RuntimeError(message)
 
     app.wsgi_app = refuse_to_serve  # type: ignore[method-assign]
 
@@ -183,19 +184,21 @@ def _register_cli(app: Flask) -> None:
 
     for group in (users_cli, demo_cli, pb_cli, phases_cli):
         app.cli.add_command(group)
-    if not app.config.get("SECRET_KEY"):  # a `flask` command without one: only `pb` runs
+    missing = app.extensions["participa.missing_secrets"]
+    if missing:  # a `flask` command without the secrets: only `pb` runs
         for name, command in list(app.cli.commands.items()):
             if command is not pb_cli:  # a .pb file: nothing signed, hashed or sealed
-                app.cli.add_command(_needs_secret(command), name)
+                app.cli.add_command(_needs_secret(command, missing_secrets_message(missing)), name)
 
 
-def _needs_secret(group: Any) -> Any:
+def _needs_secret(group: Any, message: str) -> Any:
     """What stands for ``group`` (``db``, ``users``...) in an app built without
-    ``SECRET_KEY``: listed by ``--help``, it refuses whatever it is asked to do."""
+    ``SECRET_KEY`` or ``CENSUS_SALT``: listed by ``--help``, it refuses whatever it is asked
+    to do, with ``message``."""
     import click
 
     def refuse(args: tuple[str, ...]) -> None:
-        raise click.ClickException(MISSING_SECRET)
+        raise click.ClickException(message)
 
     return click.Command(
         group.name,

@@ -6,6 +6,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
@@ -116,6 +118,14 @@ def default_config(instance_path: str) -> dict:
         # or file:// URL; s3://bucket/prefix for S3-compatible object storage. Every node of
         # a site must share it.
         "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
+        # S3-compatible storage: the server (unset: AWS) and region; credentials come from
+        # the standard AWS variables or files. STORAGE_SERVE: "redirect" to a presigned URL
+        # valid STORAGE_URL_TTL seconds (60 at most for a person's data archive), or
+        # "stream" through the web process (Range and If-None-Match passed on).
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
+        "STORAGE_SERVE": os.environ.get("STORAGE_SERVE") or "redirect",
+        "STORAGE_URL_TTL": int(os.environ.get("STORAGE_URL_TTL") or 300),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in
@@ -132,6 +142,9 @@ def default_config(instance_path: str) -> dict:
         # again (seconds). Not "immutable": a version is redacted when content in it is
         # hidden by moderation, and the redacted file must replace cached copies.
         "OPENDATA_MAX_AGE": 3600,
+        # Retention (participa.opendata.retention): the newest versions of each process
+        # kept; older ones are pruned, except every version an official result refers to.
+        "OPENDATA_KEEP_VERSIONS": 10,
         # Reliability (README): a tally run queued longer than TALLY_STALE_AFTER, or running
         # without a heartbeat (written every TALLY_HEARTBEAT_EVERY) for
         # TALLY_HEARTBEAT_TIMEOUT, is presumed lost: the scheduler gives it up and tallies
@@ -147,6 +160,27 @@ def default_config(instance_path: str) -> dict:
         # deleted; one may be asked for every DATA_EXPORT_EVERY (both in seconds).
         "DATA_EXPORT_LIFETIME": 7 * 24 * 3600,
         "DATA_EXPORT_EVERY": 24 * 3600,
+        # The heavy tasks (tallies and open-data publications: participa.celery.HEAVY_TASKS)
+        # go to a queue of their own, served by a worker with one slot, so they never hold
+        # up mail, phases or the data exports of the default queue.
+        "TALLY_QUEUE": "tally",
+        # Time limits (seconds) of those tasks: at the soft one the task is interrupted
+        # (SoftTimeLimitExceeded: a tally run is marked failed, a publication logged and
+        # tried again the next day); at the hard one its worker process is killed (the
+        # heartbeat then gives the run up). Measured (bench/tally.py; README "Running at
+        # scale"): greedy on a million ballots read from PostgreSQL 0.74 s (128 MB); Equal
+        # Shares with Add1 on Łódź 2022 (90,494 voters, 160 projects) 1.46 s, so about
+        # 20 s for a million voters if it grows with the voters; publishing a million
+        # ballots 136 s (issue 17). Ten minutes for a tally and twenty for a publication
+        # leave ten times that for a city of several million on a slower machine; longer
+        # than that is a fault to look at, not one to wait for.
+        "TALLY_SOFT_TIME_LIMIT": 10 * 60,
+        "TALLY_TIME_LIMIT": 12 * 60,
+        "PUBLICATION_SOFT_TIME_LIMIT": 20 * 60,
+        "PUBLICATION_TIME_LIMIT": 25 * 60,
+        # publish_all publishes (and redacts) every process one after the other
+        "PUBLISH_ALL_SOFT_TIME_LIMIT": 55 * 60,
+        "PUBLISH_ALL_TIME_LIMIT": 60 * 60,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,
@@ -155,8 +189,23 @@ def default_config(instance_path: str) -> dict:
             "task_ignore_result": True,
             # A dead broker fails a send at once (the caller logs it and carries on) instead
             # of holding a request up; an unacknowledged message (a late-acked task whose
-            # worker died) goes back to the queue after visibility_timeout.
-            "broker_transport_options": {"socket_connect_timeout": 1, "visibility_timeout": 3600},
+            # worker died) goes back to the queue after visibility_timeout. It must exceed
+            # the longest hard time limit (checked at startup: participa.celery), or a task
+            # still running is handed to a second worker.
+            "broker_transport_options": {"socket_connect_timeout": 1, "visibility_timeout": 7200},
+            # One message reserved per worker slot: a worker busy with a long task keeps no
+            # other waiting behind it that an idle worker could have taken.
+            "worker_prefetch_multiplier": 1,
+            # A worker process whose resident memory passed this (KiB) after a task is
+            # replaced: a million-ballot tally or publication does not stay resident.
+            "worker_max_memory_per_child": 512 * 1024,
+            # Beat keeps its schedule (and when each entry last ran) in Redis, under a lock:
+            # however many beats run, one sends. A standby takes over within
+            # redbeat_lock_timeout of the active one's death (at once after a clean stop).
+            "beat_scheduler": "redbeat.RedBeatScheduler",
+            "redbeat_key_prefix": "participa:redbeat:",
+            "beat_max_loop_interval": 30,
+            "redbeat_lock_timeout": 150,
             "task_publish_retry_policy": {
                 "max_retries": 1,
                 "interval_start": 0,
@@ -176,9 +225,15 @@ def default_config(instance_path: str) -> dict:
                     "task": "participa.accounts.export_tasks.purge_exports",
                     "schedule": 3600.0,
                 },
+                # at 03:30 in the platform's time zone (Celery's ``timezone``: participa.celery)
                 "publish-open-data-daily": {
                     "task": "participa.opendata.tasks.publish_all",
-                    "schedule": 86400.0,
+                    "schedule": crontab(hour=3, minute=30),
+                },
+                # after the daily publication, on its own crontab (survives restarts too)
+                "prune-open-data-versions": {
+                    "task": "participa.opendata.tasks.prune_versions",
+                    "schedule": crontab(hour=4, minute=15),
                 },
             },
         },

@@ -68,3 +68,17 @@ def _run_committed(session: Session, transaction: SessionTransaction) -> None:
             callback()
         except Exception:
             logger.exception("after-commit %s failed", getattr(callback, "__name__", callback))
+
+
+def abandon() -> None:
+    """Roll the session's unit of work back after a task's error. A query interrupted in
+    flight (a task's soft time limit raises wherever the task is) leaves its connection
+    busy, which refuses even the rollback: that connection is then dropped (invalidated),
+    and the session goes on with a fresh one (to record the failure)."""
+    try:
+        db.session.rollback()
+    except Exception:
+        logger.warning(
+            "the interrupted transaction could not be rolled back; its connection is dropped"
+        )
+        db.session().invalidate()  # the scoped session does not proxy it

@@ -327,3 +327,33 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         for service, by_outcome in sorted(counts.items()):
             detail = ", ".join(f"{n} {outcome}" for outcome, n in sorted(by_outcome.items()))
             terminalreporter.write_line(f"{service}: {detail}")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode, tests/support/s3.py)."""
+    from tests.support.s3 import moto_server
+
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["local", "s3-redirect", "s3-stream"])
+def site_storage(request, ctx: Flask, tmp_path):
+    """The application's storage for one test, once per backend: a local folder, and an S3
+    bucket served by redirect and by streaming."""
+    from participa.storage import LocalStorage
+    from tests.support.s3 import new_bucket
+
+    if request.param == "local":
+        chosen = LocalStorage(tmp_path / "storage")
+    else:
+        endpoint = request.getfixturevalue("s3_endpoint")
+        chosen = new_bucket(endpoint, serve=request.param.removeprefix("s3-"))
+    previous = ctx.extensions.get("storage")
+    ctx.extensions["storage"] = chosen
+    yield chosen
+    if previous is None:
+        ctx.extensions.pop("storage", None)
+    else:
+        ctx.extensions["storage"] = previous

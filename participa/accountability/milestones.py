@@ -1,8 +1,9 @@
 """Dated milestones of an execution item and their photos.
 
 :func:`add_milestone` records a text and an optional photo and tells the item's followers;
-:func:`save_photo` checks the uploaded photo, strips its metadata and stores it under the
-instance's ``photos`` folder, from where the public pages serve it (:func:`photo_dir`).
+:func:`save_photo` checks the uploaded photo, strips its metadata and stores it in the
+storage (``participa.storage``) under ``photos/``, from where the public pages serve it
+(:func:`photo_key`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -33,6 +32,7 @@ from participa.extensions import db
 from participa.formatting import platform_language
 from participa.notifications.links import path_for
 from participa.notifications.services import notify
+from participa.storage import storage
 
 MIN_TEXT = 2
 MAX_TEXT = 2000
@@ -43,8 +43,12 @@ PHOTO_NAME_RE = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp)")
 PHOTO_EXTENSIONS = {"jpg": "jpg", "jpeg": "jpg", "png": "png", "webp": "webp"}
 
 
-def photo_dir() -> Path:
-    return Path(current_app.instance_path) / PHOTO_DIR
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def photo_key(name: str) -> str:
+    """The storage key of a stored photo (``name``: see :data:`PHOTO_NAME_RE`)."""
+    return f"{PHOTO_DIR}/{name}"
 
 
 def _photo_type(head: bytes) -> str | None:
@@ -63,8 +67,8 @@ class InvalidPhoto(Invalid):
 
 
 def save_photo(photo: FileStorage) -> str:
-    """Store an uploaded JPEG, PNG or WebP photo (at most 5 MB) under the instance's
-    ``photos`` folder with a random name, and return that name. The file's first bytes
+    """Store an uploaded JPEG, PNG or WebP photo (at most 5 MB) in the storage under
+    ``photos/`` with a random name, and return that name. The file's first bytes
     must be those of the image type its name says. It is decoded and encoded again from
     its pixels (``photo_metadata``), so its metadata (GPS position, device, author, dates)
     is not stored: the photos are published. A file that cannot be decoded is refused
@@ -97,10 +101,8 @@ def save_photo(photo: FileStorage) -> str:
                 "Vuelve a exportarla como JPG o PNG e inténtalo de nuevo."
             )
         ) from None
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{kind}"
-    (folder / name).write_bytes(clean)
+    storage().write(photo_key(name), [clean], content_type=PHOTO_TYPES[kind])
     return name
 
 

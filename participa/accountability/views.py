@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from participa.extensions import db
 from participa.processes.models import District, Process
 from participa.processes.queries import visible_to
 from participa.processes.views import get_process_or_404
+from participa.storage import storage
 from participa.views_common import int_arg
 
 bp = Blueprint("accountability", __name__)
@@ -168,7 +168,10 @@ def item(item_id: int):
 def photo(name: str):
     if not milestones.PHOTO_NAME_RE.fullmatch(name):
         abort(404)
-    response = send_from_directory(milestones.photo_dir(), name, max_age=86400)
+    kind = name.rsplit(".", 1)[-1]
+    response = storage().response(
+        milestones.photo_key(name), mimetype=milestones.PHOTO_TYPES[kind], max_age=86400
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -18,6 +18,7 @@ from participa.confirmation import Question, confirm_first
 from participa.db import utcnow
 from participa.errors import DomainError
 from participa.extensions import db
+from participa.storage import storage
 from participa.views_common import keep_form
 
 # ───────────── download my data ─────────────
@@ -63,15 +64,14 @@ def my_data():
 @login_required
 def download_my_data(export_id: int):
     """The archive, to its owner only, while it is offered; anyone else: not found."""
-    path = exports.downloadable(current_user, export_id)
-    if path is None:
+    key = exports.downloadable(current_user, export_id)
+    if key is None:
         abort(404)
-    response = send_file(
-        path,
+    response = storage().response(  # object storage: a signed URL valid a minute at most
+        key,
         mimetype="application/zip",
-        as_attachment=True,
         download_name=f"participa-mis-datos-{utcnow():%Y-%m-%d}.zip",
-        max_age=0,
+        private=True,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -9,7 +9,8 @@ by the next purge.
 from __future__ import annotations
 
 import logging
-import time
+import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from celery import shared_task
@@ -25,6 +26,7 @@ from participa.extensions import db
 from participa.formatting import platform_language
 from participa.notifications.links import path_for
 from participa.notifications.services import notify
+from participa.storage import storage
 
 logger = logging.getLogger(__name__)
 READY_KIND = "data_export_ready"
@@ -41,17 +43,14 @@ def build_export(export_id: int) -> dict:
     if user.is_deleted:
         db.session.rollback()
         return {"export_id": export_id, "status": "deleted"}
-    folder = exports.exports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     name = exports.new_file_name()
-    path = folder / name
+    key = exports.key_for(name)
     now = utcnow()
     try:
-        with platform_language():
-            build_archive(user, path, now)
+        _build_and_store(user, key, now)
     except Exception:
         db.session.rollback()
-        path.unlink(missing_ok=True)
+        storage().delete(key)
         logger.exception("could not build data archive %s", export_id)
         export = db.session.get_one(DataExport, export_id)
         export.status = ExportStatus.FAILED
@@ -64,6 +63,19 @@ def build_export(export_id: int) -> dict:
     _tell_ready(user)
     db.session.commit()  # the notification is sent after this
     return {"export_id": export_id, "status": "ready"}
+
+
+def _build_and_store(user: User, key: str, now) -> None:
+    """Build the zip in a temporary file (zipfile needs to seek), then stream it into the
+    storage."""
+    with tempfile.TemporaryDirectory(prefix="participa-export-") as folder:
+        path = Path(folder) / "archive.zip"
+        with platform_language():
+            build_archive(user, path, now)
+        with open(path, "rb") as stream:
+            storage().write(
+                key, iter(lambda: stream.read(256 * 1024), b""), content_type="application/zip"
+            )
 
 
 def _tell_ready(user: User) -> None:
@@ -98,8 +110,8 @@ def queue_export(export_id: int) -> None:
 
 @shared_task(ignore_result=False)
 def purge_exports() -> dict:
-    """Expire the archives past their time (files deleted), and delete files in the
-    folder that no archive names (left by a run that died before its commit)."""
+    """Expire the archives past their time (files deleted), and delete files under
+    ``exports/`` that no archive names (left by a run that died before its commit)."""
     expired = exports.purge_expired()
     db.session.commit()
     known = set(
@@ -107,15 +119,20 @@ def purge_exports() -> dict:
     )
     db.session.rollback()
     orphans = 0
-    folder = exports.exports_dir()
-    if folder.is_dir():
-        for path in folder.glob("datos-*.zip"):
-            if path.name not in known and _old(path):
-                path.unlink(missing_ok=True)
-                orphans += 1
+    store = storage()
+    for key in store.keys(exports.EXPORT_DIR):
+        name = key.rsplit("/", 1)[-1]
+        orphan = name.startswith("datos-") and name.endswith(".zip") and name not in known
+        if orphan and _old(key):
+            store.delete(key)
+            orphans += 1
     return {"expired": expired, "orphans": orphans}
 
 
-def _old(path: Path) -> bool:
+def _old(key: str) -> bool:
     """A file older than an hour (one being written now is not yet named in a row)."""
-    return time.time() - path.stat().st_mtime > 3600
+    try:
+        written = storage().modified(key)
+    except FileNotFoundError:
+        return False
+    return datetime.now(UTC) - written > timedelta(hours=1)

@@ -1,10 +1,11 @@
 """Archives of a person's data (ARCO access): asking for one, finding it, deleting it.
 
-The worker builds the archive (participa.accounts.export_tasks); the file lives under
-``instance/exports/`` with a random name (never derived from the account), is offered only
-to its owner, signed in, for ``DATA_EXPORT_LIFETIME`` seconds (7 days by default), and is
-then deleted by beat's :func:`participa.accounts.export_tasks.purge_exports` (and on the
-owner's next visit). One archive a day per account (``DATA_EXPORT_EVERY``).
+The worker builds the archive (participa.accounts.export_tasks); the file lives in the
+storage (``participa.storage``) under ``exports/`` with a random name (never derived from
+the account), is offered only to its owner, signed in, for ``DATA_EXPORT_LIFETIME``
+seconds (7 days by default), and is then deleted by beat's
+:func:`participa.accounts.export_tasks.purge_exports` (and on the owner's next visit).
+One archive a day per account (``DATA_EXPORT_EVERY``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -25,21 +25,20 @@ from participa.accounts.models import User
 from participa.db import utcnow
 from participa.errors import Conflict
 from participa.extensions import db
+from participa.storage import storage
 from participa.unit_of_work import after_commit
 
 EXPORT_DIR = "exports"
 logger = logging.getLogger(__name__)
 
 
-def exports_dir() -> Path:
-    """The one folder where archives are written (inside the instance folder)."""
-    return Path(current_app.instance_path) / EXPORT_DIR
+def key_for(file_name: str) -> str:
+    """The storage key of an archive's file (every archive is under ``exports/``)."""
+    return f"{EXPORT_DIR}/{file_name}"
 
 
-def path_of(export: DataExport) -> Path | None:
-    if not export.file_name:
-        return None
-    return exports_dir() / export.file_name
+def key_of(export: DataExport) -> str | None:
+    return key_for(export.file_name) if export.file_name else None
 
 
 def new_file_name() -> str:
@@ -91,21 +90,21 @@ def request_export(user: User, build: Callable[[int], object]) -> DataExport:
     return export
 
 
-def _remove_files(paths: list[Path]) -> None:
-    for path in paths:
+def _remove_files(keys: list[str]) -> None:
+    for key in keys:
         try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            logger.exception("could not delete the data archive %s", path.name)
+            storage().delete(key)
+        except Exception:
+            logger.exception("could not delete the data archive %s", key.rsplit("/", 1)[-1])
 
 
 def expire(export: DataExport) -> None:
     """The archive's time is over: its file is deleted once this is committed."""
-    path = path_of(export)
+    key = key_of(export)
     export.status = ExportStatus.EXPIRED
     export.file_name = None
-    if path is not None:
-        after_commit(partial(_remove_files, [path]))
+    if key is not None:
+        after_commit(partial(_remove_files, [key]))
 
 
 def purge_expired(user: User | None = None, now: datetime | None = None) -> int:
@@ -126,8 +125,8 @@ def purge_expired(user: User | None = None, now: datetime | None = None) -> int:
 def forget_exports(user: User) -> None:
     """The account is deleted: its archives' files go once that is committed (the rows go
     with the caller's delete)."""
-    paths = [
-        exports_dir() / name
+    keys = [
+        key_for(name)
         for name in db.session.scalars(
             select(DataExport.file_name).where(
                 DataExport.user_id == user.id, DataExport.file_name.is_not(None)
@@ -135,16 +134,17 @@ def forget_exports(user: User) -> None:
         )
         if name
     ]
-    if paths:
-        after_commit(partial(_remove_files, paths))
+    if keys:
+        after_commit(partial(_remove_files, keys))
 
 
-def downloadable(user: User, export_id: int) -> Path | None:
-    """The file of archive ``export_id`` if it is ``user``'s, ready and not expired."""
+def downloadable(user: User, export_id: int) -> str | None:
+    """The storage key of archive ``export_id`` if it is ``user``'s, ready and not
+    expired."""
     export = db.session.get(DataExport, export_id)
     if export is None or export.user_id != user.id or export.status != ExportStatus.READY:
         return None
     if export.expires_at is None or export.expires_at <= utcnow():
         return None
-    path = path_of(export)
-    return path if path is not None and path.is_file() else None
+    key = key_of(export)
+    return key if key is not None and storage().exists(key) else None

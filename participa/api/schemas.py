@@ -305,6 +305,13 @@ class DatasetSchema(Schema):
     version = _out(fields.Integer)
     trigger = _out(fields.String, validate=validate.OneOf(["tally", "daily", "manual", "results"]))
     published_at = _out(UTCDateTime)
+    pruned_at = _nullable(
+        UTCDateTime,
+        metadata={
+            "description": "When the retention policy deleted this version's files (their "
+            "URLs answer 410 Gone); null while they are served."
+        },
+    )
     files = _out(fields.List, fields.Nested(DatasetFileSchema))
 
 

@@ -274,6 +274,7 @@ def _dataset(publication: Publication) -> dict:
         "version": publication.version,
         "trigger": publication.trigger,
         "published_at": publication.published_at,
+        "pruned_at": publication.pruned_at,
         "files": [
             {
                 "name": f["name"],
@@ -457,8 +458,9 @@ def get_results(budget_id: int):
 def list_datasets(**args):
     """The open-data publications, newest first.
 
-    Every version is kept; each lists its files with their size, sha256 and download
-    address."""
+    Each version lists its files with their size, sha256 and download address. Old
+    versions are pruned by the retention policy (``pruned_at``: their files are gone);
+    the newest ones and the first version with each official result are kept."""
     stmt = (
         select(Publication)
         .join(Process, Publication.process_id == Process.id)

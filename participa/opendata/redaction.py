@@ -18,15 +18,17 @@ with no report still waiting for a moderator):
 
 Comments are never published, and ballots, results and the ``.pb`` files hold no
 proposal text, so nothing else changes. Each rewritten file replaces the old one
-atomically (a temporary file renamed over it); its new size, sha256 and row count are
-written into the version's ``datapackage.json`` (which also says ``redacted`` and which
-resources) and into :class:`Publication` ``files``, and the publication records
-``redacted_at``. A redacted file keeps its permanent URL; its ETag is its new sha256 and
-it was never announced as immutable (see ``views.download``), so caches pick it up.
+in the storage whole (a reader gets the old or the new file); its new size, sha256 and row
+count are written into the version's ``datapackage.json`` (which also says ``redacted``
+and which resources; the stored file and the copy in :class:`Publication` ``datapackage``)
+and into :class:`Publication` ``files``, and the publication records ``redacted_at``.
+Pruned versions (``retention``) have no files left and are skipped. A redacted file
+keeps its permanent URL; its ETag is its new sha256 (local storage) and it was never
+announced as immutable (see ``views.download``), so caches pick it up.
 
 Idempotent and self-healing: the redaction compares each file with what it should be and
-each recorded hash with the file on disk, so a second run changes nothing, and a run that
-died after renaming files but before its commit is completed by the next one. The daily
+each recorded hash with the stored file, so a second run changes nothing, and a run that
+died after replacing files but before its commit is completed by the next one. The daily
 publication runs it for every process too, so a decision whose task was lost (broker
 down) is redacted within a day; a proposal hidden by reports and still waiting for a
 moderator is left in the published versions by every run (new versions leave it out while
@@ -41,10 +43,7 @@ import hashlib
 import io
 import json
 import logging
-import os
-import secrets
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -56,11 +55,12 @@ from participa.opendata import services
 from participa.opendata.models import Publication
 from participa.processes.models import Process
 from participa.proposals.models import Proposal
+from participa.storage import storage
 
 logger = logging.getLogger(__name__)
 
 _PENDING = "participa.opendata.redact"
-PACKAGE = "datapackage.json"
+PACKAGE = services.PACKAGE
 
 Row = dict[str, object]
 # For each dataset holding proposals: what to do with a row, given the hidden proposal ids.
@@ -136,25 +136,30 @@ def redact(process: Process, now=None) -> list[Publication]:
 
 
 def _redact_version(process: Process, publication: Publication, hidden: set[str], now) -> bool:
-    folder = services.version_folder(process.slug, publication.version)
-    if not folder.is_dir():
-        logger.warning("open data folder %s is missing; not redacted", folder)
+    if publication.pruned_at is not None:
         return False
+    store = storage()
+    prefix = services.version_prefix(process.slug, publication.version)
     entries = {f["name"]: dict(f) for f in publication.files}
     updated: set[str] = set()
     for name, entry in entries.items():
         stem, _dot, fmt = name.rpartition(".")
         rule = RULES.get(stem)
-        path = folder / name
-        if rule is None or fmt not in ("csv", "json") or not path.is_file():
+        key = f"{prefix}/{name}"
+        if rule is None or fmt not in ("csv", "json"):
             continue
-        data = path.read_bytes()
+        try:
+            with store.open(key) as stream:
+                data = stream.read()
+        except FileNotFoundError:
+            logger.warning("open data file %s is missing; not redacted", key)
+            continue
         redacted = _redact_csv(data, rule, hidden) if fmt == "csv" else None
         if fmt == "json":
             redacted = _redact_json(data, rule, hidden)
         if redacted is not None:
             data, rows = redacted
-            _replace(path, data)
+            store.write(key, [data], content_type=f"{services.MEDIATYPES[fmt]}; charset=utf-8")
             entry["rows"] = rows
         sha = hashlib.sha256(data).hexdigest()
         if sha != entry["sha256"] or len(data) != entry["bytes"]:
@@ -162,8 +167,11 @@ def _redact_version(process: Process, publication: Publication, hidden: set[str]
             updated.add(name)
     if not updated:
         return False
-    package = _rewrite_package(folder, entries, updated, now)
-    entries[PACKAGE].update(bytes=len(package), sha256=hashlib.sha256(package).hexdigest())
+    package = _redacted_package(publication, prefix, entries, updated, now)
+    body = services.package_body(package).encode("utf-8")
+    store.write(f"{prefix}/{PACKAGE}", [body], content_type="application/json; charset=utf-8")
+    publication.datapackage = package
+    entries[PACKAGE].update(bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
     files = [entries[f["name"]] for f in publication.files]
     publication.files = files  # a new list: the JSON column sees the change
     publication.fingerprint = services.fingerprint(
@@ -221,10 +229,16 @@ def _redact_json(data: bytes, rule, hidden: set[str]) -> tuple[bytes, int] | Non
     return (f"[\n{lines}\n]\n" if kept else "[\n]\n").encode("utf-8"), len(kept)
 
 
-def _rewrite_package(folder: Path, entries: dict[str, dict], updated: set[str], now) -> bytes:
-    """``datapackage.json`` with the new sizes and hashes, and when and what was redacted."""
-    path = folder / PACKAGE
-    package = json.loads(path.read_text(encoding="utf-8"))
+def _redacted_package(
+    publication: Publication, prefix: str, entries: dict[str, dict], updated: set[str], now
+) -> dict:
+    """``datapackage.json`` with the new sizes and hashes, and when and what was redacted
+    (from the row; from the stored file for a version published before the row kept it)."""
+    if publication.datapackage is not None:
+        package = json.loads(json.dumps(publication.datapackage))  # a copy, changed below
+    else:
+        with storage().open(f"{prefix}/{PACKAGE}") as stream:
+            package = json.loads(stream.read().decode("utf-8"))
     for resource in package.get("resources", []):
         entry = entries.get(resource.get("path"))
         if entry is None:
@@ -244,21 +258,4 @@ def _rewrite_package(folder: Path, entries: dict[str, dict], updated: set[str], 
         f"Version redacted on {stamp}: content hidden by moderation after publication was "
         "taken out (proposals and their link from projects). Nothing else changed."
     )
-    body = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    _replace(path, body)
-    return body
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``data`` over ``path`` atomically (a reader sees the old or the new file)."""
-    temp = path.with_name(f".redact-{secrets.token_hex(6)}-{path.name}")
-    try:
-        with open(temp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o444)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    return package

@@ -1,12 +1,18 @@
 """Publishing a process's open data as a new, immutable version.
 
-A version is a folder ``<instance>/opendata/<slug>/v<N>/`` holding every dataset as CSV
-and JSON, one Pabulib ``.pb`` file per budget whose outcome and ballots are public, and a
-Frictionless ``datapackage.json`` (the data dictionary, licence, sources, version, date and
-the size and sha256 of every file). The files are written into a hidden temporary folder
-and renamed into place at the end, so a version appears whole or not at all; afterwards it
-changes only to redact content hidden by moderation (``redaction``). Nothing is published
-when the data are the same as the last version.
+A version is the set of files under the storage key prefix ``opendata/<slug>/v<N>/``
+(``participa.storage``: the instance folder, a shared folder or an S3 bucket) holding every
+dataset as CSV and JSON, one Pabulib ``.pb`` file per budget whose outcome and ballots are
+public, and a Frictionless ``datapackage.json`` (the data dictionary, licence, sources,
+version, date and the size and sha256 of every file), which is also kept in the
+:class:`Publication` row (the catalogue reads it from there). Object storage has no
+folder rename: the files are written under the version's prefix first, and the version
+becomes visible when its row commits (every download looks the row up). A publication that
+fails, or whose transaction does not commit, leaves an orphan prefix: the next publication
+of the process (which takes the same number) replaces it, and the retention task deletes
+prefixes no row names (``retention``). Afterwards a version changes only to redact content
+hidden by moderation (``redaction``). Nothing is published when the data are the same as
+the last version.
 """
 
 from __future__ import annotations
@@ -15,18 +21,14 @@ import csv
 import hashlib
 import io
 import json
-import os
-import secrets
-import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from participa.db import utcnow
 from participa.extensions import db
@@ -37,6 +39,7 @@ from participa.opendata.rows import ballots_public, pb_name, published_budgets
 from participa.processes.models import Process
 from participa.processes.queries import is_public
 from participa.results.exports import safe_cell
+from participa.storage import storage
 from participa.tallying.pabulib import dump
 
 LICENSE = {
@@ -53,12 +56,21 @@ MEDIATYPES = {
 }
 
 
-def root_folder() -> Path:
-    return Path(current_app.instance_path) / "opendata"
+ROOT = "opendata"
+PACKAGE = "datapackage.json"
 
 
-def version_folder(slug: str, version: int) -> Path:
-    return root_folder() / slug / f"v{version}"
+def process_prefix(slug: str) -> str:
+    return f"{ROOT}/{slug}"
+
+
+def version_prefix(slug: str, version: int) -> str:
+    """The storage key prefix of a version's files."""
+    return f"{ROOT}/{slug}/v{version}"
+
+
+def file_key(slug: str, version: int, name: str) -> str:
+    return f"{version_prefix(slug, version)}/{name}"
 
 
 # --- cell formatting ---------------------------------------------------------------------
@@ -138,21 +150,18 @@ class _Counter:
             yield row
 
 
-def _write(path: Path, chunks: Iterable[str | bytes], rows: int | None = None) -> WrittenFile:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "wb") as out:
-        for chunk in chunks:
-            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
-            digest.update(data)
-            size += len(data)
-            out.write(data)
-    return WrittenFile(path.name, size, digest.hexdigest(), rows)
+def _write(key: str, chunks: Iterable[str | bytes], rows: int | None = None) -> WrittenFile:
+    """Stream ``chunks`` into the storage under ``key`` (a version's prefix and a name)."""
+    name = key.rsplit("/", 1)[-1]
+    mediatype = MEDIATYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    stored = storage().write(key, chunks, content_type=f"{mediatype}; charset=utf-8")
+    return WrittenFile(name, stored.bytes, stored.sha256, rows)
 
 
-def _write_dataset(folder: Path, dataset: Dataset, process: Process, fmt: str) -> WrittenFile:
+def _write_dataset(prefix: str, dataset: Dataset, process: Process, fmt: str) -> WrittenFile:
     counter = _Counter(dataset.rows(process))
     chunks = csv_chunks if fmt == "csv" else json_chunks
-    written = _write(folder / f"{dataset.name}.{fmt}", chunks(dataset, counter))
+    written = _write(f"{prefix}/{dataset.name}.{fmt}", chunks(dataset, counter))
     written.rows = counter.n
     return written
 
@@ -184,34 +193,23 @@ def publish(process: Process, trigger: str = "manual", now: datetime | None = No
         return None
     now = (now or utcnow()).replace(microsecond=0)
     _lock(process.id)
-    base = root_folder() / process.slug
-    base.mkdir(parents=True, exist_ok=True)
-    temp = base / f".tmp-{secrets.token_hex(6)}"
-    temp.mkdir()
+    last = latest_publication(process.id)
+    version = (last.version if last is not None else 0) + 1
+    prefix = version_prefix(process.slug, version)
+    store = storage()
+    store.delete_prefix(prefix)  # left by a publication whose transaction did not commit
     try:
         with force_locale("es_MX"):  # the data is Spanish, whatever the visitor's language
-            files = _write_all(temp, process)
-        last = latest_publication(process.id)
+            files = _write_all(prefix, process)
         digest = fingerprint(files)
         if last is not None and last.fingerprint == digest:
-            shutil.rmtree(temp)
+            store.delete_prefix(prefix)
             return None
-        version = (
-            db.session.scalar(
-                select(func.max(Publication.version)).where(Publication.process_id == process.id)
-            )
-            or 0
-        ) + 1
-        package = write_datapackage(temp, process, files, version, now)
-        files.append(package)
-        for name in os.listdir(temp):
-            os.chmod(temp / name, 0o444)
-        target = version_folder(process.slug, version)
-        if target.exists():  # left by a publication whose transaction did not commit
-            shutil.rmtree(target)
-        os.rename(temp, target)
+        package, written = write_datapackage(prefix, process, files, version, now)
+        files.append(written)
+        runs = sorted({run.id for _budget, run in published_budgets(process)})
     except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
+        store.delete_prefix(prefix)
         raise
     publication = Publication(
         process_id=process.id,
@@ -220,6 +218,8 @@ def publish(process: Process, trigger: str = "manual", now: datetime | None = No
         published_at=now,
         files=[f.as_dict() for f in files],
         fingerprint=digest,
+        datapackage=package,
+        result_runs=runs,
     )
     db.session.add(publication)
     db.session.flush()
@@ -234,21 +234,22 @@ def _lock(process_id: int) -> None:
         )
 
 
-def _write_all(folder: Path, process: Process) -> list[WrittenFile]:
+def _write_all(prefix: str, process: Process) -> list[WrittenFile]:
     files = []
     for dataset in DATASETS:
         for fmt in ("csv", "json"):
-            files.append(_write_dataset(folder, dataset, process, fmt))
+            files.append(_write_dataset(prefix, dataset, process, fmt))
     if ballots_public(process):
         for budget, _run in published_budgets(process):
             pb = export_pb(budget)
-            files.append(_write(folder / pb_name(budget), [dump(pb)], rows=len(pb.votes)))
+            files.append(_write(f"{prefix}/{pb_name(budget)}", [dump(pb)], rows=len(pb.votes)))
     return files
 
 
 def write_datapackage(
-    folder: Path, process: Process, files: list[WrittenFile], version: int, now: datetime
-) -> WrittenFile:
+    prefix: str, process: Process, files: list[WrittenFile], version: int, now: datetime
+) -> tuple[dict, WrittenFile]:
+    """Write the version's ``datapackage.json``; return it (for the row) and the file."""
     by_name = {f.name: f for f in files}
     resources = []
     for dataset in DATASETS:
@@ -335,8 +336,12 @@ def write_datapackage(
         "keywords": sorted({TOPICS[d.topic][0] for d in DATASETS}),
         "resources": resources,
     }
-    body = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
-    return _write(folder / "datapackage.json", [body])
+    return package, _write(f"{prefix}/{PACKAGE}", [package_body(package)])
+
+
+def package_body(package: dict) -> str:
+    """``datapackage.json`` as it is stored."""
+    return json.dumps(package, ensure_ascii=False, indent=2) + "\n"
 
 
 def _process_url(process: Process) -> str:

@@ -1,5 +1,6 @@
 """Celery tasks of open data: publish a process after its tally, and every process daily;
-redact a process's published versions after moderation hides content they hold.
+redact a process's published versions after moderation hides content they hold; prune old
+versions daily (``retention``).
 
 They take ids, and are safe to run twice: a publication whose data did not change since
 the last version is skipped, and a redaction with nothing left to take out changes nothing.
@@ -12,12 +13,13 @@ from celery import shared_task
 from sqlalchemy import select
 
 from participa.extensions import db
-from participa.opendata import redaction, services
+from participa.opendata import redaction, retention, services
+from participa.opendata.models import Publication
 from participa.processes.models import Process
 from participa.processes.queries import published
 from participa.results.queries import official_tally_pending
 from participa.signals import results_opened, tally_finished
-from participa.unit_of_work import after_commit
+from participa.unit_of_work import abandon, after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +36,8 @@ def publish_process(process_id: int, trigger: str = "manual") -> dict:
             return {"process_id": process_id, "status": "missing", "version": None}
         publication = services.publish(process, trigger)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
+    except Exception:  # SoftTimeLimitExceeded included
+        abandon()
         logger.exception("open data publication of process %s failed", process_id)
         return {"process_id": process_id, "status": "failed", "version": None}
     if publication is None:
@@ -97,8 +99,8 @@ def redact_process(process_id: int) -> dict:
             return {"process_id": process_id, "status": "missing", "versions": []}
         changed = redaction.redact(process)
         db.session.commit()
-    except Exception:
-        db.session.rollback()
+    except Exception:  # SoftTimeLimitExceeded included
+        abandon()
         logger.exception("redaction of the open data of process %s failed", process_id)
         return {"process_id": process_id, "status": "failed", "versions": []}
     versions = sorted(p.version for p in changed)
@@ -120,3 +122,26 @@ def queue_redactions() -> int:
         except Exception:  # broker down: the daily run redacts it
             logger.exception("could not queue the redaction of process %s", process_id)
     return len(pending)
+
+
+@shared_task(ignore_result=False)
+def prune_versions() -> list[dict]:
+    """Beat, daily: apply the retention policy to every process with published versions
+    (:mod:`participa.opendata.retention`), each in its own transaction, the files deleted
+    after its commit. A failure is logged and the next run tries again."""
+    ids = db.session.scalars(select(Publication.process_id).distinct()).all()
+    db.session.rollback()
+    done = []
+    for pid in sorted(ids):
+        try:
+            process = db.session.get_one(Process, pid)
+            pruned = retention.prune(process)
+            db.session.commit()
+            swept = retention.sweep(process)
+        except Exception:
+            db.session.rollback()
+            logger.exception("pruning the open data of process %s failed", pid)
+            done.append({"process_id": pid, "status": "failed", "pruned": [], "swept": []})
+            continue
+        done.append({"process_id": pid, "status": "ok", "pruned": pruned, "swept": swept})
+    return done

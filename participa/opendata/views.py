@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
+from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from flask import (
@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import lazy_gettext as _l
@@ -39,8 +38,10 @@ from participa.opendata.models import Publication
 from participa.processes.models import Process
 from participa.processes.queries import public_processes, published, sees_drafts
 from participa.results.visibility import budget_results
+from participa.storage import storage
 
 bp = Blueprint("opendata", __name__)
+logger = logging.getLogger(__name__)
 
 FORMATS = {"csv": "CSV", "json": "JSON", "pb": "Pabulib (.pb)"}
 TRIGGER_LABELS = {
@@ -54,19 +55,20 @@ TRIGGER_LABELS = {
 # --- reading published versions ----------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _package(slug: str, version: int, sha256: str) -> dict:
-    """A version's datapackage.json (immutable: cached by its hash)."""
-    path = services.version_folder(slug, version) / "datapackage.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"resources": []}
-
-
 def load_package(process: Process, publication: Publication) -> dict:
-    sha = next((f["sha256"] for f in publication.files if f["name"] == "datapackage.json"), "")
-    return _package(process.slug, publication.version, sha)
+    """A version's datapackage.json, as its row keeps it. A version published before the
+    row kept it (and whose file the migration did not find) is read from the storage,
+    every time: a failure is never remembered, the next request tries again."""
+    if publication.datapackage is not None:
+        return publication.datapackage
+    if publication.pruned_at is None:
+        key = services.file_key(process.slug, publication.version, services.PACKAGE)
+        try:
+            with storage().open(key) as stream:
+                return json.loads(stream.read().decode("utf-8"))
+        except (OSError, ValueError):
+            logger.warning("open data package %s could not be read", key)
+    return {"resources": []}
 
 
 @dataclass
@@ -286,10 +288,10 @@ def download(slug: str, version: int, filename: str):
     listed = {f["name"]: f for f in publication.files}
     if filename not in listed:
         abort(404)
-    path = services.version_folder(process.slug, version) / filename
-    if not path.is_file():
-        abort(404)
-    ext = Path(filename).suffix.lstrip(".")
+    if publication.pruned_at is not None:
+        abort(410)  # deleted by the retention policy (the version history says so)
+    key = services.file_key(process.slug, version, filename)
+    ext = PurePosixPath(filename).suffix.lstrip(".")
     mimetype = {
         "csv": CSV_CONTENT_TYPE,
         "json": "application/json",
@@ -300,30 +302,28 @@ def download(slug: str, version: int, filename: str):
     max_age = current_app.config["OPENDATA_MAX_AGE"]
     if ext == "csv" and wants_excel():
         response = Response(
-            with_bom(_chunks(path)),
             content_type=mimetype,
             headers={"Content-Disposition": f'attachment; filename="{excel_name(download_name)}"'},
         )
         response.set_etag(f"{sha}-excel")
-        response.last_modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        response.last_modified = publication.redacted_at or publication.published_at
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
         response.make_conditional(request)
-    else:
-        response = send_file(
-            path,
-            mimetype=mimetype.removesuffix("; charset=utf-8"),  # send_file adds it to text/*
-            as_attachment=ext in ("csv", "pb"),
-            download_name=download_name,
-            etag=sha,
-            conditional=True,
-        )
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    return response
-
-
-def _chunks(path: Path, size: int = 256 * 1024):
-    with open(path, "rb") as stream:
-        while chunk := stream.read(size):
-            yield chunk
+        if response.status_code == 304:
+            return response
+        try:  # opened only now: a 304 reads nothing from the storage
+            response.response = with_bom(storage().read_chunks(key))
+        except FileNotFoundError:
+            abort(404)
+        del response.headers["Content-Length"]  # of the empty body it was made with
+        return response
+    return storage().response(
+        key,
+        mimetype=mimetype,
+        download_name=download_name if ext in ("csv", "pb") else None,
+        max_age=max_age,
+        etag=sha,
+    )
 
 
 @bp.get("/datos/<slug>/latest/<filename>")

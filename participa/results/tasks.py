@@ -13,6 +13,7 @@ from participa.extensions import db
 from participa.results import services
 from participa.results.models import RunStatus, TallyRun
 from participa.signals import tally_finished
+from participa.unit_of_work import abandon
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def run_tally(run_id: int) -> TallyRun:
             db.session.rollback()
             return db.session.get_one(TallyRun, run_id)
         db.session.commit()
-    except Exception as error:
-        db.session.rollback()
+    except Exception as error:  # SoftTimeLimitExceeded included: the run is never left running
+        abandon()
         services.mark_failed(run_id, now, error)
         db.session.commit()
         raise

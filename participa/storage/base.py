@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from flask import Response
@@ -49,6 +50,11 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def modified(self, key: str) -> datetime:
+        """When ``key`` was last written (UTC, aware; FileNotFoundError if it is not
+        there): to leave alone a file whose row is not committed yet."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove ``key``; nothing happens if it is not there."""
         ...
@@ -68,10 +74,16 @@ class Storage(Protocol):
         mimetype: str,
         download_name: str | None = None,
         max_age: int | None = None,
+        etag: str | None = None,
+        private: bool = False,
     ) -> Response:
         """An answer serving ``key`` (404 if it is not there) with ETag, Last-Modified and
-        Range support: the file itself (local) or a redirect to a short-lived signed URL
-        (object storage); ``download_name`` makes it an attachment."""
+        Range support: the file itself (local), or from object storage a redirect to a
+        short-lived signed URL or the object streamed through. ``download_name`` makes it
+        an attachment; ``max_age`` lets public caches keep it that many seconds; ``etag``
+        (a hash the caller knows, e.g. the sha256) is the ETag where the backend can use
+        it (local; object storage serves its own); ``private`` (a file for its owner only):
+        ``Cache-Control: private, no-store`` and the shortest signed URL."""
         ...
 
     def check(self) -> None:

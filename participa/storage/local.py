@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -60,6 +61,9 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def modified(self, key: str) -> datetime:
+        return datetime.fromtimestamp(self.path(key).stat().st_mtime, UTC)
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
@@ -84,19 +88,26 @@ class LocalStorage:
         mimetype: str,
         download_name: str | None = None,
         max_age: int | None = None,
+        etag: str | None = None,
+        private: bool = False,
     ) -> Response:
         path = self.path(key)
         if not path.is_file():
             abort(404)
-        return send_file(
+        response = send_file(
             path,
-            mimetype=mimetype,
+            mimetype=mimetype.removesuffix("; charset=utf-8"),  # send_file adds it to text/*
             as_attachment=download_name is not None,
             download_name=download_name,
             conditional=True,  # ETag, Last-Modified, Range
-            etag=True,
-            max_age=max_age,
+            etag=etag if etag is not None else True,
+            max_age=0 if private else max_age,
         )
+        if private:
+            response.headers["Cache-Control"] = "private, no-store"
+        elif max_age is not None:
+            response.headers["Cache-Control"] = f"public, max-age={max_age}"
+        return response
 
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

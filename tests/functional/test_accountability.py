@@ -15,6 +15,7 @@ from participa.accountability.models import ExecutionItem, ItemFollow, Milestone
 from participa.conversation.models import Comment
 from participa.extensions import db
 from participa.processes.models import District
+from participa.storage import storage
 from tests import factories as f
 from tests.support.accountability import JPEG, PNG, pixels, publish
 
@@ -223,7 +224,8 @@ def test_admin_edits_an_item_and_adds_milestones(client, auth, world):
     assert db.session.scalar(select(func.count(Milestone.id))) == 2
     photo = client.get(f"/seguimiento/fotos/{milestone.photo}")
     assert photo.status_code == 200
-    assert photo.data == (milestones.photo_dir() / milestone.photo).read_bytes()
+    with storage().open(milestones.photo_key(milestone.photo)) as stored:
+        assert photo.data == stored.read()
     assert pixels(photo.data) == pixels(PNG)
     assert photo.headers["Content-Type"] == "image/png"
     photo.close()
@@ -303,8 +305,7 @@ def test_milestone_photos_are_reencoded_and_undecodable_ones_refused_beside_the_
         )
 
     def stored() -> set[str]:
-        folder = milestones.photo_dir()
-        return {p.name for p in folder.iterdir()} if folder.exists() else set()
+        return set(storage().keys(milestones.PHOTO_DIR))
 
     before = stored()
     broken = post(jpeg()[:80], "obra.jpg")

@@ -35,6 +35,7 @@ from participa.interop.pabulib import import_pb
 from participa.officing import services as officing
 from participa.processes import services as processes
 from participa.processes.models import District, Process, VoteScope
+from participa.storage import storage
 from participa.tallying.pabulib import PbError, read
 from tests import factories as f
 from tests.support.accountability import JPEG, PNG, publish
@@ -537,8 +538,7 @@ def test_a_milestone_photo_above_its_limits(client):
         )
 
     def photos() -> set[str]:
-        folder = milestones.photo_dir()
-        return {p.name for p in folder.iterdir()} if folder.exists() else set()
+        return set(storage().keys(milestones.PHOTO_DIR))
 
     stored_photos = photos()
     with Unchanged():

@@ -15,7 +15,7 @@ from participa.results.tasks import run_tally
 from participa.tallying.pabulib import parse, read
 from tests import factories as f
 from tests.conftest import need
-from tests.support.opendata import tallied_process
+from tests.support.opendata import folder_of, tallied_process
 from tests.support.pabulib import PABULIB
 
 pabutools = pytest.importorskip("pabutools")
@@ -108,7 +108,7 @@ def published_outcome(folder: Path, pb_path: Path) -> tuple[set[str], set[str]]:
 def publish_and_check(process) -> int:
     publication = services.publish(process, "manual")
     db.session.commit()
-    folder = services.version_folder(process.slug, publication.version)
+    folder = folder_of(publication)
     files = sorted(folder.glob("*.pb"))
     assert files, "no .pb file was published"
     for path in files:
@@ -197,7 +197,7 @@ def test_published_pb_neutralises_formula_text_like_the_csvs_and_still_recounts(
     budget.title = "+Obras"
     db.session.commit()
     publish_and_check(process)  # pabutools recounts it to the published outcome
-    folder = services.version_folder(process.slug, services.latest_publication(process.id).version)
+    folder = folder_of(services.latest_publication(process.id))
     pb = read(folder / f"presupuesto-{budget.id}.pb")
     names = [row["name"] for row in pb.projects.values()]
     assert names[0] == "'" + formula and names[1] == "'-Bacheo"

@@ -14,6 +14,7 @@ from participa.accounts.models import User
 from participa.db import utcnow
 from participa.extensions import db
 from participa.notifications.models import Notification
+from participa.storage import storage
 from tests import factories as f
 from tests.conftest import need
 from tests.support.worker import wait_until
@@ -38,9 +39,7 @@ def test_deleting_while_the_archive_is_built_leaves_no_file_nor_notice(app, ctx,
     db.session.add(export)
     db.session.commit()
     me_id, export_id = me.id, export.id
-    folder = exports.exports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    archive = folder / exports.new_file_name()
+    archive = exports.new_file_name()
 
     building = db.engine.connect()  # the worker's transaction
     build = building.begin()
@@ -64,11 +63,11 @@ def test_deleting_while_the_archive_is_built_leaves_no_file_nor_notice(app, ctx,
             30,
             "the deletion waiting for the archive being built",
         )
-        archive.write_bytes(b"PK")  # the build ends: its file, its row, its notice
+        storage().write(exports.key_for(archive), [b"PK"])  # the build ends: file, row, notice
         building.execute(
             update(DataExport)
             .where(DataExport.id == export_id)
-            .values(file_name=archive.name, status=ExportStatus.READY, ready_at=utcnow())
+            .values(file_name=archive, status=ExportStatus.READY, ready_at=utcnow())
         )
         building.execute(
             insert(Notification).values(
@@ -88,6 +87,6 @@ def test_deleting_while_the_archive_is_built_leaves_no_file_nor_notice(app, ctx,
     assert not deleting.is_alive() and failures == []
     db.session.expire_all()
     assert db.session.get_one(User, me_id).is_deleted
-    assert not archive.exists()
+    assert not storage().exists(exports.key_for(archive))
     assert db.session.scalar(select(func.count(DataExport.id))) == 0
     assert db.session.scalar(select(func.count(Notification.id))) == 0

@@ -76,6 +76,12 @@ def killable_worker(app, database_url, redis_url, tmp_path):
         options + "unacked_key": f"{queue}-unacked",
         options + "unacked_index_key": f"{queue}-unacked-index",
         options + "unacked_mutex_key": f"{queue}-unacked-mutex",
+        # no time limits: the worker refuses to start with limits above the visibility
+        # timeout (participa.celery.check_visibility_timeout), shortened here
+        **{f"PARTICIPA_{kind}_TIME_LIMIT": "null" for kind in ("TALLY", "PUBLICATION")},
+        **{f"PARTICIPA_{kind}_SOFT_TIME_LIMIT": "null" for kind in ("TALLY", "PUBLICATION")},
+        "PARTICIPA_PUBLISH_ALL_TIME_LIMIT": "null",
+        "PARTICIPA_PUBLISH_ALL_SOFT_TIME_LIMIT": "null",
     }
     started = []
 

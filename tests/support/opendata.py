@@ -13,6 +13,7 @@ from participa.opendata.models import Publication
 from participa.proposals.models import Proposal
 from participa.results import services as results
 from participa.results.tasks import run_tally
+from participa.storage import LocalStorage, storage
 from tests import factories as f
 from tests.support.ballots import cast_ballot
 
@@ -92,7 +93,10 @@ def tallied_process(
 
 
 def folder_of(publication: Publication) -> Path:
-    return services.version_folder(publication.process.slug, publication.version)
+    """The folder of a version's files in the (default, local) storage."""
+    store = storage()
+    assert isinstance(store, LocalStorage), "folder_of reads the local storage"
+    return store.path(services.version_prefix(publication.process.slug, publication.version))
 
 
 def read_csv(folder: Path, name: str) -> list[dict]:

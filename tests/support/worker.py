@@ -28,15 +28,18 @@ def start_worker(
     instance: Path,
     env: dict[str, str] | None = None,
     pool: str = "solo",
+    queues: tuple[str, ...] | None = None,
 ) -> subprocess.Popen:
-    """A ``celery worker`` subprocess on ``database_url``, consuming only ``queue`` (the
-    tasks it sends stay on it), in a process group of its own; returns once it is ready.
-    ``env`` adds ``PARTICIPA_*`` settings."""
+    """A ``celery worker`` subprocess on ``database_url``, its default queue ``queue`` and
+    its tally queue ``queue``-tally (the tasks it sends stay on them), in a process group of
+    its own; returns once it is ready. It consumes both, or only ``queues``. ``env`` adds
+    ``PARTICIPA_*`` settings."""
     environment = os.environ | {
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": redis_url,
         "PARTICIPA_TESTING": "true",
         "PARTICIPA_CELERY__task_default_queue": queue,
+        "PARTICIPA_TALLY_QUEUE": tally_queue(queue),
         "PARTICIPA_SECRET_KEY": "test-secret",
         "PARTICIPA_INSTANCE_PATH": str(instance),
     }
@@ -52,7 +55,7 @@ def start_worker(
                 f"--pool={pool}",
                 "--concurrency=1",
                 "-Q",
-                queue,
+                ",".join(queues or (queue, tally_queue(queue))),
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
@@ -71,6 +74,11 @@ def start_worker(
             pytest.fail(f"the Celery worker did not start:\n{log.read_text()}")
         time.sleep(0.1)
     return process
+
+
+def tally_queue(queue: str) -> str:
+    """The tally queue that goes with the test queue ``queue``."""
+    return f"{queue}-tally"
 
 
 def kill_worker(process: subprocess.Popen) -> None:
@@ -117,12 +125,14 @@ def sending_to(app, worker: dict) -> Iterator[dict]:
     """The test app's Celery sending its tasks to ``worker`` (not run eagerly), set back as
     it was afterwards: the tests after it run their tasks in-process again."""
     celery = app.extensions["celery"]
-    saved = {k: celery.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    keys = ("task_always_eager", "broker_url", "task_default_queue", "tally_queue")
+    saved = {k: celery.conf[k] for k in keys}
     switch_broker(
         celery,
         task_always_eager=False,
         broker_url=worker["redis_url"],
         task_default_queue=worker["queue"],
+        tally_queue=tally_queue(worker["queue"]),
     )
     try:
         yield worker

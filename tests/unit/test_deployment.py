@@ -10,15 +10,13 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.pabulib import SMALL_PB
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_compose_describes_the_stack_with_real_entry_points():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    assert {"postgres", "redis", "web", "worker", "tally-worker", "beat"} <= set(services)
     assert "gunicorn" in services["web"]["command"]
     assert "'participa:create_app()'" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A worker.app worker")
@@ -26,13 +24,108 @@ def test_compose_describes_the_stack_with_real_entry_points():
     # the entry points the commands name exist: the web's app factory, the worker's module
     module, factory = re.search(r"'([\w.]+):(\w+)\(\)'", services["web"]["command"]).groups()
     assert callable(getattr(importlib.import_module(module), factory, None)), (module, factory)
-    for name in ("worker", "beat"):
+    for name in ("worker", "tally-worker", "beat"):
         celery_app = services[name]["command"].split()[2]  # celery -A <module> ...
         assert importlib.util.find_spec(celery_app) is not None, celery_app
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
         assert env["CELERY_BROKER_URL"].startswith("redis://")
+
+
+APP_SERVICES = ("web", "worker", "tally-worker", "beat")
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def test_compose_migrates_once_before_any_node_starts():
+    """Two nodes upgrading the schema at once fail: a one-off job does it, and everything
+    that runs the app waits for it to have succeeded."""
+    services = _compose()
+    migrate = services["migrate"]
+    assert migrate["command"] == ["flask", "--app", "participa", "db", "upgrade"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }, name
+        assert "db upgrade" not in str(services[name]["command"]), name
+
+
+def test_compose_puts_a_proxy_in_front_of_several_web_nodes_and_trusts_it():
+    services = _compose()
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert "80:80" in proxy["ports"] and "ports" not in services["web"]  # only the proxy
+    config = ROOT / "deploy" / "nginx.conf"
+    assert f"./{config.relative_to(ROOT)}:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    text = config.read_text()
+    assert "proxy_pass $web" in text and "set $web http://web:8000" in text
+    assert "alias /srv/static/" in text and "./static:/srv/static:ro" in proxy["volumes"]
+    assert services["web"]["deploy"]["replicas"] >= 2
+    for name in APP_SERVICES:  # one hop: the proxy, which replaces X-Forwarded-For
+        assert services[name]["environment"]["PARTICIPA_TRUSTED_PROXIES"] == "1"
+    assert "X-Forwarded-For $remote_addr" in text
+
+
+def test_compose_shares_secrets_and_storage_between_all_nodes():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for name in (*APP_SERVICES, "migrate"):
+        env = services[name]["environment"]
+        assert env["SECRET_KEY_FILE"] == "/run/secrets/secret_key", name
+        assert env["CENSUS_SALT_FILE"] == "/run/secrets/census_salt", name
+        assert "SECRET_KEY" not in env and "CENSUS_SALT" not in env
+        assert set(services[name]["secrets"]) == {"secret_key", "census_salt"}
+        assert env["STORAGE_URL"] == "s3://participa-files/"
+        assert env["STORAGE_S3_ENDPOINT_URL"] == "http://minio:9000"
+    for name in APP_SERVICES:  # the bucket exists before a node writes to it
+        bucket_made = services[name]["depends_on"]["minio-bucket"]["condition"]
+        assert bucket_made == "service_completed_successfully", name
+    assert set(compose["secrets"]) == {"secret_key", "census_salt"}
+    bucket = services["minio-bucket"]
+    assert "mc mb --ignore-existing local/participa-files" in bucket["entrypoint"]
+    assert bucket["depends_on"]["minio"]["condition"] == "service_healthy"
+
+
+def test_compose_checks_the_health_of_each_long_running_service():
+    services = _compose()
+    for name in ("postgres", "redis", "minio", "web", "worker", "tally-worker"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_compose_runs_a_worker_per_queue_and_beats_on_the_shared_schedule():
+    services = _compose()
+    assert services["worker"]["command"].split()[4:6] == ["-Q", "celery"]
+    tally = services["tally-worker"]["command"].split()
+    assert tally[4:] == [
+        "-Q", "tally", "--concurrency", "1", "--prefetch-multiplier", "1", "--loglevel=info"
+    ]  # fmt: skip
+    beat = services["beat"]["command"]
+    assert "--scheduler redbeat.RedBeatScheduler" in beat and "--schedule" not in beat.split()
+
+
+def test_the_image_runs_unprivileged_from_the_locked_requirements():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    assert "RUN pip install --no-cache-dir --require-hashes -r requirements/base.txt" in lines
+    assert not any("pip install" in line and "-e" in line.split() for line in lines)
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users == ["participa"]  # the last word on who runs it
+    assert lines.index("USER participa") > max(
+        i for i, line in enumerate(lines) if line.startswith("RUN ")
+    )
+    assert "chown participa:participa /var/lib/participa" in (ROOT / "Dockerfile").read_text()
+    assert "PARTICIPA_INSTANCE_PATH=/var/lib/participa" in (ROOT / "Dockerfile").read_text()
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"instance", "secrets", ".venv"} <= set(ignored)  # no demo key in the context
 
 
 def test_gunicorn_settings_are_shipped_and_serve_the_app_with_threads():
@@ -57,6 +150,7 @@ def test_gunicorn_settings_are_shipped_and_serve_the_app_with_threads():
 def test_worker_entry_point_registers_the_tasks():
     env = os.environ | {
         "PARTICIPA_SECRET_KEY": "x",
+        "PARTICIPA_CENSUS_SALT": "y",
         "CELERY_BROKER_URL": "memory://",
         "PARTICIPA_INSTANCE_PATH": str(ROOT / "instance"),
     }
@@ -67,95 +161,6 @@ def test_worker_entry_point_registers_the_tasks():
     assert "participa.results.tasks.tally_budget" in out
     assert "participa.processes.tasks.advance_phases" in out
     assert "participa.notifications.tasks.send_notification" in out
-
-
-def test_secret_key_is_required_outside_debug_and_tests(tmp_path):
-    env = _clean_environment(tmp_path)  # no instance/secret_key left by `make demo` either
-    code = "from participa import create_app; create_app()"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
-
-
-def _clean_environment(instance: Path) -> dict[str, str]:
-    """A shell of a fresh clone: no SECRET_KEY, no PARTICIPA_* setting, no database or
-    broker, and an empty instance folder (so no ``secret_key`` file from ``make demo``)."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "SYSTEMROOT")
-    env = {k: v for k, v in os.environ.items() if k in keep}
-    return env | {"PARTICIPA_INSTANCE_PATH": str(instance)}
-
-
-def test_pb_tally_from_a_fresh_clone_needs_no_secret(tmp_path):
-    """README: ``flask --app participa pb tally FILE.pb`` counts a file; nothing is signed or
-    hashed, so no SECRET_KEY is needed (greedy: c 300 with 4 votes, a 600 with 3, and b 500
-    with 2 no longer fits)."""
-    pb = tmp_path / "tres.pb"
-    pb.write_text(SMALL_PB, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "participa", "pb", "tally", str(pb)],
-        cwd=ROOT,
-        env=_clean_environment(tmp_path / "instance"),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert sorted(result.stdout.split()) == ["a", "c"]
-
-
-def test_only_pb_commands_run_without_a_secret(tmp_path):
-    """``db upgrade`` seals the receipt codes waiting to be mailed with a key derived from
-    SECRET_KEY: without one it refuses before touching the database, as every command but
-    ``pb`` and the list of commands do."""
-    instance = tmp_path / "instance"
-    env = _clean_environment(instance)
-
-    def flask(*args: str) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "flask", "--app", "participa", *args]
-        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-
-    for args in (("db", "upgrade"), ("users", "create-admin", "--help"), ("routes",)):
-        refused = flask(*args)
-        assert refused.returncode != 0, args
-        assert "SECRET_KEY must be set" in refused.stderr, (args, refused.stderr[-2000:])
-    assert not list(instance.glob("*.db"))  # no database was created, let alone migrated
-    listed = flask("--help")
-    assert listed.returncode == 0 and " pb " in listed.stdout and " db " in listed.stdout
-
-
-def test_a_flask_command_without_secret_serves_nothing_and_hashes_nothing(tmp_path):
-    """The app a ``flask`` command builds without SECRET_KEY refuses what needs the secret:
-    a request (``flask run`` would sign sessions with nothing) and the census hashes."""
-    code = """
-import click
-from flask.cli import ScriptInfo
-from participa import create_app
-with click.Context(click.Command("flask"), obj=ScriptInfo()):
-    app = create_app()
-print("built")
-for name, attempt in (
-    ("request", lambda: app.test_client().get("/")),
-    ("census", lambda: __import__("participa.census.hashing").census.hashing.census_salt()),
-):
-    try:
-        with app.app_context():
-            attempt()
-        print(name, "served")
-    except RuntimeError as error:
-        print(name, "refused:", error)
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=_clean_environment(tmp_path / "instance"),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    assert lines[0] == "built"
-    assert lines[1] == "request refused: SECRET_KEY must be set outside debug and tests."
-    assert lines[2].startswith("census refused: SECRET_KEY (or CENSUS_SALT) must be set")
 
 
 def test_every_import_of_the_app_is_a_declared_dependency():
