@@ -2,7 +2,9 @@
 that says which notification was written for whom (a user id), never the address or the
 content (a receipt code or a reset link must not reach the logs); with ``MAIL_OUTBOX_DIR``
 set (``make demo``), the message itself is written there as ``<id>.eml`` for whoever runs
-the site to open (the demo's confirmation and reset links).
+the site to open (the demo's confirmation and reset links). SMTP goes through a
+:class:`participa.notifications.mailer.Mailer`: one connection per run, every wait on the
+server bounded by ``MAIL_TIMEOUT``.
 
 A mail error names the address (``SMTPRecipientsRefused``, a server's reply quoting it, a
 malformed ``To`` header): it never leaves :func:`_send`, which raises :class:`SendingFailed`
