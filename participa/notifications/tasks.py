@@ -203,10 +203,12 @@ def _give_up_too_old(now: datetime) -> None:
     """Beat's run: :func:`expire_query`, committed, and the ids given up logged."""
     expired = db.session.scalars(expire_query(now)).all()
     db.session.commit()
-    if expired:
+    if expired:  # the first ids: after an outage of days they may be thousands
+        more = f" and {len(expired) - 20} more" if len(expired) > 20 else ""
         logger.warning(
-            "notification(s) %s too old to be sent: given up, their secrets erased",
-            ", ".join(map(str, sorted(expired))),
+            "notification(s) %s%s too old to be sent: given up, their secrets erased",
+            ", ".join(map(str, sorted(expired)[:20])),
+            more,
         )
 
 
