@@ -126,6 +126,13 @@ def default_config(instance_path: str) -> dict:
         "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
         "STORAGE_SERVE": os.environ.get("STORAGE_SERVE") or "redirect",
         "STORAGE_URL_TTL": int(os.environ.get("STORAGE_URL_TTL") or 300),
+        # Seconds SMTP may wait for the mail server, per operation (connecting, each
+        # command and reply): a server that does not answer fails the sending, retried
+        # later, instead of holding a worker and a notification's row lock.
+        "MAIL_TIMEOUT": 10.0,
+        # At most this many notifications per run of send_pending (over one SMTP
+        # connection); a run that reaches it queues another for the rest.
+        "MAIL_BATCH_SIZE": 500,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in
