@@ -88,7 +88,17 @@ def store(run_id: int) -> str:
         return "stored"
     storage().write(key(run), exports.ballots_csv(run.budget), content_type=CSV_CONTENT_TYPE)
     clear_queued(run)
+    _drop_older_runs(run)
     return "written"
+
+
+def _drop_older_runs(run: TallyRun) -> None:
+    """The files of the budget's earlier official runs: no longer shown to anyone."""
+    folder = key(run).rsplit("/", 2)[0]  # results/<process>/<budget>
+    mine = key(run).rsplit("/", 1)[0] + "/"
+    for other in storage().keys(folder):
+        if not other.startswith(mine):
+            storage().delete(other)
 
 
 def _take_lock(run_id: int) -> bool:

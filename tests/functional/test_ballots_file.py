@@ -3,9 +3,11 @@ from there: the same bytes as the CSV streamed from the ballots, without reading
 ballots again, with ETag and Range, hidden whenever the phase hides the ballots."""
 
 import re
+from datetime import timedelta
 
 from participa.db import utcnow
 from participa.extensions import db
+from participa.processes.services import open_phase_now
 from participa.results import ballots_file, exports
 from participa.results.queries import published_run
 from participa.results.services import request_tally
@@ -13,7 +15,7 @@ from participa.results.tasks import run_tally, tally_budget
 from participa.storage import storage
 from tests import factories as f
 from tests.support.ballots import cast_ballot
-from tests.support.opendata import tallied_process
+from tests.support.opendata import shift_phases, tallied_process
 from tests.support.queries import counting
 
 BALLOTS_TABLE = re.compile(r"\bballots\b|\bballot_items\b", re.IGNORECASE)
@@ -121,6 +123,7 @@ def test_the_tally_task_writes_the_file_and_a_new_run_has_a_file_of_its_own(ctx,
     assert second.id == again.id != first.id
     assert ballots_file.key(second) != ballots_file.key(first)
     assert ballots_file.is_stored(second)
+    assert not ballots_file.is_stored(first)  # the earlier run's file is not kept
     assert client.get(url(process, budget)).data == stored_bytes(second)
 
 
@@ -142,3 +145,27 @@ def test_an_administrators_preview_reads_the_ballots_as_they_are(ctx, client, au
     cast_ballot(budget, f.user(), [p3])
     db.session.commit()
     assert client.get(url(process, budget)).data.count(b"\n") == 3
+
+
+def test_opening_the_results_phase_writes_the_files_of_earlier_runs(ctx, client):
+    """A run tallied before its file could be written (here without the task): opening
+    the results phase (by hand, as the scheduler would) writes it."""
+    process = f.process(now_allows=("allows_vote",))
+    budget = f.budget(process, amount=1000, costs=(600, 300))
+    p1, p2 = f.project_ids(budget)
+    for chosen in ([p1], [p1, p2], [p2]):
+        cast_ballot(budget, f.user(), chosen)
+    shift_phases(process, 12)
+    results_phase = process.phases[2]
+    results_phase.starts_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    run = request_tally(budget)
+    db.session.commit()
+    run_tally(run.id)
+    assert client.get(url(process, budget)).status_code == 404  # not public yet
+    assert not ballots_file.is_stored(run)
+
+    open_phase_now(results_phase, f.admin())
+    db.session.commit()  # the view's commit: the writing follows it
+    assert ballots_file.is_stored(run)
+    assert client.get(url(process, budget)).data.count(b"\n") == 4
