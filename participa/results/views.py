@@ -83,4 +83,4 @@ def ballots_csv(slug: str, budget_id: int):
 
 def _preparing() -> tuple[str, int, dict[str, str]]:
     page = render_template("results/preparing.html", seconds=ballots_file.RETRY_AFTER)
-    return page, 503, {"Retry-After": str(ballots_file.RETRY_AFTER)}
+    return page, 503, {"Retry-After": str(ballots_file.RETRY_AFTER), "Cache-Control": "no-store"}

@@ -50,6 +50,7 @@ def test_a_missing_file_is_prepared_by_the_worker_then_served(ctx, client, stora
         assert first.status_code == 503
         assert first.headers["Retry-After"] == str(ballots_file.RETRY_AFTER)
         assert "preparando" in first.get_data(as_text=True)
+        assert first.headers["Cache-Control"] == "no-store"
         second = client.get(url)  # asked again at once: never queued twice
         assert second.status_code in (200, 503)
     assert [name for name, _id in sent] == [TASK]
@@ -64,9 +65,11 @@ def test_a_missing_file_is_prepared_by_the_worker_then_served(ctx, client, stora
     db.session.commit()
     tally_budget.delay(again.id)
     wait_until(
-        lambda: (run2 := published_run(budget)) is not None
-        and run2.id == again.id
-        and ballots_file.is_stored(run2),
+        lambda: (
+            (run2 := published_run(budget)) is not None
+            and run2.id == again.id
+            and ballots_file.is_stored(run2)
+        ),
         60,
         "the new run's boletas.csv",
     )
