@@ -70,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.notifications.tasks
     import participa.opendata.tasks  # subscribes to tally_finished and results_opened
     import participa.processes.tasks
-    import participa.results.tasks  # noqa: F401
+    import participa.results.tasks  # noqa: F401  # subscribes too (the stored boletas.csv)
 
     init_security(app)
     app.url_map.converters["int"] = BoundedInt  # ids beyond 32 bits are simply not found
