@@ -5,11 +5,13 @@ This layer owns the transactions: :func:`run_tally` commits the claim, then the 
 """
 
 import logging
+import time
 
 from celery import shared_task
 
 from participa.db import utcnow
 from participa.extensions import db
+from participa.ops.counters import TALLY_DURATION
 from participa.results import services
 from participa.results.models import RunStatus, TallyRun
 from participa.signals import tally_finished
@@ -66,6 +68,7 @@ def run_tally(run_id: int) -> TallyRun:
         run = db.session.get_one(TallyRun, run_id)
         logger.info("tally run %s is %s; not counted", run_id, run.status)
         return run
+    started = time.perf_counter()
     try:
         outcome, total = services.count_run(run)
         done = services.store_outcome(run_id, outcome, total)
@@ -74,6 +77,7 @@ def run_tally(run_id: int) -> TallyRun:
             db.session.rollback()
             return db.session.get_one(TallyRun, run_id)
         db.session.commit()
+        TALLY_DURATION.observe(time.perf_counter() - started)
     except Exception as error:
         db.session.rollback()
         services.mark_failed(run_id, now, error)
