@@ -89,11 +89,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s [%(name)s] [%(request_id)s] %(message)s"
+class TextFormatter(logging.Formatter):
+    """A line of text: time, level, logger, request id (``-`` outside a request), message."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s [%(name)s] [%(request_tag)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.request_tag = getattr(record, "request_id", None) or "-"
+        return super().format(record)
 
 
 def _formatter(kind: str) -> logging.Formatter:
-    return JsonFormatter() if kind == "json" else logging.Formatter(TEXT_FORMAT)
+    return JsonFormatter() if kind == "json" else TextFormatter()
 
 
 def _dress(handler: logging.Handler, kind: str) -> None:

@@ -48,6 +48,7 @@ def built(app: Flask, **config: Any) -> Iterator[Flask]:
             for engine in db.engines.values():
                 engine.dispose()
         app.extensions["celery"].set_default()
+        app.extensions["celery"].set_current()  # building another app made its own current
 
 
 @pytest.fixture
