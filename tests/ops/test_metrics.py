@@ -33,6 +33,10 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
     return found
 
 
+def _labelled(name: str, **labels: str) -> tuple[str, tuple]:
+    return name, tuple(sorted(labels.items()))
+
+
 def scrape(client, **headers) -> dict[tuple[str, tuple], float]:
     answer = client.get("/metrics", environ_base=LOCAL, headers=headers)
     assert answer.status_code == 200, answer.status_code
@@ -66,9 +70,15 @@ def test_only_the_allowed_addresses_and_the_token_read_them(metrics, monkeypatch
 
 
 def test_requests_are_counted_by_endpoint_method_and_status(metrics):
-    key = ("participa_http_requests_total", (("endpoint", "ops.healthz"), ("method", "GET"), ("status", "200")))  # fmt: skip
-    missing = ("participa_http_requests_total", (("endpoint", "unknown"), ("method", "GET"), ("status", "404")))  # fmt: skip
-    latency = ("participa_http_request_duration_seconds_count", (("endpoint", "ops.healthz"), ("method", "GET")))  # fmt: skip
+    key = _labelled(
+        "participa_http_requests_total", endpoint="ops.healthz", method="GET", status="200"
+    )
+    missing = _labelled(
+        "participa_http_requests_total", endpoint="unknown", method="GET", status="404"
+    )
+    latency = _labelled(
+        "participa_http_request_duration_seconds_count", endpoint="ops.healthz", method="GET"
+    )
     before = scrape(metrics)
     for _ in range(3):
         metrics.get("/healthz")
