@@ -1,5 +1,5 @@
 """Optional error reports to Sentry (``SENTRY_DSN``), with nothing personal in them: no
-IP address or user (``send_default_pii=False``), and :func:`scrub` removes cookies, the
+IP address or user (``data_collection``, sentry-sdk 3's ``send_default_pii=False``), and :func:`scrub` removes cookies, the
 ``Authorization`` header, form and JSON bodies and query strings before anything leaves.
 """
 
@@ -47,9 +47,16 @@ def init_sentry(app: Flask) -> bool:
     sentry_sdk.init(
         dsn=dsn,
         integrations=[FlaskIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        # sentry-sdk 3's form of send_default_pii=False, stricter: no user, cookie, body,
+        # query string or local variable of a frame (it may hold a password or a token)
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
-        include_local_variables=False,  # a frame may hold a password or a token
         before_send=scrub,  # type: ignore[arg-type]
         environment=app.config.get("SENTRY_ENVIRONMENT") or None,
         traces_sample_rate=0.0,
