@@ -1,6 +1,7 @@
 """Optional error reports to Sentry (``SENTRY_DSN``), with nothing personal in them: no
-IP address or user (``data_collection``, sentry-sdk 3's ``send_default_pii=False``), and :func:`scrub` removes cookies, the
-``Authorization`` header, form and JSON bodies and query strings before anything leaves.
+IP address or user (``data_collection``, sentry-sdk 3's ``send_default_pii=False``), and
+:func:`scrub` removes cookies, the ``Authorization`` header, form and JSON bodies and
+query strings before anything leaves.
 """
 
 from __future__ import annotations
