@@ -191,8 +191,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from participa.cli import demo_cli, pb_cli, phases_cli, users_cli
+    from participa.ops.backup import backup_cli
 
-    for group in (users_cli, demo_cli, pb_cli, phases_cli):
+    for group in (users_cli, demo_cli, pb_cli, phases_cli, backup_cli):
         app.cli.add_command(group)
     if not app.config.get("SECRET_KEY"):  # a `flask` command without one: only `pb` runs
         for name, command in list(app.cli.commands.items()):
