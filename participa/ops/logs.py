@@ -27,6 +27,7 @@ from celery.signals import (
     task_prerun,
 )
 from flask import Flask, Response, g, has_request_context, request
+from gunicorn.glogging import Logger
 
 HEADER = "X-Request-ID"
 TASK_HEADER = "participa_request_id"
@@ -119,12 +120,12 @@ def configure_logging(app: Flask) -> None:
     kind = str(app.config.get("LOG_FORMAT") or "text").lower()
     _settings["format"] = kind
     root = logging.getLogger()
-    ours = [h for h in root.handlers if getattr(h, "participa", False)]
+    ours: list[logging.Handler] = [h for h in root.handlers if getattr(h, "participa", False)]
     if not ours:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.participa = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        ours = [handler]
+        stream = logging.StreamHandler(sys.stderr)
+        stream.participa = True  # type: ignore[attr-defined]
+        root.addHandler(stream)
+        ours = [stream]
     for handler in ours:
         _dress(handler, kind)
     root.setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
@@ -161,3 +162,14 @@ def _task_starts(task_id: str, task: Task, **_kwargs: Any) -> None:
 @task_postrun.connect
 def _task_ends(**_kwargs: Any) -> None:
     _task.set(None)
+
+
+class GunicornJsonLogger(Logger):
+    """gunicorn's error and access logs as JSON lines (``LOG_FORMAT=json``, named by
+    gunicorn.conf.py)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            for handler in logger.handlers:
+                _dress(handler, "json")

@@ -47,7 +47,7 @@ def registry() -> CollectorRegistry:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return REGISTRY
     merged = CollectorRegistry()
-    MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+    MultiProcessCollector(merged)
     return merged
 
 
@@ -82,7 +82,7 @@ class LiveCollector(Collector):
         names = dict.fromkeys((*QUEUES, str(celery.conf.task_default_queue)))
         client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         try:
-            return [(name, int(client.llen(name))) for name in names]
+            return [(name, int(client.llen(name))) for name in names]  # type: ignore[arg-type]
         except redis.RedisError as error:
             logger.warning("queue depth unavailable: %s", type(error).__name__)
             return []
