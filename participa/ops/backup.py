@@ -30,6 +30,7 @@ STORED = ("opendata", "photos")  # the instance's folders of files the site serv
 DUMP = "database.dump"
 STORAGE = "storage"
 MANIFEST = "manifest.json"
+IN_PROGRESS = shutil.ignore_patterns(".tmp-*")
 
 
 def _libpq_environment() -> dict[str, str]:
@@ -97,7 +98,8 @@ def dump(destination: Path) -> None:
     copied = 0
     for name in _stored_folders(root):
         target = destination / STORAGE / name
-        shutil.copytree(root / name, target, dirs_exist_ok=True)
+        # a publication's hidden temporary folder is not a version yet
+        shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=IN_PROGRESS)
         copied += _count_files(target)
     manifest = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
