@@ -17,7 +17,11 @@ DROPPED_HEADERS = {"cookie", "authorization", "proxy-authorization", "x-csrftoke
 
 def scrub(event: dict[str, Any], _hint: dict[str, Any] | None = None) -> dict[str, Any]:
     """``before_send``: the request of an event keeps its method and path, its headers
-    but the ones that carry credentials, and nothing of its body or query string."""
+    but the ones that carry credentials, and nothing of its body or query string; the
+    command line is dropped (``--broker redis://:password@...`` would be in it)."""
+    extra = event.get("extra")
+    if isinstance(extra, dict):
+        extra.pop("sys.argv", None)
     found = event.get("request")
     if isinstance(found, dict):
         found.pop("cookies", None)
@@ -48,6 +52,7 @@ def init_sentry(app: Flask) -> bool:
     sentry_sdk.init(
         dsn=dsn,
         integrations=[FlaskIntegration(), CeleryIntegration()],
+        auto_enabling_integrations=False,  # no patching of SQLAlchemy, Redis... beyond these
         # sentry-sdk 3's form of send_default_pii=False, stricter: no user, cookie, body,
         # query string or local variable of a frame (it may hold a password or a token)
         data_collection={

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import sentry_sdk
-from flask import request
+from pathlib import Path
 
 from participa.ops.sentry import scrub
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SECRETS = ("cookie-secret-1f2e", "form-password-9a8b", "query-token-7c6d", "bearer-secret-5e4f")
 
@@ -66,31 +69,59 @@ def receiving() -> Iterator[Receiver]:
     try:
         yield server
     finally:
-        sentry_sdk.init()  # no DSN: reporting off again for the tests after this one
         server.shutdown()
         server.server_close()
 
 
-def test_an_error_in_a_view_reaches_sentry_without_secrets(build):
-    with (
-        receiving() as receiver,
-        build(SENTRY_DSN=receiver.dsn, PROPAGATE_EXCEPTIONS=False) as other,
-    ):
+# A process of its own with SENTRY_DSN set (sentry-sdk patches Flask and Celery for the
+# whole process): a failing view is called with a cookie, a token in the query string, a
+# password in the form and a bearer token, then the reports are flushed.
+FAILING_PROCESS = """
+import sys
+import sentry_sdk
+from flask import request
+from participa import create_app
 
-        @other.post("/fails-for-a-test")
-        def fails():
-            password = request.form["password"]  # a local variable of the failing frame
-            raise RuntimeError(f"the view failed ({len(password)})")
+dsn, database, secrets = sys.argv[1], sys.argv[2], sys.argv[3:]
+app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SENTRY_DSN": dsn,
+                  "SQLALCHEMY_DATABASE_URI": database, "PROPAGATE_EXCEPTIONS": False,
+                  "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
 
-        client = other.test_client()
-        client.set_cookie("session", SECRETS[0])
-        answer = client.post(
-            f"/fails-for-a-test?token={SECRETS[2]}&page=2",
-            data={"password": SECRETS[1], "email": "ana@example.org"},
-            headers={"Authorization": f"Bearer {SECRETS[3]}"},
+@app.post("/fails-for-a-test")
+def fails():
+    password = request.form["password"]  # a local variable of the failing frame
+    raise RuntimeError(f"the view failed ({len(password)})")
+
+client = app.test_client()
+client.set_cookie("session", secrets[0])
+answer = client.post(
+    f"/fails-for-a-test?token={secrets[2]}&page=2",
+    data={"password": secrets[1], "email": "ana@example.org"},
+    headers={"Authorization": f"Bearer {secrets[3]}"},
+)
+assert answer.status_code == 500, answer.status_code
+sentry_sdk.flush(timeout=10)
+"""
+
+
+def test_an_error_in_a_view_reaches_sentry_without_secrets(app, tmp_path):
+    with receiving() as receiver:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                FAILING_PROCESS,
+                receiver.dsn,
+                app.config["SQLALCHEMY_DATABASE_URI"],
+                *SECRETS,
+            ],
+            cwd=ROOT,
+            env=os.environ | {"PARTICIPA_INSTANCE_PATH": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
-        assert answer.status_code == 500
-        sentry_sdk.flush(timeout=10)
+        assert done.returncode == 0, done.stderr
         body = receiver.wait_for(b"the view failed")
     assert b"RuntimeError" in body
     assert b"/fails-for-a-test" in body  # where it happened
@@ -108,9 +139,12 @@ def test_scrub_keeps_the_method_and_path_only():
             "cookies": {"session": "s"},
             "data": {"password": "p"},
             "headers": {"Cookie": "s", "Authorization": "Bearer t", "User-Agent": "probe"},
-        }
+        },
+        "extra": {"sys.argv": ["celery", "--broker", "redis://:pw@redis"]},
     }
-    assert scrub(event)["request"] == {
+    scrubbed = scrub(event)
+    assert scrubbed["extra"] == {}
+    assert scrubbed["request"] == {
         "method": "POST",
         "url": "https://participa.example/cuenta/restablecer/abc",
         "headers": {"User-Agent": "probe"},
