@@ -112,6 +112,10 @@ def default_config(instance_path: str) -> dict:
         # inside the instance folder; `make demo` uses instance/mail); unset, only a line in
         # the log says a message was written (never its content or address).
         "MAIL_OUTBOX_DIR": None,
+        # Where files are kept (participa.storage): unset, the instance folder; a folder path
+        # or file:// URL; s3://bucket/prefix for S3-compatible object storage. Every node of
+        # a site must share it.
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in
