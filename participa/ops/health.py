@@ -1,5 +1,5 @@
 """``/healthz``: the process answers. ``/readyz``: what it needs answers too (the database,
-the Celery broker, and any check added with :func:`add_ready_check`, e.g. the storage).
+the Celery broker, the shared storage, and any check added with :func:`add_ready_check`).
 
 Both touch no session (no cookie is read or set), are never rate-limited (no limit names
 them) and are open while a signed-in person has new legal notices to accept (the
@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from participa.extensions import db
+from participa.storage import storage
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("ops", __name__)
@@ -59,9 +60,15 @@ def check_broker() -> None:
         connection.ensure_connection(max_retries=1, timeout=TIMEOUT)
 
 
+def check_storage() -> None:
+    """The shared storage answers (the local folder exists and is writable)."""
+    storage().check()
+
+
 def init_health(app: Flask) -> None:
     add_ready_check(app, "database", check_database)
     add_ready_check(app, "broker", check_broker)
+    add_ready_check(app, "storage", check_storage)
     app.register_blueprint(bp)
 
 

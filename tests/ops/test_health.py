@@ -40,13 +40,16 @@ def test_readyz_is_ready_with_the_database_and_redis_up(build, redis_url):
     with build(CELERY={"broker_url": redis_url, "task_always_eager": False}) as other:
         answer = other.test_client().get("/readyz")
     assert answer.status_code == 200, answer.json
-    assert answer.json == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+    assert answer.json == {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "ok", "storage": "ok"},
+    }
 
 
 def test_the_embedded_memory_broker_counts_as_ready(client):
     answer = client.get("/readyz")
     assert answer.status_code == 200
-    assert answer.json["checks"] == {"database": "ok", "broker": "ok"}
+    assert answer.json["checks"] == {"database": "ok", "broker": "ok", "storage": "ok"}
 
 
 def test_readyz_names_the_broker_on_a_closed_port_without_its_password(build):
@@ -57,7 +60,7 @@ def test_readyz_names_the_broker_on_a_closed_port_without_its_password(build):
         alive = client.get("/healthz")
     assert answer.status_code == 503
     assert answer.json["failed"] == ["broker"]
-    assert answer.json["checks"] == {"database": "ok", "broker": "failed"}
+    assert answer.json["checks"] == {"database": "ok", "broker": "failed", "storage": "ok"}
     assert b"hunter2" not in answer.data and b"redis://" not in answer.data
     assert alive.status_code == 200  # alive, only not ready
 
@@ -73,6 +76,16 @@ def test_readyz_names_the_database_when_it_is_unreachable(build):
     assert answer.json["checks"]["broker"] == "ok"
     assert b"hunter2" not in answer.data and b"postgresql" not in answer.data
     assert alive.status_code == 200
+
+
+def test_readyz_names_the_storage_when_its_folder_cannot_be_written(build, tmp_path):
+    folder = tmp_path / "not-a-folder"
+    folder.write_text("a file where the storage folder should be")
+    with build(STORAGE_URL=f"file://{folder}") as other:
+        answer = other.test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["failed"] == ["storage"]
+    assert str(tmp_path).encode() not in answer.data
 
 
 def test_a_check_added_later_is_called_and_named(build):
