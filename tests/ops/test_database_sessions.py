@@ -7,7 +7,8 @@ import os
 import socket
 
 import pytest
-from sqlalchemy import text
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from participa.extensions import db
@@ -74,3 +75,34 @@ def test_sqlite_is_left_as_it_is(build, tmp_path):
     with build(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.db'}") as other:
         assert "connect_args" not in other.config["SQLALCHEMY_ENGINE_OPTIONS"]
         assert other.test_client().get("/readyz").status_code == 200
+
+
+def test_migrations_run_without_the_web_statement_timeout(pg, build, database_url):
+    """``flask db upgrade`` may rewrite or index a table of a million rows: its transaction
+    lifts the statement timeout (migrations/env.py), whatever the process's setting."""
+    name = f"participa_ops_migrations_{os.getpid()}"
+    admin = create_engine(
+        make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    seen: list[str] = []
+
+    def during_the_migration(_conn, cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("CREATE TABLE") and not seen:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+
+    try:
+        with build(SQLALCHEMY_DATABASE_URI=url) as other, other.app_context():
+            assert _settings()[0] == "30s"  # the process's own sessions
+            event.listen(db.engine, "after_cursor_execute", during_the_migration)
+            upgrade()
+            assert seen == ["0"]
+            assert _settings()[0] == "30s"  # only the migration's transaction
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
