@@ -188,6 +188,22 @@ def default_config(instance_path: str) -> dict:
         # publish_all publishes (and redacts) every process one after the other
         "PUBLISH_ALL_SOFT_TIME_LIMIT": 55 * 60,
         "PUBLISH_ALL_TIME_LIMIT": 60 * 60,
+        # Operations (README, "Operations"): logs, metrics, error reports, database timeouts
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",  # or "json": one object a line
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
+        "METRICS_ENABLED": False,  # /metrics (Prometheus)
+        "METRICS_TOKEN": None,  # if set, /metrics wants "Authorization: Bearer <token>"
+        "METRICS_ALLOWED_IPS": ["127.0.0.1/32", "::1/128"],  # networks; [] lets anyone in
+        "METRICS_WORKER_PORT": None,  # a worker serves its own /metrics on this port
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or None,
+        "PROCESS_ROLE": "web",  # web, worker or beat (worker/app.py): the timeouts, the name
+        # PostgreSQL session settings (seconds; 0 turns one off): participa.ops.database
+        "DATABASE_CONNECT_TIMEOUT": 5,
+        "DATABASE_STATEMENT_TIMEOUT": 30,
+        "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": 60,
+        "DATABASE_WORKER_STATEMENT_TIMEOUT": 2 * 3600,
+        "DATABASE_WORKER_IDLE_IN_TRANSACTION_TIMEOUT": 2 * 3600,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,

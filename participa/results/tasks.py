@@ -5,6 +5,7 @@ This layer owns the transactions: :func:`run_tally` commits the claim, then the 
 """
 
 import logging
+import time
 from functools import partial
 
 from celery import shared_task
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from participa.budgets.models import Budget
 from participa.db import utcnow
 from participa.extensions import db
+from participa.ops.counters import TALLY_DURATION
 from participa.results import ballots_file, services
 from participa.results.models import RunStatus, TallyRun
 from participa.results.queries import published_run
@@ -71,6 +73,7 @@ def run_tally(run_id: int) -> TallyRun:
         run = db.session.get_one(TallyRun, run_id)
         logger.info("tally run %s is %s; not counted", run_id, run.status)
         return run
+    started = time.perf_counter()
     try:
         outcome, total = services.count_run(run)
         done = services.store_outcome(run_id, outcome, total)
@@ -79,6 +82,7 @@ def run_tally(run_id: int) -> TallyRun:
             db.session.rollback()
             return db.session.get_one(TallyRun, run_id)
         db.session.commit()
+        TALLY_DURATION.observe(time.perf_counter() - started)
     except Exception as error:  # SoftTimeLimitExceeded included: the run is never left running
         abandon()
         services.mark_failed(run_id, now, error)
