@@ -29,3 +29,28 @@ def post_worker_init(worker: object) -> None:
     them spares every full collection of looking through them again (35 ms each, a pause
     of the worker's requests, measured on the development machine)."""
     gc.freeze()
+
+
+# Operations (README, "Operations"): gunicorn's own error and access logs in the app's
+# format when it is JSON; Prometheus metrics added up over the worker processes.
+if (os.environ.get("PARTICIPA_LOG_FORMAT") or os.environ.get("LOG_FORMAT") or "").lower() == "json":
+    logger_class = "participa.ops.logs.GunicornJsonLogger"
+
+
+def on_starting(server: object) -> None:
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR``: the files of a previous run's processes would
+    be added to this run's counts."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that ended leaves its counts (they stay in the sums) but no live gauge."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -51,6 +51,11 @@ def run_migrations_online() -> None:
         try:
             context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # a migration may rewrite or index a table of a million rows: not within
+                    # the web's statement timeout (participa.ops.database); this transaction only
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                    connection.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
                 context.run_migrations()
                 if sqlite:  # every reference still holds, or nothing is committed
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

@@ -15,6 +15,11 @@ from participa.config import default_config
 from participa.db import ping_idle_connections
 from participa.extensions import babel, csrf, db, login_manager, migrate
 from participa.i18n import LANGUAGES, TRANSLATIONS, select_locale
+from participa.ops.database import name_connections, session_options
+from participa.ops.health import init_health
+from participa.ops.logs import configure_logging
+from participa.ops.metrics import init_metrics
+from participa.ops.sentry import init_sentry
 from participa.request_limits import Request
 from participa.secrets_setup import load_secrets, missing_secrets_message
 from participa.security import init_security
@@ -46,13 +51,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))  # any cwd
     _secret_key(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(app)  # first: its request id is taken before anything logs
+    init_sentry(app)
 
     import participa.models
 
+    session_options(app)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             ping_idle_connections(engine, app.config["DATABASE_PING_AFTER_IDLE"])
+            name_connections(engine, app.config["PROCESS_ROLE"])
+    init_metrics(app)  # its timer starts before the other hooks run
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -70,11 +80,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.notifications.tasks
     import participa.opendata.tasks  # subscribes to tally_finished and results_opened
     import participa.processes.tasks
-    import participa.results.tasks  # noqa: F401
+    import participa.results.tasks  # noqa: F401  # subscribes too (the stored boletas.csv)
 
     init_security(app)
     app.url_map.converters["int"] = BoundedInt  # ids beyond 32 bits are simply not found
     _register_blueprints(app)
+    init_health(app)
     from participa.ratelimit import init_ratelimit  # wraps views: after the blueprints
 
     init_ratelimit(app)
@@ -181,8 +192,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from participa.cli import demo_cli, pb_cli, phases_cli, users_cli
+    from participa.ops.backup import backup_cli
 
-    for group in (users_cli, demo_cli, pb_cli, phases_cli):
+    for group in (users_cli, demo_cli, pb_cli, phases_cli, backup_cli):
         app.cli.add_command(group)
     missing = app.extensions["participa.missing_secrets"]
     if missing:  # a `flask` command without the secrets: only `pb` runs

@@ -114,20 +114,19 @@ def pb_tally(path: str, rule: str | None) -> None:
 @click.argument("budget_id", type=int)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
 def pb_export(budget_id: int, output: str | None) -> None:
-    """Write budget BUDGET_ID with its ballots as a .pb file."""
+    """Write budget BUDGET_ID with its ballots as a .pb file (streamed: flat memory)."""
     from participa.budgets.models import Budget
-    from participa.interop.pabulib import export_pb
-    from participa.tallying.pabulib import dump
+    from participa.interop.pabulib_stream import PbStream
 
     budget = db.session.get(Budget, budget_id)
     if budget is None:
         raise click.ClickException(f"no budget with id {budget_id}")
-    text = dump(export_pb(budget))
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(PbStream(budget))
     else:
-        click.echo(text, nl=False)
+        for chunk in PbStream(budget):
+            click.echo(chunk, nl=False)
 
 
 @phases_cli.command("advance")

@@ -126,6 +126,13 @@ def default_config(instance_path: str) -> dict:
         "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
         "STORAGE_SERVE": os.environ.get("STORAGE_SERVE") or "redirect",
         "STORAGE_URL_TTL": int(os.environ.get("STORAGE_URL_TTL") or 300),
+        # Seconds SMTP may wait for the mail server, per operation (connecting, each
+        # command and reply): a server that does not answer fails the sending, retried
+        # later, instead of holding a worker and a notification's row lock.
+        "MAIL_TIMEOUT": 10.0,
+        # At most this many notifications per run of send_pending (over one SMTP
+        # connection); a run that reaches it queues another for the rest.
+        "MAIL_BATCH_SIZE": 500,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "PROPOSALS_PER_PAGE": 12,
         # Key of the census hashes (HMAC-SHA256). None: derived from SECRET_KEY. Set it in
@@ -181,6 +188,22 @@ def default_config(instance_path: str) -> dict:
         # publish_all publishes (and redacts) every process one after the other
         "PUBLISH_ALL_SOFT_TIME_LIMIT": 55 * 60,
         "PUBLISH_ALL_TIME_LIMIT": 60 * 60,
+        # Operations (README, "Operations"): logs, metrics, error reports, database timeouts
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",  # or "json": one object a line
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
+        "METRICS_ENABLED": False,  # /metrics (Prometheus)
+        "METRICS_TOKEN": None,  # if set, /metrics wants "Authorization: Bearer <token>"
+        "METRICS_ALLOWED_IPS": ["127.0.0.1/32", "::1/128"],  # networks; [] lets anyone in
+        "METRICS_WORKER_PORT": None,  # a worker serves its own /metrics on this port
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT") or None,
+        "PROCESS_ROLE": "web",  # web, worker or beat (worker/app.py): the timeouts, the name
+        # PostgreSQL session settings (seconds; 0 turns one off): participa.ops.database
+        "DATABASE_CONNECT_TIMEOUT": 5,
+        "DATABASE_STATEMENT_TIMEOUT": 30,
+        "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": 60,
+        "DATABASE_WORKER_STATEMENT_TIMEOUT": 2 * 3600,
+        "DATABASE_WORKER_IDLE_IN_TRANSACTION_TIMEOUT": 2 * 3600,
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or None,

@@ -42,7 +42,7 @@ def with_bom(body: str | bytes | Iterable[str | bytes]) -> Iterator[bytes]:
         yield prefix
 
 
-def csv_response(body: str | Iterable[str], filename: str) -> Response:
+def csv_response(body: str | Iterable[str] | Iterable[bytes], filename: str) -> Response:
     """A CSV attachment; with ``?excel=1``, the same bytes preceded by a UTF-8 BOM."""
     content: str | Iterable[str] | Iterable[bytes] = body
     if wants_excel():

@@ -5,8 +5,8 @@ settings (Secure outside debug and tests) and the trusted reverse proxies."""
 import logging
 import re
 
-from flask import Flask, Response
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,6 +50,13 @@ class SessionCookies(SecureCookieSessionInterface):
             if serializer is not None:
                 self._serializers[keys] = serializer
         return serializer
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """Never on the operations endpoints (``/healthz``, ``/readyz``, ``/metrics``):
+        a probe's answer refreshes no session."""
+        if (request.endpoint or "").startswith("ops"):
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def secure_cookies(app: Flask) -> None:

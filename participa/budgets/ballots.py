@@ -29,8 +29,10 @@ from participa.notifications.preferences import channels_for
 from participa.notifications.sealing import PLACEHOLDER as SECRET_PLACEHOLDER
 from participa.notifications.sealing import seal
 from participa.notifications.services import notify, track_notifications
+from participa.ops.counters import ballot_stored
 from participa.processes.models import Action
 from participa.sql import insert_ignoring_conflicts
+from participa.unit_of_work import after_commit
 
 # The statements of a ballot's storing, built once (see participa.budgets.ballot_box).
 _ITEM_COLUMNS = ("ballot_id", "budget_id", "project_id", "points", "rank")
@@ -149,6 +151,7 @@ def confirm_ballot(
     if new_id is not None:
         ballot = Ballot(id=new_id, **first)  # as stored; not attached to the session
         ballot.receipt_code = code
+        after_commit(ballot_stored)  # counted in /metrics once durable
         return ballot
     # This account's ballot exists (replace it), or this person's identity holds a ballot
     # cast at a booth (claim_online_ballot refuses it on the row made here).
@@ -171,6 +174,7 @@ def confirm_ballot(
     db.session.expire(ballot, ["items"])
     db.session.execute(_insert_items(len(rows)), _item_parameters(rows))
     ballot.receipt_code = code
+    after_commit(ballot_stored)
     notify([user.id], RECEIPT, *receipt, link=path_for(RECEIPT_PAGE))
     return ballot
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -219,20 +220,33 @@ def _import_ballots(pb, budget, project_of, vote_type, when) -> tuple[int, int]:
 
 def export_pb(budget: Budget) -> PbFile:
     """``budget`` with its ballots as a Pabulib file: project ids are the imported codes
-    (else the platform ids), voter ids are the ballots' random public ids."""
+    (else the platform ids), voter ids are the ballots' random public ids. The whole file
+    in memory: :class:`participa.interop.pabulib_stream.PbStream` writes the same bytes
+    with flat memory."""
+    head, code = pb_header(budget, None)
+    votes = _vote_rows(budget, code, BallotType(budget.ballot_type).vote_type)
+    head.meta["num_votes"] = str(len(votes))
+    head.votes = votes
+    return head
+
+
+def pb_header(budget: Budget, num_votes: int | None, on: Any = None) -> tuple[PbFile, dict]:
+    """The Pabulib file of ``budget`` without its votes (META saying ``num_votes``), and
+    the Pabulib id of each project by platform id, read with ``on`` (the session, or a
+    connection holding a snapshot)."""
+    on = db.session if on is None else on
     process = budget.process
     voting = [p for p in process.phases if p.allows_vote]
     run = published_run(budget)
     selected = {o.project_id for o in run.selected} if run else None
     vote_type = BallotType(budget.ballot_type).vote_type
-    projects = db.session.scalars(
-        select(Project)
+    projects = on.execute(
+        select(Project.id, Project.code, Project.cost, Project.title)
         .where(Project.budget_id == budget.id, Project.archived_at.is_(None))
         .order_by(Project.position, Project.id)
     ).all()
     code = {p.id: p.code or str(p.id) for p in projects}
-    totals = scores(budget)
-    votes = _vote_rows(budget, code, vote_type)
+    totals = scores(budget, on)
     ends = max((p.ends_at for p in voting), default=None)
     meta = {
         "description": safe_cell(f"{process.title}: {budget.title}"),
@@ -241,7 +255,7 @@ def export_pb(budget: Budget) -> PbFile:
         "instance": process.slug,
         "subunit": safe_cell(budget.title),
         "num_projects": str(len(projects)),
-        "num_votes": str(len(votes)),
+        "num_votes": str(num_votes),
         "budget": str(budget.amount),
         "vote_type": str(vote_type),
         "rule": budget.rule,
@@ -250,27 +264,14 @@ def export_pb(budget: Budget) -> PbFile:
         "currency": budget.currency,
         "language": "es",
     }
-    if budget.min_projects:
-        meta["min_length"] = str(budget.min_projects)
-    if budget.max_projects:
-        meta["max_length"] = str(budget.max_projects)
-    if budget.ballot_type == BallotType.KNAPSACK:
-        meta["max_sum_cost"] = str(budget.amount)
-        if budget.min_spend:
-            meta["min_sum_cost"] = str(budget.min_spend)
-    if budget.min_score is not None:
-        meta["min_project_score_threshold"] = str(budget.min_score)
-    if budget.max_points:
-        meta["max_points"] = str(budget.max_points)
-    if budget.max_total_points:
-        meta["max_sum_points"] = str(budget.max_total_points)
+    meta.update(_limits(budget))
     project_columns = ["project_id", "cost", "votes", "name"]
     scored = vote_type in (VoteType.CUMULATIVE, VoteType.ORDINAL)
     if scored:
         project_columns.insert(3, "score")
     if selected is not None:
         project_columns.append("selected")
-    voters_per_project = _voters_per_project(budget)
+    voters_per_project = _voters_per_project(budget, on)
     project_rows: dict[str, dict[str, str]] = {}
     for p in projects:
         row = {
@@ -285,13 +286,34 @@ def export_pb(budget: Budget) -> PbFile:
             row["selected"] = "1" if p.id in selected else "0"
         project_rows[code[p.id]] = row
     vote_columns = ["voter_id", "vote"] + (["points"] if vote_type == VoteType.CUMULATIVE else [])
-    return PbFile(
+    head = PbFile(
         meta=meta,
         projects=project_rows,
-        votes=votes,
+        votes={},
         project_columns=project_columns,
         vote_columns=vote_columns,
     )
+    return head, code
+
+
+def _limits(budget: Budget) -> dict[str, str]:
+    """The META keys of the ballot's limits that ``budget`` sets, in file order."""
+    meta = {}
+    if budget.min_projects:
+        meta["min_length"] = str(budget.min_projects)
+    if budget.max_projects:
+        meta["max_length"] = str(budget.max_projects)
+    if budget.ballot_type == BallotType.KNAPSACK:
+        meta["max_sum_cost"] = str(budget.amount)
+        if budget.min_spend:
+            meta["min_sum_cost"] = str(budget.min_spend)
+    if budget.min_score is not None:
+        meta["min_project_score_threshold"] = str(budget.min_score)
+    if budget.max_points:
+        meta["max_points"] = str(budget.max_points)
+    if budget.max_total_points:
+        meta["max_sum_points"] = str(budget.max_total_points)
+    return meta
 
 
 def _vote_rows(budget: Budget, code: dict[int, str], vote_type: VoteType) -> dict[str, dict]:
@@ -302,25 +324,38 @@ def _vote_rows(budget: Budget, code: dict[int, str], vote_type: VoteType) -> dic
             BallotItem.ballot_id, BallotItem.project_id, BallotItem.points, BallotItem.rank
         ).where(BallotItem.budget_id == budget.id)
     ):
-        items.setdefault(ballot_id, []).append((rank or 0, project_id, points))
+        items.setdefault(ballot_id, []).append((rank, project_id, points))
     for ballot_id, public_id in db.session.execute(
         select(Ballot.id, Ballot.public_id)
         .where(Ballot.budget_id == budget.id)
         .order_by(Ballot.public_id)
     ):
-        chosen = sorted(items.get(ballot_id, []))
-        if not chosen:
-            continue
-        row = {"voter_id": public_id, "vote": ",".join(code[p] for _, p, _ in chosen)}
-        if vote_type == VoteType.CUMULATIVE:
-            row["points"] = ",".join(str(pt) for _, _, pt in chosen)
-        rows[public_id] = row
+        row = vote_row(public_id, items.get(ballot_id, []), code, vote_type)
+        if row is not None:
+            rows[public_id] = row
     return rows
 
 
-def _voters_per_project(budget: Budget) -> dict[int, int]:
+def vote_row(
+    public_id: str,
+    items: list[tuple[int | None, int, int | None]],
+    code: dict[int, str],
+    vote_type: VoteType,
+) -> dict[str, str] | None:
+    """The VOTES row of a ballot from its (rank, project id, points) items, best ranked
+    first, else by project id; None for a ballot that chose nothing (not a vote)."""
+    chosen = sorted((rank or 0, project_id, points) for rank, project_id, points in items)
+    if not chosen:
+        return None
+    row = {"voter_id": public_id, "vote": ",".join(code[p] for _, p, _ in chosen)}
+    if vote_type == VoteType.CUMULATIVE:
+        row["points"] = ",".join(str(pt) for _, _, pt in chosen)
+    return row
+
+
+def _voters_per_project(budget: Budget, on: Any) -> dict[int, int]:
     return dict(
-        db.session.execute(
+        on.execute(
             select(BallotItem.project_id, func.count())
             .where(BallotItem.budget_id == budget.id)
             .group_by(BallotItem.project_id)

@@ -65,14 +65,15 @@ def _legal_helpers() -> dict:
 def ask_to_accept_new_versions():
     """A signed-in person who has not accepted the privacy notice or terms in force is
     sent to accept them (pages only: GET; the legal pages, signing out, changing the
-    language, static files and the API stay open)."""
+    language, static files, the API and the health, readiness and metrics endpoints stay
+    open)."""
     if request.method != "GET" or not current_app.config.get("LEGAL_ACCEPTANCE_REQUIRED", True):
         return None
     endpoint = request.endpoint
     if (
         not endpoint  # an unknown address: its 404
         or endpoint in OPEN_WHILE_PENDING
-        or endpoint.startswith(("legal.", "api", "static"))
+        or endpoint.startswith(("legal.", "api", "static", "ops"))
         or not current_user.is_authenticated
     ):
         return None

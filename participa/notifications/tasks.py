@@ -2,7 +2,9 @@
 that says which notification was written for whom (a user id), never the address or the
 content (a receipt code or a reset link must not reach the logs); with ``MAIL_OUTBOX_DIR``
 set (``make demo``), the message itself is written there as ``<id>.eml`` for whoever runs
-the site to open (the demo's confirmation and reset links).
+the site to open (the demo's confirmation and reset links). SMTP goes through a
+:class:`participa.notifications.mailer.Mailer`: one connection per run, every wait on the
+server bounded by ``MAIL_TIMEOUT``.
 
 A mail error names the address (``SMTPRecipientsRefused``, a server's reply quoting it, a
 malformed ``To`` header): it never leaves :func:`_send`, which raises :class:`SendingFailed`
@@ -13,18 +15,20 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, select, update
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from participa.accounts.models import User
 from participa.db import utcnow
 from participa.extensions import db
-from participa.notifications.models import Notification
+from participa.notifications.mailer import Mailer, timed_out
+from participa.notifications.models import UNSENT_BY_EMAIL, Notification
 from participa.notifications.sealing import fill
 
 logger = logging.getLogger("participa.mail")
@@ -49,20 +53,13 @@ def _message(note: Notification, email: str) -> EmailMessage:
     return message
 
 
-def _deliver(note: Notification, email: str) -> None:
-    """Send one message, its sealed secret opened into the body: by SMTP when
-    ``MAIL_SERVER`` is configured, else a line in the log (no address, no content) and,
-    with ``MAIL_OUTBOX_DIR``, the message written to a file there."""
-    config = current_app.config
+def _deliver(note: Notification, email: str, mailer: Mailer) -> None:
+    """Send one message, its sealed secret opened into the body: by SMTP over ``mailer``'s
+    connection when ``MAIL_SERVER`` is configured, else a line in the log (no address, no
+    content) and, with ``MAIL_OUTBOX_DIR``, the message written to a file there."""
     folder = outbox_dir()
-    if config.get("MAIL_SERVER"):
-        message = _message(note, email)
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25))) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-            smtp.send_message(message)
+    if current_app.config.get("MAIL_SERVER"):
+        mailer.send(_message(note, email))
     elif folder is not None:
         path = folder / f"{note.id}.eml"
         message = _message(note, email)
@@ -95,14 +92,14 @@ class SendingFailed(Exception):
         self.note_id, self.why, self.never_sendable = note_id, why, never_sendable
 
 
-def _send(note: Notification) -> None:
+def _send(note: Notification, mailer: Mailer) -> None:
     """:func:`_deliver` ``note`` to its user; :class:`SendingFailed` if anything fails."""
     user = db.session.get_one(User, note.user_id)
     if user.is_deleted:  # the owner deleted the account: no address is left to write to
         raise SendingFailed(note.id, "account deleted", never_sendable=True)
     email = note.to_email or user.email
     try:
-        _deliver(note, email)
+        _deliver(note, email, mailer)
         return
     except Exception as error:
         failure = SendingFailed(note.id, _why(error), _never_sendable(error))
@@ -138,7 +135,8 @@ def send_notification(notification_id: int) -> bool:
         db.session.rollback()
         return False
     try:
-        _send(note)
+        with Mailer(current_app.config) as mailer:
+            _send(note, mailer)
     except SendingFailed as failure:
         if not failure.never_sendable:
             db.session.rollback()
@@ -170,74 +168,112 @@ def _why(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _text in error.recipients.values()})
         return f"{type(error).__name__} {codes}"
+    if timed_out(error):
+        return f"{type(error).__name__} (timed out)"
     code = getattr(error, "smtp_code", None)
     return type(error).__name__ if code is None else f"{type(error).__name__} {code}"
+
+
+def pending_query(now: datetime, older_than: float) -> Select[Notification]:
+    """The next notification :func:`send_pending` sends, locked (``SKIP LOCKED``: one
+    another run is sending is left to it): unsent, by e-mail, not given up, created
+    within ``RESEND_WITHIN`` of ``now`` and at least ``older_than`` seconds before it
+    (0: however recently). Read through the partial index ``ix_notifications_unsent``,
+    whose predicate is :data:`UNSENT_BY_EMAIL`: the sent rows are never read."""
+    query = select(Notification).where(
+        UNSENT_BY_EMAIL, Notification.created_at > now - RESEND_WITHIN
+    )
+    if older_than > 0:  # 0: no upper bound, whatever the clocks of the web servers say
+        query = query.where(Notification.created_at <= now - timedelta(seconds=older_than))
+    return query.order_by(Notification.id).limit(1).with_for_update(skip_locked=True)
+
+
+def expire_query(now: datetime) -> ReturningUpdate[tuple[int]]:
+    """Give up the messages too old to be sent any more (created ``RESEND_WITHIN`` before
+    ``now``), their secrets and other addresses erased; read through the same index."""
+    return (
+        update(Notification)
+        .where(UNSENT_BY_EMAIL, Notification.created_at <= now - RESEND_WITHIN)
+        .values(secret=None, to_email=None, failed_at=now)
+        .returning(Notification.id)
+    )
+
+
+def _give_up_too_old(now: datetime) -> None:
+    """Beat's run: :func:`expire_query`, committed, and the ids given up logged."""
+    expired = db.session.scalars(expire_query(now)).all()
+    db.session.commit()
+    if expired:  # the first ids: after an outage of days they may be thousands
+        more = f" and {len(expired) - 20} more" if len(expired) > 20 else ""
+        logger.warning(
+            "notification(s) %s%s too old to be sent: given up, their secrets erased",
+            ", ".join(map(str, sorted(expired)[:20])),
+            more,
+        )
+
+
+def _send_locked(note: Notification, mailer: Mailer) -> bool:
+    """Send ``note`` (locked by the caller's transaction) and mark it sent, or give it up
+    if it can never be sent; whether it was sent. :class:`SendingFailed` (the transaction
+    rolled back, the row unlocked) for an error worth trying again later."""
+    try:
+        _send(note, mailer)
+    except SendingFailed as failure:
+        if not failure.never_sendable:
+            db.session.rollback()
+            raise
+        _give_up(note, failure)
+        return False
+    note.sent_at = utcnow()
+    note.secret = None  # sent: the code is erased
+    note.to_email = None  # and the address of an e-mail change
+    return True
+
+
+def _continue_later(older_than: float) -> None:
+    """A run that reached ``MAIL_BATCH_SIZE`` leaves the rest to another run, queued
+    behind what the worker has to do meanwhile (beat's next run if the broker is down)."""
+    try:
+        send_pending.apply_async(kwargs={"older_than": older_than})
+    except Exception as error:  # e.g. broker down: beat's next run goes on
+        logger.error("could not queue the rest of the pending notifications: %s", error)
 
 
 @shared_task(autoretry_for=(SendingFailed,), retry_backoff=True, max_retries=5)
 def send_pending(older_than: float | None = None) -> int:
     """Send the notifications still unsent ``older_than`` seconds after they were created
     (default ``NOTIFICATION_RESEND_AFTER``; 0: every unsent one, as asked by
-    :func:`participa.notifications.services.dispatch`), up to ``RESEND_WITHIN`` old.
+    :func:`participa.notifications.services.dispatch`), up to ``RESEND_WITHIN`` old, at
+    most ``MAIL_BATCH_SIZE`` of them: a run that sent (or gave up) that many queues
+    another for the rest, so that one run never holds a worker for long.
 
-    One at a time: each is locked with ``SKIP LOCKED`` (parallel runs never send one
+    One at a time, over one SMTP connection for the whole run (:class:`Mailer`: opened for
+    the first message, reopened once if the server dropped it, every wait bounded by
+    ``MAIL_TIMEOUT``). Each is locked with ``SKIP LOCKED`` (parallel runs never send one
     twice), sent and marked sent in its own transaction, so a worker killed mid-run sends
-    again at most the one it was sending. A message that can never be sent is marked
-    ``failed_at`` and skipped; any other error stops the run, which is retried (said as a
-    :class:`SendingFailed`). A sealed secret (a receipt code) is erased once its message
-    is sent or given up, and beat's runs give up the messages too old to be sent that
-    hold one, erasing it (a late retry then sends nothing). Run by beat every minute, for those
-    whose dispatch found the broker down or whose sending was lost; returns how many
-    were sent."""
+    again at most the one it was sending; that transaction, and the row's lock, last as
+    long as the conversation with the server about that message. A message that can never
+    be sent is marked ``failed_at`` and skipped; any other error (a server that does not
+    answer within ``MAIL_TIMEOUT`` included) rolls that transaction back and stops the
+    run, which is retried (said as a :class:`SendingFailed`). A sealed secret (a receipt
+    code) is erased once its message is sent or given up, and beat's runs give up the
+    messages too old to be sent, erasing their secrets (a late retry then sends nothing).
+    Run by beat every minute, for those whose dispatch found the broker down or whose
+    sending was lost; returns how many were sent."""
+    config = current_app.config
     if older_than is None:
-        older_than = current_app.config["NOTIFICATION_RESEND_AFTER"]
+        older_than = float(config["NOTIFICATION_RESEND_AFTER"])
     now = utcnow()
-    due = [
-        Notification.by_email.is_(True),  # the others are only shown in the application
-        Notification.sent_at.is_(None),
-        Notification.failed_at.is_(None),
-        Notification.created_at > now - RESEND_WITHIN,
-    ]
-    if older_than > 0:  # 0: no upper bound, whatever the clocks of the web servers say
-        due.append(Notification.created_at <= now - timedelta(seconds=older_than))
-        # beat's run: those too old to be sent any more are given up, their secrets erased
-        expired = db.session.scalars(
-            update(Notification)
-            .where(
-                Notification.secret.is_not(None),
-                Notification.sent_at.is_(None),
-                Notification.created_at <= now - RESEND_WITHIN,
-            )
-            .values(secret=None, failed_at=func.coalesce(Notification.failed_at, now))
-            .returning(Notification.id)
-        ).all()
-        db.session.commit()
-        if expired:
-            logger.warning(
-                "notification(s) %s too old to be sent: given up, their secrets erased",
-                ", ".join(map(str, sorted(expired))),
-            )
-    sent = 0
-    while note := db.session.scalar(
-        select(Notification)
-        .where(*due)
-        .order_by(Notification.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ):
-        try:
-            _send(note)
-        except SendingFailed as failure:
-            if not failure.never_sendable:
-                db.session.rollback()
-                raise
-            _give_up(note, failure)
-        else:
-            note.sent_at = utcnow()
-            sent += 1
-        note.secret = None  # sent or given up: the code is erased
-        note.to_email = None  # and the address of an e-mail change
-        db.session.commit()
+    if older_than > 0:
+        _give_up_too_old(now)
+    batch, handled, sent = int(config["MAIL_BATCH_SIZE"]), 0, 0
+    with Mailer(config) as mailer:
+        while handled < batch and (note := db.session.scalar(pending_query(now, older_than))):
+            handled += 1
+            sent += _send_locked(note, mailer)
+            db.session.commit()
     if sent:
         logger.info("sent %d pending notification(s)", sent)
+    if handled == batch:
+        _continue_later(older_than)
     return sent

@@ -32,7 +32,7 @@ from sqlalchemy import select, text
 
 from participa.db import utcnow
 from participa.extensions import db
-from participa.interop.pabulib import export_pb
+from participa.interop.pabulib_stream import PbStream
 from participa.opendata.catalogue import DATASETS, SUBTOPICS, TOPICS, Dataset
 from participa.opendata.models import Publication
 from participa.opendata.rows import ballots_public, pb_name, published_budgets
@@ -40,7 +40,6 @@ from participa.processes.models import Process
 from participa.processes.queries import is_public
 from participa.results.exports import safe_cell
 from participa.storage import storage
-from participa.tallying.pabulib import dump
 
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -241,8 +240,10 @@ def _write_all(prefix: str, process: Process) -> list[WrittenFile]:
             files.append(_write_dataset(prefix, dataset, process, fmt))
     if ballots_public(process):
         for budget, _run in published_budgets(process):
-            pb = export_pb(budget)
-            files.append(_write(f"{prefix}/{pb_name(budget)}", [dump(pb)], rows=len(pb.votes)))
+            pb = PbStream(budget)  # flat memory, one snapshot (participa.interop.pabulib_stream)
+            written = _write(f"{prefix}/{pb_name(budget)}", pb)
+            written.rows = pb.votes
+            files.append(written)
     return files
 
 

@@ -6,6 +6,7 @@ results through this module only."""
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -107,9 +108,11 @@ def ballot_count(budget_id: int) -> int:
     ).one()
 
 
-def scores(budget: Budget) -> dict[int, int]:
+def scores(budget: Budget, on: Any = None) -> dict[int, int]:
     """Each project's score, added up by the database: votes (approval, choose-1),
-    points (cumulative) or k..1 points per ballot of k ranked projects (ordinal)."""
+    points (cumulative) or k..1 points per ballot of k ranked projects (ordinal); read
+    with ``on`` (the session, or a connection holding a snapshot)."""
+    on = db.session if on is None else on
     items = BallotItem.__table__.c
     where = items.budget_id == budget.id
     if budget.ballot_type == BallotType.CUMULATIVE:
@@ -128,7 +131,7 @@ def scores(budget: Budget) -> dict[int, int]:
         )
     else:
         stmt = select(items.project_id, func.count()).where(where)
-    return {pid: int(total) for pid, total in db.session.execute(stmt.group_by(items.project_id))}
+    return {pid: int(total) for pid, total in on.execute(stmt.group_by(items.project_id))}
 
 
 def tally_projects(budget: Budget) -> list[TallyProject]:

@@ -5,15 +5,21 @@ This layer owns the transactions: :func:`run_tally` commits the claim, then the 
 """
 
 import logging
+import time
+from functools import partial
 
 from celery import shared_task
+from sqlalchemy import select
 
+from participa.budgets.models import Budget
 from participa.db import utcnow
 from participa.extensions import db
-from participa.results import services
+from participa.ops.counters import TALLY_DURATION
+from participa.results import ballots_file, services
 from participa.results.models import RunStatus, TallyRun
-from participa.signals import tally_finished
-from participa.unit_of_work import abandon
+from participa.results.queries import published_run
+from participa.signals import results_opened, tally_finished
+from participa.unit_of_work import abandon, after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,7 @@ def run_tally(run_id: int) -> TallyRun:
         run = db.session.get_one(TallyRun, run_id)
         logger.info("tally run %s is %s; not counted", run_id, run.status)
         return run
+    started = time.perf_counter()
     try:
         outcome, total = services.count_run(run)
         done = services.store_outcome(run_id, outcome, total)
@@ -75,6 +82,7 @@ def run_tally(run_id: int) -> TallyRun:
             db.session.rollback()
             return db.session.get_one(TallyRun, run_id)
         db.session.commit()
+        TALLY_DURATION.observe(time.perf_counter() - started)
     except Exception as error:  # SoftTimeLimitExceeded included: the run is never left running
         abandon()
         services.mark_failed(run_id, now, error)
@@ -99,3 +107,62 @@ def enqueue_tally(run_id: int) -> bool:
         with db.engine.begin() as connection:  # not the request's unit of work: it committed
             connection.execute(services.unqueued(run_id, error))
         return False
+
+
+# --- the stored ballots CSV (participa.results.ballots_file) -----------------------------
+
+
+@shared_task(ignore_result=False, acks_late=True, reject_on_worker_lost=True)
+def store_ballots_file(run_id: int) -> dict:
+    """Write the ballots CSV of official run ``run_id`` to storage, once (idempotent, one
+    writer per run). A failure is logged, never raised: the next request queues it again."""
+    status = "failed"
+    try:
+        status = ballots_file.store(run_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        logger.exception("ballots file of tally run %s not written", run_id)
+    finally:
+        run = db.session.get(TallyRun, run_id)
+        if status not in ("busy", "written", "stored") and run is not None:
+            ballots_file.clear_queued(run)  # a request may queue it again at once
+    return {"run_id": run_id, "status": status}
+
+
+def queue_ballots_file(run: TallyRun) -> None:
+    """Send the writing of ``run``'s ballots CSV to the worker unless it was queued a
+    moment ago (eager: write it now). Never raises: the next request tries again."""
+    if ballots_file.recently_queued(run):
+        return
+    try:
+        ballots_file.mark_queued(run)
+        store_ballots_file.delay(run.id)
+    except Exception:  # broker or storage down: the page says "being prepared" all the same
+        logger.exception("could not queue the ballots file of tally run %s", run.id)
+        ballots_file.clear_queued(run)
+
+
+@tally_finished.connect
+def _store_ballots_after_tally(run_id: int, *, process_id: int) -> None:
+    """An official tally was stored: write its ballots CSV now (a task of its own), served
+    once the phase shows ballots."""
+    try:
+        store_ballots_file.delay(run_id)
+    except Exception:  # broker down: the first request queues it
+        logger.exception("could not queue the ballots file of tally run %s", run_id)
+
+
+@results_opened.connect
+def _store_ballots_when_results_open(_phase_id: int, *, process_id: int) -> None:
+    """A phase showing results opened: once committed, write the ballots CSV of every
+    budget's official run that has none yet (runs tallied before files were stored)."""
+    after_commit(partial(_queue_missing_files, process_id))
+
+
+def _queue_missing_files(process_id: int) -> None:
+    budgets = db.session.scalars(select(Budget).where(Budget.process_id == process_id))
+    for budget in budgets:
+        run = published_run(budget)
+        if run is not None and not ballots_file.is_stored(run):
+            queue_ballots_file(run)

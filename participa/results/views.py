@@ -2,10 +2,11 @@ from flask import Blueprint, Response, abort, render_template, stream_with_conte
 from flask_login import current_user
 
 from participa.budgets.views import get_budget_or_404
-from participa.downloads import csv_response
-from participa.results import exports
+from participa.downloads import csv_response, wants_excel
+from participa.results import ballots_file, exports, tasks
 from participa.results.models import TallyRun
-from participa.results.visibility import budget_results
+from participa.results.visibility import Disclosure, budget_results
+from participa.storage import storage
 
 bp = Blueprint(
     "results", __name__, url_prefix="/procesos/<slug>/presupuestos/<int:budget_id>/resultados"
@@ -58,7 +59,28 @@ def results_csv(slug: str, budget_id: int):
 
 @bp.get("/boletas.csv")
 def ballots_csv(slug: str, budget_id: int):
+    """The anonymous ballots of the official run, from storage (written once by the
+    worker: :mod:`participa.results.ballots_file`); 503 while it is being written. An
+    administrator's preview before results are public reads the ballots as they are."""
     budget, access, run = _visible_results(slug, budget_id)
     if run is None or not access.ballots:
         abort(404)
-    return _csv(stream_with_context(exports.ballots_csv(budget)), f"boletas-{slug}-{budget_id}.csv")
+    filename = f"boletas-{slug}-{budget_id}.csv"
+    if run.preview or access.public < Disclosure.WINNERS:
+        return _csv(stream_with_context(exports.ballots_csv(budget)), filename)
+    if not ballots_file.is_stored(run):
+        tasks.queue_ballots_file(run)  # eager (no broker): written now
+        if not ballots_file.is_stored(run):
+            return _preparing()
+    key = ballots_file.key(run)
+    if wants_excel():  # the stored bytes after a BOM
+        return csv_response(storage().read_chunks(key), filename)
+    response = storage().response(key, mimetype="text/csv", download_name=filename)
+    response.cache_control.private = True  # the phase may hide the ballots again:
+    response.cache_control.no_cache = True  # caches ask (ETag) and this view decides
+    return response
+
+
+def _preparing() -> tuple[str, int, dict[str, str]]:
+    page = render_template("results/preparing.html", seconds=ballots_file.RETRY_AFTER)
+    return page, 503, {"Retry-After": str(ballots_file.RETRY_AFTER), "Cache-Control": "no-store"}

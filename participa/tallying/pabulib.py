@@ -29,6 +29,7 @@ __all__ = [
     "PbError",
     "PbFile",
     "dump",
+    "dump_row",
     "parse",
     "read",
     "to_election",
@@ -351,6 +352,12 @@ def dump(pb: PbFile) -> str:
         lines.extend(";".join(_cell(row[c]) for c in columns) for row in rows.values())
     lines.append("")
     return "\n".join(lines)
+
+
+def dump_row(row: dict[str, str], columns: list[str]) -> str:
+    """One row of a section as :func:`dump` writes it, with its line end: for writing a
+    file in pieces (the text of a PbFile without votes, then each vote's row)."""
+    return ";".join(_cell(row[c]) for c in columns) + "\n"
 
 
 _SPECIAL = frozenset(';"\r\n')

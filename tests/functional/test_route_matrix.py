@@ -64,6 +64,11 @@ ROUTES: dict[str, Access] = {
     "opendata.download": Access(PUBLIC),
     "opendata.latest": Access(PUBLIC, get=(302,)),  # to the permanent URL of the version
     "opendata.receipt": Access(PUBLIC),
+    # operations: probes for everyone; the metrics are off in the tests (404) and, when on,
+    # limited by address and token (tests/ops/test_metrics.py)
+    "ops.healthz": Access(PUBLIC),
+    "ops.readyz": Access(PUBLIC),
+    "ops_metrics.metrics": Access(PUBLIC, get=(404,)),
     "accounts.login": Access(PUBLIC, post=(422,)),
     "accounts.register": Access(PUBLIC, post=(422,)),
     "accounts.set_language": Access(PUBLIC, post=(302,)),

@@ -33,7 +33,7 @@ def three_unsent(ctx):
 
 def test_every_unsent_notification_is_sent_once(three_unsent, monkeypatch):
     delivered = []
-    monkeypatch.setattr(tasks, "_deliver", lambda note, email: delivered.append(email))
+    monkeypatch.setattr(tasks, "_deliver", lambda note, email, mailer: delivered.append(email))
     assert tasks.send_pending(older_than=0) == 3
     assert delivered == [u.email for u in three_unsent]
     assert tasks.send_pending(older_than=0) == 0  # nothing sent twice
@@ -43,7 +43,7 @@ def test_every_unsent_notification_is_sent_once(three_unsent, monkeypatch):
 def test_a_message_refused_for_good_does_not_hold_up_the_others(three_unsent, monkeypatch):
     refused = three_unsent[1].email
 
-    def deliver(note, email):
+    def deliver(note, email, mailer):
         if email == refused:
             raise smtplib.SMTPRecipientsRefused({email: (550, b"5.1.1 no such user")})
 
@@ -57,7 +57,7 @@ def test_a_message_refused_for_good_does_not_hold_up_the_others(three_unsent, mo
 def test_a_passing_failure_stops_the_run_and_keeps_the_rest_for_later(three_unsent, monkeypatch):
     calls = []
 
-    def deliver(note, email):
+    def deliver(note, email, mailer):
         calls.append(email)
         if len(calls) == 2:
             raise smtplib.SMTPServerDisconnected("the server went away")
@@ -72,5 +72,5 @@ def test_a_passing_failure_stops_the_run_and_keeps_the_rest_for_later(three_unse
         (second.id, False, False),
         (third.id, False, False),
     ]
-    monkeypatch.setattr(tasks, "_deliver", lambda note, email: None)
+    monkeypatch.setattr(tasks, "_deliver", lambda note, email, mailer: None)
     assert tasks.send_pending(older_than=0) == 2  # the server is back: the rest go
