@@ -4,7 +4,9 @@ instance folder of its own, all on one PostgreSQL database, one Redis and one st
 
 Every node is a production node (``TESTING`` off, CSRF and rate limits on): it gets each
 setting it needs from the environment, as a deployment would give it, and nothing of the
-test process's own ``PARTICIPA_*`` variables. Each process writes its output to a log file
+test process's own ``PARTICIPA_*`` variables. The processes of node ``a`` read
+``SECRET_KEY`` and ``CENSUS_SALT`` from the environment, those of node ``b`` from files
+(``*_FILE``, as Docker secrets): the same values. Each process writes its output to a log file
 of its own; :meth:`Site.tails` prints their ends when a test fails.
 """
 
@@ -34,7 +36,6 @@ CENSUS_SALT = "multi-node-census-salt-shared-by-every-node"
 START_TIMEOUT = 90.0  # seconds for a process to start (two CPUs shared by six processes)
 SCHEDULER_EVERY = 1.0  # seconds between beat's scheduler passes (production: a minute)
 WEB_NODES = ("a", "b")
-READY_PATHS = ("/readyz", "/")  # /readyz once the site has it, else the home page
 
 
 @dataclass
@@ -51,11 +52,10 @@ class Node:
 
 @dataclass
 class Site:
-    """The running site: its nodes, the shared mail folder, a node's environment."""
+    """The running site: its nodes and the mail folder they share."""
 
     nodes: list[Node] = field(default_factory=list)
     mail: Path | None = None
-    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def web(self) -> list[str]:
@@ -102,35 +102,39 @@ def node_environment(
     redis_url: str,
     instance: Path,
     storage: dict[str, str],
+    secrets: dict[str, str],
     mail: Path,
     public_url: str,
     run_id: str,
 ) -> dict[str, str]:
     """The environment of one node: the host's, without any ``PARTICIPA_*`` variable of the
-    test process, plus every setting a production node of this site needs."""
+    test process, plus every setting a production node of this site needs (``secrets``:
+    ``SECRET_KEY`` and ``CENSUS_SALT``, or the ``*_FILE`` variables naming them)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(SITE_SETTINGS)}
-    env = base | {
-        "PYTHONPATH": str(ROOT),  # the node runs in its own folder, like another machine
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_url,
-        "SECRET_KEY": SECRET_KEY,
-        "CENSUS_SALT": CENSUS_SALT,
-        "PARTICIPA_TESTING": "false",
-        "PARTICIPA_DEBUG": "false",
-        "PARTICIPA_INSTANCE_PATH": str(instance),
-        "PARTICIPA_PUBLIC_URL": public_url,
-        # plain http on loopback: a secure cookie would never come back
-        "PARTICIPA_SESSION_COOKIE_SECURE": "false",
-        "PARTICIPA_MAIL_OUTBOX_DIR": str(mail),  # no mail server: messages as files
-        # this run's own keys in the shared Redis (queues, beat, rate-limit counters), so
-        # that another run on the same Redis database takes none of its tasks
-        "PARTICIPA_RATELIMIT_KEY_PREFIX": f"participa-rl-{run_id}",
-        "PARTICIPA_CELERY__broker_transport_options__global_keyprefix": f"{run_id}:",
-        "PARTICIPA_CELERY__redbeat_key_prefix": f"{run_id}:redbeat:",
-        # beat's scheduler pass every second instead of every minute (the test waits for it)
-        "PARTICIPA_CELERY__beat_schedule__advance-phases__schedule": str(SCHEDULER_EVERY),
-        "PARTICIPA_NOTIFICATION_SEND_DELAY": "0",
-    }
+    env = (
+        base
+        | secrets
+        | {
+            "PYTHONPATH": str(ROOT),  # the node runs in its own folder, like another machine
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": redis_url,
+            "PARTICIPA_TESTING": "false",
+            "PARTICIPA_DEBUG": "false",
+            "PARTICIPA_INSTANCE_PATH": str(instance),
+            "PARTICIPA_PUBLIC_URL": public_url,
+            # plain http on loopback: a secure cookie would never come back
+            "PARTICIPA_SESSION_COOKIE_SECURE": "false",
+            "PARTICIPA_MAIL_OUTBOX_DIR": str(mail),  # no mail server: messages as files
+            # this run's own keys in the shared Redis (queues, beat, rate-limit counters), so
+            # that another run on the same Redis database takes none of its tasks
+            "PARTICIPA_RATELIMIT_KEY_PREFIX": f"participa-rl-{run_id}",
+            "PARTICIPA_CELERY__broker_transport_options__global_keyprefix": f"{run_id}:",
+            "PARTICIPA_CELERY__redbeat_key_prefix": f"{run_id}:redbeat:",
+            # beat's scheduler pass every second instead of every minute (the test waits for it)
+            "PARTICIPA_CELERY__beat_schedule__advance-phases__schedule": str(SCHEDULER_EVERY),
+            "PARTICIPA_NOTIFICATION_SEND_DELAY": "0",
+        }
+    )
     return env | storage
 
 
@@ -172,23 +176,17 @@ def worker_command(name: str) -> list[str]:
     ]
 
 
-def beat_command(home: Path) -> list[str]:
-    """Celery beat, its schedule file in its own folder (each machine has its own disk)."""
-    return [
-        *[sys.executable, "-m", "celery", "-A", "worker.app", "beat", "--loglevel=INFO"],
-        *["--schedule", str(home / "celerybeat-schedule")],
-    ]
+def beat_command() -> list[str]:
+    """Celery beat (its scheduler from the settings: RedBeat, the schedule in Redis)."""
+    return [sys.executable, "-m", "celery", "-A", "worker.app", "beat", "--loglevel=INFO"]
 
 
 def _ready_web(node: Node) -> bool:
-    for path in READY_PATHS:
-        try:
-            response = requests.get(f"{node.url}{path}", timeout=5, allow_redirects=False)
-        except requests.RequestException:
-            return False
-        if response.status_code != 404:
-            return response.status_code == 200
-    return False
+    """Whether the web node says it is ready (``/readyz``: database, broker, storage)."""
+    try:
+        return requests.get(f"{node.url}/readyz", timeout=5).status_code == 200
+    except requests.RequestException:  # not listening yet
+        return False
 
 
 def _ready_log(node: Node, text: str) -> bool:
@@ -196,8 +194,8 @@ def _ready_log(node: Node, text: str) -> bool:
 
 
 def wait_ready(site: Site) -> None:
-    """Return once every node is ready: the web nodes answer, the workers say ``ready.``,
-    the beats have started; fail with the logs otherwise."""
+    """Return once every node is ready: the web nodes' ``/readyz`` answers 200, the workers
+    say ``ready.``, the beats have started; fail with the logs otherwise."""
     checks = {
         "web": _ready_web,
         "worker": lambda node: _ready_log(node, "ready."),
@@ -245,10 +243,16 @@ def running_site(
     mail = folder / "mail"
     mail.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in WEB_NODES}
+    secrets = {"a": {"SECRET_KEY": SECRET_KEY, "CENSUS_SALT": CENSUS_SALT}, "b": {}}
+    for name, value in (("SECRET_KEY", SECRET_KEY), ("CENSUS_SALT", CENSUS_SALT)):
+        (folder / "secrets").mkdir(exist_ok=True)  # node b reads them as Docker secrets
+        (folder / "secrets" / name.lower()).write_text(value + "\n")
+        secrets["b"][f"{name}_FILE"] = str(folder / "secrets" / name.lower())
     site = Site(mail=mail)
 
     def environment(home: Path) -> dict[str, str]:
         return node_environment(
+            secrets=secrets[home.name.rsplit("-", 1)[1]],
             database_url=database_url,
             redis_url=redis_url,
             instance=home / "instance",
@@ -268,8 +272,7 @@ def running_site(
             home = folder / f"worker-{name}"
             site.nodes.append(_spawn(home.name, worker_command(name), environment(home), home))
             home = folder / f"beat-{name}"
-            site.nodes.append(_spawn(home.name, beat_command(home), environment(home), home))
-        site.env = environment(folder / "test")
+            site.nodes.append(_spawn(home.name, beat_command(), environment(home), home))
         wait_ready(site)
         yield site
     finally:
