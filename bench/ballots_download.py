@@ -137,6 +137,7 @@ def serve_and_measure(url: str, storage_dir: str, path: str, args) -> None:
         env={
             "DATABASE_URL": url,
             "SECRET_KEY": "bench-secret",
+            "CENSUS_SALT": "bench-census-salt",
             "PARTICIPA_INSTANCE_PATH": instance,
             "STORAGE_URL": storage_dir,
             "PARTICIPA_RATELIMIT_ENABLED": "false",

@@ -91,6 +91,7 @@ def main() -> None:
     recreate(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "bench-secret")
+    os.environ.setdefault("CENSUS_SALT", "bench-census-salt")
     sys.path.insert(0, str(ROOT))
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's chatter
     from aiosmtpd.controller import Controller
