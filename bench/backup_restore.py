@@ -26,6 +26,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.harness import drop_database, recreate_database  # noqa: E402
+
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/participa_bench_backup"
 
 
@@ -41,6 +44,7 @@ def flask(command: list[str], url: str, instance: Path) -> float:
         "DATABASE_URL": url,
         "PARTICIPA_INSTANCE_PATH": str(instance),
         "SECRET_KEY": "bench-only",
+        "CENSUS_SALT": "bench-only",
     }
     started = time.perf_counter()
     subprocess.run(
@@ -65,15 +69,6 @@ def counts(url: str) -> tuple[int, int, str]:
     return ballots, items, size
 
 
-def _recreate(url: str) -> None:
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = make_url(url).database
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=1_000_000)
@@ -86,7 +81,7 @@ def main() -> None:
         _tally_bench().million_setup(url, args.ballots)
     restored = make_url(url).set(database=make_url(url).database + "_restored")
     restored_url = restored.render_as_string(hide_password=False)
-    _recreate(restored_url)
+    recreate_database(restored_url)
     work = Path(tempfile.mkdtemp(prefix="participa-backup-bench-"))
     try:
         ballots, items, size = counts(url)
@@ -100,10 +95,7 @@ def main() -> None:
         print(f"  backup restore: {restore:.1f} s into a new database ({again[2]}), same counts")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{restored.database}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(restored_url)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.harness import Server, database_url, fresh_database, percentile  # noqa: E402
-from bench.publish_memory import closed_budget, drop  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Server,
+    database_url,
+    drop_database,
+    fresh_database,
+    percentile,
+)
+from bench.publish_memory import closed_budget  # noqa: E402
 
 DB_NAME = "participa_bench_download"
 
@@ -137,6 +143,7 @@ def serve_and_measure(url: str, storage_dir: str, path: str, args) -> None:
         env={
             "DATABASE_URL": url,
             "SECRET_KEY": "bench-secret",
+            "CENSUS_SALT": "bench-census-salt",
             "PARTICIPA_INSTANCE_PATH": instance,
             "STORAGE_URL": storage_dir,
             "PARTICIPA_RATELIMIT_ENABLED": "false",
@@ -216,7 +223,7 @@ def main() -> None:
     finally:
         shutil.rmtree(storage_dir, ignore_errors=True)
         if not args.keep:
-            drop(DB_NAME)
+            drop_database(DB_NAME)
 
 
 if __name__ == "__main__":

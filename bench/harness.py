@@ -50,6 +50,31 @@ def fresh_database(name: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def recreate_database(url: str) -> None:
+    """Drop and create again the database that SQLAlchemy ``url`` names (its server's
+    ``postgres`` database does it)."""
+    _on_server(url, drop=True, create=True)
+
+
+def drop_database(url_or_name: str) -> None:
+    """Drop the database that SQLAlchemy URL (or name, next to ``ADMIN_URL``) names."""
+    url = url_or_name if "://" in url_or_name else database_url(url_or_name)
+    _on_server(url, drop=True, create=False)
+
+
+def _on_server(url: str, *, drop: bool, create: bool) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if drop:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
 def analyze(url: str, tables: tuple[str, ...]) -> None:
     """``ANALYZE`` ``tables`` of the database at SQLAlchemy ``url``, as autovacuum would."""
     import psycopg

@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.harness import ADMIN_URL, database_url, fresh_database  # noqa: E402
+from bench.harness import database_url, drop_database, fresh_database  # noqa: E402
 
 DB_NAME = "participa_bench_publish"
 
@@ -195,16 +195,6 @@ def measure(url: str, way: str) -> dict:
     return figures | {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def drop(name: str) -> None:
-    from sqlalchemy import create_engine, make_url, text
-
-    base = make_url(ADMIN_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=1_000_000)
@@ -241,7 +231,7 @@ def main() -> None:
             raise SystemExit(1)
     finally:
         if not args.keep:
-            drop(DB_NAME)
+            drop_database(DB_NAME)
 
 
 if __name__ == "__main__":

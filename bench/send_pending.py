@@ -60,26 +60,6 @@ class Counter:
         return "250 OK"
 
 
-def recreate(url: str) -> None:
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = make_url(url).database
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def drop(url: str) -> None:
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sent", type=int, default=1_000_000)
@@ -88,10 +68,13 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database_url
 
-    recreate(url)
+    sys.path.insert(0, str(ROOT))
+    from bench.harness import drop_database, recreate_database
+
+    recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "bench-secret")
-    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("CENSUS_SALT", "bench-census-salt")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's chatter
     from aiosmtpd.controller import Controller
     from flask_migrate import upgrade
@@ -296,7 +279,7 @@ def main() -> None:
             db.engine.dispose()
     finally:
         if not args.keep:
-            drop(url)
+            drop_database(url)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ HEAVY_TASKS = {
     "participa.opendata.tasks.publish_process": "PUBLICATION",
     "participa.opendata.tasks.redact_process": "PUBLICATION",
     "participa.opendata.tasks.publish_all": "PUBLISH_ALL",
+    # a million ballots' CSV is written in about 85 s (bench/ballots_download.py)
+    "participa.results.tasks.store_ballots_file": "PUBLICATION",
 }
 
 

@@ -1,6 +1,7 @@
 """``flask --app participa backup dump DEST`` and ``backup restore SRC``: the database
 (``pg_dump`` custom format, ``pg_restore`` into a new, empty database) and the stored
-files (open-data versions, milestone photos) copied folder by folder. The runbook is in
+files (open-data versions, milestone photos, results' ballots files) copied key by key
+through the storage interface, whether a local folder or object storage. The runbook is in
 the README ("Backup and restore").
 
 A backup folder holds ``database.dump``, ``storage/`` and ``manifest.json`` (when, which
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,13 +24,15 @@ from flask.cli import AppGroup
 from sqlalchemy import make_url, text
 
 from participa.extensions import db
+from participa.storage import storage
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the stored files.")
-STORED = ("opendata", "photos")  # the instance's folders of files the site serves
+# the stored files the site serves (the archives of a person's data, kept a few days, are
+# left out on purpose; a results' ballots file missing after a restore is written again)
+STORED = ("opendata", "photos", "results")
 DUMP = "database.dump"
 STORAGE = "storage"
 MANIFEST = "manifest.json"
-IN_PROGRESS = shutil.ignore_patterns(".tmp-*")
 
 
 def _libpq_environment() -> dict[str, str]:
@@ -51,27 +53,40 @@ def _libpq_environment() -> dict[str, str]:
     return os.environ | {k: v for k, v in values.items() if v}
 
 
-def storage_root() -> Path:
-    """Where the stored files live: a local ``STORAGE_URL`` (a path or ``file://``), else
-    the instance folder. Object storage is backed up with its own tools (README)."""
-    configured = str(current_app.config.get("STORAGE_URL") or "")
-    if configured.startswith(("s3://", "http://", "https://")):
-        raise click.ClickException(
-            "files in object storage are copied with its tools (aws s3 sync): see the README"
-        )
-    if configured:
-        return Path(configured.removeprefix("file://"))
-    return Path(current_app.instance_path)
+def _copy_out(destination: Path) -> int:
+    """Every stored file under :data:`STORED` written below ``destination``, through the
+    storage interface (a local folder or object storage alike); returns how many."""
+    store = storage()
+    copied = 0
+    for prefix in STORED:
+        for key in store.keys(prefix):
+            if key.rsplit("/", 1)[-1].startswith("."):
+                continue  # a marker or a temporary file, not a stored file
+            target = destination / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as out:
+                for chunk in store.read_chunks(key):
+                    out.write(chunk)
+            copied += 1
+    return copied
 
 
-def _stored_folders(root: Path) -> list[str]:
-    if current_app.config.get("STORAGE_URL"):
-        return ["."]  # the whole storage folder
-    return [name for name in STORED if (root / name).is_dir()]
-
-
-def _count_files(folder: Path) -> int:
-    return sum(1 for path in folder.rglob("*") if path.is_file())
+def _copy_in(source: Path) -> int:
+    """The files of a backup's ``storage/`` folder written into the storage (which must hold
+    none of :data:`STORED` yet); returns how many."""
+    store = storage()
+    for prefix in STORED:
+        if next(iter(store.keys(prefix)), None) is not None:
+            raise click.ClickException(
+                f"the storage already holds {prefix}/: restore into new storage"
+            )
+    restored = 0
+    for path in sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else []:
+        key = path.relative_to(source).as_posix()
+        with open(path, "rb") as stream:
+            store.write(key, iter(lambda: stream.read(256 * 1024), b""))
+        restored += 1
+    return restored
 
 
 @backup_cli.command("dump")
@@ -94,13 +109,7 @@ def dump(destination: Path) -> None:
         env=_libpq_environment(),
         check=True,
     )
-    root = storage_root()
-    copied = 0
-    for name in _stored_folders(root):
-        target = destination / STORAGE / name
-        # a publication's hidden temporary folder is not a version yet
-        shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=IN_PROGRESS)
-        copied += _count_files(target)
+    copied = _copy_out(destination / STORAGE)
     manifest = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "schema_revision": revision,
@@ -136,14 +145,7 @@ def restore(source: Path) -> None:
         env=_libpq_environment(),
         check=True,
     )
-    root = storage_root()
-    stored = source / STORAGE
-    for folder in sorted(stored.iterdir()) if stored.is_dir() else []:
-        target = root / folder.name
-        if target.exists() and any(target.iterdir()):
-            raise click.ClickException(f"{target} is not empty: restore into new storage")
-        shutil.copytree(folder, target, dirs_exist_ok=True)
-    restored = _count_files(stored) if stored.is_dir() else 0
+    restored = _copy_in(source / STORAGE)
     click.echo(
         f"restored schema {manifest['schema_revision']} and {restored} stored file(s) from {source}"
     )

@@ -35,6 +35,7 @@ def flask(command: list[str], database_url: str, instance: Path) -> str:
         "DATABASE_URL": database_url,
         "PARTICIPA_INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret",
+        "CENSUS_SALT": "test-census-salt",  # required outside tests, unused by backups
     }
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "participa", *command],
@@ -132,6 +133,7 @@ def test_a_restored_copy_serves_the_same_results_receipts_and_open_data(
         "DATABASE_URL": new_database,
         "PARTICIPA_INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret",
+        "CENSUS_SALT": "test-census-salt",
     }
     again = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "participa", "backup", "restore", str(backup)],

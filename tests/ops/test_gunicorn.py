@@ -70,6 +70,7 @@ def test_two_gunicorn_workers_count_into_one_metrics_page(app, ctx, database_url
     environment = os.environ | {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
+        "CENSUS_SALT": "test-census-salt",
         "PARTICIPA_INSTANCE_PATH": str(tmp_path / "instance"),
         "PARTICIPA_METRICS_ENABLED": "true",
         "PARTICIPA_LOG_FORMAT": "json",

@@ -134,8 +134,8 @@ def test_queue_depth_is_read_from_redis_at_scrape_time(ctx, build, redis_url):
         celery = other.extensions["celery"]
         try:
             with other.app_context():
-                for run_id in (1, 2, 3):  # no worker consumes this queue
-                    celery.send_task("participa.results.tasks.tally_budget", (run_id,))
+                for _ in range(3):  # no worker consumes this queue (the default one)
+                    celery.send_task("participa.notifications.tasks.send_pending", (0,))
             found = scrape(other.test_client())
         finally:
             client.delete(queue)
