@@ -58,11 +58,18 @@ def test_two_beats_send_each_entry_once_and_a_stopped_beat_hands_over(
             sent_by_first = first_log.read_text().count(SENT)
             wait_for_log(second, second_log, "beat: Acquired lock")
             wait_for_log(second, second_log, SENT, count=2)
-        second_sent = second_log.read_text().count(SENT)
-    messages = client.llen(queue)
-    assert messages == sent_by_first + second_sent  # each send from one beat only
+        second_text = second_log.read_text()
+    second_sent = second_text.count(SENT)
+    # the second beat sent nothing before it held the lock
+    assert SENT not in second_text.split("beat: Acquired lock", 1)[0]
     meta = json.loads(client.hget(f"{schedule['prefix']}tick", "meta"))
-    assert meta["total_run_count"] == messages  # the second went on with the first's count
+    # one schedule: its run count went on from the first's sends to the second's
+    assert meta["total_run_count"] == sent_by_first + second_sent
+    # Each logged send is one message, except one a stop interrupted: RedBeat counts the
+    # run and beat logs it before publishing, and SIGTERM (each beat's stop) may fall in
+    # between.
+    messages = client.llen(queue)
+    assert sent_by_first + second_sent - 2 <= messages <= sent_by_first + second_sent
 
 
 def test_the_daily_publication_is_due_at_half_past_three_local_time_across_restarts(
