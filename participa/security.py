@@ -10,6 +10,8 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from participa import ops
+
 CSP = "; ".join(
     (
         "default-src 'self'",
@@ -54,7 +56,7 @@ class SessionCookies(SecureCookieSessionInterface):
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         """Never on the operations endpoints (``/healthz``, ``/readyz``, ``/metrics``):
         a probe's answer refreshes no session."""
-        if (request.endpoint or "").startswith("ops"):
+        if (request.endpoint or "").startswith(ops.ENDPOINT_PREFIXES):
             return False
         return super().should_set_cookie(app, session)
 

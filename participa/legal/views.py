@@ -9,6 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from participa import ops
 from participa.errors import DomainError
 from participa.extensions import db
 from participa.legal import documents
@@ -73,7 +74,7 @@ def ask_to_accept_new_versions():
     if (
         not endpoint  # an unknown address: its 404
         or endpoint in OPEN_WHILE_PENDING
-        or endpoint.startswith(("legal.", "api", "static", "ops"))
+        or endpoint.startswith(("legal.", "api", "static", *ops.ENDPOINT_PREFIXES))
         or not current_user.is_authenticated
     ):
         return None
