@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, abort, render_template, stream_with_context
+from flask import Blueprint, Response, abort, render_template, stream_with_context, url_for
 from flask_login import current_user
 
 from participa.budgets.views import get_budget_or_404
@@ -71,7 +71,7 @@ def ballots_csv(slug: str, budget_id: int):
     if not ballots_file.is_stored(run):
         tasks.queue_ballots_file(run)  # eager (no broker): written now
         if not ballots_file.is_stored(run):
-            return _preparing()
+            return _preparing(slug, budget_id)
     key = ballots_file.key(run)
     if wants_excel():  # the stored bytes after a BOM
         return csv_response(storage().read_chunks(key), filename)
@@ -81,6 +81,10 @@ def ballots_csv(slug: str, budget_id: int):
     return response
 
 
-def _preparing() -> tuple[str, int, dict[str, str]]:
-    page = render_template("results/preparing.html", seconds=ballots_file.RETRY_AFTER)
+def _preparing(slug: str, budget_id: int) -> tuple[str, int, dict[str, str]]:
+    page = render_template(
+        "results/preparing.html",
+        seconds=ballots_file.RETRY_AFTER,
+        results_url=url_for("results.show", slug=slug, budget_id=budget_id),
+    )
     return page, 503, {"Retry-After": str(ballots_file.RETRY_AFTER), "Cache-Control": "no-store"}

@@ -49,7 +49,11 @@ def test_a_missing_file_is_prepared_by_the_worker_then_served(ctx, client, stora
         first = client.get(url)
         assert first.status_code == 503
         assert first.headers["Retry-After"] == str(ballots_file.RETRY_AFTER)
-        assert "preparando" in first.get_data(as_text=True)
+        page = first.get_data(as_text=True)
+        assert "preparando" in page
+        # the way back: the same download again, or the results page
+        assert f'href="{url}"' in page
+        assert f'href="/procesos/{process.slug}/presupuestos/{budget.id}/resultados/"' in page
         assert first.headers["Cache-Control"] == "no-store"
         second = client.get(url)  # asked again at once: never queued twice
         assert second.status_code in (200, 503)
