@@ -54,9 +54,13 @@ class SessionCookies(SecureCookieSessionInterface):
         return serializer
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
-        """Never on the operations endpoints (``/healthz``, ``/readyz``, ``/metrics``):
-        a probe's answer refreshes no session."""
-        if (request.endpoint or "").startswith(ops.ENDPOINT_PREFIXES):
+        """Never on static files nor on the operations endpoints (``/healthz``, ``/readyz``,
+        ``/metrics``). A signed-in session is refreshed by every answer that sets its
+        cookie, so a stylesheet or favicon still loading from the previous page, sent with
+        the previous cookie, would otherwise overwrite what the page just stored (the
+        token of a mailed link, between its redirect and the page it leads to)."""
+        endpoint = request.endpoint or ""
+        if endpoint == "static" or endpoint.startswith(ops.ENDPOINT_PREFIXES):
             return False
         return super().should_set_cookie(app, session)
 

@@ -191,3 +191,21 @@ def test_a_new_secret_key_ends_the_sessions_signed_with_the_old_one_unless_kept(
     app.config["SECRET_KEY_FALLBACKS"] = ["new-key"]
     app.secret_key = "newest-key"
     assert client.get("/get").text == "vecina"  # a fallback key still reads it
+
+
+def test_a_static_file_never_overwrites_the_session_a_page_just_stored(ctx, client):
+    """A signed-in session is refreshed by the pages it visits; a stylesheet or favicon
+    still loading from the previous page carries the previous cookie, and answering it
+    with that cookie would undo what a page just stored (the CI saw a mailed link's token
+    lost between its redirect and the page it leads to)."""
+    user = f.user()
+    db.session.commit()
+    Auth(client).login(user)
+    page = client.get("/")
+    assert any(c.startswith("session=") for c in page.headers.getlist("Set-Cookie"))
+    for path in ("/static/css/participa.css", "/static/favicon.svg"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert not any(
+            c.startswith("session=") for c in response.headers.getlist("Set-Cookie")
+        ), path
