@@ -206,6 +206,6 @@ def test_a_static_file_never_overwrites_the_session_a_page_just_stored(ctx, clie
     for path in ("/static/css/participa.css", "/static/favicon.svg"):
         response = client.get(path)
         assert response.status_code == 200
-        assert not any(
-            c.startswith("session=") for c in response.headers.getlist("Set-Cookie")
-        ), path
+        assert not any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie")), (
+            path
+        )
